@@ -1,0 +1,3 @@
+from cockpit.cli import entrypoint
+
+entrypoint()

@@ -1,0 +1,73 @@
+"""Where things live: the workspace, its `.cockpit/` folder and the built-in data folders.
+
+Nothing here runs at import time; the CLI builds a `Workspace` and passes it in.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def builtin_dir(name: str) -> Path:
+    """The built-in data folder `name` (`agents`, `rules` or `sessions`).
+
+    An installed wheel carries them under `cockpit/_builtin/`; a source checkout has them
+    beside the package.
+    """
+    installed = _PACKAGE_DIR / "_builtin" / name
+    if installed.is_dir():
+        return installed
+    return _PACKAGE_DIR.parent / name
+
+
+def find_workspace_root(start: Path) -> Path:
+    """The git top-level containing `start`, or `start` itself outside git."""
+    start = start.resolve()
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(start), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return start
+    if out.returncode == 0 and out.stdout.strip():
+        return Path(out.stdout.strip()).resolve()
+    return start
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A user's repository and the cockpit folders inside it."""
+
+    root: Path
+
+    @classmethod
+    def discover(cls, start: Path | None = None) -> Workspace:
+        return cls(find_workspace_root(start or Path.cwd()))
+
+    @property
+    def cockpit_dir(self) -> Path:
+        return self.root / ".cockpit"
+
+    @property
+    def sessions_dir(self) -> Path:
+        return self.cockpit_dir / "sessions"
+
+    @property
+    def agents_dir(self) -> Path:
+        return self.cockpit_dir / "agents"
+
+    @property
+    def rules_dir(self) -> Path:
+        return self.cockpit_dir / "rules"
+
+    @property
+    def config_file(self) -> Path:
+        return self.cockpit_dir / "config.yaml"
