@@ -1,0 +1,200 @@
+"""The event: one line of the session log, and the kinds cockpit writes.
+
+A line is the compact JSON object
+``{"v","seq","ts","session","agent","iteration","kind","call","data","prev"}`` in that key
+order, ASCII only (so a stray surrogate can never make a line unreadable), where ``prev`` is
+the sha256 hex digest of the previous line's bytes without its newline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+SCHEMA_VERSION = 1
+FIELDS = ("v", "seq", "ts", "session", "agent", "iteration", "kind", "call", "data", "prev")
+GENESIS = hashlib.sha256(b"").hexdigest()
+"""The ``prev`` of line 0: the digest of zero bytes."""
+
+TS_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z\Z")
+DIGEST_RE = re.compile(r"[0-9a-f]{64}\Z")
+
+# The kinds this version writes. Readers must skip kinds they do not know.
+SESSION_STARTED = "session.started"  # {workspace, agents, plan, version, backend}
+SESSION_RESUMED = "session.resumed"  # {recovered: {...}}
+SESSION_ENDED = "session.ended"  # {reason, statuses}
+AGENT_STARTED = "agent.started"  # {model, tools, source}
+AGENT_STATUS = "agent.status"  # {status, detail?}
+AGENT_BLOCKED = "agent.blocked"  # {reason}
+MODEL_MESSAGE = "model.message"  # {message: {role, content}}
+MODEL_USAGE = "model.usage"  # {model, input_tokens, output_tokens, cache_*, cost_usd}
+TOOL_REQUESTED = "tool.requested"  # {tool, input}
+POLICY_DECIDED = "policy.decided"  # {tier, reasons, rules: [{id, source}]}
+APPROVAL_REQUESTED = "approval.requested"  # {tool, command?, cwd, tier, reasons, rules}
+APPROVAL_RESOLVED = "approval.resolved"  # {approved, by: human|rule|headless|timeout, reason?}
+SAFEGUARD_SNAPSHOT = "safeguard.snapshot"  # {ref, commit} or {skipped}
+TOOL_STARTED = "tool.started"  # {tool, command?, cwd?}
+TOOL_FINISHED = "tool.finished"  # {exit_code, output, truncated, artifact?, error?}
+PLAN_CHANGED = "plan.changed"  # {by, diff, digest}
+TASK_UPDATED = "task.updated"  # {task, status, note?}
+HUMAN_MESSAGE = "human.message"  # {text}
+LOG_RECOVERED = "log.recovered"  # {bytes_dropped, line}
+
+KNOWN_KINDS = frozenset(
+    {
+        SESSION_STARTED,
+        SESSION_RESUMED,
+        SESSION_ENDED,
+        AGENT_STARTED,
+        AGENT_STATUS,
+        AGENT_BLOCKED,
+        MODEL_MESSAGE,
+        MODEL_USAGE,
+        TOOL_REQUESTED,
+        POLICY_DECIDED,
+        APPROVAL_REQUESTED,
+        APPROVAL_RESOLVED,
+        SAFEGUARD_SNAPSHOT,
+        TOOL_STARTED,
+        TOOL_FINISHED,
+        PLAN_CHANGED,
+        TASK_UPDATED,
+        HUMAN_MESSAGE,
+        LOG_RECOVERED,
+    }
+)
+
+APPROVERS = ("human", "rule", "headless", "timeout")
+"""Who may resolve an approval. A timeout always denies."""
+
+
+def utc_timestamp(now: datetime | None = None) -> str:
+    """UTC, microseconds, ``Z``: ``2026-11-21T10:15:03.123456Z``."""
+    now = now or datetime.now(UTC)
+    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def new_session_id(now: datetime | None = None) -> str:
+    """``20261121-101500-7f3a``: sortable by start time, unique enough on one machine."""
+    now = now or datetime.now(UTC)
+    return f"{now.astimezone(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+def digest(line: bytes) -> str:
+    """The chain digest of one line (without its newline)."""
+    return hashlib.sha256(line).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One session-log event."""
+
+    seq: int
+    ts: str
+    session: str
+    kind: str
+    agent: str | None = None
+    iteration: int = 0
+    call: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    prev: str = GENESIS
+    v: int = SCHEMA_VERSION
+
+    def to_line(self) -> bytes:
+        """The line's bytes, without the newline."""
+        return encode_line(
+            self.v,
+            self.seq,
+            self.ts,
+            self.session,
+            self.agent,
+            self.iteration,
+            self.kind,
+            self.call,
+            self.data,
+            self.prev,
+        )
+
+    @classmethod
+    def from_obj(cls, obj: dict[str, Any]) -> Event:
+        return cls(
+            v=obj["v"],
+            seq=obj["seq"],
+            ts=obj["ts"],
+            session=obj["session"],
+            agent=obj["agent"],
+            iteration=obj["iteration"],
+            kind=obj["kind"],
+            call=obj["call"],
+            data=obj["data"],
+            prev=obj["prev"],
+        )
+
+
+def encode_line(
+    v: int,
+    seq: int,
+    ts: str,
+    session: str,
+    agent: str | None,
+    iteration: int,
+    kind: str,
+    call: str | None,
+    data: dict[str, Any],
+    prev: str,
+) -> bytes:
+    obj = {
+        "v": v,
+        "seq": seq,
+        "ts": ts,
+        "session": session,
+        "agent": agent,
+        "iteration": iteration,
+        "kind": kind,
+        "call": call,
+        "data": data,
+        "prev": prev,
+    }
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=True, default=str).encode("ascii")
+
+
+def schema_problem(obj: object) -> str | None:
+    """What is wrong with a parsed line's shape, or None when it is a well-formed event."""
+    if not isinstance(obj, dict):
+        return "not a JSON object"
+    if tuple(obj) != FIELDS:
+        missing = [f for f in FIELDS if f not in obj]
+        if missing:
+            return f"missing field(s): {', '.join(missing)}"
+        extra = [f for f in obj if f not in FIELDS]
+        if extra:
+            return f"unexpected field(s): {', '.join(extra)}"
+        return "fields out of order"
+    v, seq, ts, session = obj["v"], obj["seq"], obj["ts"], obj["session"]
+    if type(v) is not int or v < 1:
+        return "bad 'v'"
+    if type(seq) is not int:
+        return "bad 'seq'"
+    if not isinstance(ts, str) or not TS_RE.match(ts):
+        return "bad 'ts' (want UTC with microseconds and Z)"
+    if not isinstance(session, str) or not session:
+        return "bad 'session'"
+    if obj["agent"] is not None and not isinstance(obj["agent"], str):
+        return "bad 'agent'"
+    if type(obj["iteration"]) is not int:
+        return "bad 'iteration'"
+    if not isinstance(obj["kind"], str) or not obj["kind"]:
+        return "bad 'kind'"
+    if obj["call"] is not None and not isinstance(obj["call"], str):
+        return "bad 'call'"
+    if not isinstance(obj["data"], dict):
+        return "bad 'data'"
+    prev = obj["prev"]
+    if not isinstance(prev, str) or not DIGEST_RE.match(prev):
+        return "bad 'prev'"
+    return None

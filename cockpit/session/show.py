@@ -1,0 +1,193 @@
+"""Human-readable views of a log: the seed line format and the audit report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cockpit.session import events as k
+from cockpit.session.audit import AuditReport
+from cockpit.session.events import Event
+
+HEADER = "TIMESTAMP | STATE | ITERATION | ACTION | RESULT | ARTIFACTS"
+
+_STATE_BY_KIND = {
+    k.TOOL_REQUESTED: "acting",
+    k.POLICY_DECIDED: "acting",
+    k.APPROVAL_REQUESTED: "waiting for you",
+    k.SAFEGUARD_SNAPSHOT: "running",
+    k.TOOL_STARTED: "running",
+    k.TOOL_FINISHED: "running",
+    k.MODEL_MESSAGE: "thinking",
+    k.MODEL_USAGE: "thinking",
+}
+
+
+def _short(text: Any, width: int = 100) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _tool_label(data: dict[str, Any]) -> str:
+    tool = str(data.get("tool", "?"))
+    inp = data.get("input") or {}
+    if not isinstance(inp, dict):
+        return tool
+    arg = inp.get("command") or inp.get("path") or inp.get("task") or inp.get("reason") or ""
+    return f"{tool} {arg}".strip()
+
+
+def _message_summary(message: dict[str, Any]) -> str:
+    role = message.get("role", "?")
+    content = message.get("content")
+    if isinstance(content, str):
+        return f"{role}: {content}"
+    parts: list[str] = []
+    for block in content or []:
+        if not isinstance(block, dict):
+            continue
+        kind = block.get("type")
+        if kind == "text":
+            parts.append(str(block.get("text", "")))
+        elif kind == "tool_use":
+            parts.append(f"[tool_use {block.get('name')}]")
+        elif kind == "tool_result":
+            parts.append("[tool_result]")
+    return f"{role}: {' '.join(parts)}"
+
+
+def describe(event: Event) -> tuple[str, str, str, str]:
+    """(STATE, ACTION, RESULT, ARTIFACTS) of one event."""
+    d = event.data
+    who = event.agent or "session"
+    kind = event.kind
+    state, action, result, artifacts = _STATE_BY_KIND.get(kind, ""), kind, "", ""
+    if kind == k.AGENT_STATUS:
+        state = str(d.get("status", ""))
+        result = str(d.get("detail", ""))
+    elif kind == k.AGENT_BLOCKED:
+        state, result = "blocked", str(d.get("reason", ""))
+    elif kind == k.MODEL_MESSAGE:
+        message = d.get("message")
+        result = _message_summary(message) if isinstance(message, dict) else ""
+    elif kind == k.MODEL_USAGE:
+        result = (
+            f"in {d.get('input_tokens', 0)} out {d.get('output_tokens', 0)} "
+            f"${float(d.get('cost_usd', 0) or 0):.4f}"
+        )
+    elif kind == k.TOOL_REQUESTED:
+        action = _tool_label(d)
+    elif kind == k.POLICY_DECIDED:
+        result = f"tier {d.get('tier')}: " + "; ".join(str(r) for r in d.get("reasons") or [])
+    elif kind == k.APPROVAL_REQUESTED:
+        action = f"approval? {d.get('command') or d.get('tool', '')}"
+        result = f"tier {d.get('tier')}"
+    elif kind == k.APPROVAL_RESOLVED:
+        verdict = "approved" if d.get("approved") and d.get("by") != "timeout" else "denied"
+        result = f"{verdict} by {d.get('by')}"
+        if d.get("reason"):
+            result += f": {d.get('reason')}"
+    elif kind == k.SAFEGUARD_SNAPSHOT:
+        result = "snapshot" if d.get("ref") else f"no snapshot: {d.get('skipped', '')}"
+        artifacts = str(d.get("ref") or "")
+    elif kind == k.TOOL_STARTED:
+        action = f"{d.get('tool', '')} {d.get('command', '')}".strip() or kind
+        result = "started"
+    elif kind == k.TOOL_FINISHED:
+        if d.get("error"):
+            result = f"error: {d.get('error')}"
+        elif d.get("exit_code") is not None:
+            result = f"exit {d.get('exit_code')}"
+        else:
+            result = "done"
+        artifact = d.get("artifact")
+        if isinstance(artifact, dict):
+            artifacts = str(artifact.get("path", ""))
+    elif kind == k.PLAN_CHANGED:
+        result = f"by {d.get('by')} {str(d.get('digest', ''))[:12]}"
+    elif kind == k.TASK_UPDATED:
+        action = f"task {d.get('task')}"
+        result = str(d.get("status", ""))
+    elif kind == k.HUMAN_MESSAGE:
+        result = str(d.get("text", ""))
+    elif kind == k.LOG_RECOVERED:
+        result = f"{d.get('bytes_dropped')} bytes of a torn line cut"
+    elif kind in (k.SESSION_STARTED, k.SESSION_RESUMED, k.SESSION_ENDED):
+        result = str(d.get("reason") or ", ".join(d.get("agents") or []))
+    state = f"{who} {state}" if state else who
+    return state, action, result, artifacts
+
+
+def format_line(event: Event) -> str:
+    """One event in the seed format (see `HEADER`)."""
+    state, action, result, artifacts = describe(event)
+    return " | ".join(
+        (event.ts, state, str(event.iteration), _short(action, 80), _short(result), artifacts)
+    )
+
+
+def render_audit(report: AuditReport) -> str:
+    """The audit report a person reads top to bottom."""
+    s = report.state
+    out: list[str] = []
+    verdict = "VALID" if report.valid else "INVALID"
+    out.append(f"{verdict}: {report.path}")
+    span = f"{s.started_ts or '?'} -> {s.last_ts or '?'}" if report.events else "no events"
+    out.append(f"  {report.events} events, session {s.session or '?'}, {span}")
+    if report.first_bad_line is not None or report.reason:
+        where = f"line {report.first_bad_line}" if report.first_bad_line else "log"
+        if report.first_bad_seq is not None:
+            where += f" (seq {report.first_bad_seq})"
+        out.append(f"  first problem: {where}: {report.reason}")
+    else:
+        out.append(f"  chain: ok, seq 0..{report.events - 1} gap-free, every 'prev' matches")
+    out.append(f"  head: {report.head}: {report.head_detail}")
+    if report.torn_tail:
+        out.append(
+            f"  torn last line {report.torn_tail['line']} ({report.torn_tail['bytes']} bytes, "
+            "a crash mid-write): never acknowledged; resuming the session cuts and records it"
+        )
+    tiers = ", ".join(f"tier {t}: {s.tiers.get(t, 0)}" for t in ("1", "2", "3"))
+    out.append("")
+    out.append("Who allowed what")
+    out.append(f"  decisions: {tiers}, deny: {s.tiers.get('deny', 0)}; snapshots: {s.snapshots}")
+    out.append(
+        "  approvals: " + ", ".join(f"{by} {s.approvals_by.get(by, 0)}" for by in k.APPROVERS)
+    )
+    out.append(
+        "  denials:   "
+        + ", ".join(f"{by} {s.denials_by.get(by, 0)}" for by in k.APPROVERS)
+    )
+    commands = list(report.rows("command"))
+    out.append("")
+    out.append(f"Commands run ({len(commands)})")
+    for row in commands:
+        if row["finished"]:
+            exit_text = (
+                f"exit {row['exit_code']}"
+                if row["exit_code"] is not None
+                else ("error" if row["error"] else "ok")
+            )
+        else:
+            exit_text = "INTERRUPTED"
+        snap = f" snapshot {row['snapshot']}" if row.get("snapshot") else ""
+        out.append(
+            f"  seq {row['seq']:>5}  {row['agent'] or '-':<10} tier {row['tier']!s:<4} "
+            f"{exit_text:<11} allowed by {row['allowed_by']}{snap}: {_short(row['command'], 90)}"
+        )
+    denials = list(report.rows("denial"))
+    out.append("")
+    out.append(f"Denied ({len(denials)})")
+    for row in denials:
+        out.append(
+            f"  seq {row['seq']:>5}  {row['agent'] or '-':<10} tier {row['tier']!s:<4} "
+            f"by {row['by']}: {_short(row['command'], 70)} ({_short(row['reason'], 80)})"
+        )
+    if s.recoveries:
+        out.append("")
+        out.append(f"Recoveries ({len(s.recoveries)})")
+        for r in s.recoveries:
+            out.append(
+                f"  seq {r.get('seq')} at {r.get('ts')}: line {r.get('line')} torn, "
+                f"{r.get('bytes_dropped')} bytes dropped"
+            )
+    return "\n".join(out)

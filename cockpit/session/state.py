@@ -1,0 +1,338 @@
+"""Fold a stream of events into the state that resume, replay, audit and the screen need.
+
+`fold` is a pure function of the events. `StateBuilder` is the one transition function
+behind it, usable incrementally (the live screen) and in a lean mode that forgets what is
+finished (audit of a 1M-event log in flat memory).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cockpit.session import events as k
+from cockpit.session.events import Event
+
+
+@dataclass
+class CallState:
+    """Everything known about one tool call, joined by its ``call`` id."""
+
+    call: str
+    agent: str | None
+    iteration: int
+    tool: str = ""
+    input: dict[str, Any] = field(default_factory=dict)
+    requested_seq: int = -1
+    tier: int | str | None = None
+    reasons: list[str] = field(default_factory=list)
+    rules: list[Any] = field(default_factory=list)
+    approval: str | None = None  # None | "pending" | "approved" | "denied"
+    decided_by: str | None = None  # human | rule | headless | timeout | policy
+    decision_reason: str | None = None
+    snapshot: str | None = None
+    started: bool = False
+    finished: bool = False
+    exit_code: int | None = None
+    error: str | None = None
+    artifact: dict[str, Any] | None = None
+    started_ts: str | None = None
+    finished_ts: str | None = None
+
+    @property
+    def command(self) -> str:
+        """The shell command, or the tool and its main argument."""
+        if self.tool == "bash":
+            return str(self.input.get("command", ""))
+        target = self.input.get("path") or self.input.get("task") or ""
+        return f"{self.tool} {target}".strip()
+
+    @property
+    def denied(self) -> bool:
+        return self.tier == "deny" or self.approval == "denied"
+
+    @property
+    def status(self) -> str:
+        if self.finished:
+            return "finished"
+        if self.started:
+            return "running"
+        if self.denied:
+            return "denied"
+        if self.approval == "pending":
+            return "waiting"
+        return "requested"
+
+
+@dataclass
+class AgentState:
+    name: str
+    status: str = "starting"
+    detail: str = ""
+    model: str = ""
+    iteration: int = 0
+    task: str | None = None
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+    tool_calls: int = 0
+    blocked_reason: str | None = None
+
+
+@dataclass
+class SessionState:
+    session: str | None = None
+    started_ts: str | None = None
+    last_ts: str | None = None
+    ended: bool = False
+    end_reason: str | None = None
+    events: int = 0
+    last_seq: int = -1
+    agents: dict[str, AgentState] = field(default_factory=dict)
+    calls: dict[str, CallState] = field(default_factory=dict)
+    kinds: Counter[str] = field(default_factory=Counter)
+    tiers: Counter[str] = field(default_factory=Counter)
+    approvals_by: Counter[str] = field(default_factory=Counter)
+    denials_by: Counter[str] = field(default_factory=Counter)
+    snapshots: int = 0
+    recoveries: list[dict[str, Any]] = field(default_factory=list)
+    resumes: int = 0
+    plan_digest: str | None = None
+    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def pending_approvals(self) -> list[CallState]:
+        """Tier-3 requests still waiting for a decision, oldest first."""
+        return [c for c in self.calls.values() if c.approval == "pending" and not c.started]
+
+    @property
+    def open_calls(self) -> list[CallState]:
+        """Calls that started but never finished (interrupted, if the session is over)."""
+        return [c for c in self.calls.values() if c.started and not c.finished]
+
+    def agent(self, name: str) -> AgentState:
+        state = self.agents.get(name)
+        if state is None:
+            state = self.agents[name] = AgentState(name)
+        return state
+
+
+CallClosed = Callable[[CallState], None]
+
+
+class StateBuilder:
+    """Applies events one at a time to a `SessionState`.
+
+    With ``lean=True`` conversations are not kept and a call is dropped from ``calls``
+    once it is finished or denied (after ``on_call_closed`` sees it).
+    """
+
+    def __init__(self, *, lean: bool = False, on_call_closed: CallClosed | None = None) -> None:
+        self.state = SessionState()
+        self._lean = lean
+        self._on_call_closed = on_call_closed
+        self._handlers: dict[str, Callable[[Event], None]] = {
+            k.SESSION_STARTED: self._session_started,
+            k.SESSION_RESUMED: self._session_resumed,
+            k.SESSION_ENDED: self._session_ended,
+            k.AGENT_STARTED: self._agent_started,
+            k.AGENT_STATUS: self._agent_status,
+            k.AGENT_BLOCKED: self._agent_blocked,
+            k.MODEL_MESSAGE: self._model_message,
+            k.MODEL_USAGE: self._model_usage,
+            k.TOOL_REQUESTED: self._tool_requested,
+            k.POLICY_DECIDED: self._policy_decided,
+            k.APPROVAL_REQUESTED: self._approval_requested,
+            k.APPROVAL_RESOLVED: self._approval_resolved,
+            k.SAFEGUARD_SNAPSHOT: self._snapshot,
+            k.TOOL_STARTED: self._tool_started,
+            k.TOOL_FINISHED: self._tool_finished,
+            k.PLAN_CHANGED: self._plan_changed,
+            k.TASK_UPDATED: self._task_updated,
+            k.LOG_RECOVERED: self._log_recovered,
+        }
+
+    def apply(self, event: Event) -> None:
+        s = self.state
+        s.events += 1
+        s.last_seq = event.seq
+        s.last_ts = event.ts
+        if s.session is None:
+            s.session = event.session
+        s.kinds[event.kind] += 1
+        if event.agent is not None and event.iteration > s.agent(event.agent).iteration:
+            s.agents[event.agent].iteration = event.iteration
+        handler = self._handlers.get(event.kind)
+        if handler is not None:  # unknown kinds are counted and otherwise skipped
+            handler(event)
+
+    # -- session and agents ----------------------------------------------------------
+
+    def _session_started(self, e: Event) -> None:
+        self.state.started_ts = e.ts
+        for name in e.data.get("agents") or []:
+            if isinstance(name, str):
+                self.state.agent(name)
+
+    def _session_resumed(self, e: Event) -> None:
+        self.state.resumes += 1
+        self.state.ended = False
+        self.state.end_reason = None
+
+    def _session_ended(self, e: Event) -> None:
+        self.state.ended = True
+        self.state.end_reason = str(e.data.get("reason", ""))
+
+    def _agent_started(self, e: Event) -> None:
+        if e.agent:
+            a = self.state.agent(e.agent)
+            a.model = str(e.data.get("model", a.model))
+            a.status = "starting"
+
+    def _agent_status(self, e: Event) -> None:
+        if e.agent:
+            a = self.state.agent(e.agent)
+            a.status = str(e.data.get("status", a.status))
+            a.detail = str(e.data.get("detail", ""))
+            if "task" in e.data:
+                a.task = e.data["task"]
+
+    def _agent_blocked(self, e: Event) -> None:
+        if e.agent:
+            a = self.state.agent(e.agent)
+            a.status = "blocked"
+            a.blocked_reason = str(e.data.get("reason", ""))
+
+    def _model_message(self, e: Event) -> None:
+        if e.agent and not self._lean:
+            message = e.data.get("message")
+            if isinstance(message, dict):
+                self.state.agent(e.agent).messages.append(message)
+
+    def _model_usage(self, e: Event) -> None:
+        if not e.agent:
+            return
+        a = self.state.agent(e.agent)
+        d = e.data
+        a.input_tokens += int(d.get("input_tokens", 0) or 0)
+        a.output_tokens += int(d.get("output_tokens", 0) or 0)
+        a.cache_read_tokens += int(d.get("cache_read_input_tokens", 0) or 0)
+        a.cache_write_tokens += int(d.get("cache_creation_input_tokens", 0) or 0)
+        a.cost_usd += float(d.get("cost_usd", 0.0) or 0.0)
+
+    # -- calls ---------------------------------------------------------------------
+
+    def _call(self, e: Event) -> CallState | None:
+        if e.call is None:
+            return None
+        c = self.state.calls.get(e.call)
+        if c is None:
+            c = self.state.calls[e.call] = CallState(e.call, e.agent, e.iteration)
+        return c
+
+    def _close(self, c: CallState) -> None:
+        if self._on_call_closed is not None:
+            self._on_call_closed(c)
+        if self._lean:
+            self.state.calls.pop(c.call, None)
+
+    def _tool_requested(self, e: Event) -> None:
+        c = self._call(e)
+        if c is None:
+            return
+        c.tool = str(e.data.get("tool", ""))
+        inp = e.data.get("input")
+        c.input = inp if isinstance(inp, dict) else {}
+        c.requested_seq = e.seq
+        if e.agent:
+            self.state.agent(e.agent).tool_calls += 1
+
+    def _policy_decided(self, e: Event) -> None:
+        c = self._call(e)
+        if c is None:
+            return
+        c.tier = e.data.get("tier")
+        c.reasons = list(e.data.get("reasons") or [])
+        c.rules = list(e.data.get("rules") or [])
+        self.state.tiers[str(c.tier)] += 1
+        if c.tier == "deny":
+            c.decided_by = "rule"
+            c.decision_reason = "; ".join(c.reasons) or "denied by rule"
+            self.state.denials_by["rule"] += 1
+            self._close(c)
+        elif c.tier in (1, 2):
+            c.decided_by = "policy"
+
+    def _approval_requested(self, e: Event) -> None:
+        c = self._call(e)
+        if c is not None:
+            c.approval = "pending"
+
+    def _approval_resolved(self, e: Event) -> None:
+        c = self._call(e)
+        if c is None:
+            return
+        by = str(e.data.get("by", "unknown"))
+        approved = bool(e.data.get("approved")) and by != "timeout"  # a timeout always denies
+        c.approval = "approved" if approved else "denied"
+        c.decided_by = by
+        c.decision_reason = e.data.get("reason")
+        if approved:
+            self.state.approvals_by[by] += 1
+        else:
+            self.state.denials_by[by] += 1
+            self._close(c)
+
+    def _snapshot(self, e: Event) -> None:
+        c = self._call(e)
+        if c is not None:
+            c.snapshot = e.data.get("ref")
+        if e.data.get("ref"):
+            self.state.snapshots += 1
+
+    def _tool_started(self, e: Event) -> None:
+        c = self._call(e)
+        if c is not None:
+            c.started = True
+            c.started_ts = e.ts
+
+    def _tool_finished(self, e: Event) -> None:
+        c = self._call(e)
+        if c is None:
+            return
+        c.finished = True
+        c.finished_ts = e.ts
+        code = e.data.get("exit_code")
+        c.exit_code = code if isinstance(code, int) else None
+        c.error = e.data.get("error")
+        artifact = e.data.get("artifact")
+        c.artifact = artifact if isinstance(artifact, dict) else None
+        self._close(c)
+
+    # -- plan and log --------------------------------------------------------------
+
+    def _plan_changed(self, e: Event) -> None:
+        self.state.plan_digest = e.data.get("digest")
+
+    def _task_updated(self, e: Event) -> None:
+        task = e.data.get("task")
+        if isinstance(task, str):
+            self.state.tasks[task] = dict(e.data)
+            if e.agent:
+                self.state.agent(e.agent).task = task
+
+    def _log_recovered(self, e: Event) -> None:
+        self.state.recoveries.append({"seq": e.seq, "ts": e.ts, **e.data})
+
+
+def fold(events: Iterable[Event]) -> SessionState:
+    """The state after ``events``: a pure function of them."""
+    builder = StateBuilder()
+    for event in events:
+        builder.apply(event)
+    return builder.state
