@@ -134,9 +134,7 @@ def audit(path: Path) -> AuditReport:
     except LogError as exc:
         head = None
         report.head, report.head_detail = "unreadable", str(exc)
-    check = check_chain(
-        path, lambda obj: apply(from_obj(obj)), want_digest_at=head.seq if head else None
-    )
+    check = check_chain(path, lambda obj: apply(from_obj(obj)), head=head)
     for c in list(builder.state.calls.values()):  # started, never finished: interrupted
         if c.started:
             _spool_row(spool, c)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -83,7 +84,9 @@ def read_head(path: Path) -> Head | None:
 
 def write_head(path: Path, head: Head, *, durable: bool = False) -> None:
     """Atomically replace the head file (write a temp file, rename over)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # Unique per thread: the head thread and a durable write at close must never share a
+    # temp file (one would rename the other's half-written file, or find it gone).
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     body = json.dumps(
         {"session": head.session, "seq": head.seq, "digest": head.digest, "ts": head.ts}
     ).encode()
@@ -108,7 +111,7 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def raw_lines(path: Path) -> Iterator[bytes]:
+def raw_lines(path: Path) -> Generator[bytes, None, None]:
     """The log's lines as bytes, newline included when present. LogError when unreadable."""
     try:
         f = path.open("rb")
@@ -123,38 +126,130 @@ def raw_lines(path: Path) -> Iterator[bytes]:
 
 
 def check_chain(
-    path: Path, visit: Visitor | None = None, *, want_digest_at: int | None = None
+    path: Path,
+    visit: Visitor | None = None,
+    *,
+    want_digest_at: int | None = None,
+    head: Head | None = None,
 ) -> ChainCheck:
     """Verify seq, schema and the hash chain line by line, calling ``visit`` per good event.
 
     Stops at the first bad line. An unterminated last line is reported as a torn tail,
-    not as a problem: a crash mid-write leaves exactly that.
+    not as a problem: a crash mid-write leaves exactly that. ``head`` (the head file, when
+    there is one) lets a changed last-but-one line be told from a changed last line.
     """
-    expected_prev = GENESIS
-    seq = 0
-    offset = 0
-    session: str | None = None
-    digest_at: str | None = None
-    loads = json.loads
-    for raw in raw_lines(path):
-        if not raw.endswith(b"\n"):
-            torn = TornTail(line=seq + 1, offset=offset, size=len(raw))
-            return ChainCheck(seq, session, expected_prev, offset, None, torn, digest_at)
-        line = raw[:-1]
-        bad = parse_line(line, seq, expected_prev, session, loads)
-        if isinstance(bad, str):
-            problem = LineProblem(line=seq + 1, seq=seq, reason=bad)
-            return ChainCheck(seq, session, expected_prev, offset, problem, None, digest_at)
-        if session is None:
-            session = bad["session"]
-        expected_prev = digest(line)
-        if seq == want_digest_at:
-            digest_at = expected_prev
-        if visit is not None:
-            visit(bad)
-        seq += 1
-        offset += len(raw)
-    return ChainCheck(seq, session, expected_prev, offset, None, None, digest_at)
+    scan = _Scan(path, head, want_digest_at)
+    if visit is None:
+        for _ in scan:
+            pass
+    else:
+        for obj in scan:
+            visit(obj)
+    return ChainCheck(
+        scan.events,
+        scan.session,
+        scan.last_digest,
+        scan.good_bytes,
+        scan.problem,
+        scan.torn,
+        scan.digest_at,
+    )
+
+
+CHAIN_BROKEN = "hash chain broken: 'prev' is not the digest of the line before"
+
+
+class _Scan:
+    """One streaming pass over a log; iterate it for the good events, then read the outcome.
+
+    Each line is held back until the next one is read: when line N's ``prev`` does not match
+    line N-1, the line that changed is N-1 if line N itself is still vouched for (by line
+    N+1's ``prev``, or by the head file when N is last), and N otherwise (its ``prev`` was
+    edited). Held back, a changed line is never passed on as good.
+    """
+
+    def __init__(self, path: Path, head: Head | None, want_digest_at: int | None) -> None:
+        self._path = path
+        self._head = head
+        self._want = want_digest_at if want_digest_at is not None else (head.seq if head else None)
+        self.events = 0
+        self.session: str | None = None
+        self.last_digest = GENESIS
+        self.good_bytes = 0
+        self.problem: LineProblem | None = None
+        self.torn: TornTail | None = None
+        self.digest_at: str | None = None
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        loads = json.loads
+        lines = raw_lines(self._path)
+        seq = 0  # the seq the line being read should carry
+        expected_prev = GENESIS
+        held: dict[str, Any] | None = None  # line seq-1, parsed, not yet passed on
+        held_size = 0
+        try:
+            for raw in lines:
+                if not raw.endswith(b"\n"):
+                    if held is not None:
+                        self._commit(held_size, expected_prev)
+                        yield held
+                        held = None
+                    self.torn = TornTail(line=seq + 1, offset=self.good_bytes, size=len(raw))
+                    return
+                line = raw[:-1]
+                obj = parse_line(line, seq, expected_prev, self.session, loads)
+                if isinstance(obj, str):
+                    if obj == CHAIN_BROKEN and held is not None and self._vouched(line, lines):
+                        self.problem = LineProblem(
+                            line=seq,
+                            seq=seq - 1,
+                            reason=(
+                                f"line {seq} was changed after it was written: its digest is "
+                                f"not the 'prev' recorded in line {seq + 1}"
+                            ),
+                        )
+                        if self.events == 0:
+                            self.session = None
+                        return
+                    if held is not None:
+                        self._commit(held_size, expected_prev)
+                        yield held
+                        held = None
+                    self.problem = LineProblem(line=seq + 1, seq=seq, reason=obj)
+                    return
+                if held is not None:
+                    self._commit(held_size, expected_prev)
+                    yield held
+                if self.session is None:
+                    self.session = obj["session"]
+                held, held_size = obj, len(raw)
+                expected_prev = digest(line)
+                seq += 1
+            if held is not None:
+                self._commit(held_size, expected_prev)
+                yield held
+        finally:
+            lines.close()
+
+    def _commit(self, size: int, line_digest: str) -> None:
+        if self.events == self._want:
+            self.digest_at = line_digest
+        self.events += 1
+        self.good_bytes += size
+        self.last_digest = line_digest
+
+    def _vouched(self, line: bytes, lines: Generator[bytes, None, None]) -> bool:
+        """Whether ``line`` is as written: the next line, or the head file, records its digest."""
+        line_digest = digest(line)
+        following = next(lines, None)
+        if following is None:
+            head = self._head
+            return head is not None and head.seq == self.events + 1 and head.digest == line_digest
+        try:
+            obj = json.loads(following)
+        except ValueError:
+            return False
+        return isinstance(obj, dict) and obj.get("prev") == line_digest
 
 
 def parse_line(
@@ -179,7 +274,7 @@ def parse_line(
             return problem
         if obj["seq"] != seq:
             return f"seq is {obj['seq']}, expected {seq} (a line was removed, added or moved)"
-        return "hash chain broken: 'prev' is not the digest of the line before"
+        return CHAIN_BROKEN
     problem = schema_problem(obj)
     if problem:
         return problem
@@ -219,16 +314,12 @@ def read_events(path: Path) -> Iterator[Event]:
     Raises `LogCorruptError` at the first damaged line. A torn last line ends the stream
     quietly: it was never acknowledged, and opening the log for append cuts it.
     """
-    expected_prev = GENESIS
-    session: str | None = None
-    loads = json.loads
-    for seq, raw in enumerate(raw_lines(path)):
-        if not raw.endswith(b"\n"):
-            return
-        line = raw[:-1]
-        obj = parse_line(line, seq, expected_prev, session, loads)
-        if isinstance(obj, str):
-            raise LogCorruptError(str(path), seq + 1, obj)
-        session = session or obj["session"]
-        expected_prev = digest(line)
+    try:
+        head = read_head(head_path(path))
+    except LogError:
+        head = None
+    scan = _Scan(path, head, None)
+    for obj in scan:
         yield Event.from_obj(obj)
+    if scan.problem is not None:
+        raise LogCorruptError(str(path), scan.problem.line, scan.problem.reason)

@@ -75,6 +75,8 @@ class SessionLog:
         cls, path: Path, session: str, *, env: Mapping[str, str] | None = None
     ) -> SessionLog:
         """Start a new, empty log at ``path`` (which must not exist)."""
+        if not isinstance(session, str) or not session:
+            raise ValueError(f"session id must be a non-empty string, not {session!r}")
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
@@ -98,13 +100,15 @@ class SessionLog:
         and recorded as ``log.recovered``; any other damage raises `LogCorruptError`
         naming the line.
         """
-        check = check_chain(path, want_digest_at=_head_seq(path))
+        check = check_chain(path, head=_quiet_head(path))
         if check.problem is not None:
             raise LogCorruptError(str(path), check.problem.line, check.problem.reason)
-        if check.torn is None:
-            status, why = head_status(check, read_head(head_path(path)))
-            if status in ("ahead", "mismatch"):
-                raise LogCorruptError(str(path), check.events + 1, why)
+        # Checked with a torn tail too: a torn line was never acknowledged, so the head can
+        # never be ahead of the complete lines; if it is, whole events were cut, and cutting
+        # the torn bytes and rewriting the head would erase the evidence.
+        status, why = head_status(check, read_head(head_path(path)))
+        if status in ("ahead", "mismatch"):
+            raise LogCorruptError(str(path), check.events + 1, why)
         session = check.session or session or path.stem
         try:
             fd = os.open(path, os.O_WRONLY | os.O_APPEND)
@@ -138,6 +142,7 @@ class SessionLog:
         call: str | None = None,
     ) -> Event:
         """Write one event and return it once it is durable."""
+        _check_fields(kind, agent, call)
         clean = self._redactor.data(dict(data or {}))
         data_json = _dumps(clean)
         agent_json = _dumps(agent)
@@ -273,8 +278,18 @@ class SessionLog:
             self._closed = True
             last, last_digest, last_ts = self._next_seq - 1, self._last_digest, self._last_ts
         try:
+            with self._sync:
+                # Let an fsync in flight finish, then sync the rest ourselves and release
+                # anyone still waiting, so no thread fsyncs a closed (or reused) descriptor.
+                while self._syncing:
+                    self._sync.wait()
+                if self._failure is None:
+                    os.fsync(self._fd)
+                    self._synced = max(self._synced, last)
+                self._sync.notify_all()
+            # Stop the head thread before the final write so the two never race on the file.
+            self._head.stop()
             if self._failure is None:
-                os.fsync(self._fd)
                 self._head.publish(last, last_digest, last_ts or utc_timestamp(), durable=True)
         finally:
             self._head.stop()
@@ -345,12 +360,22 @@ class _HeadKeeper:
             self._thread.join()
 
 
-def _head_seq(path: Path) -> int | None:
+def _quiet_head(path: Path) -> Head | None:
+    """The head file, or None when missing or unreadable (reported by the status check)."""
     try:
-        head = read_head(head_path(path))
+        return read_head(head_path(path))
     except LogError:
         return None
-    return head.seq if head else None
+
+
+def _check_fields(kind: object, agent: object, call: object) -> None:
+    """Refuse what the reader would reject: one bad line would make the whole log unopenable."""
+    if not isinstance(kind, str) or not kind:
+        raise ValueError(f"event kind must be a non-empty string, not {kind!r}")
+    if agent is not None and not isinstance(agent, str):
+        raise ValueError(f"event agent must be a string or None, not {agent!r}")
+    if call is not None and not isinstance(call, str):
+        raise ValueError(f"event call must be a string or None, not {call!r}")
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -35,7 +35,9 @@ class Redactor:
     """Replaces secrets in event data with ``[REDACTED:<what>]``.
 
     Built once per log writer from the environment it runs in; applied to every string in
-    an event's data (keys are left alone: they are cockpit's own field names).
+    an event's data, keys included (tool inputs come from the model), and to the text of any
+    other value (bytes, exceptions, paths), which the writer would otherwise turn into a
+    string unredacted.
     """
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
@@ -62,11 +64,18 @@ class Redactor:
         """A copy of a JSON-like value with every string redacted."""
         if isinstance(value, str):
             return self.text(value)
+        if value is None or isinstance(value, bool | int | float):
+            return value
         if isinstance(value, dict):
-            return {k: self.data(v) for k, v in value.items()}
+            return {
+                (self.text(key) if isinstance(key, str) else key): self.data(v)
+                for key, v in value.items()
+            }
         if isinstance(value, list | tuple):
             return [self.data(v) for v in value]
-        return value
+        if isinstance(value, bytes | bytearray):
+            return self.text(bytes(value).decode("utf-8", "replace"))
+        return self.text(str(value))
 
 
 def _label(match: re.Match[str]) -> str:
