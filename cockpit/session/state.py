@@ -24,6 +24,7 @@ class CallState:
     agent: str | None
     iteration: int
     tool: str = ""
+    tool_use_id: str | None = None
     input: dict[str, Any] = field(default_factory=dict)
     requested_seq: int = -1
     tier: int | str | None = None
@@ -36,6 +37,7 @@ class CallState:
     started: bool = False
     finished: bool = False
     exit_code: int | None = None
+    output: str | None = None
     error: str | None = None
     artifact: dict[str, Any] | None = None
     started_ts: str | None = None
@@ -82,6 +84,7 @@ class AgentState:
     cost_usd: float = 0.0
     tool_calls: int = 0
     blocked_reason: str | None = None
+    undelivered: list[str] = field(default_factory=list)  # human messages not yet sent
 
 
 @dataclass
@@ -154,6 +157,7 @@ class StateBuilder:
             k.TOOL_FINISHED: self._tool_finished,
             k.PLAN_CHANGED: self._plan_changed,
             k.TASK_UPDATED: self._task_updated,
+            k.HUMAN_MESSAGE: self._human_message,
             k.LOG_RECOVERED: self._log_recovered,
         }
 
@@ -212,7 +216,14 @@ class StateBuilder:
         if e.agent and not self._lean:
             message = e.data.get("message")
             if isinstance(message, dict):
-                self.state.agent(e.agent).messages.append(message)
+                agent = self.state.agent(e.agent)
+                agent.messages.append(message)
+                if message.get("role") == "user":
+                    agent.undelivered.clear()  # a user turn carries every waiting message
+
+    def _human_message(self, e: Event) -> None:
+        if e.agent and not self._lean:
+            self.state.agent(e.agent).undelivered.append(str(e.data.get("text", "")))
 
     def _model_usage(self, e: Event) -> None:
         if not e.agent:
@@ -249,6 +260,8 @@ class StateBuilder:
         inp = e.data.get("input")
         c.input = inp if isinstance(inp, dict) else {}
         c.requested_seq = e.seq
+        tool_use_id = e.data.get("tool_use_id")
+        c.tool_use_id = tool_use_id if isinstance(tool_use_id, str) else None
         if e.agent:
             self.state.agent(e.agent).tool_calls += 1
 
@@ -310,6 +323,8 @@ class StateBuilder:
         code = e.data.get("exit_code")
         c.exit_code = code if isinstance(code, int) else None
         c.error = e.data.get("error")
+        output = e.data.get("output")
+        c.output = output if isinstance(output, str) and not self._lean else None
         artifact = e.data.get("artifact")
         c.artifact = artifact if isinstance(artifact, dict) else None
         self._close(c)

@@ -1,0 +1,493 @@
+"""One agent's loop: model turn -> each tool call through the policy gate -> next turn.
+
+Every step is an event in the log before it takes effect: ``tool.requested`` ->
+``policy.decided`` -> (``approval.requested`` -> ``approval.resolved``) ->
+(``safeguard.snapshot``) -> ``tool.started`` -> ``tool.finished``, joined by ``call``.
+The runtime never decides risk and never approves anything: the policy classifies, the
+host (the supervisor) asks whoever may approve.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from cockpit.agent.backends.base import (
+    Backend,
+    Retrying,
+    StreamEvent,
+    TextDelta,
+    TurnRequest,
+    TurnResult,
+)
+from cockpit.agent.definition import AgentDefinition
+from cockpit.agent.tools import (
+    ToolInputError,
+    ToolOutcome,
+    Toolbox,
+    check_input,
+    tool_schemas,
+)
+from cockpit.errors import BackendError
+from cockpit.policy import Decision, FileAction, RuleRef, ShellAction
+from cockpit.session import events as k
+from cockpit.session.events import Event
+from cockpit.session.state import CallState
+
+# Honest statuses, as the screen shows them.
+THINKING, RUNNING, WAITING, PAUSED = "thinking", "running", "waiting for you", "paused"
+BLOCKED, RETRYING, DONE, FAILED, IDLE = "blocked", "retrying", "done", "failed", "idle"
+FINAL = frozenset({DONE, FAILED, BLOCKED})
+
+_FILE_OPS = {"read_file": "read", "write_file": "write", "edit_file": "edit", "list_files": "list"}
+_INTERNAL = frozenset({"update_task", "report_blocked"})
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """A tier-3 action waiting for a decision."""
+
+    agent: str
+    call: str
+    tool: str
+    command: str  # the full command, or the tool and its path
+    cwd: str
+    decision: Decision
+    action: ShellAction | FileAction | None
+
+
+@dataclass(frozen=True)
+class ApprovalDecision:
+    approved: bool
+    by: str  # human | rule | headless | timeout
+    reason: str | None = None
+
+
+class AgentHost(Protocol):
+    """What an agent needs from its session (the supervisor implements it)."""
+
+    root: Path
+
+    async def record(
+        self,
+        kind: str,
+        data: Mapping[str, Any],
+        *,
+        agent: str | None,
+        iteration: int = 0,
+        call: str | None = None,
+    ) -> Event: ...
+
+    def classify(self, action: ShellAction | FileAction) -> Decision: ...
+
+    async def request_approval(self, request: ApprovalRequest) -> ApprovalDecision: ...
+
+    async def snapshot(self, agent: str, iteration: int, call: str, reason: str) -> None: ...
+
+    async def update_task(
+        self, agent: str, iteration: int, call: str, args: Mapping[str, Any]
+    ) -> tuple[str, bool]: ...
+
+    def next_call_id(self) -> str: ...
+
+    def stream(self, agent: str, kind: str, text: str) -> None: ...
+
+    @property
+    def keep_alive(self) -> bool: ...
+
+
+class AgentRuntime:
+    """Drives one agent until it is done, failed or blocked (or, kept alive, forever)."""
+
+    def __init__(
+        self,
+        definition: AgentDefinition,
+        system_prompt: str,
+        backend: Backend,
+        host: AgentHost,
+        toolbox: Toolbox,
+        *,
+        messages: list[dict[str, Any]] | None = None,
+        iteration: int = 0,
+        status: str = IDLE,
+    ) -> None:
+        self.definition = definition
+        self.name = definition.name
+        self.system_prompt = system_prompt
+        self.backend = backend
+        self.host = host
+        self.toolbox = toolbox
+        self.messages: list[dict[str, Any]] = list(messages or [])
+        self.iteration = iteration
+        self.status = status
+        self.inbox: list[str] = []
+        self._pending_results: list[dict[str, Any]] = []
+        self._running = asyncio.Event()
+        self._running.set()
+        self._mail = asyncio.Event()
+        self._turn: asyncio.Task[TurnResult] | None = None
+        self._redirected = False
+        self._status_before_pause = status
+        self._tools = tool_schemas(list(definition.tools))
+
+    # -- commands from the supervisor --------------------------------------------------
+
+    def deliver(self, text: str) -> None:
+        """A note for the agent's next turn (a human message, a plan change)."""
+        self.inbox.append(text)
+        self._mail.set()
+
+    def redirect(self, text: str) -> None:
+        """Deliver ``text`` and, if a model turn is streaming, restart it with the note."""
+        self.deliver(text)
+        if self._turn is not None and not self._turn.done():
+            self._redirected = True
+            self._turn.cancel()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    # -- the loop ----------------------------------------------------------------------
+
+    async def run(self, open_calls: Mapping[str, CallState] | None = None) -> str:
+        """Run until final. ``open_calls`` (by tool_use id) come from a resumed log."""
+        try:
+            if self._unanswered_tool_uses():
+                await self._answer_tool_uses(open_calls or {})
+            while True:
+                await self._checkpoint()
+                if not self._pending_results and not self.inbox and self._conversation_idle():
+                    if self.status in (BLOCKED,) or not self.host.keep_alive:
+                        if self.status != BLOCKED:
+                            await self._set_status(DONE)
+                        return self.status
+                    if self.status != BLOCKED:
+                        await self._set_status(DONE)
+                    await self._wait_for_mail()
+                    continue
+                result = await self._model_turn()
+                if result is None:
+                    continue  # redirected mid-stream: take the turn again with the note
+                if result.tool_calls:
+                    await self._answer_tool_uses({})
+                if self.status == BLOCKED and not self.host.keep_alive:
+                    return BLOCKED
+                if self.status == BLOCKED:
+                    await self._wait_for_mail()
+        except BackendError as exc:
+            await self._set_status(FAILED, str(exc))
+            return FAILED
+
+    def _conversation_idle(self) -> bool:
+        """True when the last word is the model's and it asked for nothing."""
+        if not self.messages:
+            return False
+        last = self.messages[-1]
+        return last.get("role") == "assistant" and not _tool_uses(last)
+
+    def _unanswered_tool_uses(self) -> list[dict[str, Any]]:
+        if not self.messages or self.messages[-1].get("role") != "assistant":
+            return []
+        return _tool_uses(self.messages[-1])
+
+    async def _checkpoint(self) -> None:
+        """Between steps: stay here while paused."""
+        if self._running.is_set():
+            return
+        self._status_before_pause = self.status
+        await self._set_status(PAUSED)
+        await self._running.wait()
+        await self._set_status(self._status_before_pause)
+
+    async def _wait_for_mail(self) -> None:
+        while not self.inbox:
+            self._mail.clear()
+            await self._mail.wait()
+        if self.status == BLOCKED:
+            await self._set_status(IDLE)
+
+    async def _set_status(self, status: str, detail: str = "") -> None:
+        if status == self.status and not detail:
+            return
+        self.status = status
+        await self.host.record(
+            k.AGENT_STATUS,
+            {"status": status, "detail": detail},
+            agent=self.name,
+            iteration=self.iteration,
+        )
+
+    async def _add_message(self, message: dict[str, Any]) -> None:
+        """Log a message, then add it to the conversation (the log comes first)."""
+        await self.host.record(
+            k.MODEL_MESSAGE, {"message": message}, agent=self.name, iteration=self.iteration
+        )
+        self.messages.append(message)
+
+    # -- model turns -------------------------------------------------------------------
+
+    async def _model_turn(self) -> TurnResult | None:
+        content: list[dict[str, Any]] = list(self._pending_results)
+        for note in self.inbox:
+            content.append({"type": "text", "text": note})
+        if content:
+            await self._add_message({"role": "user", "content": content})
+            self._pending_results.clear()
+            self.inbox.clear()
+        self.iteration += 1
+        await self._set_status(THINKING)
+        request = TurnRequest(
+            model=self.definition.model,
+            system=self.system_prompt,
+            messages=list(self.messages),
+            tools=self._tools,
+        )
+        self._redirected = False
+        self._turn = asyncio.ensure_future(self.backend.turn(request, self._on_stream))
+        try:
+            result = await self._turn
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if self._redirected and not (task is not None and task.cancelling()):
+                self.host.stream(self.name, "restart", "")
+                return None
+            raise
+        finally:
+            self._turn = None
+        if self.status == RETRYING:
+            await self._set_status(THINKING)
+        await self._add_message({"role": "assistant", "content": result.content})
+        await self.host.record(
+            k.MODEL_USAGE,
+            {"model": result.model, **result.usage.as_dict(), "cost_usd": result.cost_usd},
+            agent=self.name,
+            iteration=self.iteration,
+        )
+        return result
+
+    def _on_stream(self, event: StreamEvent) -> None:
+        if isinstance(event, TextDelta):
+            self.host.stream(self.name, "text", event.text)
+        elif isinstance(event, Retrying):
+            self.host.stream(self.name, "retry", event.describe())
+            # Statuses go through the log; do it from a task, the callback is synchronous.
+            task = asyncio.ensure_future(self._set_status(RETRYING, event.describe()))
+            task.add_done_callback(_swallow)
+
+    # -- tool calls --------------------------------------------------------------------
+
+    async def _answer_tool_uses(self, known: Mapping[str, CallState]) -> None:
+        for block in self._unanswered_tool_uses():
+            await self._checkpoint()
+            previous = known.get(str(block.get("id")))
+            self._pending_results.append(await self._handle(block, previous))
+
+    async def _handle(self, block: dict[str, Any], previous: CallState | None) -> dict[str, Any]:
+        """Take one tool call through the gate; the tool_result block for the model."""
+        tool_use_id = str(block.get("id", ""))
+        name = str(block.get("name", ""))
+        raw = block.get("input")
+        if previous is not None:
+            call, done = previous.call, _answered_from_log(previous)
+            if done is not None:
+                return _result(tool_use_id, done.content, done.is_error)
+            if previous.started:  # started, never finished: interrupted by a crash or quit
+                message = (
+                    "interrupted: cockpit stopped while this ran, so it may have partly run. "
+                    "It was not run again; check its effects before retrying."
+                )
+                await self._record(
+                    k.TOOL_FINISHED,
+                    {"exit_code": None, "error": message, "interrupted": True},
+                    call,
+                )
+                return _result(tool_use_id, message, True)
+        else:
+            call = self.host.next_call_id()
+            await self._record(
+                k.TOOL_REQUESTED, {"tool": name, "input": raw, "tool_use_id": tool_use_id}, call
+            )
+        try:
+            args = check_input(name, raw)
+            if name not in self.definition.tools:
+                raise ToolInputError(f"{self.name} has no {name} tool")
+        except ToolInputError as exc:
+            await self._record(k.TOOL_FINISHED, {"exit_code": None, "error": str(exc)}, call)
+            return _result(tool_use_id, str(exc), True)
+
+        action = self._action(name, args)
+        if previous is not None and previous.tier is not None:
+            decision = _decision_from_log(previous)
+        else:
+            decision = self._decide(name, args, action)
+            await self._record(k.POLICY_DECIDED, decision.to_dict(), call)
+        if decision.tier == "deny":
+            return _result(tool_use_id, f"Denied by policy: {'; '.join(decision.reasons)}", True)
+        if decision.tier == 3 and not (previous is not None and previous.approval == "approved"):
+            await self._set_status(WAITING)
+            verdict = await self.host.request_approval(
+                ApprovalRequest(
+                    agent=self.name,
+                    call=call,
+                    tool=name,
+                    command=_describe(name, args),
+                    cwd=str(self.host.root),
+                    decision=decision,
+                    action=action,
+                )
+            )
+            if not verdict.approved:
+                await self._set_status(THINKING)
+                why = f": {verdict.reason}" if verdict.reason else ""
+                return _result(
+                    tool_use_id,
+                    f"Denied by {verdict.by}{why}. Do not try to get around this; "
+                    "choose another way or report_blocked.",
+                    True,
+                )
+        if decision.tier == 2 and not (previous is not None and previous.snapshot):
+            await self.host.snapshot(self.name, self.iteration, call, _describe(name, args))
+        return await self._execute(call, tool_use_id, name, args)
+
+    async def _execute(
+        self, call: str, tool_use_id: str, name: str, args: dict[str, Any]
+    ) -> dict[str, Any]:
+        await self._set_status(RUNNING, _describe(name, args))
+        started: dict[str, Any] = {"tool": name, "command": _describe(name, args)}
+        await self._record(k.TOOL_STARTED, started, call)
+        try:
+            if name in _INTERNAL:
+                outcome = await self._internal(call, name, args)
+            else:
+                outcome = await self.toolbox.run(
+                    call, name, args, lambda text: self.host.stream(self.name, "output", text)
+                )
+        except asyncio.CancelledError:
+            # The session is stopping: the command's process group was killed. Say so in
+            # the log, never silently; resume will not run it again.
+            message = "killed: the session stopped while this ran; it may have partly run"
+            await self._record(
+                k.TOOL_FINISHED, {"exit_code": None, "error": message, "interrupted": True}, call
+            )
+            raise
+        await self._record(k.TOOL_FINISHED, outcome.log_data(), call)
+        if self.status == RUNNING:
+            await self._set_status(THINKING)
+        return _result(tool_use_id, outcome.content, outcome.is_error)
+
+    async def _internal(self, call: str, name: str, args: dict[str, Any]) -> ToolOutcome:
+        if name == "report_blocked":
+            reason = args["reason"]
+            await self._record(k.AGENT_BLOCKED, {"reason": reason}, call)
+            self.status = BLOCKED
+            return ToolOutcome(
+                content="Reported. Wait: the human has been told and will answer.",
+                output=reason,
+            )
+        text, is_error = await self.host.update_task(self.name, self.iteration, call, args)
+        return ToolOutcome(content=text, is_error=is_error, output=text, error=None)
+
+    def _action(self, name: str, args: dict[str, Any]) -> ShellAction | FileAction | None:
+        if name == "bash":
+            return ShellAction(command=args["command"], cwd=self.host.root)
+        op = _FILE_OPS.get(name)
+        if op is None:
+            return None
+        path = self.toolbox.resolve(args.get("path") or ".")
+        return FileAction(op=op, path=path)  # type: ignore[arg-type]
+
+    def _decide(
+        self, name: str, args: dict[str, Any], action: ShellAction | FileAction | None
+    ) -> Decision:
+        if action is None:
+            return Decision(
+                tier=1,
+                reasons=(f"{name}: cockpit's own tool, it changes only the session",),
+                rules=(),
+            )
+        decision = self.host.classify(action)
+        if name in ("write_file", "edit_file") and not self._may_write(args["path"]):
+            scope = ", ".join(self.definition.scope) or "nothing"
+            return Decision(
+                tier="deny",
+                reasons=(
+                    *decision.reasons,
+                    f"{args['path']} is outside {self.name}'s scope (it may write: {scope})",
+                ),
+                rules=(*decision.rules, RuleRef(f"scope:{self.name}", str(self.definition.source))),
+            )
+        return decision
+
+    def _may_write(self, path: str) -> bool:
+        target = os.path.realpath(self.toolbox.resolve(path))
+        root = os.path.realpath(self.host.root)
+        if os.path.commonpath([target, root]) != root:
+            return False
+        return self.definition.may_write(os.path.relpath(target, root))
+
+    async def _record(self, kind: str, data: Mapping[str, Any], call: str) -> Event:
+        return await self.host.record(
+            kind, data, agent=self.name, iteration=self.iteration, call=call
+        )
+
+
+def _tool_uses(message: Mapping[str, Any]) -> list[dict[str, Any]]:
+    content = message.get("content")
+    if not isinstance(content, list):
+        return []
+    return [b for b in content if isinstance(b, dict) and b.get("type") == "tool_use"]
+
+
+def _result(tool_use_id: str, content: str, is_error: bool) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "tool_result", "tool_use_id": tool_use_id, "content": content}
+    if is_error:
+        block["is_error"] = True
+    return block
+
+
+def _describe(name: str, args: Mapping[str, Any]) -> str:
+    if name == "bash":
+        return str(args.get("command", ""))
+    target = args.get("path") or args.get("task") or args.get("reason") or ""
+    return f"{name} {target}".strip()
+
+
+def _decision_from_log(c: CallState) -> Decision:
+    rules = tuple(
+        RuleRef(str(r.get("id", "")), str(r.get("source", "")))
+        for r in c.rules
+        if isinstance(r, dict)
+    )
+    tier = c.tier if c.tier in (1, 2, 3, "deny") else 3
+    return Decision(tier=tier, reasons=tuple(c.reasons), rules=rules)  # type: ignore[arg-type]
+
+
+def _answered_from_log(c: CallState) -> ToolOutcome | None:
+    """A call the log already settled: finished, or denied."""
+    if c.finished:
+        text = c.error or (c.artifact or {}).get("path") or ""
+        body = c.output if c.output is not None else text
+        failed = bool(c.error) or c.exit_code not in (0, None)
+        return ToolOutcome(content=body or "(no output)", is_error=failed)
+    if c.denied:
+        by = c.decided_by or "policy"
+        why = c.decision_reason or "; ".join(c.reasons)
+        return ToolOutcome(content=f"Denied by {by}: {why}", is_error=True)
+    return None
+
+
+def _swallow(task: asyncio.Future[Any]) -> None:
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        task.result()

@@ -1,0 +1,357 @@
+"""The tools an agent may call: their schemas, input checks, and how they run.
+
+`update_task` and `report_blocked` change the session itself, so the runtime handles them;
+everything here touches only the workspace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import os
+import signal
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cockpit.session.log import SessionLog
+
+DEFAULT_TIMEOUT_S = 120.0
+MAX_TIMEOUT_S = 1800.0
+OUTPUT_CAP = 16_000  # characters of output the model and the log event get
+READ_CAP = 200_000  # characters read_file returns
+LIST_CAP = 500  # entries list_files returns
+_KEEP_IN_MEMORY = 8_000_000  # bytes of a command's output held; the middle of more is dropped
+_SKIP_DIRS = frozenset({".git", ".cockpit", "node_modules", ".venv", "__pycache__", ".mypy_cache"})
+
+
+def _schema(description: str, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    return {
+        "description": description,
+        "input_schema": {"type": "object", "properties": properties, "required": required},
+    }
+
+
+_STR = {"type": "string"}
+TOOL_SCHEMAS: dict[str, dict[str, Any]] = {
+    "bash": _schema(
+        "Run a bash command in the workspace root. Every command passes cockpit's policy: "
+        "safe ones run at once, risky ones after a git snapshot, critical ones (network, "
+        "recursive deletes, sudo, destructive git, writes outside the workspace) wait for "
+        "the human. Output is capped; the full output is kept.",
+        {
+            "command": {**_STR, "description": "the command, as you would type it"},
+            "timeout_s": {"type": "number", "description": f"default {DEFAULT_TIMEOUT_S:g}"},
+        },
+        ["command"],
+    ),
+    "read_file": _schema(
+        "Read a text file, path relative to the workspace root.",
+        {"path": _STR},
+        ["path"],
+    ),
+    "write_file": _schema(
+        "Create or overwrite a file with the given content.",
+        {"path": _STR, "content": _STR},
+        ["path", "content"],
+    ),
+    "edit_file": _schema(
+        "Replace the exact text `old` with `new` in a file. `old` must appear exactly once: "
+        "include enough surrounding lines to make it unique.",
+        {"path": _STR, "old": _STR, "new": _STR},
+        ["path", "old", "new"],
+    ),
+    "list_files": _schema(
+        "List the files under a folder (default: the workspace root), recursively.",
+        {"path": _STR},
+        [],
+    ),
+    "update_task": _schema(
+        "Update the status of one of your tasks in plan.md. status: todo, doing, blocked or "
+        "done. A task with a verify command is done only when cockpit has run it and it passed.",
+        {"task": _STR, "status": {"enum": ["todo", "doing", "blocked", "done"]}, "note": _STR},
+        ["task", "status"],
+    ),
+    "report_blocked": _schema(
+        "Stop and ask the human for help: say what blocks you and what you need.",
+        {"reason": _STR},
+        ["reason"],
+    ),
+}
+
+
+def tool_schemas(names: tuple[str, ...] | list[str]) -> list[dict[str, Any]]:
+    """The Messages-API tool list for ``names``, in that order."""
+    return [{"name": name, **TOOL_SCHEMAS[name]} for name in names if name in TOOL_SCHEMAS]
+
+
+class ToolInputError(ValueError):
+    """The model called a tool with input it does not take."""
+
+
+def check_input(name: str, raw: object) -> dict[str, Any]:
+    """The tool input, checked against the tool's schema (types and required fields)."""
+    spec = TOOL_SCHEMAS.get(name)
+    if spec is None:
+        raise ToolInputError(f"there is no tool named {name!r}")
+    if not isinstance(raw, dict):
+        raise ToolInputError(f"{name}: input must be an object")
+    schema = spec["input_schema"]
+    for field in schema["required"]:
+        if field not in raw:
+            raise ToolInputError(f"{name}: missing {field!r}")
+    clean: dict[str, Any] = {}
+    for field, value in raw.items():
+        prop = schema["properties"].get(field)
+        if prop is None:
+            continue  # models add fields; ignoring them is kinder than failing
+        if prop.get("type") == "number":
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ToolInputError(f"{name}: {field!r} must be a number")
+        elif not isinstance(value, str):
+            raise ToolInputError(f"{name}: {field!r} must be a string")
+        if "enum" in prop and value not in prop["enum"]:
+            raise ToolInputError(f"{name}: {field!r} must be one of {', '.join(prop['enum'])}")
+        clean[field] = value
+    return clean
+
+
+@dataclass(frozen=True)
+class ToolOutcome:
+    """What one tool run gave: ``content`` goes back to the model, the rest to the log."""
+
+    content: str
+    is_error: bool = False
+    exit_code: int | None = None
+    output: str = ""
+    truncated: bool = False
+    artifact: dict[str, Any] | None = None
+    error: str | None = None
+    duration_s: float = 0.0
+
+    def log_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "exit_code": self.exit_code,
+            "output": self.output,
+            "truncated": self.truncated,
+            "duration_s": round(self.duration_s, 3),
+        }
+        if self.artifact:
+            data["artifact"] = self.artifact
+        if self.error:
+            data["error"] = self.error
+        return data
+
+
+def cap_output(text: str, artifact: dict[str, Any] | None = None) -> tuple[str, bool]:
+    """Head and tail of ``text`` when it is longer than the cap."""
+    if len(text) <= OUTPUT_CAP:
+        return text, False
+    half = OUTPUT_CAP // 2
+    where = f"; the full output is in {artifact['path']}" if artifact else ""
+    omitted = len(text) - 2 * half
+    return f"{text[:half]}\n… [{omitted} characters omitted{where}] …\n{text[-half:]}", True
+
+
+OutputSink = Callable[[str], None]
+
+
+class Toolbox:
+    """Runs the workspace tools for one session."""
+
+    def __init__(self, root: Path, env: Mapping[str, str], log: SessionLog) -> None:
+        self.root = root
+        self.env = dict(env)
+        self.log = log
+
+    def resolve(self, path: str) -> Path:
+        p = Path(os.path.expanduser(path))
+        return p if p.is_absolute() else self.root / p
+
+    async def run(
+        self, call: str, name: str, args: dict[str, Any], on_output: OutputSink | None = None
+    ) -> ToolOutcome:
+        started = time.monotonic()
+        try:
+            if name == "bash":
+                outcome = await self._bash(call, args, on_output)
+            elif name == "read_file":
+                outcome = self._read(args["path"])
+            elif name == "write_file":
+                outcome = self._write(args["path"], args["content"])
+            elif name == "edit_file":
+                outcome = self._edit(args["path"], args["old"], args["new"])
+            elif name == "list_files":
+                outcome = self._list(args.get("path") or ".")
+            else:
+                raise ToolInputError(f"{name} is not a workspace tool")
+        except (OSError, UnicodeError, ToolInputError) as exc:
+            message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            if isinstance(exc, OSError) and exc.filename:
+                message = f"{exc.filename}: {message}"
+            outcome = ToolOutcome(content=message, is_error=True, error=message, output=message)
+        return _with_duration(outcome, time.monotonic() - started)
+
+    # -- bash ------------------------------------------------------------------------
+
+    async def _bash(
+        self, call: str, args: dict[str, Any], on_output: OutputSink | None
+    ) -> ToolOutcome:
+        timeout = min(float(args.get("timeout_s") or DEFAULT_TIMEOUT_S), MAX_TIMEOUT_S)
+        proc = await asyncio.create_subprocess_exec(
+            "bash",
+            "-c",
+            args["command"],
+            cwd=self.root,
+            env=self.env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,  # its own process group: we can kill all of it
+        )
+        collected = _Collector(on_output)
+        assert proc.stdout is not None
+        reader = asyncio.ensure_future(collected.drain(proc.stdout))
+        timed_out = False
+        try:
+            try:
+                await asyncio.wait_for(asyncio.shield(proc.wait()), timeout)
+            except TimeoutError:
+                timed_out = True
+                await _kill_group(proc)
+            await asyncio.wait_for(reader, 5)
+        except asyncio.CancelledError:
+            await _kill_group(proc)
+            reader.cancel()
+            raise
+        except TimeoutError:  # a grandchild kept the pipe open after the group was killed
+            reader.cancel()
+        text = collected.text()
+        artifact = None
+        if len(text) > OUTPUT_CAP:
+            artifact = self.log.write_artifact(f"{call}.out", text)
+        shown, truncated = cap_output(text, artifact)
+        code = proc.returncode
+        error = (
+            f"timed out after {timeout:g} s; the command's process group was killed"
+            if (timed_out)
+            else None
+        )
+        content = shown if not error else f"{shown}\n[{error}]"
+        content = content or "(no output)"
+        if code not in (0, None) and not error:
+            content = f"{content}\n[exit code {code}]"
+        return ToolOutcome(
+            content=content,
+            is_error=bool(error) or code != 0,
+            exit_code=code,
+            output=shown,
+            truncated=truncated,
+            artifact=artifact,
+            error=error,
+        )
+
+    # -- files -----------------------------------------------------------------------
+
+    def _read(self, path: str) -> ToolOutcome:
+        target = self.resolve(path)
+        with target.open("r", encoding="utf-8", errors="replace") as f:
+            text = f.read(READ_CAP + 1)
+        note = ""
+        if len(text) > READ_CAP:
+            text = text[:READ_CAP]
+            note = f"\n[file longer than {READ_CAP} characters: the rest was not read]"
+        return ToolOutcome(content=text + note, output=f"read {len(text)} characters")
+
+    def _write(self, path: str, content: str) -> ToolOutcome:
+        target = self.resolve(path)
+        existed = target.exists()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content, encoding="utf-8")
+        verb = "overwrote" if existed else "created"
+        return ToolOutcome(content=f"{verb} {path} ({len(content)} characters)", output=verb)
+
+    def _edit(self, path: str, old: str, new: str) -> ToolOutcome:
+        target = self.resolve(path)
+        text = target.read_text(encoding="utf-8")
+        if not old:
+            raise ToolInputError(f"edit_file {path}: 'old' is empty; use write_file to create")
+        count = text.count(old)
+        if count == 0:
+            raise ToolInputError(
+                f"edit_file {path}: the old text was not found; read the file and copy it exactly"
+            )
+        if count > 1:
+            raise ToolInputError(
+                f"edit_file {path}: the old text appears {count} times; "
+                "include more surrounding lines so it appears once"
+            )
+        target.write_text(text.replace(old, new, 1), encoding="utf-8")
+        return ToolOutcome(content=f"edited {path}", output="edited")
+
+    def _list(self, path: str) -> ToolOutcome:
+        base = self.resolve(path)
+        if not base.is_dir():
+            raise ToolInputError(f"list_files: {path} is not a folder")
+        entries: list[str] = []
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+            for name in sorted(filenames):
+                entries.append(os.path.relpath(os.path.join(dirpath, name), base))
+                if len(entries) >= LIST_CAP:
+                    break
+            if len(entries) >= LIST_CAP:
+                entries.append(f"[more than {LIST_CAP} files: list a subfolder]")
+                break
+        listing = "\n".join(entries) or "(empty)"
+        return ToolOutcome(content=listing, output=f"{len(entries)} entries")
+
+
+def _with_duration(outcome: ToolOutcome, seconds: float) -> ToolOutcome:
+    return dataclasses.replace(outcome, duration_s=seconds)
+
+
+class _Collector:
+    """Reads a command's output as it comes, keeping head and tail when it is huge."""
+
+    def __init__(self, sink: OutputSink | None) -> None:
+        self._sink = sink
+        self._head = bytearray()
+        self._tail = bytearray()
+        self._dropped = 0
+
+    async def drain(self, stream: asyncio.StreamReader) -> None:
+        while chunk := await stream.read(65536):
+            if self._sink is not None:
+                self._sink(chunk.decode("utf-8", "replace"))
+            if len(self._head) < _KEEP_IN_MEMORY // 2:
+                self._head += chunk
+                continue
+            self._tail += chunk
+            if len(self._tail) > _KEEP_IN_MEMORY // 2:
+                cut = len(self._tail) - _KEEP_IN_MEMORY // 2
+                self._dropped += cut
+                del self._tail[:cut]
+
+    def text(self) -> str:
+        middle = f"\n… [{self._dropped} bytes dropped] …\n".encode() if self._dropped else b""
+        return bytes(self._head + middle + self._tail).decode("utf-8", "replace")
+
+
+async def _kill_group(proc: asyncio.subprocess.Process) -> None:
+    """SIGTERM the command's whole process group, then SIGKILL what is left."""
+    for sig, grace in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+        try:
+            await asyncio.wait_for(asyncio.shield(proc.wait()), grace)
+            if sig == signal.SIGTERM:
+                # The leader is gone; make sure nothing it started lingers in the group.
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+            return
+        except TimeoutError:
+            continue

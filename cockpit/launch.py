@@ -1,0 +1,256 @@
+"""Assemble a session: workspace, log, policy, safeguard, agents, backends, supervisor.
+
+Used by the headless run, the screen and the demo alike, so all three run the same session.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cockpit.agent.backends.base import Backend
+from cockpit.agent.definition import AgentDefinition, compose_system_prompt, load_agents
+from cockpit.agent.environment import scrubbed_env
+from cockpit.agent.tools import Toolbox
+from cockpit.config import Workspace
+from cockpit.errors import LogError, UsageError
+from cockpit.plan import Plan, load_plan
+from cockpit.policy import Policy, Safeguard
+from cockpit.session.chain import read_events
+from cockpit.session.events import new_session_id
+from cockpit.session.log import SessionLog
+from cockpit.session.state import SessionState, fold
+from cockpit.supervisor import AgentSetup, Supervisor
+
+BackendFactory = Callable[[AgentDefinition, int], Backend]
+
+
+@dataclass
+class LaunchOptions:
+    """What the command line (or the screen) asked for."""
+
+    workspace: Workspace
+    agents: list[str] | None = None
+    plan: Path | None = None
+    goal: str | None = None
+    session_dir: Path | None = None
+    script: Path | None = None
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    keep_alive: bool = False
+    headless_deny: bool = False
+    approval_timeout_s: float | None = None
+
+    @property
+    def plan_path(self) -> Path:
+        if self.plan is None:
+            return self.workspace.root / "plan.md"
+        return self.plan if self.plan.is_absolute() else self.workspace.root / self.plan
+
+    @property
+    def sessions_dir(self) -> Path:
+        return self.session_dir or self.workspace.sessions_dir
+
+
+@dataclass
+class Prepared:
+    """A session ready to start (or continue)."""
+
+    supervisor: Supervisor
+    log: SessionLog
+    setups: list[AgentSetup]
+    kickoff: dict[str, str]
+    session_data: dict[str, Any]
+    state: SessionState | None = None
+    recovered: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def session(self) -> str:
+        return self.log.session
+
+
+def backend_factory(options: LaunchOptions, recorded: Mapping[str, Any]) -> BackendFactory:
+    """Scripted when a script is given (or was used by the session being resumed)."""
+    script = options.script or (
+        Path(recorded["script"]) if recorded.get("name") == "scripted" else None
+    )
+    if script is not None:
+        from cockpit.agent.backends.scripted import ScriptedBackend, load_script
+
+        loaded = load_script(script)
+
+        def scripted(defn: AgentDefinition, played: int) -> Backend:
+            backend = ScriptedBackend(
+                loaded.agents.get(defn.name, ()), agent=defn.name, done_text=loaded.done_text
+            )
+            backend.skip(played)
+            return backend
+
+        return scripted
+    from cockpit.agent.backends.anthropic import AnthropicBackend, credentials_from_env
+
+    credentials = credentials_from_env(options.env)  # says what to set when nothing is
+
+    def anthropic(defn: AgentDefinition, played: int) -> Backend:
+        del played
+        return AnthropicBackend(credentials)
+
+    return anthropic
+
+
+def _backend_record(options: LaunchOptions) -> dict[str, Any]:
+    if options.script is not None:
+        return {"name": "scripted", "script": str(options.script.resolve())}
+    return {"name": "anthropic", "base_url": options.env.get("ANTHROPIC_BASE_URL", "")}
+
+
+def choose_agents(
+    options: LaunchOptions, definitions: Mapping[str, AgentDefinition], plan: Plan
+) -> list[str]:
+    """--agents, else the owners named in plan.md, else the planner alone."""
+    if options.agents:
+        names = options.agents
+    else:
+        owners = [t.owner for t in plan.tasks if t.owner]
+        names = list(dict.fromkeys(o for o in owners if o in definitions)) or ["planner"]
+    unknown = [n for n in names if n not in definitions]
+    if unknown:
+        known = ", ".join(sorted(definitions))
+        raise UsageError(f"no agent named {', '.join(unknown)} (agents here: {known})")
+    return names
+
+
+def kickoff_message(name: str, options: LaunchOptions, plan: Plan) -> str:
+    """The first user message an agent gets: the goal, the plan, its tasks."""
+    goal = options.goal or "(none given: work from plan.md)"
+    parts = [f"Session goal: {goal}", ""]
+    if plan.text.strip():
+        parts += [f"plan.md ({options.plan_path}):", "```markdown", plan.text.rstrip(), "```"]
+        mine = plan.tasks_for(name)
+        if mine:
+            parts += ["", "Your tasks:", *(f"- {t.title}" for t in mine)]
+        else:
+            parts += ["", "No task in plan.md is assigned to you yet."]
+    else:
+        parts.append("There is no plan.md yet.")
+        if name == "planner":
+            parts.append("Write plan.md for the goal above.")
+    return "\n".join(parts)
+
+
+def _open_session(options: LaunchOptions, log: SessionLog, env: Mapping[str, str]) -> Supervisor:
+    root = options.workspace.root
+    policy = Policy.load(root)
+    safeguard = Safeguard(root, log.session)
+    toolbox = Toolbox(root, scrubbed_env(env), log)
+    return Supervisor(
+        root,
+        log,
+        policy,
+        safeguard,
+        toolbox,
+        keep_alive=options.keep_alive,
+        approval_timeout_s=options.approval_timeout_s,
+        headless_deny=options.headless_deny,
+        plan_path=options.plan_path,
+    )
+
+
+def prepare_new(options: LaunchOptions) -> Prepared:
+    """A new session: choose agents, create the log, build the supervisor."""
+    workspace = options.workspace
+    definitions = load_agents(workspace)
+    plan = load_plan(options.plan_path)
+    names = choose_agents(options, definitions, plan)
+    make_backend = backend_factory(options, {})
+    setups = [
+        AgentSetup(
+            definitions[n], compose_system_prompt(definitions[n], workspace), make_backend(
+                definitions[n], 0
+            )
+        )
+        for n in names
+    ]
+    session = new_session_id()
+    log = SessionLog.create(options.sessions_dir / f"{session}.jsonl", session, env=options.env)
+    supervisor = _open_session(options, log, options.env)
+    return Prepared(
+        supervisor=supervisor,
+        log=log,
+        setups=setups,
+        kickoff={n: kickoff_message(n, options, plan) for n in names},
+        session_data={"goal": options.goal, "backend": _backend_record(options)},
+    )
+
+
+def find_session(sessions_dir: Path, session: str | None) -> Path:
+    """The log of ``session`` (an id or a path), or the latest one."""
+    if session:
+        candidate = Path(session)
+        if candidate.suffix == ".jsonl" and candidate.exists():
+            return candidate
+        path = sessions_dir / f"{session}.jsonl"
+        if path.exists():
+            return path
+        raise UsageError(f"no session {session} in {sessions_dir}")
+    logs = sorted(sessions_dir.glob("*.jsonl")) if sessions_dir.is_dir() else []
+    if not logs:
+        raise UsageError(f"no session to resume in {sessions_dir}; start one with `cockpit`")
+    return logs[-1]
+
+
+def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
+    """Reopen a session's log (cutting a torn tail), fold it, rebuild its agents."""
+    path = find_session(options.sessions_dir, session)
+    log = SessionLog.open(path, env=options.env)
+    try:
+        state = fold(read_events(path))
+        started = _session_started(path)
+        recorded_backend = started.get("backend") or {}
+        if options.plan is None and started.get("plan"):
+            options.plan = Path(str(started["plan"]))
+        if options.goal is None and started.get("goal"):
+            options.goal = str(started["goal"])
+        definitions = load_agents(options.workspace)
+        make_backend = backend_factory(options, recorded_backend)
+        setups: list[AgentSetup] = []
+        for name, agent in state.agents.items():
+            if agent.status in ("done", "failed") or name not in definitions:
+                continue
+            defn = definitions[name]
+            played = sum(1 for m in agent.messages if m.get("role") == "assistant")
+            setups.append(
+                AgentSetup(
+                    defn, compose_system_prompt(defn, options.workspace), make_backend(defn, played)
+                )
+            )
+        supervisor = _open_session(options, log, options.env)
+    except Exception:
+        log.close()
+        raise
+    recovered = {
+        "agents": {name: a.status for name, a in state.agents.items()},
+        "resumed": [s.definition.name for s in setups],
+        "interrupted_calls": [c.call for c in state.open_calls],
+        "pending_approvals": [c.call for c in state.pending_approvals],
+        "log_recoveries": len(state.recoveries),
+    }
+    return Prepared(
+        supervisor=supervisor,
+        log=log,
+        setups=setups,
+        kickoff={},
+        session_data={},
+        state=state,
+        recovered=recovered,
+    )
+
+
+def _session_started(path: Path) -> dict[str, Any]:
+    for event in read_events(path):
+        if event.kind == "session.started":
+            return dict(event.data)
+        break
+    raise LogError(f"{path}:1: the log does not begin with session.started")

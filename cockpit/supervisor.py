@@ -1,0 +1,382 @@
+"""One session: its agents, the approval queue, the event bus, and the human's commands.
+
+Everything goes through the log first: `record` appends (durably) and only then tells the
+subscribers (the screen, the headless printer). Approvals are futures: an agent awaits one,
+and whoever may decide (the screen, the terminal, a session grant, a timeout, the headless
+rule) resolves it through `resolve`, which logs ``approval.resolved`` before the agent
+wakes. Nothing an agent outputs reaches `resolve`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cockpit import __version__
+from cockpit.agent.backends.base import Backend
+from cockpit.agent.definition import AgentDefinition
+from cockpit.agent.runtime import (
+    BLOCKED,
+    DONE,
+    FAILED,
+    FINAL,
+    AgentRuntime,
+    ApprovalDecision,
+    ApprovalRequest,
+)
+from cockpit.agent.tools import Toolbox
+from cockpit.policy import Decision, FileAction, Policy, Safeguard, ShellAction
+from cockpit.session import events as k
+from cockpit.session.events import Event
+from cockpit.session.log import SessionLog
+from cockpit.session.state import SessionState
+
+EventListener = Callable[[Event], None]
+StreamListener = Callable[[str, str, str], None]  # agent, kind (text|output|retry), text
+ApprovalListener = Callable[["PendingApproval"], None]
+_TIER_RANK = {"deny": 4, 3: 3, 2: 2, 1: 1}
+
+
+@dataclass
+class PendingApproval:
+    """A tier-3 request in the inbox."""
+
+    request: ApprovalRequest
+    future: asyncio.Future[ApprovalDecision]
+    asked_at: float = field(default_factory=time.monotonic)
+    seq: int = 0
+
+    @property
+    def rank(self) -> tuple[int, float]:
+        """Most critical first, then oldest first."""
+        return (-_TIER_RANK.get(self.request.decision.tier, 3), self.asked_at)
+
+
+@dataclass(frozen=True)
+class AgentSetup:
+    definition: AgentDefinition
+    system_prompt: str
+    backend: Backend
+
+
+class Supervisor:
+    """Runs the agents of one session concurrently and owns its approval queue."""
+
+    def __init__(
+        self,
+        root: Path,
+        log: SessionLog,
+        policy: Policy,
+        safeguard: Safeguard,
+        toolbox: Toolbox,
+        *,
+        keep_alive: bool = False,
+        approval_timeout_s: float | None = None,
+        headless_deny: bool = False,
+        plan_path: Path | None = None,
+    ) -> None:
+        self.root = root
+        self.log = log
+        self.policy = policy
+        self.safeguard = safeguard
+        self.toolbox = toolbox
+        self.plan_path = plan_path or root / "plan.md"
+        self._keep_alive = keep_alive
+        self.approval_timeout_s = approval_timeout_s
+        self.headless_deny = headless_deny
+        self.runtimes: dict[str, AgentRuntime] = {}
+        self.pending: dict[str, PendingApproval] = {}
+        self._tasks: dict[str, asyncio.Task[str]] = {}
+        self._listeners: list[EventListener] = []
+        self._stream_listeners: list[StreamListener] = []
+        self._approval_listeners: list[ApprovalListener] = []
+        self._call_ids = itertools.count(1)
+        self._publish_next = log.next_seq
+        self._unpublished: dict[int, Event] = {}
+        self._ended = False
+
+    # -- the bus -------------------------------------------------------------------------
+
+    @property
+    def keep_alive(self) -> bool:
+        return self._keep_alive
+
+    def subscribe(self, listener: EventListener) -> None:
+        self._listeners.append(listener)
+
+    def subscribe_stream(self, listener: StreamListener) -> None:
+        self._stream_listeners.append(listener)
+
+    def subscribe_approvals(self, listener: ApprovalListener) -> None:
+        self._approval_listeners.append(listener)
+
+    async def record(
+        self,
+        kind: str,
+        data: Mapping[str, Any],
+        *,
+        agent: str | None,
+        iteration: int = 0,
+        call: str | None = None,
+    ) -> Event:
+        """Append an event (durable on return), then publish it in seq order."""
+        event = await self.log.append_async(
+            kind, data, agent=agent, iteration=iteration, call=call
+        )
+        self._unpublished[event.seq] = event
+        while self._publish_next in self._unpublished:
+            ready = self._unpublished.pop(self._publish_next)
+            self._publish_next += 1
+            for listener in list(self._listeners):
+                listener(ready)
+        return event
+
+    def stream(self, agent: str, kind: str, text: str) -> None:
+        for listener in list(self._stream_listeners):
+            listener(agent, kind, text)
+
+    def next_call_id(self) -> str:
+        return f"c-{next(self._call_ids)}"
+
+    # -- what agents ask of the session -----------------------------------------------
+
+    def classify(self, action: ShellAction | FileAction) -> Decision:
+        return self.policy.classify(action)
+
+    async def snapshot(self, agent: str, iteration: int, call: str, reason: str) -> None:
+        try:
+            snap = await asyncio.to_thread(self.safeguard.snapshot, reason)
+        except Exception as exc:  # a failed snapshot is recorded; the action still waits on it
+            data: dict[str, Any] = {"skipped": f"snapshot failed: {exc}"}
+        else:
+            if snap is None:
+                data = {"skipped": "not a git repository: no snapshot could be taken"}
+            else:
+                data = {"ref": snap.ref, "commit": snap.commit}
+        await self.record(k.SAFEGUARD_SNAPSHOT, data, agent=agent, iteration=iteration, call=call)
+
+    async def update_task(
+        self, agent: str, iteration: int, call: str, args: Mapping[str, Any]
+    ) -> tuple[str, bool]:
+        from cockpit.plan.tasks import apply_task_update
+
+        return await apply_task_update(self, agent, iteration, call, args)
+
+    async def request_approval(self, request: ApprovalRequest) -> ApprovalDecision:
+        d = request.decision
+        await self.record(
+            k.APPROVAL_REQUESTED,
+            {
+                "tool": request.tool,
+                "command": request.command,
+                "cwd": request.cwd,
+                **d.to_dict(),
+            },
+            agent=request.agent,
+            call=request.call,
+        )
+        grant = self.policy.covering_grant(request.action) if request.action else None
+        if grant is not None:
+            return await self._settle(request, True, "rule", f"session grant: {grant.describe()}")
+        if self.headless_deny:
+            return await self._settle(
+                request, False, "headless", "headless run with no terminal to ask"
+            )
+        loop = asyncio.get_running_loop()
+        pending = PendingApproval(request, loop.create_future())
+        self.pending[request.call] = pending
+        for listener in list(self._approval_listeners):
+            listener(pending)
+        if self.approval_timeout_s is None:
+            return await pending.future
+        try:
+            return await asyncio.wait_for(asyncio.shield(pending.future), self.approval_timeout_s)
+        except TimeoutError:
+            await self.resolve(request.call, False, "timeout", "timed_out")
+            return await pending.future
+
+    async def resolve(
+        self, call: str, approved: bool, by: str, reason: str | None = None
+    ) -> bool:
+        """Decide a pending approval (the screen, the terminal, a timeout). False if gone."""
+        pending = self.pending.pop(call, None)
+        if pending is None or pending.future.done():
+            return False
+        if by == "timeout":
+            approved = False  # a timeout always denies
+        decision = await self._settle(pending.request, approved, by, reason)
+        if not pending.future.done():
+            pending.future.set_result(decision)
+        return True
+
+    async def _settle(
+        self,
+        request: ApprovalRequest,
+        approved: bool,
+        by: str,
+        reason: str | None,
+    ) -> ApprovalDecision:
+        data: dict[str, Any] = {"approved": approved, "by": by}
+        if reason:
+            data["reason"] = reason
+        await self.record(k.APPROVAL_RESOLVED, data, agent=request.agent, call=request.call)
+        return ApprovalDecision(approved=approved, by=by, reason=reason)
+
+    def inbox(self) -> list[PendingApproval]:
+        """Pending approvals, most critical first."""
+        return sorted(self.pending.values(), key=lambda p: p.rank)
+
+    # -- running agents ------------------------------------------------------------------
+
+    async def start(
+        self,
+        setups: Iterable[AgentSetup],
+        kickoff: Mapping[str, str],
+        *,
+        session_data: Mapping[str, Any],
+    ) -> None:
+        """Log the session's start and start every agent with its first message."""
+        setups = list(setups)
+        await self.record(
+            k.SESSION_STARTED,
+            {
+                "workspace": str(self.root),
+                "agents": [s.definition.name for s in setups],
+                "plan": str(self.plan_path),
+                "version": __version__,
+                **session_data,
+            },
+            agent=None,
+        )
+        for setup in setups:
+            d = setup.definition
+            await self.record(
+                k.AGENT_STARTED,
+                {"model": d.model, "tools": list(d.tools), "source": str(d.source)},
+                agent=d.name,
+            )
+            runtime = self._runtime(setup)
+            runtime.deliver(kickoff.get(d.name, ""))
+            self._launch(runtime)
+
+    async def resume(
+        self,
+        setups: Iterable[AgentSetup],
+        state: SessionState,
+        recovered: Mapping[str, Any],
+    ) -> None:
+        """Rebuild each unfinished agent from the folded log and carry on."""
+        self._call_ids = itertools.count(len(state.calls) + 1)
+        await self.record(k.SESSION_RESUMED, {"recovered": dict(recovered)}, agent=None)
+        for setup in setups:
+            name = setup.definition.name
+            agent_state = state.agents.get(name)
+            if agent_state is None:
+                continue
+            runtime = self._runtime(
+                setup,
+                messages=agent_state.messages,
+                iteration=agent_state.iteration,
+                status=agent_state.status,
+            )
+            for text in agent_state.undelivered:
+                runtime.inbox.append(text)
+            open_calls = {
+                c.tool_use_id: c
+                for c in state.calls.values()
+                if c.agent == name and c.tool_use_id is not None
+            }
+            self._launch(runtime, open_calls)
+
+    def _runtime(self, setup: AgentSetup, **kwargs: Any) -> AgentRuntime:
+        runtime = AgentRuntime(
+            setup.definition, setup.system_prompt, setup.backend, self, self.toolbox, **kwargs
+        )
+        self.runtimes[setup.definition.name] = runtime
+        return runtime
+
+    def _launch(self, runtime: AgentRuntime, open_calls: Mapping[str, Any] | None = None) -> None:
+        task = asyncio.ensure_future(runtime.run(open_calls))
+        self._tasks[runtime.name] = task
+
+    async def wait(self) -> dict[str, str]:
+        """Wait until every agent is final; their statuses."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        return self.statuses()
+
+    def statuses(self) -> dict[str, str]:
+        result: dict[str, str] = {}
+        for name, runtime in self.runtimes.items():
+            task = self._tasks.get(name)
+            if task is not None and task.done() and not task.cancelled():
+                exc = task.exception()
+                result[name] = FAILED if exc is not None else task.result()
+            else:
+                result[name] = runtime.status
+        return result
+
+    @property
+    def all_final(self) -> bool:
+        return all(s in FINAL for s in self.statuses().values())
+
+    async def stop(self, reason: str) -> dict[str, str]:
+        """Stop every agent (a running command is killed and recorded) and end the session."""
+        for task in self._tasks.values():
+            task.cancel()
+        for task in self._tasks.values():
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for call, pending in list(self.pending.items()):
+            self.pending.pop(call, None)
+            pending.future.cancel()
+        return await self.end(reason)
+
+    async def end(self, reason: str) -> dict[str, str]:
+        statuses = self.statuses()
+        if not self._ended:
+            self._ended = True
+            await self.record(
+                k.SESSION_ENDED, {"reason": reason, "statuses": statuses}, agent=None
+            )
+        return statuses
+
+    # -- the human's commands ------------------------------------------------------------
+
+    def pause(self, agent: str) -> None:
+        self.runtimes[agent].pause()
+
+    def unpause(self, agent: str) -> None:
+        self.runtimes[agent].resume()
+
+    async def message(self, agent: str, text: str) -> None:
+        """A human message, delivered at the agent's next turn (logged first)."""
+        await self.record(k.HUMAN_MESSAGE, {"text": text, "by": "human"}, agent=agent)
+        runtime = self.runtimes[agent]
+        runtime.deliver(f"Message from the human: {text}")
+        if runtime.status in FINAL and self._keep_alive and runtime.name in self._tasks:
+            task = self._tasks[runtime.name]
+            if task.done():
+                self._launch(runtime)
+
+
+def exit_code(statuses: Mapping[str, str]) -> int:
+    """0 when every agent finished, 1 otherwise."""
+    return 0 if statuses and all(s == DONE for s in statuses.values()) else 1
+
+
+__all__ = [
+    "BLOCKED",
+    "DONE",
+    "FAILED",
+    "AgentSetup",
+    "PendingApproval",
+    "Supervisor",
+    "exit_code",
+]

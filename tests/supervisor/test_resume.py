@@ -1,0 +1,122 @@
+"""A headless session killed mid-command, then resumed: nothing lost, nothing run twice."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.supervisor.conftest import clean_env, cockpit, events, of_kind, session_log
+
+SCRIPT = """
+agents:
+  builder:
+    - text: "Running the long job."
+      calls:
+        - bash:
+            command: "echo $$ > job.pid; echo started >> marker.txt; sleep 60; echo end >> x"
+            timeout_s: 120
+    - text: "The job was interrupted; checking what it left."
+      calls:
+        - bash: {command: "cat marker.txt"}
+    - text: "All done."
+"""
+
+
+def _wait_for(predicate, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting")
+
+
+def test_sigkill_mid_command_then_resume(workspace: Path, tmp_path: Path) -> None:
+    script = tmp_path / "script.yaml"
+    script.write_text(SCRIPT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cockpit",
+            "run",
+            "--headless",
+            "--agents",
+            "builder",
+            "--script",
+            str(script),
+        ],
+        cwd=workspace,
+        env=clean_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    marker = workspace / "marker.txt"
+    job_pid = workspace / "job.pid"
+    try:
+        _wait_for(lambda: marker.exists() and job_pid.exists())
+        # Everything the process printed was acknowledged (logged, fsynced) before printing.
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGKILL)
+        out, _err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        # The crash orphaned the long command (its own process group): clean it up.
+        with contextlib.suppress(Exception):
+            os.killpg(int(job_pid.read_text().strip()), signal.SIGKILL)
+
+    log = session_log(workspace)
+    before = events(log)
+    printed = [line for line in out.splitlines() if " | " in line]
+    assert len(before) >= len(printed)  # nothing acknowledged was lost
+    started = of_kind(before, "tool.started")
+    assert len(started) == 1 and not of_kind(before, "tool.finished")
+
+    resumed = cockpit(workspace, "resume", "--headless", timeout=60)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Traceback" not in resumed.stderr
+
+    after = events(log)
+    assert after[: len(before)] == before  # the acknowledged prefix is untouched
+    assert marker.read_text() == "started\n"  # the interrupted command was not run again
+    interrupted = [e for e in of_kind(after, "tool.finished") if e["call"] == started[0]["call"]]
+    assert len(interrupted) == 1 and interrupted[0]["data"]["interrupted"] is True
+    assert len([e for e in of_kind(after, "tool.started") if e["call"] == started[0]["call"]]) == 1
+    session_resumed = of_kind(after, "session.resumed")
+    assert session_resumed and started[0]["call"] in json.dumps(session_resumed[0]["data"])
+    # the agent continued: it was told, ran the next command, and finished
+    told = [
+        e
+        for e in of_kind(after, "model.message")
+        if e["data"]["message"]["role"] == "user" and "interrupted" in json.dumps(e["data"])
+    ]
+    assert told
+    assert of_kind(after, "agent.status")[-1]["data"]["status"] == "done"
+    audit = cockpit(workspace, "audit", str(log))
+    assert audit.returncode == 0, audit.stdout
+    assert "INTERRUPTED" not in audit.stdout or "interrupted" in audit.stdout.lower()
+
+
+def test_resume_with_nothing_left(workspace: Path, tmp_path: Path) -> None:
+    script = tmp_path / "script.yaml"
+    script.write_text("agents:\n  builder:\n    - text: 'Nothing to do.'\n")
+    first = cockpit(workspace, "run", "--headless", "--agents", "builder", "--script", str(script))
+    assert first.returncode == 0, first.stderr
+    again = cockpit(workspace, "resume", "--headless")
+    assert again.returncode == 0
+    assert "nothing left to do" in again.stdout
+
+
+def test_resume_without_sessions_is_one_line(workspace: Path) -> None:
+    result = cockpit(workspace, "resume", "--headless")
+    assert result.returncode != 0
+    assert "no session to resume" in result.stderr and "Traceback" not in result.stderr
