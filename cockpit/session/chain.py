@@ -178,7 +178,8 @@ class _Scan:
         self.good_bytes = 0
         self.problem: LineProblem | None = None
         self.torn: TornTail | None = None
-        self.digest_at: str | None = None
+        # A head at seq -1 (written when the log was created) vouches for the empty log.
+        self.digest_at: str | None = GENESIS if self._want == -1 else None
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         loads = json.loads

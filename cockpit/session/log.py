@@ -100,7 +100,8 @@ class SessionLog:
         and recorded as ``log.recovered``; any other damage raises `LogCorruptError`
         naming the line.
         """
-        check = check_chain(path, head=_quiet_head(path))
+        head = _quiet_head(path)
+        check = check_chain(path, head=head)
         if check.problem is not None:
             raise LogCorruptError(str(path), check.problem.line, check.problem.reason)
         # Checked with a torn tail too: a torn line was never acknowledged, so the head can
@@ -109,7 +110,7 @@ class SessionLog:
         status, why = head_status(check, read_head(head_path(path)))
         if status in ("ahead", "mismatch"):
             raise LogCorruptError(str(path), check.events + 1, why)
-        session = check.session or session or path.stem
+        session = check.session or (head.session if head else None) or session or path.stem
         try:
             fd = os.open(path, os.O_WRONLY | os.O_APPEND)
         except OSError as exc:
