@@ -1,0 +1,57 @@
+"""plan.md: the human's steering wheel. Parse, render byte for byte, diff, watch, update.
+
+The format, exactly:
+
+* **Lines.** Only ``\\n`` ends a line; ``\\r\\n`` files stay CRLF. A plan is its lines: every
+  byte the parser does not understand (prose, links, notes, code, odd whitespace, a missing
+  final newline, invalid UTF-8) is kept and rendered back unchanged.
+* **Phases.** Every heading, ATX (``#`` .. ``######``) or setext (a top-level paragraph
+  underlined with ``===`` or ``---``), starts a phase named by its text. Tasks before the
+  first heading have the phase ``""``.
+* **Tasks.** A list item whose text starts with a checkbox::
+
+      INDENT BULLET WS "[" MARK "]" WS TITLE [WS "@" OWNER]...
+      BULLET = "-" | "*" | "+" | DIGITS "." | DIGITS ")"      MARK = " " | "x" | "X"
+
+  The trailing ``@owner`` word is the owner (agent names: letters, digits, ``_ . -``); a
+  ``@name`` inside the title is just text. Several trailing owners are a problem (the last
+  counts). A task nested under another task is a task too; without its own owner it
+  inherits the enclosing task's. ``[-]``, ``[~]``, ``[/]`` and friends are reported, not tasks.
+* **Task lines.** Lines indented deeper than the task's bullet, anywhere inside its list
+  item, are its attributes when they read (key in any case)::
+
+      verify: COMMAND              several allowed; `COMMAND` in backticks is unwrapped
+      status: STATE [SEP NOTE]     STATE = todo | doing | blocked | done
+                                   SEP = "—" | "–" | "--" | "-" | ":" (or just a space)
+
+  Agents write ``status: STATE — NOTE`` (an em dash) or ``status: STATE``. The checkbox
+  wins: ``[x]`` is always ``done``; ``[ ]`` with ``status: done`` is ``todo`` (reopened);
+  no status line means ``todo``. A ``verify:``/``status:`` line under no task is a problem.
+* **Not tasks.** Anything inside fenced code blocks (`````/``~~~``, at any indent), indented
+  code blocks outside lists, HTML comments that start a line (``<!-- - [ ] off -->``), and
+  YAML front matter.
+* **Ids.** ``slug(phase)/slug(title)`` (just ``slug(title)`` before any heading), stable
+  across edits elsewhere and owner changes; a repeated title in a phase gets ``-2``, ``-3``.
+"""
+
+from __future__ import annotations
+
+from cockpit.plan.diff import PlanDiff, diff_plans
+from cockpit.plan.document import Plan, load_plan
+from cockpit.plan.model import STATES, Phase, PlanProblem, Task
+from cockpit.plan.update import TaskUpdate, update_task
+from cockpit.plan.watch import PlanWatcher
+
+__all__ = [
+    "STATES",
+    "Phase",
+    "Plan",
+    "PlanDiff",
+    "PlanProblem",
+    "PlanWatcher",
+    "Task",
+    "TaskUpdate",
+    "diff_plans",
+    "load_plan",
+    "update_task",
+]
