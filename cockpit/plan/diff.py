@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from cockpit.plan.document import Plan
-from cockpit.plan.model import Task
+from cockpit.plan.model import Task, printable
 from cockpit.plan.parse import line_content
 
 
@@ -87,7 +87,7 @@ def unified(old: Plan, new: Plan, context: int = 3) -> str:
     )
     if not lines and old.digest != new.digest:
         return "(only line endings or the final newline changed)\n"
-    return "".join(f"{line}\n" for line in lines)
+    return printable("".join(f"{line}\n" for line in lines))
 
 
 def diff_plans(old: Plan, new: Plan) -> PlanDiff:

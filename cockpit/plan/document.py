@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cockpit.errors import ConfigError
-from cockpit.plan.model import Phase, PlanProblem, Task
+from cockpit.plan.model import Phase, PlanProblem, Task, printable
 from cockpit.plan.parse import line_content, scan, split_lines, split_owner
 
 _CHECKBOX_PREFIX = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX]\][ \t]+")
@@ -152,7 +152,7 @@ class Plan:
 
     def block_text(self, task: Task) -> str:
         """The task's own lines (checkbox, verify, status) without line endings, one per line."""
-        return "\n".join(line_content(self.lines[number - 1]) for number in task.block)
+        return "\n".join(printable(line_content(self.lines[n - 1])) for n in task.block)
 
 
 def _ref_forms(ref: str) -> list[str]:

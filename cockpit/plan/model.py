@@ -10,6 +10,7 @@ from dataclasses import dataclass
 STATES: tuple[str, ...] = ("todo", "doing", "blocked", "done")
 
 _NON_WORD = re.compile(r"[^\w]+")
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,11 @@ class Task:
         """One line for messages: title, owner and id."""
         owner = f" @{self.owner}" if self.owner else ""
         return f'"{self.title}"{owner} (id {self.id}, line {self.line})'
+
+
+def printable(text: str) -> str:
+    """``text`` with undecodable bytes (kept as surrogate escapes) shown as U+FFFD."""
+    return _ESCAPED_BYTE.sub("\ufffd", text)
 
 
 def slug(text: str) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from cockpit.plan.model import STATES, Phase, PlanProblem, Task, slug
+from cockpit.plan.model import STATES, Phase, PlanProblem, Task, printable, slug
 
 TASK_LINE = re.compile(
     r"^(?P<indent>[ \t]*)(?P<bullet>[-*+]|\d{1,9}[.)])[ \t]+"
@@ -122,7 +122,7 @@ class Scan:
 
 class _Scanner:
     def __init__(self, lines: list[str]) -> None:
-        self.texts = [line_content(line) for line in lines]
+        self.texts = [printable(line_content(line)) for line in lines]
         if self.texts:
             self.texts[0] = self.texts[0].removeprefix("\ufeff")
         self.scan = Scan()
