@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from cockpit.errors import LogError
-from cockpit.session.chain import check_chain, head_path, head_status, read_head
+from cockpit.session.chain import (
+    check_chain,
+    head_bad_line,
+    head_path,
+    head_status,
+    read_head,
+)
 from cockpit.session.events import APPROVERS, Event
 from cockpit.session.state import CallState, SessionState, StateBuilder
 
@@ -154,10 +160,7 @@ def audit(path: Path) -> AuditReport:
         report.valid = True
     else:
         report.reason = report.head_detail
-        if report.head == "ahead":  # the first line that should be there and is not
-            report.first_bad_line = check.events + 1
-        elif report.head == "mismatch" and head is not None:
-            report.first_bad_line = min(head.seq, check.last_seq) + 1
+        report.first_bad_line = head_bad_line(check, head, report.head)
         if report.first_bad_line is not None:
             report.first_bad_seq = report.first_bad_line - 1
     return report

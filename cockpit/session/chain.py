@@ -309,6 +309,16 @@ def head_status(check: ChainCheck, head: Head | None) -> tuple[HeadStatus, str]:
     return "mismatch", f"head file digest differs for seq {head.seq}"
 
 
+def head_bad_line(check: ChainCheck, head: Head | None, status: str) -> int | None:
+    """The 1-based line a disagreeing head file points at: the first cut line, or the last
+    line the head and the log disagree about."""
+    if status == "ahead":
+        return check.events + 1
+    if status == "mismatch" and head is not None:
+        return max(1, min(head.seq, check.last_seq) + 1)
+    return None
+
+
 def read_events(path: Path) -> Iterator[Event]:
     """The events of a log, streamed and chain-verified as they are read.
 

@@ -22,6 +22,7 @@ from cockpit.session.chain import (
     Head,
     check_chain,
     fsync_dir,
+    head_bad_line,
     head_path,
     head_status,
     read_head,
@@ -107,9 +108,11 @@ class SessionLog:
         # Checked with a torn tail too: a torn line was never acknowledged, so the head can
         # never be ahead of the complete lines; if it is, whole events were cut, and cutting
         # the torn bytes and rewriting the head would erase the evidence.
-        status, why = head_status(check, read_head(head_path(path)))
+        head = read_head(head_path(path))
+        status, why = head_status(check, head)
         if status in ("ahead", "mismatch"):
-            raise LogCorruptError(str(path), check.events + 1, why)
+            line = head_bad_line(check, head, status) or check.events + 1
+            raise LogCorruptError(str(path), line, why)
         session = check.session or (head.session if head else None) or session or path.stem
         try:
             fd = os.open(path, os.O_WRONLY | os.O_APPEND)

@@ -1,0 +1,179 @@
+"""Every kind of tampering fails `cockpit audit` and names the first bad line."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from cockpit.errors import LogCorruptError
+from cockpit.session.chain import read_events
+from cockpit.session.events import GENESIS
+from cockpit.session.log import SessionLog
+from tests.session._util import cockpit, lines_of, write_session
+
+Edit = Callable[[list[bytes]], list[bytes]]
+
+
+@pytest.fixture
+def session_log(tmp_path: Path) -> Path:
+    path = tmp_path / "tampered.jsonl"
+    write_session(path).close()
+    assert cockpit("audit", path).code == 0
+    return path
+
+
+def _flip(line: bytes, at: int) -> bytes:
+    """The line with the byte at ``at`` replaced by a different one."""
+    old = line[at : at + 1]
+    if old.isdigit():
+        new = b"7" if old != b"7" else b"3"
+    elif old.isalpha():
+        new = b"q" if old != b"q" else b"z"
+    else:
+        new = b"#"
+    return line[:at] + new + line[at + 1 :]
+
+
+def _expect_bad(path: Path, line: int, *, head: str | None = None) -> dict[str, object]:
+    run = cockpit("audit", "--json", path)
+    assert run.code == 1, run.out
+    assert "Traceback" not in run.err
+    report = run.json
+    assert report["valid"] is False
+    assert report["first_bad_line"] == line, report["reason"]
+    assert report["first_bad_seq"] == line - 1
+    assert report["reason"]
+    if head is not None:
+        assert report["head"]["status"] == head
+    text = cockpit("audit", path)
+    assert text.code == 1
+    assert text.out.startswith("INVALID: ")
+    assert f"first problem: line {line} (seq {line - 1})" in text.out
+    return dict(report)
+
+
+def _rewrite(path: Path, edit: Edit) -> None:
+    path.write_bytes(b"".join(edit(lines_of(path))))
+
+
+@pytest.mark.parametrize("where", [0.2, 0.5, 0.8])
+@pytest.mark.parametrize("line", [1, 2, 12, "last-but-one", "last"])
+def test_one_byte_edited_names_that_line(session_log: Path, line: int | str, where: float) -> None:
+    lines = lines_of(session_log)
+    n = len(lines)
+    target = {"last-but-one": n - 1, "last": n}.get(str(line), line)
+    assert isinstance(target, int)
+    original = lines[target - 1]
+    lines[target - 1] = _flip(original, int(len(original) * where))
+    assert lines[target - 1] != original
+    session_log.write_bytes(b"".join(lines))
+
+    _expect_bad(session_log, target)
+    with pytest.raises(LogCorruptError) as info:
+        SessionLog.open(session_log, env={})
+    assert info.value.line == target
+
+
+def test_string_edit_is_named_by_the_chain(session_log: Path) -> None:
+    """A change that keeps the line well-formed JSON ("exit 0" made "exit 1") is caught only
+    by the next line's 'prev' -- and still reported at the changed line."""
+    lines = lines_of(session_log)
+    k = next(i for i, raw in enumerate(lines) if b'"exit_code":2' in raw) + 1
+    lines[k - 1] = lines[k - 1].replace(b'"exit_code":2', b'"exit_code":0')
+    session_log.write_bytes(b"".join(lines))
+    report = _expect_bad(session_log, k, head="unchecked")
+    assert f"line {k} was changed" in str(report["reason"])
+    with pytest.raises(LogCorruptError) as info:
+        list(read_events(session_log))
+    assert info.value.line == k
+
+
+def test_edited_prev_names_its_own_line(session_log: Path) -> None:
+    lines = lines_of(session_log)
+    k = 9
+    obj = json.loads(lines[k - 1])
+    flipped = ("0" if obj["prev"][10] != "0" else "1").encode()
+    lines[k - 1] = lines[k - 1].replace(
+        obj["prev"].encode(), obj["prev"][:10].encode() + flipped + obj["prev"][11:].encode()
+    )
+    session_log.write_bytes(b"".join(lines))
+    report = _expect_bad(session_log, k)
+    assert "prev" in str(report["reason"])
+
+
+@pytest.mark.parametrize("k", [1, 7, 20])
+def test_deleted_line(session_log: Path, k: int) -> None:
+    _rewrite(session_log, lambda ls: ls[: k - 1] + ls[k:])
+    report = _expect_bad(session_log, k)
+    assert f"seq is {k}, expected {k - 1}" in str(report["reason"])
+
+
+@pytest.mark.parametrize("k", [1, 7, 20])
+def test_swapped_lines(session_log: Path, k: int) -> None:
+    def swap(ls: list[bytes]) -> list[bytes]:
+        ls[k - 1], ls[k] = ls[k], ls[k - 1]
+        return ls
+
+    _rewrite(session_log, swap)
+    _expect_bad(session_log, k)
+
+
+def test_duplicated_line(session_log: Path) -> None:
+    _rewrite(session_log, lambda ls: [*ls[:5], ls[4], *ls[5:]])
+    _expect_bad(session_log, 6)
+
+
+@pytest.mark.parametrize("cut", [1, 3])
+def test_truncated_by_whole_lines(session_log: Path, cut: int) -> None:
+    n = len(lines_of(session_log))
+    _rewrite(session_log, lambda ls: ls[:-cut])
+    report = _expect_bad(session_log, n - cut + 1, head="ahead")
+    assert f"{cut} event(s) were cut from the end" in str(report["reason"])
+    assert "head: ahead" in cockpit("audit", session_log).out
+    with pytest.raises(LogCorruptError):
+        SessionLog.open(session_log, env={})
+
+
+def test_rechained_after_an_edit_is_caught_by_the_head(session_log: Path) -> None:
+    """Someone who edits a line and recomputes every later 'prev' still fails: the head
+    file holds the digest of the real last line."""
+    lines = [json.loads(raw) for raw in lines_of(session_log)]
+    lines[10]["data"]["command"] = "echo harmless"
+    prev = GENESIS
+    out = []
+    for obj in lines:
+        obj["prev"] = prev
+        raw = json.dumps(obj, separators=(",", ":")).encode()
+        prev = hashlib.sha256(raw).hexdigest()
+        out.append(raw + b"\n")
+    session_log.write_bytes(b"".join(out))
+    _expect_bad(session_log, len(out), head="mismatch")
+
+
+def test_missing_head_file_fails_audit(session_log: Path) -> None:
+    session_log.with_suffix(".head").unlink()
+    run = cockpit("audit", "--json", session_log)
+    assert run.code == 1
+    assert run.json["head"]["status"] == "missing"
+    assert "head file missing" in cockpit("audit", session_log).out
+
+
+def test_unreadable_head_file_fails_audit(session_log: Path) -> None:
+    session_log.with_suffix(".head").write_text("not json")
+    run = cockpit("audit", "--json", session_log)
+    assert run.code == 1
+    assert run.json["head"]["status"] == "unreadable"
+    assert "Traceback" not in run.err
+
+
+def test_head_of_another_session_fails_audit(session_log: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.jsonl"
+    write_session(other, session="20261122-090000-aaaa").close()
+    session_log.with_suffix(".head").write_bytes(other.with_suffix(".head").read_bytes())
+    run = cockpit("audit", "--json", session_log)
+    assert run.code == 1
+    assert run.json["head"]["status"] == "mismatch"
