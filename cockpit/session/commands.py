@@ -78,6 +78,8 @@ class _Follower:
     """Prints complete lines as they appear, checking the chain as it goes."""
 
     def __init__(self, path: Path) -> None:
+        if path.is_dir():
+            raise LogError(f"{path}: is a directory, not a log file")
         if not path.is_file():
             raise LogError(f"{path}: no such log file")
         self.path = path

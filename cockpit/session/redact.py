@@ -13,7 +13,9 @@ _TOKEN_PATTERNS = {
     "openai-key": r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}",
     "github-token": r"(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})",
     "aws-access-key": r"(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}",
-    "aws-secret-key": r"(?<=aws_secret_access_key)\s*[=:]\s*[A-Za-z0-9/+=]{40}",
+    # After its name in any case and quoting: `export AWS_SECRET_ACCESS_KEY=...`, a
+    # credentials file's `aws_secret_access_key = ...`, JSON's `"aws_secret_access_key": "..."`.
+    "aws-secret-key": r"(?i:(?<=aws_secret_access_key))[\"']?\s*[=:]\s*[\"']?[A-Za-z0-9/+=]{40}",
     "slack-token": r"xox[abposr]-[A-Za-z0-9\-]{10,}",
     "slack-webhook": r"https://hooks\.slack\.com/services/[A-Za-z0-9/]+",
     "bearer-token": r"(?i:bearer)\s+[A-Za-z0-9._~+/\-]{8,}=*",
@@ -82,6 +84,6 @@ def _label(match: re.Match[str]) -> str:
     kind = (match.lastgroup or "secret").replace("_", "-")
     if kind == "bearer-token":
         return "Bearer [REDACTED:bearer-token]"
-    if kind == "aws-secret-key":
-        return "=[REDACTED:aws-secret-key]"
+    if kind == "aws-secret-key":  # keep the separator, drop the 40-character key
+        return match.group()[:-40] + "[REDACTED:aws-secret-key]"
     return f"[REDACTED:{kind}]"

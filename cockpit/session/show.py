@@ -120,8 +120,17 @@ def describe(event: Event) -> tuple[str, str, str, str]:
 def format_line(event: Event) -> str:
     """One event in the seed format (see `HEADER`)."""
     state, action, result, artifacts = describe(event)
+    # Every field is flattened: whatever an agent put in a status or path, one event stays
+    # one line.
     return " | ".join(
-        (event.ts, state, str(event.iteration), _short(action, 80), _short(result), artifacts)
+        (
+            event.ts,
+            _short(state, 60),
+            str(event.iteration),
+            _short(action, 80),
+            _short(result),
+            _short(artifacts, 200),
+        )
     )
 
 
@@ -138,6 +147,8 @@ def render_audit(report: AuditReport) -> str:
         if report.first_bad_seq is not None:
             where += f" (seq {report.first_bad_seq})"
         out.append(f"  first problem: {where}: {report.reason}")
+    elif report.events == 0:
+        out.append("  chain: ok, no events yet")
     else:
         out.append(f"  chain: ok, seq 0..{report.events - 1} gap-free, every 'prev' matches")
     out.append(f"  head: {report.head}: {report.head_detail}")
@@ -153,10 +164,7 @@ def render_audit(report: AuditReport) -> str:
     out.append(
         "  approvals: " + ", ".join(f"{by} {s.approvals_by.get(by, 0)}" for by in k.APPROVERS)
     )
-    out.append(
-        "  denials:   "
-        + ", ".join(f"{by} {s.denials_by.get(by, 0)}" for by in k.APPROVERS)
-    )
+    out.append("  denials:   " + ", ".join(f"{by} {s.denials_by.get(by, 0)}" for by in k.APPROVERS))
     commands = list(report.rows("command"))
     out.append("")
     out.append(f"Commands run ({len(commands)})")
