@@ -7,6 +7,7 @@ from typing import Any
 from cockpit.session import events as k
 from cockpit.session.audit import AuditReport
 from cockpit.session.events import Event
+from cockpit.session.state import amount_of, items_of
 
 HEADER = "TIMESTAMP | STATE | ITERATION | ACTION | RESULT | ARTIFACTS"
 
@@ -72,12 +73,12 @@ def describe(event: Event) -> tuple[str, str, str, str]:
     elif kind == k.MODEL_USAGE:
         result = (
             f"in {d.get('input_tokens', 0)} out {d.get('output_tokens', 0)} "
-            f"${float(d.get('cost_usd', 0) or 0):.4f}"
+            f"${amount_of(d.get('cost_usd')):.4f}"
         )
     elif kind == k.TOOL_REQUESTED:
         action = _tool_label(d)
     elif kind == k.POLICY_DECIDED:
-        result = f"tier {d.get('tier')}: " + "; ".join(str(r) for r in d.get("reasons") or [])
+        result = f"tier {d.get('tier')}: " + "; ".join(str(r) for r in items_of(d.get("reasons")))
     elif kind == k.APPROVAL_REQUESTED:
         action = f"approval? {d.get('command') or d.get('tool', '')}"
         result = f"tier {d.get('tier')}"
@@ -112,7 +113,7 @@ def describe(event: Event) -> tuple[str, str, str, str]:
     elif kind == k.LOG_RECOVERED:
         result = f"{d.get('bytes_dropped')} bytes of a torn line cut"
     elif kind in (k.SESSION_STARTED, k.SESSION_RESUMED, k.SESSION_ENDED):
-        result = str(d.get("reason") or ", ".join(d.get("agents") or []))
+        result = str(d.get("reason") or ", ".join(str(a) for a in items_of(d.get("agents"))))
     state = f"{who} {state}" if state else who
     return state, action, result, artifacts
 

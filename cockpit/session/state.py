@@ -7,6 +7,7 @@ finished (audit of a 1M-event log in flat memory).
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -179,7 +180,7 @@ class StateBuilder:
 
     def _session_started(self, e: Event) -> None:
         self.state.started_ts = e.ts
-        for name in e.data.get("agents") or []:
+        for name in items_of(e.data.get("agents")):
             if isinstance(name, str):
                 self.state.agent(name)
 
@@ -230,11 +231,11 @@ class StateBuilder:
             return
         a = self.state.agent(e.agent)
         d = e.data
-        a.input_tokens += int(d.get("input_tokens", 0) or 0)
-        a.output_tokens += int(d.get("output_tokens", 0) or 0)
-        a.cache_read_tokens += int(d.get("cache_read_input_tokens", 0) or 0)
-        a.cache_write_tokens += int(d.get("cache_creation_input_tokens", 0) or 0)
-        a.cost_usd += float(d.get("cost_usd", 0.0) or 0.0)
+        a.input_tokens += count_of(d.get("input_tokens"))
+        a.output_tokens += count_of(d.get("output_tokens"))
+        a.cache_read_tokens += count_of(d.get("cache_read_input_tokens"))
+        a.cache_write_tokens += count_of(d.get("cache_creation_input_tokens"))
+        a.cost_usd += amount_of(d.get("cost_usd"))
 
     # -- calls ---------------------------------------------------------------------
 
@@ -270,8 +271,8 @@ class StateBuilder:
         if c is None:
             return
         c.tier = e.data.get("tier")
-        c.reasons = list(e.data.get("reasons") or [])
-        c.rules = list(e.data.get("rules") or [])
+        c.reasons = [str(r) for r in items_of(e.data.get("reasons"))]
+        c.rules = items_of(e.data.get("rules"))
         self.state.tiers[str(c.tier)] += 1
         if c.tier == "deny":
             c.decided_by = "rule"
@@ -343,6 +344,31 @@ class StateBuilder:
 
     def _log_recovered(self, e: Event) -> None:
         self.state.recoveries.append({"seq": e.seq, "ts": e.ts, **e.data})
+
+
+# Readers of event data: a newer cockpit (or an odd backend) may put other shapes in a
+# known kind's data; the state takes what it can read and never fails on the rest.
+
+
+def items_of(value: Any) -> list[Any]:
+    """A list field: a list as is, one value as a list of one, nothing as empty."""
+    if isinstance(value, list):
+        return list(value)
+    return [] if value is None else [value]
+
+
+def amount_of(value: Any) -> float:
+    """A number field (cost); anything unreadable or not finite counts as 0."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return 0.0
+    return number if math.isfinite(number) else 0.0
+
+
+def count_of(value: Any) -> int:
+    """A count field (tokens), read like `amount_of`."""
+    return value if type(value) is int else int(amount_of(value))
 
 
 def fold(events: Iterable[Event]) -> SessionState:
