@@ -150,7 +150,9 @@ class FakeAnthropicAPI:
             self._replies.extend(Reply.parse(r) for r in replies)
 
     def start(self) -> FakeAnthropicAPI:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 

@@ -130,12 +130,19 @@ async def test_a_cancelled_turn_is_played_again_from_its_start() -> None:
     )
     backend = ScriptedBackend([slow, ScriptedTurn(text="next")], agent="builder")
     seen: list[StreamEvent] = []
-    task = asyncio.create_task(backend.turn(request(), seen.append))
-    await asyncio.sleep(0.07)
+    two_pieces = asyncio.Event()
+
+    def on_event(event: StreamEvent) -> None:
+        seen.append(event)
+        if len(seen) == 2:
+            two_pieces.set()
+
+    task = asyncio.create_task(backend.turn(request(), on_event))
+    await two_pieces.wait()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert 1 <= len(seen) < 4
+    assert seen == [TextDelta("ab"), TextDelta("cd")]
     assert backend.remaining == 2
 
     again = await backend.turn(request(), lambda e: None)
