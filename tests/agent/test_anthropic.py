@@ -259,6 +259,18 @@ async def test_an_overloaded_error_event_mid_stream_starts_the_turn_again(
     assert result.text == "Finished."
 
 
+async def test_a_fatal_error_event_mid_stream_is_one_clear_line(
+    api: FakeAnthropicAPI, backend: AnthropicBackend
+) -> None:
+    api.add({"text": "x", "drop_after": 2, "stream_error": "invalid_request_error"})
+    with pytest.raises(BackendError) as caught:
+        await backend.turn(request(), lambda e: None)
+    assert str(caught.value) == (
+        "the model API stopped mid-answer (invalid_request_error: scripted mid-stream error)"
+    )
+    assert len(api.requests) == 1
+
+
 async def test_exhausted_retries_say_what_kept_failing(
     api: FakeAnthropicAPI, backend: AnthropicBackend
 ) -> None:

@@ -169,10 +169,14 @@ class AnthropicBackend:
                     finished = finished or event.type == "message_stop"
             except (httpx2.TransportError, anthropic.APIConnectionError) as exc:
                 raise _Interrupted(f"connection lost mid-answer: {_cause(exc)}") from exc
-            except anthropic.APIStatusError as exc:
-                if exc.type not in ("overloaded_error", "api_error", "rate_limit_error"):
-                    raise
-                raise _Interrupted(f"the API stopped mid-answer: {exc.type}") from exc
+            except anthropic.APIStatusError as exc:  # an `error` event in the stream
+                if exc.type in ("overloaded_error", "api_error", "rate_limit_error"):
+                    raise _Interrupted(f"the API stopped mid-answer: {exc.type}") from exc
+                detail = _one_line(exc.api_message or "")
+                raise BackendError(
+                    f"the model API stopped mid-answer ({exc.type or 'error'}"
+                    f"{': ' + detail if detail else ''})"
+                ) from exc
             if not finished:
                 raise _Interrupted("the answer ended before it was complete")
             return await stream.get_final_message()
