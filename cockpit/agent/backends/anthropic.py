@@ -25,6 +25,7 @@ from typing import Any
 
 import anthropic
 import httpx2
+from anthropic.types import Message
 
 from cockpit.agent.backends.base import (
     EventCallback,
@@ -157,7 +158,7 @@ class AnthropicBackend:
         finally:
             _on_event.reset(token)
 
-    async def _streamed(self, params: dict[str, Any], on_event: EventCallback) -> Any:
+    async def _streamed(self, params: dict[str, Any], on_event: EventCallback) -> Message:
         # Entering the stream sends the request (with the SDK's retries); what breaks after
         # that is an interrupted answer, which `turn` starts again.
         async with self._client.messages.stream(**params) as stream:
@@ -337,7 +338,7 @@ def _with_breakpoint(message: dict[str, Any]) -> dict[str, Any]:
     return {**message, "content": [*content[:-1], {**last, "cache_control": _EPHEMERAL}]}
 
 
-def _result(message: Any, request: TurnRequest) -> TurnResult:
+def _result(message: Message, request: TurnRequest) -> TurnResult:
     raw = message.usage
     usage = Usage(
         input_tokens=raw.input_tokens or 0,
