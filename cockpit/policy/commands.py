@@ -1,0 +1,206 @@
+"""`cockpit check`, `cockpit rules` and `cockpit rollback`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from cockpit.config import Workspace
+from cockpit.errors import SafeguardError, UsageError
+from cockpit.policy.engine import Policy
+from cockpit.policy.model import Decision, ShellAction
+from cockpit.policy.safeguard import Safeguard
+
+
+def register(sub: Any) -> None:
+    """Add the policy subcommands to the `cockpit` parser."""
+    check = sub.add_parser(
+        "check",
+        help="classify a shell command: tier, reasons and matched rules",
+        description="Classify a shell command without running it. Quote the command, or put "
+        "it after `--`: cockpit check -- rm -rf build",
+    )
+    check.add_argument("--json", action="store_true", help="print one JSON object")
+    check.add_argument("--cwd", metavar="DIR", help="the directory the command would run in")
+    check.add_argument(
+        "--stdin-jsonl",
+        action="store_true",
+        help='read {"command": ..., "cwd": ...} lines on stdin, write one JSON line each',
+    )
+    check.add_argument("command", nargs="*", help="the command to classify")
+    check.set_defaults(handler=check_command)
+
+    rules = sub.add_parser("rules", help="list the effective policy rules and their sources")
+    rules.add_argument("--json", action="store_true", help="print JSON")
+    rules.add_argument("--cwd", metavar="DIR", help="a directory inside the workspace")
+    rules.set_defaults(handler=rules_command)
+
+    rollback = sub.add_parser("rollback", help="restore the working tree to a tier-2 snapshot")
+    rollback.add_argument(
+        "ref",
+        nargs="?",
+        metavar="REF",
+        help="refs/cockpit/snapshots/<session>/<n> or <session>/<n>",
+    )
+    rollback.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    rollback.add_argument("--list", action="store_true", help="list the snapshots")
+    rollback.add_argument("--cwd", metavar="DIR", help="a directory inside the workspace")
+    rollback.set_defaults(handler=rollback_command)
+
+
+def _workspace(args: argparse.Namespace) -> tuple[Workspace, Path]:
+    start = Path(args.cwd or ".")
+    if not start.is_dir():
+        raise UsageError(f"--cwd {args.cwd}: no such directory")
+    return Workspace.discover(start), start.resolve()
+
+
+# -- check ------------------------------------------------------------------------------------
+
+
+def check_command(args: argparse.Namespace) -> int:
+    workspace, cwd = _workspace(args)
+    policy = Policy.load(workspace.root)
+    if args.stdin_jsonl:
+        if args.command:
+            raise UsageError("give either COMMAND or --stdin-jsonl, not both")
+        stream_jsonl(policy, cwd, sys.stdin, sys.stdout)
+        return 0
+    if not args.command:
+        raise UsageError("check needs a COMMAND (or --stdin-jsonl)")
+    command = " ".join(args.command)
+    decision = policy.classify(ShellAction(command, cwd))
+    if args.json:
+        print(json.dumps({"command": command, **decision.to_dict()}, ensure_ascii=False))
+    else:
+        print(render_decision(decision))
+    return 0
+
+
+def render_decision(decision: Decision) -> str:
+    lines = [f"tier {decision.tier}"]
+    lines.extend(f"  reason: {reason}" for reason in decision.reasons)
+    lines.extend(f"  rule:   {rule.id} ({rule.source})" for rule in decision.rules)
+    return "\n".join(lines)
+
+
+def stream_jsonl(policy: Policy, base: Path, source: TextIO, out: TextIO) -> None:
+    """One JSON line out per line in; a bad line gets an error object and the stream goes on."""
+    for number, line in enumerate(source, start=1):
+        if not line.strip():
+            continue
+        try:
+            request = json.loads(line)
+        except json.JSONDecodeError as exc:
+            _emit(out, {"line": number, "error": f"invalid JSON: {exc.msg}"})
+            continue
+        if not isinstance(request, dict) or not isinstance(request.get("command"), str):
+            _emit(out, {"line": number, "error": 'expected an object with a "command" string'})
+            continue
+        cwd_value = request.get("cwd")
+        if cwd_value is not None and not isinstance(cwd_value, str):
+            _emit(
+                out,
+                {"line": number, "command": request["command"], "error": '"cwd" must be a string'},
+            )
+            continue
+        cwd = base / cwd_value if cwd_value else base
+        decision = policy.classify(ShellAction(request["command"], cwd))
+        _emit(out, {"command": request["command"], **decision.to_dict()})
+
+
+def _emit(out: TextIO, obj: dict[str, Any]) -> None:
+    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+# -- rules ------------------------------------------------------------------------------------
+
+
+def rules_command(args: argparse.Namespace) -> int:
+    workspace, _ = _workspace(args)
+    policy = Policy.load(workspace.root)
+    checks = [
+        {"id": c.ref.id, "tier": c.tier, "source": c.source, "justification": c.justification}
+        for c in policy.checks.values()
+    ]
+    rules = [
+        {
+            "id": r.id,
+            "tier": r.tier,
+            "source": r.source,
+            "kind": r.kind,
+            "match": r.describe(),
+            "justification": r.justification,
+        }
+        for r in policy.rules
+    ]
+    if args.json:
+        print(
+            json.dumps(
+                {"files": list(policy.files), "checks": checks, "rules": rules}, ensure_ascii=False
+            )
+        )
+        return 0
+    print("files: " + ", ".join(policy.files))
+    print("\nbuilt-in checks:")
+    width = max(len(str(c["id"])) for c in checks)
+    for c in checks:
+        print(f"  {c['id']:<{width}}  {c['tier']!s:<4}  {c['source']:<24}  {c['justification']}")
+    print("\nrules:")
+    width = max((len(str(r["id"])) for r in rules), default=4)
+    for r in rules:
+        print(f"  {r['id']:<{width}}  {r['tier']!s:<4}  {r['source']:<24}  {r['justification']}")
+        print(f"  {'':<{width}}        {r['match']}")
+    return 0
+
+
+# -- rollback ---------------------------------------------------------------------------------
+
+
+def rollback_command(args: argparse.Namespace) -> int:
+    workspace, _ = _workspace(args)
+    safeguard = Safeguard(workspace.root, "manual", warn=_stderr)
+    if args.list:
+        if safeguard.repo is None:
+            return 1
+        snaps = safeguard.all_snapshots()
+        if not snaps:
+            print("no snapshots")
+        for snap in snaps:
+            print(f"{snap.ref}  {snap.commit[:12]}  {snap.reason}")
+        return 0
+    if not args.ref:
+        raise UsageError("rollback needs a REF (see `cockpit rollback --list`)")
+    if safeguard.repo is None:
+        raise SafeguardError(f"{workspace.root} is not a git repository: nothing to roll back")
+    target, restored, removed = safeguard.plan(args.ref)
+    if not restored and not removed:
+        print(f"the working tree already matches {target.ref}")
+        return 0
+    print(f"roll back to {target.ref} ({target.commit[:12]}: {target.reason})")
+    for name in restored:
+        print(f"  restore {name}")
+    for name in removed:
+        print(f"  remove  {name}")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                "refusing to roll back without confirmation: run it in a terminal or pass --yes"
+            )
+        answer = input("Roll back? [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            print("cancelled")
+            return 1
+    result = safeguard.rollback(args.ref)
+    print(f"restored {len(result.restored)} file(s), removed {len(result.removed)}")
+    if result.safety is not None:
+        print(f"undo with: cockpit rollback {result.safety.ref}")
+    return 0
+
+
+def _stderr(message: str) -> None:
+    print(f"cockpit: {message}", file=sys.stderr)

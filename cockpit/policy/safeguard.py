@@ -1,0 +1,257 @@
+"""Tier-2 safeguard: snapshot the working tree before a risky action, roll back on demand.
+
+A snapshot is a commit of every file git would see (tracked and untracked, ignored files
+excepted) under `refs/cockpit/snapshots/<session>/<n>`. It is built with a temporary index
+file (`GIT_INDEX_FILE`), so the working tree, the real index, HEAD and the stash never
+change. Outside git there is nothing to snapshot: the safeguard says so once and carries on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import git
+
+from cockpit.errors import SafeguardError
+
+REF_PREFIX = "refs/cockpit/snapshots"
+_SESSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_IDENTITY = {
+    "GIT_AUTHOR_NAME": "cockpit",
+    "GIT_AUTHOR_EMAIL": "cockpit@localhost",
+    "GIT_COMMITTER_NAME": "cockpit",
+    "GIT_COMMITTER_EMAIL": "cockpit@localhost",
+}
+log = logging.getLogger("cockpit.policy.safeguard")
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    ref: str
+    commit: str
+    reason: str
+    session: str
+    number: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "ref": self.ref,
+            "commit": self.commit,
+            "reason": self.reason,
+            "session": self.session,
+            "number": self.number,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Rollback:
+    """What a rollback changed, and the snapshot taken just before it (to undo it)."""
+
+    snapshot: Snapshot
+    restored: tuple[str, ...]
+    removed: tuple[str, ...]
+    safety: Snapshot | None = None
+    unchanged: bool = field(default=False)
+
+
+class Safeguard:
+    """Snapshots and rollbacks for one session in one workspace."""
+
+    def __init__(
+        self, workspace_root: Path, session: str, warn: Callable[[str], None] | None = None
+    ) -> None:
+        if not _SESSION.match(session) or ".." in session or session.endswith(".lock"):
+            raise SafeguardError(f"invalid session name for a snapshot ref: {session!r}")
+        self.root = Path(workspace_root)
+        self.session = session
+        self._warn = warn or log.warning
+        self._warned = False
+        self._repo: git.Repo | None = None
+        self._looked = False
+
+    # -- repository ----------------------------------------------------------------------
+
+    @property
+    def repo(self) -> git.Repo | None:
+        """The git repository, or None (with a one-time warning) outside git."""
+        if not self._looked:
+            self._looked = True
+            try:
+                repo = git.Repo(self.root, search_parent_directories=True)
+            except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+                repo = None
+            if repo is not None and repo.bare:
+                repo = None
+            self._repo = repo
+        if self._repo is None and not self._warned:
+            self._warned = True
+            self._warn(
+                f"{self.root} is not a git repository: tier-2 actions run without a "
+                "snapshot and cannot be rolled back"
+            )
+        return self._repo
+
+    def _require(self) -> git.Repo:
+        repo = self.repo
+        if repo is None:
+            raise SafeguardError(f"{self.root} is not a git repository: nothing to roll back")
+        return repo
+
+    @contextmanager
+    def _temp_index(self, repo: git.Repo) -> Iterator[dict[str, str]]:
+        fd, path = tempfile.mkstemp(prefix="cockpit-index-", dir=repo.git_dir)
+        os.close(fd)
+        os.unlink(path)
+        real_index = Path(repo.git_dir) / "index"
+        try:
+            if real_index.exists():
+                shutil.copyfile(real_index, path)  # keeps stat data: `git add` stays fast
+            yield {"GIT_INDEX_FILE": path, **_IDENTITY}
+        finally:
+            for leftover in (path, path + ".lock"):
+                with suppress(FileNotFoundError):
+                    os.unlink(leftover)
+
+    # -- snapshots -----------------------------------------------------------------------
+
+    def snapshot(self, reason: str) -> Snapshot | None:
+        """Commit the working tree under the next snapshot ref; None outside git."""
+        repo = self.repo
+        if repo is None:
+            return None
+        return self._snapshot(repo, self.session, reason)
+
+    def _snapshot(self, repo: git.Repo, session: str, reason: str) -> Snapshot:
+        try:
+            with self._temp_index(repo) as env:
+                repo.git.add("--all", "--", ":/", env=env)
+                tree = repo.git.write_tree(env=env)
+                parents: list[str] = []
+                if repo.head.is_valid():
+                    parents = ["-p", repo.head.commit.hexsha]
+                message = f"cockpit snapshot ({session}): {reason}"
+                commit = repo.git.commit_tree(tree, *parents, "-m", message, env=env)
+            number = self._next_number(repo, session)
+            ref = f"{REF_PREFIX}/{session}/{number}"
+            repo.git.update_ref(ref, commit, "", env=_IDENTITY)
+        except git.GitCommandError as exc:
+            raise SafeguardError(f"snapshot failed: {_git_error(exc)}") from exc
+        return Snapshot(ref, commit, reason, session, number)
+
+    def _next_number(self, repo: git.Repo, session: str) -> int:
+        numbers = [s.number for s in self._list(repo, session)]
+        return max(numbers, default=0) + 1
+
+    def snapshots(self, session: str | None = None) -> list[Snapshot]:
+        """This session's snapshots (or another session's), oldest first."""
+        repo = self.repo
+        if repo is None:
+            return []
+        return self._list(repo, session or self.session)
+
+    def all_snapshots(self) -> list[Snapshot]:
+        """Every session's snapshots in this repository."""
+        repo = self.repo
+        return [] if repo is None else self._list(repo, None)
+
+    def _list(self, repo: git.Repo, session: str | None) -> list[Snapshot]:
+        prefix = f"{REF_PREFIX}/{session}/" if session else f"{REF_PREFIX}/"
+        out = repo.git.for_each_ref("--format=%(refname) %(objectname) %(contents:subject)", prefix)
+        found: list[Snapshot] = []
+        for line in out.splitlines():
+            ref, commit, subject = [*line.split(" ", 2), "", ""][:3]
+            parts = ref[len(REF_PREFIX) + 1 :].split("/")
+            if len(parts) != 2 or not parts[1].isdigit():
+                continue
+            reason = subject.split("): ", 1)[1] if "): " in subject else subject
+            found.append(Snapshot(ref, commit, reason, parts[0], int(parts[1])))
+        found.sort(key=lambda s: (s.session, s.number))
+        return found
+
+    def resolve(self, ref: str) -> Snapshot:
+        """A snapshot from its full ref, `<session>/<n>`, or `<n>` in this session."""
+        repo = self._require()
+        candidates = [ref]
+        if not ref.startswith("refs/"):
+            candidates = [f"{REF_PREFIX}/{ref}", f"{REF_PREFIX}/{self.session}/{ref}"]
+        for candidate in candidates:
+            for snap in self._list(repo, None):
+                if snap.ref == candidate:
+                    return snap
+        raise SafeguardError(f"no snapshot {ref!r} (see `cockpit rollback --list`)")
+
+    # -- rollback ------------------------------------------------------------------------
+
+    def plan(self, ref: str) -> tuple[Snapshot, list[str], list[str]]:
+        """What a rollback to `ref` would restore and remove, without changing anything."""
+        repo = self._require()
+        target = self.resolve(ref)
+        current = self._current_tree(repo)
+        restored, removed = self._changes(repo, current, target.commit)
+        return target, restored, removed
+
+    def rollback(self, ref: str) -> Rollback:
+        """Make the working tree match the snapshot: modified and deleted files come back,
+        files created since are removed. The index, HEAD and the stash are not touched, and a
+        snapshot of the tree just before (`safety`) makes the rollback itself undoable."""
+        repo = self._require()
+        target = self.resolve(ref)
+        try:
+            current = self._current_tree(repo)
+            restored, removed = self._changes(repo, current, target.commit)
+            if not restored and not removed:
+                return Rollback(target, (), (), None, unchanged=True)
+            safety = self._snapshot(repo, target.session, f"before rollback to {target.ref}")
+            with self._temp_index(repo) as env:
+                repo.git.read_tree(target.commit, env=env)
+                if restored:
+                    repo.git.checkout_index("-f", "--", *restored, env=env)
+        except git.GitCommandError as exc:
+            raise SafeguardError(f"rollback failed: {_git_error(exc)}") from exc
+        top = Path(repo.working_tree_dir or self.root)
+        for name in removed:
+            path = top / name
+            if path.is_symlink() or path.is_file():
+                path.unlink()
+            _prune_empty_dirs(path.parent, top)
+        return Rollback(target, tuple(restored), tuple(removed), safety)
+
+    def _current_tree(self, repo: git.Repo) -> str:
+        with self._temp_index(repo) as env:
+            repo.git.add("--all", "--", ":/", env=env)
+            tree: str = repo.git.write_tree(env=env)
+            return tree
+
+    def _changes(self, repo: git.Repo, current: str, commit: str) -> tuple[list[str], list[str]]:
+        out = repo.git.diff_tree("-r", "--no-renames", "--name-status", "-z", current, commit)
+        fields = out.split("\0")
+        restored: list[str] = []
+        removed: list[str] = []
+        for k in range(0, len(fields) - 1, 2):
+            status, name = fields[k], fields[k + 1]
+            if not status:
+                continue
+            (removed if status.startswith("D") else restored).append(name)
+        return restored, removed
+
+
+def _prune_empty_dirs(directory: Path, top: Path) -> None:
+    while directory != top and top in directory.parents:
+        try:
+            directory.rmdir()
+        except OSError:
+            return
+        directory = directory.parent
+
+
+def _git_error(exc: git.GitCommandError) -> str:
+    stderr = exc.stderr.strip() if isinstance(exc.stderr, str) else ""
+    return stderr.splitlines()[-1] if stderr else str(exc)

@@ -1,0 +1,607 @@
+"""tree-sitter-bash -> the simple commands a script would run.
+
+Every command counts: in pipelines, lists, subshells, brace groups, `$(...)`, backticks,
+`<(...)`/`>(...)`, control flow and function bodies. Words are unquoted as bash would, the
+working directory is followed through `cd`, and whatever cannot be known before the script
+runs is marked dynamic. Nothing here decides a tier; `classify` does.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import tree_sitter_bash
+from tree_sitter import Language, Node, Parser
+
+from cockpit.policy.words import (
+    GLOB_CHARS,
+    Word,
+    decode_ansi_c,
+    expand_braces,
+    has_unquoted_brace,
+    unescape_double_quoted,
+    unquoted_segments,
+)
+
+MAX_NESTING = 150
+_LANGUAGE = Language(tree_sitter_bash.language())
+_local = threading.local()
+
+
+def parser() -> Parser:
+    """One cached parser per thread (tree-sitter parsers are not shareable across threads)."""
+    p: Parser | None = getattr(_local, "parser", None)
+    if p is None:
+        p = Parser(_LANGUAGE)
+        _local.parser = p
+    return p
+
+
+class Redirect(NamedTuple):
+    op: str
+    target: Word | None
+    """None for fd duplication and closing (`2>&1`, `>&-`), which touch no file."""
+    text: str
+    cwd: str | None
+
+
+class SimpleCommand(NamedTuple):
+    argv: tuple[Word, ...]
+    assignments: tuple[tuple[str, Word], ...]
+    text: str
+    cwd: str | None
+    """The lexical working directory it runs in; None when `cd` made it unknowable."""
+    stdin: str
+    """Where its standard input comes from: inherit, pipe, heredoc, herestring, file."""
+    stdin_script: str | None
+    """A literal here-document body (what `sh <<'EOF'` would run)."""
+    upstream: tuple[SimpleCommand, ...]
+    """Commands earlier in the same pipeline (their output is this command's input)."""
+
+
+@dataclass(slots=True)
+class Analysis:
+    commands: list[SimpleCommand] = field(default_factory=list)
+    redirects: list[Redirect] = field(default_factory=list)
+    assignments: list[tuple[str, Word, str]] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    """(check id, reason) for structural problems: parse errors, dynamic names, nesting."""
+
+
+_REDIRECT_TYPES = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
+_SUBST_TYPES = frozenset({"command_substitution", "process_substitution"})
+_CONDITIONAL = frozenset(
+    {
+        "if_statement",
+        "elif_clause",
+        "else_clause",
+        "while_statement",
+        "for_statement",
+        "c_style_for_statement",
+        "case_statement",
+        "case_item",
+        "select_statement",
+    }
+)
+_ISOLATED = frozenset({"subshell", "command_substitution", "process_substitution"})
+_FD_TARGET_OPS = frozenset({">&-", "<&-"})
+_FD_WORDS = frozenset({"-", *(str(n) for n in range(10))})
+
+
+def analyze(script: str, cwd: str | None, home: str) -> Analysis:
+    """Parse `script` and collect every simple command, redirect and assignment in it."""
+    src = script.encode("utf-8", "surrogatepass")
+    tree = parser().parse(src)
+    walker = _Walker(src, home)
+    root = tree.root_node
+    if root.has_error:
+        walker.analysis.problems.append(("parse-error", _parse_error_reason(root)))
+    walker.walk(root, cwd, None)
+    return walker.analysis
+
+
+def _parse_error_reason(root: Node) -> str:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "ERROR" or node.is_missing:
+            text = (node.text or b"").decode("utf-8", "replace").strip()
+            line = node.start_point[0] + 1
+            if node.is_missing:
+                return f"cannot parse the command: missing {node.type!r} on line {line}"
+            snippet = text[:40] + ("…" if len(text) > 40 else "")
+            return f"cannot parse the command near {snippet!r} on line {line}"
+        stack.extend(reversed(node.children))
+    return "cannot parse the command"
+
+
+class _Walker:
+    __slots__ = ("analysis", "depth", "home", "src")
+
+    def __init__(self, src: bytes, home: str) -> None:
+        self.src = src
+        self.home = home
+        self.analysis = Analysis()
+        self.depth = 0
+
+    def text(self, node: Node) -> str:
+        return self.src[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    # -- statements -------------------------------------------------------------------
+
+    def walk(
+        self, node: Node, cwd: str | None, pipe: tuple[SimpleCommand, ...] | None
+    ) -> str | None:
+        """Walk a statement; return the working directory after it."""
+        self.depth += 1
+        try:
+            if self.depth > MAX_NESTING:
+                self.analysis.problems.append(
+                    ("nesting-limit", "the command is nested too deeply to analyse")
+                )
+                return None
+            return self._walk(node, cwd, pipe)
+        finally:
+            self.depth -= 1
+
+    def _walk(
+        self, node: Node, cwd: str | None, pipe: tuple[SimpleCommand, ...] | None
+    ) -> str | None:
+        kind = node.type
+        if kind == "command":
+            return self._command(node, cwd, pipe, [], "inherit", None)
+        if kind == "program" or kind == "compound_statement" or kind == "do_group":
+            for child in node.named_children:
+                cwd = self._statement_in_sequence(child, cwd, pipe)
+            return cwd
+        if kind == "list":
+            return self._list(node, cwd, pipe)
+        if kind == "pipeline":
+            self._pipeline(node.named_children, cwd, pipe)
+            return cwd
+        if kind == "redirected_statement":
+            return self._redirected(node, cwd, pipe)
+        if kind in _ISOLATED:
+            for child in node.named_children:
+                self._statement_in_sequence(child, cwd, pipe)
+            return cwd
+        if kind in _CONDITIONAL:
+            after = cwd
+            for child in node.named_children:
+                after = self.walk(child, after, pipe)
+            return cwd if after == cwd else None
+        if kind == "function_definition":
+            for child in node.named_children:
+                if child.type != "word":
+                    self.walk(child, cwd, None)
+            return cwd
+        if kind == "variable_assignment":
+            self._assignment(node, cwd, None)
+            return cwd
+        if kind == "declaration_command":
+            self._declaration(node, cwd)
+            return cwd
+        if kind in _SUBST_TYPES:
+            self._substitution(node, cwd)
+            return cwd
+        if kind == "comment":
+            return cwd
+        if kind in _REDIRECT_TYPES:
+            self._redirect(node, cwd, self.text(node))
+            return cwd
+        # negated_command, test_command, variable_assignments, arithmetic, unset and
+        # anything newer: the commands inside still count.
+        for child in node.named_children:
+            cwd = self.walk(child, cwd, pipe)
+        return cwd
+
+    def _statement_in_sequence(
+        self, child: Node, cwd: str | None, pipe: tuple[SimpleCommand, ...] | None
+    ) -> str | None:
+        after = self.walk(child, cwd, pipe)
+        sibling = child.next_sibling
+        if sibling is not None and sibling.type == "&":
+            return cwd  # a background job runs in a subshell
+        return after
+
+    def _list(
+        self, node: Node, cwd: str | None, pipe: tuple[SimpleCommand, ...] | None
+    ) -> str | None:
+        left: Node | None = None
+        op = ""
+        after = cwd
+        for child in node.children:
+            if not child.is_named:
+                op = child.type
+                continue
+            if left is None:
+                left = child
+                after = self.walk(child, cwd, pipe)
+                continue
+            if op == "||" and after != cwd:
+                right_after = self.walk(child, cwd, pipe)
+                if _terminates(child):
+                    return after
+                return after if right_after == after else None
+            after = self.walk(child, after, pipe)
+        return after
+
+    def _pipeline(
+        self, stages: list[Node], cwd: str | None, pipe: tuple[SimpleCommand, ...] | None
+    ) -> None:
+        upstream: tuple[SimpleCommand, ...] | None = pipe
+        for stage in stages:
+            before = len(self.analysis.commands)
+            self.walk(stage, cwd, upstream)
+            produced = tuple(self.analysis.commands[before:])
+            upstream = (upstream or ()) + produced
+
+    def _redirected(
+        self, node: Node, cwd: str | None, pipe: tuple[SimpleCommand, ...] | None
+    ) -> str | None:
+        body: Node | None = None
+        redirects: list[Node] = []
+        for child in node.named_children:
+            if child.type in _REDIRECT_TYPES:
+                redirects.append(child)
+            elif body is None:
+                body = child
+            else:
+                redirects.append(child)
+        text = self.text(node)
+        trailing: list[Node] = []
+        if body is not None and body.type in ("list", "pipeline"):
+            # tree-sitter hangs `a && b > f` on the whole list; bash gives it to `b`, which
+            # runs in the directory the list leaves behind.
+            before = len(self.analysis.commands)
+            after = self.walk(body, cwd, pipe)
+            stdin, script = self._redirects(redirects, after, text, trailing)
+            commands = self.analysis.commands
+            if stdin != "inherit" and len(commands) > before:
+                commands[-1] = commands[-1]._replace(stdin=stdin, stdin_script=script)
+        else:
+            stdin, script = self._redirects(redirects, cwd, text, trailing)
+            if body is None:
+                after = cwd
+            elif body.type == "command":
+                after = self._command(body, cwd, pipe, [], stdin, script)
+            else:
+                after = self.walk(body, cwd, pipe)
+        for extra in trailing:
+            if extra.type == "pipeline":
+                self._pipeline(extra.named_children, cwd, tuple(self.analysis.commands[-1:]))
+            else:
+                after = self.walk(extra, after, None)
+        return after
+
+    def _redirects(
+        self, redirects: list[Node], cwd: str | None, text: str, trailing: list[Node]
+    ) -> tuple[str, str | None]:
+        """Record redirects; return where stdin comes from and a literal script fed to it."""
+        stdin = "inherit"
+        script: str | None = None
+        for red in redirects:
+            if red.type == "heredoc_redirect":
+                stdin, script = "heredoc", self._heredoc(red, cwd, text, trailing)
+            elif red.type == "herestring_redirect":
+                stdin = "herestring"
+                script = _literal(self._redirect(red, cwd, text)[1])
+            elif red.type == "file_redirect":
+                if self._redirect(red, cwd, text)[0] == "<":
+                    stdin = "file"
+            else:
+                self.walk(red, cwd, None)
+        return stdin, script
+
+    def _heredoc(self, node: Node, cwd: str | None, text: str, trailing: list[Node]) -> str | None:
+        quoted = False
+        body: Node | None = None
+        for child in node.named_children:
+            kind = child.type
+            if kind == "heredoc_start":
+                raw = self.text(child)
+                quoted = any(c in raw for c in "'\"\\")
+            elif kind == "heredoc_body":
+                body = child
+            elif kind == "file_redirect":
+                self._redirect(child, cwd, text)
+            elif kind != "heredoc_end":
+                trailing.append(child)
+        if body is None:
+            return ""
+        if quoted:
+            return self.text(body)
+        dynamic = False
+        for child in body.named_children:
+            if child.type != "heredoc_content":
+                dynamic = True
+                self._scan(child, cwd)
+        return None if dynamic else unescape_double_quoted(self.text(body))
+
+    # -- simple commands ----------------------------------------------------------------
+
+    def _command(
+        self,
+        node: Node,
+        cwd: str | None,
+        pipe: tuple[SimpleCommand, ...] | None,
+        argv: list[Word],
+        stdin: str,
+        script: str | None,
+    ) -> str | None:
+        assignments: list[tuple[str, Word]] = []
+        text = self.text(node)
+        for child in node.children:
+            kind = child.type
+            if kind == "command_name":
+                name_node = child.named_children[0] if child.named_child_count else child
+                argv.extend(self.words(name_node, cwd))
+            elif kind == "variable_assignment":
+                assignments.append(self._assignment(child, cwd, text))
+            elif kind in _REDIRECT_TYPES:
+                op, target = self._redirect(child, cwd, text)
+                if op == "<<<":
+                    stdin, script = "herestring", _literal(target)
+                elif op == "<":
+                    stdin = "file"
+            elif not child.is_named:
+                continue  # the `$` of `$"..."`
+            elif kind == "comment":
+                continue
+            else:
+                argv.extend(self.words(child, cwd))
+        if pipe:
+            stdin = "pipe"
+        cmd = SimpleCommand(tuple(argv), tuple(assignments), text, cwd, stdin, script, pipe or ())
+        self.analysis.commands.append(cmd)
+        if argv and not argv[0].dynamic:
+            return self._cd(argv, cwd)
+        return cwd
+
+    def _cd(self, argv: list[Word], cwd: str | None) -> str | None:
+        name = argv[0].text
+        if name in ("builtin", "command") and len(argv) > 1 and argv[1].text in ("cd", "pushd"):
+            return None
+        if name == "popd":
+            return None
+        if name != "cd" and name != "pushd":
+            return cwd
+        args = [w for w in argv[1:] if not (w.text.startswith("-") and len(w.text) > 1)]
+        if not args:
+            return self.home if name == "cd" else None
+        target = args[0]
+        if target.dynamic or target.text == "-" or target.glob:
+            return None
+        path = target.text
+        if target.tilde:
+            if path == "~" or path.startswith("~/"):
+                path = self.home + path[1:]
+            else:
+                return None
+        if not path.startswith("/"):
+            if cwd is None:
+                return None
+            path = cwd + "/" + path
+        return os.path.normpath(path)
+
+    def _assignment(self, node: Node, cwd: str | None, text: str | None) -> tuple[str, Word]:
+        name = ""
+        value: Word = Word("", "")
+        for child in node.named_children:
+            if not name and child.type in ("variable_name", "subscript"):
+                name = self.text(child)
+                if child.type == "subscript":
+                    self._scan(child, cwd)
+            else:
+                words = self.words(child, cwd)
+                value = (
+                    words[0] if len(words) == 1 else Word(self.text(child), self.text(child), True)
+                )
+        if text is None:
+            self.analysis.assignments.append((name, value, self.text(node)))
+        else:
+            self.analysis.assignments.append((name, value, text))
+        return name, value
+
+    def _declaration(self, node: Node, cwd: str | None) -> None:
+        for child in node.named_children:
+            if child.type == "variable_assignment":
+                self._assignment(child, cwd, self.text(node))
+            else:
+                self._scan(child, cwd)
+
+    def _redirect(self, node: Node, cwd: str | None, text: str) -> tuple[str, Word | None]:
+        """Record a redirect; return its operator and target."""
+        op = ""
+        target: Word | None = None
+        extra: list[Word] = []
+        for child in node.children:
+            if not child.is_named:
+                if not op:
+                    op = child.type
+                continue
+            kind = child.type
+            if kind == "file_descriptor":
+                continue
+            words = self.words(child, cwd)
+            if target is None and words:
+                target, extra = words[0], words[1:]
+            else:
+                extra.extend(words)
+        if node.type == "herestring_redirect":
+            return "<<<", target
+        if target is not None:
+            if op in _FD_TARGET_OPS or (op in (">&", "<&") and target.text in _FD_WORDS):
+                target = None  # `2>&1`, `>&-`: a file descriptor, not a file
+            self.analysis.redirects.append(Redirect(op, target, text, cwd))
+        for word in extra:
+            # tree-sitter reads `echo > f hi` as two targets; bash passes `hi` to echo.
+            self.analysis.commands.append(
+                SimpleCommand((Word("echo", "echo"), word), (), text, cwd, "inherit", None, ())
+            )
+        return op, target
+
+    # -- words -------------------------------------------------------------------------
+
+    def words(self, node: Node, cwd: str | None) -> list[Word]:
+        """The word(s) bash would produce from one argument node (brace expansion may give
+        several)."""
+        kind = node.type
+        if kind == "word":
+            raw = self.text(node)
+            if "\\" not in raw and "{" not in raw and "$" not in raw:
+                glob = "*" in raw or "?" in raw or "[" in raw
+                return [Word(raw, raw, False, glob, raw.startswith("~"))]
+        raw = self.text(node)
+        acc = _Acc()
+        self._piece(node, cwd, acc)
+        segments = acc.segments
+        if not acc.dynamic and has_unquoted_brace(segments):
+            expanded = expand_braces(segments)
+            if expanded is None:
+                return [Word(raw, raw, True)]
+            if len(expanded) != 1 or expanded[0] != "".join(t for t, _ in segments):
+                return [
+                    Word(t, raw, False, acc.glob, t.startswith("~") and acc.tilde) for t in expanded
+                ]
+        text = "".join(t for t, _ in segments)
+        return [Word(text, raw, acc.dynamic, acc.glob, acc.tilde, acc.fd, tuple(acc.sub))]
+
+    def _piece(self, node: Node, cwd: str | None, acc: _Acc) -> None:
+        kind = node.type
+        if kind == "word" or kind == "number":
+            first = not acc.segments
+            for seg_text, quoted in unquoted_segments(self.text(node)):
+                if not quoted:
+                    if first and seg_text.startswith("~"):
+                        acc.tilde = True
+                    if not GLOB_CHARS.isdisjoint(seg_text):
+                        acc.glob = True
+                acc.segments.append((seg_text, quoted))
+                first = False
+        elif kind == "raw_string":
+            acc.segments.append((self.text(node)[1:-1], True))
+        elif kind == "string" or kind == "translated_string":
+            self._double_quoted(node, cwd, acc)
+        elif kind == "ansi_c_string":
+            acc.segments.append((decode_ansi_c(self.text(node)[2:-1]), True))
+        elif kind == "concatenation":
+            for child in node.children:
+                if child.is_named:
+                    self._piece(child, cwd, acc)
+                else:
+                    acc.segments.append((self.text(child), False))
+        elif kind == "simple_expansion" or kind == "expansion":
+            self._expansion(node, cwd, acc)
+        elif kind == "process_substitution":
+            before = len(self.analysis.commands)
+            self._substitution(node, cwd)
+            acc.fd = True
+            acc.dynamic = True
+            acc.sub.extend(self.analysis.commands[before:])
+            acc.segments.append((self.text(node), False))
+        elif kind == "command_substitution" or kind == "arithmetic_expansion":
+            self._scan(node, cwd) if kind != "command_substitution" else self._substitution(
+                node, cwd
+            )
+            acc.dynamic = True
+            acc.segments.append((self.text(node), False))
+        elif kind == "brace_expression":
+            acc.segments.append((self.text(node), False))
+        else:
+            # Anything else in a word (extglob, regex, ...) is taken as computed at run time.
+            self._scan(node, cwd)
+            acc.dynamic = True
+            acc.segments.append((self.text(node), False))
+
+    def _double_quoted(self, node: Node, cwd: str | None, acc: _Acc) -> None:
+        src = self.src
+        pos = node.start_byte + 1
+        end = node.end_byte - 1
+        if node.type == "translated_string":
+            pos += 1
+        for child in node.named_children:
+            if child.start_byte > pos:
+                chunk = src[pos : child.start_byte].decode("utf-8", "replace")
+                acc.segments.append((unescape_double_quoted(chunk), True))
+            kind = child.type
+            if kind == "string_content":
+                acc.segments.append((unescape_double_quoted(self.text(child)), True))
+            elif kind == "string":
+                self._double_quoted(child, cwd, acc)
+            else:
+                self._piece(child, cwd, acc)
+                if acc.segments and not acc.segments[-1][1]:
+                    text, _ = acc.segments.pop()
+                    acc.segments.append((text, True))
+            pos = child.end_byte
+        if end > pos:
+            chunk = src[pos:end].decode("utf-8", "replace")
+            acc.segments.append((unescape_double_quoted(chunk), True))
+
+    def _expansion(self, node: Node, cwd: str | None, acc: _Acc) -> None:
+        raw = self.text(node)
+        if raw in ("$HOME", "${HOME}"):
+            acc.segments.append((self.home, True))
+            return
+        if raw in ("$PWD", "${PWD}") and cwd is not None:
+            acc.segments.append((cwd, True))
+            return
+        self._scan(node, cwd)
+        acc.dynamic = True
+        acc.segments.append((raw, False))
+
+    def _substitution(self, node: Node, cwd: str | None) -> None:
+        for child in node.named_children:
+            self._statement_in_sequence(child, cwd, None)
+
+    def _scan(self, node: Node, cwd: str | None) -> None:
+        """Walk the substitutions nested anywhere inside `node`."""
+        for child in node.named_children:
+            if child.type in _SUBST_TYPES:
+                self._substitution(child, cwd)
+            elif child.named_child_count:
+                self._scan(child, cwd)
+
+
+class _Acc:
+    __slots__ = ("dynamic", "fd", "glob", "segments", "sub", "tilde")
+
+    def __init__(self) -> None:
+        self.segments: list[tuple[str, bool]] = []
+        self.dynamic = False
+        self.glob = False
+        self.tilde = False
+        self.fd = False
+        self.sub: list[SimpleCommand] = []
+
+
+def _literal(word: Word | None) -> str | None:
+    """A here-string's text when it is known before the command runs."""
+    if word is None or word.dynamic:
+        return None
+    return word.text + "\n"
+
+
+def _terminates(node: Node) -> bool:
+    """`cd x || exit 1`: the right side ends the script, so cwd stays what `cd` made it."""
+    if node.type != "command":
+        return False
+    name = node.child_by_field_name("name")
+    return name is not None and (name.text or b"") in (b"exit", b"return")
+
+
+def split_simple(text: str, cwd: str | None, home: str) -> list[Word] | None:
+    """Split `text` into words the way `env -S` would; None unless it is one plain command."""
+    analysis = analyze(text, cwd, home)
+    if analysis.problems or analysis.redirects or analysis.assignments:
+        return None
+    if len(analysis.commands) != 1:
+        return None
+    argv = analysis.commands[0].argv
+    if any(w.dynamic for w in argv):
+        return None
+    return list(argv)
