@@ -1,0 +1,141 @@
+"""`cockpit demo`: a whole supervised session, offline, in two minutes, without an API key.
+
+It copies a small project (``sessions/demo/project``: textstats, with a failing test and
+a plan.md) into a fresh temporary git repository and runs a scripted planner, builder and
+reviewer on it (``sessions/demo/script.yaml``). They hit every tier: reads and new files
+run at once, edits and test runs are snapshotted first, and three critical commands wait
+for you (approve the first two, deny the force-push). At the end it prints where the log
+is and how to replay it. Textual is imported only when the screen opens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cockpit.config import Workspace, builtin_dir
+from cockpit.errors import ConfigError, UsageError
+from cockpit.launch import LaunchOptions, prepare_new
+
+GOAL = (
+    "Word counts are wrong for text with runs of spaces, newlines or tabs: fix them, "
+    "and add a command line with JSON output."
+)
+STREAM_CHARS = 3  # characters per streamed chunk...
+STREAM_DELAY_S = 0.012  # ...and the pause between chunks, at speed 1
+_SCALED = ("delay_s", "chunk_delay_s", "wait_s")
+
+
+def demo_dir() -> Path:
+    return builtin_dir("sessions") / "demo"
+
+
+def make_workspace(target: Path) -> Path:
+    """Copy the demo project into ``target`` (a new folder) and commit it to a new repo."""
+    if target.exists() and any(target.iterdir()):
+        raise UsageError(f"{target} is not empty; give --dir a new folder")
+    shutil.copytree(demo_dir() / "project", target, dirs_exist_ok=True)
+    git = ["git", "-C", str(target)]
+    for command in (
+        ["init", "-q"],
+        ["symbolic-ref", "HEAD", "refs/heads/main"],
+        ["config", "user.name", "cockpit demo"],
+        ["config", "user.email", "demo@cockpit.invalid"],
+        ["config", "commit.gpgsign", "false"],
+        ["add", "-A"],
+        ["commit", "-q", "-m", "textstats 0.3.0"],
+    ):
+        done = subprocess.run([*git, *command], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise UsageError(f"git {command[0]} failed in {target}: {done.stderr.strip()}")
+    return target
+
+
+def write_script(target: Path, speed: float) -> Path:
+    """The demo script with every pause scaled by ``speed`` and long texts streamed."""
+    source = demo_dir() / "script.yaml"
+    try:
+        script = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{source}:1: cannot read the demo script: {exc}") from exc
+    for turns in script["agents"].values():
+        for turn in turns:
+            _scale(turn, speed)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(yaml.safe_dump(script, sort_keys=False, allow_unicode=True), "utf-8")
+    return target
+
+
+def _scale(turn: dict[str, Any], speed: float) -> None:
+    if turn.get("text") and "chunk_chars" not in turn:
+        turn["chunk_chars"] = STREAM_CHARS
+        turn["chunk_delay_s"] = STREAM_DELAY_S
+    for key in _SCALED:
+        if key in turn:
+            turn[key] = round(float(turn[key]) * speed, 4)
+    retry = turn.get("retry")
+    if isinstance(retry, dict) and "wait_s" in retry:
+        retry["wait_s"] = round(float(retry["wait_s"]) * speed, 4)
+
+
+def demo_options(root: Path, speed: float) -> LaunchOptions:
+    script = write_script(root / ".cockpit" / "demo-script.yaml", speed)
+    return LaunchOptions(workspace=Workspace(root), goal=GOAL, script=script)
+
+
+def _run(args: argparse.Namespace) -> int:
+    if not args.speed > 0:
+        raise UsageError("--speed must be more than 0")
+    if args.dir:
+        root = make_workspace(Path(args.dir).resolve())
+    else:
+        root = make_workspace(Path(tempfile.mkdtemp(prefix="cockpit-demo-")) / "textstats")
+    options = demo_options(root, args.speed)
+    print(f"cockpit demo: workspace {root}", file=sys.stderr)
+    if args.headless:
+        from cockpit.headless import run_headless
+
+        ask = sys.stdin.isatty()
+        prepared = prepare_new(dataclasses.replace(options, headless_deny=not ask))
+        code = asyncio.run(run_headless(prepared, ask=ask))
+    else:
+        from cockpit.ui.app import print_farewell, run_screen
+        from cockpit.ui.settings import load_screen_config
+
+        prepared = prepare_new(dataclasses.replace(options, keep_alive=True))
+        result = run_screen(prepared, load_screen_config(options.workspace.config_file))
+        print_farewell(prepared, result)
+        code = result.exit_code
+    print(f"cockpit demo: the session log is {prepared.log.path}", file=sys.stderr)
+    print(f"cockpit demo: replay it with: cockpit replay {prepared.log.path}", file=sys.stderr)
+    return code
+
+
+def register(sub: Any) -> None:
+    demo = sub.add_parser(
+        "demo",
+        help="an offline session with scripted agents: no API key needed",
+        description=(
+            "Run a scripted planner, builder and reviewer on a small project in a new "
+            "temporary git repository. Three critical commands will ask for you: approve "
+            "the first two with y, deny the force-push with n."
+        ),
+    )
+    demo.add_argument("--headless", action="store_true", help="no screen: print log lines")
+    demo.add_argument("--dir", help="create the demo workspace here (a new folder)")
+    demo.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="scale every scripted pause (0.2 runs five times faster)",
+    )
+    demo.set_defaults(handler=_run)

@@ -1,0 +1,119 @@
+"""One pane per agent: a header (name, model, status, task, tokens, cost) over its transcript.
+
+The pane consumes what the session says (events and stream chunks, handed down by the
+app) and never calls the model or the supervisor itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Static
+
+from cockpit.session import events as k
+from cockpit.session.events import Event
+from cockpit.session.state import AgentState, CallState
+from cockpit.ui import render
+from cockpit.ui.transcript import Transcript
+
+_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def pane_id(agent: str) -> str:
+    """A DOM id for an agent's pane (agent names may hold dots)."""
+    return "pane-" + _ID_UNSAFE.sub("_", agent)
+
+
+class AgentPane(Vertical):
+    """An agent's header and transcript; zoomable."""
+
+    ALLOW_MAXIMIZE = True
+
+    def __init__(self, agent: str, model: str, *, scrollback: int = 5000) -> None:
+        super().__init__(id=pane_id(agent), classes="agent-pane")
+        self.agent = agent
+        self.model = model
+        self.scrollback = scrollback
+        self._text_streamed = False
+        self._running_call: str | None = None
+        self._output_streamed = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._header(None, pause_requested=False), classes="pane-header")
+        yield Transcript(self.scrollback)
+
+    @property
+    def transcript(self) -> Transcript:
+        return self.query_one(Transcript)
+
+    # -- what the app hands down -----------------------------------------------------
+
+    def show_state(self, state: AgentState | None, *, pause_requested: bool) -> None:
+        """Refresh the header from the folded session state."""
+        self.query_one(".pane-header", Static).update(
+            self._header(state, pause_requested=pause_requested)
+        )
+        status = state.status if state is not None else "starting"
+        self.set_class(status == "waiting for you", "-waiting")
+        self.set_class(status in ("blocked", "failed"), "-blocked")
+        self.set_class(status in ("done", "idle"), "-quiet")
+
+    def add_event(self, event: Event, call: CallState | None) -> None:
+        """Write what one of this agent's events says (``call`` as known before it)."""
+        transcript = self.transcript
+        if event.kind == k.MODEL_MESSAGE:
+            if not self._text_streamed:  # fed from a log: nothing streamed this text
+                text = render.model_text(event)
+                if text:
+                    transcript.write_lines([("text", render.clean(text))])
+            transcript.end_line()
+            self._text_streamed = False
+            return
+        if event.kind == k.TOOL_STARTED:
+            self._running_call, self._output_streamed = event.call, False
+        streamed = self._output_streamed and event.call == self._running_call
+        transcript.write_lines(render.describe(event, call, output_streamed=streamed))
+
+    def add_stream(self, kind: str, text: str) -> None:
+        """Ephemeral output: model text as it streams, command output as it runs."""
+        transcript = self.transcript
+        if kind == "text":
+            self._text_streamed = True
+            transcript.write(render.clean(text), "text")
+        elif kind == "output":
+            self._output_streamed = True
+            transcript.write(render.clean(text), "dim")
+        elif kind == "restart":
+            self._text_streamed = False
+            transcript.write_lines([("note", "↻ new instructions arrived: the turn restarts")])
+
+    # -- header ----------------------------------------------------------------------
+
+    def _header(self, state: AgentState | None, *, pause_requested: bool) -> Content:
+        status = state.status if state is not None else "starting"
+        colour = render.STATUS_COLOURS.get(status, "$text")
+        shown = f" {status} " if status == "waiting for you" else status
+        if pause_requested and status != "paused":
+            shown += " (pausing at the next step)"
+        parts = [
+            Content.from_markup(
+                "[b]$name[/b] [$text-muted]$model[/] ", name=self.agent, model=self.model
+            ),
+            Content.styled(shown, colour),
+        ]
+        if state is not None:
+            parts.append(
+                Content.from_markup(
+                    " [$text-muted]·[/] $tokens tok [$text-muted]·[/] $cost",
+                    tokens=render.tokens(render.total_tokens(state)),
+                    cost=render.cost(state.cost_usd),
+                )
+            )
+            if state.task:
+                parts.append(Content.from_markup(" [$text-muted]· task:[/] $task", task=state.task))
+            elif state.detail and status in ("running", "retrying", "failed"):
+                parts.append(Content.from_markup(" [$text-muted]·[/] $detail", detail=state.detail))
+        return Content("").join(parts)

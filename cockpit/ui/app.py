@@ -1,0 +1,385 @@
+"""The cockpit app: wires one session's supervisor to the screen.
+
+The app holds no domain state: it folds the events it is fed (`StateBuilder`) to draw
+headers, hands events and stream chunks to the panes, shows the inbox's most critical
+prompt, and turns the human's keys into supervisor commands (resolve, pause, message,
+stop). `open_screen` is what `cockpit`, `cockpit run` and `cockpit resume` call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import sys
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.message import Message
+
+from cockpit.errors import CockpitError
+from cockpit.launch import LaunchOptions, Prepared, prepare_new, prepare_resume
+from cockpit.session import events as k
+from cockpit.session.chain import read_events
+from cockpit.session.events import Event
+from cockpit.session.show import format_line
+from cockpit.session.state import StateBuilder
+from cockpit.supervisor import PendingApproval
+from cockpit.ui import notify, render
+from cockpit.ui.approval import ApprovalScreen, Verdict
+from cockpit.ui.dialogs import HelpScreen, LogScreen, MessageScreen
+from cockpit.ui.feed import Asked, Logged, SessionFeed, StreamChunk
+from cockpit.ui.grants import allow_for_session, grant_offer
+from cockpit.ui.plan_view import PlanView
+from cockpit.ui.screen import CockpitScreen
+from cockpit.ui.settings import KEYS, ScreenConfig, load_screen_config
+
+LOG_VIEW_LINES = 10_000
+HISTORY_SHOWN = 20_000  # events of a resumed session drawn into the panes (all are folded)
+_SESSION_WIDE = frozenset({k.SESSION_RESUMED, k.SESSION_ENDED, k.LOG_RECOVERED})
+
+
+class CockpitApp(App[int]):
+    """One session on screen."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "cockpit"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="force_quit"),
+    ]
+
+    class FeedReady(Message):
+        """The session feed has a batch waiting."""
+
+    def __init__(
+        self,
+        prepared: Prepared,
+        config: ScreenConfig | None = None,
+        *,
+        history: Sequence[Event] = (),
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.prepared = prepared
+        self.supervisor = prepared.supervisor
+        self.config = config or ScreenConfig()
+        self.env = dict(os.environ if env is None else env)
+        self.history = list(history)
+        self.state = StateBuilder(lean=True)
+        self.feed = SessionFeed(self._wake)
+        self.log_lines: deque[str] = deque(maxlen=LOG_VIEW_LINES)
+        self.prompt: ApprovalScreen | None = None
+        self.alerts: list[str] = []
+        """Every notification sent (title), newest last: for tests and the curious."""
+        self.started = False
+        self.statuses: dict[str, str] = {}
+        self.failure: str | None = None
+        self._deferred: set[str] = set()
+        self._stopping = False
+
+    def _wake(self) -> None:
+        self.post_message(self.FeedReady())
+
+    def get_default_screen(self) -> CockpitScreen:
+        return CockpitScreen(
+            self._agents(), self.supervisor.plan_path, scrollback=self.config.scrollback
+        )
+
+    @property
+    def main(self) -> CockpitScreen:
+        screen = self.screen_stack[0]
+        assert isinstance(screen, CockpitScreen)
+        return screen
+
+    def _agents(self) -> list[tuple[str, str]]:
+        agents = {s.definition.name: s.definition.model for s in self.prepared.setups}
+        if self.prepared.state is not None:
+            recorded = {n: a.model for n, a in self.prepared.state.agents.items()}
+            agents = {**recorded, **agents}
+        return list(agents.items())
+
+    # -- the session -----------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.set_keymap(dict(self.config.keymap))
+
+    def on_ready(self) -> None:
+        """The screen is up: draw a resumed session's past, then start the agents."""
+        self.feed.attach(self.supervisor)
+        shown_from = len(self.history) - HISTORY_SHOWN
+        for index, event in enumerate(self.history):
+            self._show_event(event, set(), draw=index >= shown_from)
+        self.history = []
+        self._refresh(set(self.state.state.agents))
+        self.run_worker(self._run_session(), name="session", exit_on_error=False)
+
+    async def _run_session(self) -> None:
+        p = self.prepared
+        try:
+            if p.state is None:
+                await self.supervisor.start(p.setups, p.kickoff, session_data=p.session_data)
+            else:
+                await self.supervisor.resume(p.setups, p.state, p.recovered)
+            self.started = True
+        except CockpitError as exc:
+            self.failure = str(exc)
+            self.exit(1)
+
+    def on_cockpit_app_feed_ready(self, _: FeedReady) -> None:
+        touched: set[str] = set()
+        asked = False
+        for item in self.feed.drain():
+            if isinstance(item, StreamChunk):
+                pane = self.main.pane(item.agent)
+                if pane is not None:
+                    pane.add_stream(item.kind, item.text)
+            elif isinstance(item, Logged):
+                self._show_event(item.event, touched)
+            elif isinstance(item, Asked):
+                self._announce(item.pending)
+                asked = True
+        self._refresh(touched)
+        if asked:
+            self._show_next_prompt()
+
+    def _show_event(self, event: Event, touched: set[str], *, draw: bool = True) -> None:
+        call = self.state.state.calls.get(event.call) if event.call else None
+        if draw and event.agent is not None:
+            pane = self.main.pane(event.agent)
+            if pane is not None:
+                pane.add_event(event, call)
+        elif draw and event.kind in _SESSION_WIDE:
+            for name, _ in self.main.agents:
+                if (pane := self.main.pane(name)) is not None:
+                    pane.add_event(event, None)
+        self.state.apply(event)
+        if event.agent is not None:
+            touched.add(event.agent)
+        if event.kind in (k.PLAN_CHANGED, k.TASK_UPDATED):
+            self.main.query_one(PlanView).refresh_plan()
+        prompt = self.prompt
+        if event.kind == k.APPROVAL_RESOLVED and prompt is not None and prompt.call == event.call:
+            prompt.settle()
+        line = format_line(event)
+        self.log_lines.append(line)
+        if isinstance(self.screen, LogScreen):
+            self.screen.append(line)
+
+    def _refresh(self, agents: set[str]) -> None:
+        state = self.state.state
+        for name in agents:
+            pane = self.main.pane(name)
+            runtime = self.supervisor.runtimes.get(name)
+            if pane is not None:
+                paused = runtime is not None and runtime.paused
+                pane.show_state(state.agents.get(name), pause_requested=paused)
+        self.main.show_status(self._status_line())
+
+    def _status_line(self) -> Content:
+        agents = list(self.state.state.agents.values())
+        waiting = sum(1 for a in agents if a.status == "waiting for you")
+        blocked = sum(1 for a in agents if a.status in ("blocked", "failed"))
+        parts: list[str | tuple[str, str]] = [
+            ("cockpit", "bold"),
+            f" · {self.supervisor.root.name} · {len(agents)} agents",
+        ]
+        if waiting:
+            parts += [" · ", (f" ⚠ {waiting} waiting for you (w) ", "bold reverse $warning")]
+        if blocked:
+            parts += [" · ", (f"{blocked} blocked or failed", "bold $error")]
+        if self._stopping:
+            parts += [" · ", ("stopping the agents…", "bold $warning")]
+        used = sum(render.total_tokens(a) for a in agents)
+        spent = sum(a.cost_usd for a in agents)
+        parts.append(f" · {render.tokens(used)} tok · {render.cost(spent)}")
+        return Content.assemble(*parts)
+
+    # -- prompts ---------------------------------------------------------------------
+
+    def _announce(self, pending: PendingApproval) -> None:
+        """The bell and a desktop notification: someone needs the human."""
+        request = pending.request
+        title = f"cockpit: {request.agent} is waiting for you"
+        self.alerts.append(title)
+        kind = notify.choose(self.config.notifications, self.env)
+        if kind == "off":
+            return
+        self.bell()
+        body = (request.command.strip().splitlines() or [request.tool])[0]
+        sequence = notify.sequence(kind, title, body, tmux=bool(self.env.get("TMUX")))
+        if sequence and not self.is_headless and self._driver is not None:
+            self._driver.write(sequence)
+
+    def _show_next_prompt(self, agent: str | None = None) -> None:
+        if self.prompt is not None or self._stopping:
+            return
+        inbox = [p for p in self.supervisor.inbox() if not p.future.done()]
+        for index, pending in enumerate(inbox):
+            request = pending.request
+            if request.call in self._deferred or agent not in (None, request.agent):
+                continue
+            screen = ApprovalScreen(
+                request,
+                grant_offer(self.supervisor, request.call),
+                position=(index + 1, len(inbox)),
+                grace_s=self.config.grace_s,
+            )
+            self.prompt = screen
+            self.push_screen(screen, partial(self._answered, request.call))
+            return
+
+    async def _answered(self, call: str, verdict: Verdict | None) -> None:
+        self.prompt = None
+        choice = verdict.choice if verdict is not None else "deny"
+        if choice == "approve":
+            await self.supervisor.resolve(call, True, "human")
+        elif choice == "deny":
+            await self.supervisor.resolve(call, False, "human", verdict.reason if verdict else None)
+        elif choice == "session":
+            await allow_for_session(self.supervisor, call)
+        elif choice == "later":
+            self._deferred.add(call)
+            key = self.config.keymap.get("next_waiting", KEYS["next_waiting"][0])
+            self.notify(f"Left for later: press {key} to come back to it.")
+        self._show_next_prompt()
+
+    def needing_me(self) -> list[str]:
+        """Agents that need the human: with a pending prompt (most critical first), then
+        blocked ones."""
+        order: list[str] = []
+        for pending in self.supervisor.inbox():
+            if pending.request.agent not in order:
+                order.append(pending.request.agent)
+        for name, agent in self.state.state.agents.items():
+            if agent.status in ("blocked", "waiting for you") and name not in order:
+                order.append(name)
+        return order
+
+    def reopen_prompt(self, agent: str) -> None:
+        """Bring back the prompts of ``agent`` that were left for later."""
+        self._deferred -= {
+            p.request.call for p in self.supervisor.inbox() if p.request.agent == agent
+        }
+        self._show_next_prompt(agent)
+
+    # -- the human's other commands ---------------------------------------------------
+
+    def toggle_pause(self, agent: str) -> None:
+        runtime = self.supervisor.runtimes.get(agent)
+        if runtime is None:
+            self.notify(f"{agent} is not running in this session.", severity="warning")
+            return
+        if runtime.paused:
+            self.supervisor.unpause(agent)
+        else:
+            self.supervisor.pause(agent)
+        self._refresh({agent})
+
+    def ask_message(self, agent: str) -> None:
+        if agent not in self.supervisor.runtimes:
+            self.notify(f"{agent} is not running in this session.", severity="warning")
+            return
+        self.push_screen(MessageScreen(agent), partial(self._send_message, agent))
+
+    async def _send_message(self, agent: str, text: str | None) -> None:
+        if text:
+            await self.supervisor.message(agent, text)
+
+    def open_log(self) -> None:
+        title = f"Session {self.prepared.session} · {self.prepared.log.path}"
+        self.push_screen(LogScreen(title, self.log_lines, max_lines=LOG_VIEW_LINES))
+
+    def open_help(self) -> None:
+        keys = [
+            (self.config.keymap.get(name, default), what)
+            for name, (default, what) in KEYS.items()
+            if not what.startswith("prompt:")
+        ]
+        keys += [("tab", "select the next pane"), ("ctrl+c", "copy the selected text")]
+        notes = [f"Session {self.prepared.session}", "Keys are remapped in .cockpit/config.yaml"]
+        self.push_screen(HelpScreen(keys, notes))
+
+    def quit_session(self) -> None:
+        """Stop every agent cleanly (a running command is killed and logged), then exit."""
+        if self._stopping:
+            return
+        self._stopping = True
+        self.main.show_status(self._status_line())
+        self.run_worker(self._stop_and_exit(), name="stop", exit_on_error=False)
+
+    async def _stop_and_exit(self) -> None:
+        if self.started:
+            self.statuses = await self.supervisor.stop("quit")
+        self.exit(0)
+
+    async def action_quit(self) -> None:
+        self.quit_session()
+
+
+@dataclass
+class ScreenResult:
+    """How a screen session ended."""
+
+    exit_code: int
+    statuses: dict[str, str] = field(default_factory=dict)
+    failure: str | None = None
+
+
+def run_screen(
+    prepared: Prepared, config: ScreenConfig, history: Sequence[Event] = ()
+) -> ScreenResult:
+    """Run the screen until the human quits; the agents are stopped on the way out."""
+    app = CockpitApp(prepared, config, history=history)
+
+    async def main() -> int | None:
+        try:
+            return await app.run_async()
+        finally:
+            if app.started:
+                app.statuses = await prepared.supervisor.stop("quit")
+            prepared.log.close()
+
+    code = asyncio.run(main())
+    if app.failure is not None:
+        return ScreenResult(1, app.statuses, app.failure)
+    return ScreenResult(code or 0, app.statuses)
+
+
+def open_screen(options: LaunchOptions, resume: str | None) -> int:
+    """Start (``resume`` None) or resume a session on the screen; the exit code.
+
+    ``resume`` is a session id or log path, or ``""`` for the latest session.
+    """
+    options = dataclasses.replace(options, keep_alive=True, headless_deny=False)
+    config = load_screen_config(options.workspace.config_file)
+    history: list[Event] = []
+    if resume is None:
+        prepared = prepare_new(options)
+    else:
+        prepared = prepare_resume(options, resume or None)
+        if not prepared.setups:
+            prepared.log.close()
+            print(f"cockpit: session {prepared.session} has nothing left to do")
+            return 0
+        history = list(read_events(prepared.log.path))
+    result = run_screen(prepared, config, history)
+    print_farewell(prepared, result)
+    return result.exit_code
+
+
+def print_farewell(prepared: Prepared, result: ScreenResult) -> None:
+    """What happened to each agent, where the log is, and how to carry on."""
+    out = sys.stderr
+    if result.failure is not None:
+        print(f"cockpit: {result.failure}", file=out)
+    for name, status in result.statuses.items():
+        print(f"cockpit: {name}: {status}", file=out)
+    print(f"cockpit: log {prepared.log.path}", file=out)
+    print(f"cockpit: to continue: cockpit resume {prepared.session}", file=out)

@@ -1,0 +1,218 @@
+"""The tier-3 prompt: the policy decided the risk; this screen only asks the human.
+
+Y approves, N denies (with an optional reason the agent sees), A saves the narrow session
+grant shown on the prompt and approves, Escape denies, H hides the prompt until the
+next-needing-me key brings it back. Focus starts on Deny, and nothing counts during the
+first ``grace_s`` seconds, so a key typed before the prompt appeared cannot approve.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from cockpit.agent.runtime import ApprovalRequest
+
+GRACE_S = 0.5
+
+Choice = Literal["approve", "deny", "session", "later", "gone"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the human answered (``gone``: the request was settled elsewhere)."""
+
+    choice: Choice
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class GrantOffer:
+    """The session grant A would save (``rule``), or why none is offered (``refusal``)."""
+
+    rule: str | None
+    refusal: str | None = None
+
+
+class ApprovalScreen(ModalScreen[Verdict]):
+    """Asks about one pending tier-3 request."""
+
+    CSS_PATH = "approval.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "approve", "Approve", id="approve"),
+        Binding("n", "deny", "Deny…", id="deny"),
+        Binding("a", "allow_session", "Allow for session", id="allow_session"),
+        Binding("escape", "deny_now", "Deny", id="deny_now"),
+        Binding("h", "later", "Decide later", id="later"),
+    ]
+
+    def __init__(
+        self,
+        request: ApprovalRequest,
+        offer: GrantOffer,
+        *,
+        position: tuple[int, int] = (1, 1),
+        grace_s: float = GRACE_S,
+    ) -> None:
+        super().__init__()
+        self.request = request
+        self.offer = offer
+        self.position = position
+        self.grace_s = grace_s
+        self._armed_at = float("inf")
+        self._gone = False
+        self.shown_at: float | None = None
+        """When the prompt was first on screen (monotonic seconds), for the benchmark."""
+
+    @property
+    def call(self) -> str:
+        return self.request.call
+
+    def compose(self) -> ComposeResult:
+        r, d = self.request, self.request.decision
+        tier = "DENY" if d.tier == "deny" else f"tier {d.tier}"
+        with Vertical(id="approval-box"):
+            yield Static(
+                Content.from_markup(
+                    "[b]⚠ $agent[/b] wants to run a [b]$tier[/b] action ($tool)",
+                    agent=r.agent,
+                    tier=tier,
+                    tool=r.tool,
+                ),
+                id="approval-title",
+            )
+            with VerticalScroll(id="approval-command"):
+                yield Static(Content(r.command or r.tool), id="approval-command-text")
+            yield Static(Content.assemble(("cwd ", "$text-muted"), r.cwd), id="approval-cwd")
+            yield Static(self._why(), id="approval-why")
+            yield Static(self._grant_line(), id="approval-grant")
+            yield Input(
+                placeholder="Why? The agent sees this (optional). Enter denies.",
+                id="approval-reason",
+            )
+            with Horizontal(id="approval-buttons"):
+                yield Button("Deny (N)", id="deny", variant="error", disabled=True)
+                yield Button("Approve (Y)", id="approve", variant="success", disabled=True)
+                yield Button(
+                    "Allow for session (A)", id="session", variant="warning", disabled=True
+                )
+                yield Button("Later (H)", id="later", disabled=True)
+            at, of = self.position
+            queue = f"{at} of {of} waiting · most critical first · " if of > 1 else ""
+            yield Static(
+                Content.styled(f"{queue}Esc denies", "$text-muted"), id="approval-footnote"
+            )
+
+    def _why(self) -> Content:
+        d = self.request.decision
+        lines = [Content.styled("Why it needs you", "bold")]
+        lines += [Content.assemble("  • ", reason) for reason in d.reasons]
+        if d.rules:
+            lines.append(Content.styled("Matched rules", "bold"))
+            lines += [
+                Content.assemble(
+                    "  • ", (rule.id, "$secondary"), (f"  {rule.source}", "$text-muted")
+                )
+                for rule in d.rules
+            ]
+        return Content("\n").join(lines)
+
+    def _grant_line(self) -> Content:
+        if self.offer.rule is not None:
+            return Content.assemble(
+                ("A saves this grant for the session: ", "$text-muted"), (self.offer.rule, "bold")
+            )
+        why = self.offer.refusal or "no narrow rule covers it"
+        return Content.styled(f"A is not offered: {why}", "$text-muted")
+
+    def on_mount(self) -> None:
+        self._armed_at = time.monotonic() + self.grace_s
+        self.set_timer(self.grace_s, self._arm)
+        self.call_after_refresh(self._mark_shown)
+
+    def _mark_shown(self) -> None:
+        if self.shown_at is None:
+            self.shown_at = time.monotonic()
+
+    def _arm(self) -> None:
+        for button in self.query(Button):
+            button.disabled = button.id == "session" and self.offer.rule is None
+        if not self.query_one("#approval-reason", Input).has_focus:
+            self.query_one("#deny", Button).focus()
+
+    def settle(self) -> None:
+        """The request was decided elsewhere (a timeout): close, now or when on top."""
+        self._gone = True
+        if self.is_current:
+            self.dismiss(Verdict("gone"))
+
+    def on_screen_resume(self) -> None:
+        if self._gone:
+            self.dismiss(Verdict("gone"))
+
+    @property
+    def armed(self) -> bool:
+        """True once the grace period is over: only then does a key count."""
+        return time.monotonic() >= self._armed_at
+
+    # -- answers ---------------------------------------------------------------------
+
+    def action_approve(self) -> None:
+        if self.armed:
+            self.dismiss(Verdict("approve"))
+
+    def action_deny(self) -> None:
+        """First N asks for an optional reason; Enter in the box denies."""
+        if not self.armed:
+            return
+        reason = self.query_one("#approval-reason", Input)
+        if reason.has_class("-open"):
+            self.dismiss(Verdict("deny", reason.value.strip() or None))
+            return
+        reason.add_class("-open")
+        reason.focus()
+
+    def action_deny_now(self) -> None:
+        if self.armed:
+            reason = self.query_one("#approval-reason", Input).value.strip()
+            self.dismiss(Verdict("deny", reason or None))
+
+    def action_allow_session(self) -> None:
+        if not self.armed:
+            return
+        if self.offer.rule is None:
+            self.notify(self._grant_line().plain, severity="warning")
+            return
+        self.dismiss(Verdict("session"))
+
+    def action_later(self) -> None:
+        if self.armed:
+            self.dismiss(Verdict("later"))
+
+    @on(Input.Submitted, "#approval-reason")
+    def _reason_given(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.armed:
+            self.dismiss(Verdict("deny", event.value.strip() or None))
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        actions = {
+            "approve": self.action_approve,
+            "deny": self.action_deny,
+            "session": self.action_allow_session,
+            "later": self.action_later,
+        }
+        action = actions.get(event.button.id or "")
+        if action is not None:
+            action()

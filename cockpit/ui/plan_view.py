@@ -1,0 +1,94 @@
+"""The plan view: plan.md's phases and tasks with owner and status, kept live.
+
+It re-reads plan.md (in a thread) whenever the session says the plan or a task changed;
+the file is the truth, the view only shows it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from cockpit.errors import CockpitError
+from cockpit.plan import Plan, load_plan
+
+STATE_STYLES = {
+    "todo": ("[ ]", "$text-muted"),
+    "doing": ("[~]", "bold $accent"),
+    "blocked": ("[!]", "bold $error"),
+    "done": ("[x]", "$success"),
+}
+
+
+def plan_content(plan: Plan, agents: set[str] | None = None) -> Content:
+    """The plan as the view shows it: phases, then one line per task, then problems."""
+    if not plan.tasks:
+        if plan.text.strip():
+            return Content("plan.md has no tasks (- [ ] task @owner)")
+        return Content("No plan.md yet.")
+    lines: list[Content] = []
+    phase: str | None = None
+    for task in plan.tasks:
+        if task.phase != phase:
+            phase = task.phase
+            if lines:
+                lines.append(Content(""))
+            lines.append(Content.styled(phase or "(no phase)", "bold $primary"))
+        box, style = STATE_STYLES.get(task.status, ("[?]", "$warning"))
+        indent = "  " if task.parent else ""
+        owner = f"@{task.owner}" if task.owner else "(no owner)"
+        lines.append(
+            Content.assemble(
+                indent,
+                (box, style),
+                " ",
+                task.title,
+                " ",
+                (owner, "$warning" if _stranger(task.owner, agents) else "$secondary"),
+            )
+        )
+        if task.note and task.status != "todo":
+            lines.append(Content.styled(f"{indent}    {task.status}: {task.note}", "$text-muted"))
+    problems = plan.problems(agents)
+    if problems:
+        lines.append(Content(""))
+        lines += [Content.styled(f"plan.md {problem}", "$warning") for problem in problems]
+    return Content("\n").join(lines)
+
+
+def _stranger(owner: str | None, agents: set[str] | None) -> bool:
+    """An owner that is no agent of this session (shown in warning colour)."""
+    return owner is not None and agents is not None and owner not in agents
+
+
+class PlanView(VerticalScroll):
+    """A side panel with plan.md's tasks; `refresh_plan` re-reads the file."""
+
+    def __init__(self, path: Path, agents: set[str], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.path = path
+        self.agents = agents
+        self.border_title = "plan.md"
+
+    def compose(self) -> ComposeResult:
+        yield Static("Reading plan.md…", id="plan-tasks")
+
+    def on_mount(self) -> None:
+        self.refresh_plan()
+
+    @work(thread=True, exclusive=True, group="plan-read", exit_on_error=False)
+    def refresh_plan(self) -> None:
+        """Re-read plan.md off the event loop and show it."""
+        try:
+            content = plan_content(load_plan(self.path), self.agents)
+        except (CockpitError, OSError) as exc:
+            content = Content.styled(f"plan.md cannot be read: {exc}", "$error")
+        self.app.call_from_thread(self._show, content)
+
+    def _show(self, content: Content) -> None:
+        self.query_one("#plan-tasks", Static).update(content)

@@ -1,0 +1,214 @@
+"""How events read in an agent's pane: pure functions from events to styled lines.
+
+Nothing here imports Textual, so the wording is tested without a screen. A line is a
+``(style, text)`` pair; the style names map to the transcript's component classes, whose
+colours come from the theme (`app.tcss`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from cockpit.session import events as k
+from cockpit.session.events import Event
+from cockpit.session.state import AgentState, CallState
+
+Line = tuple[str, str]
+
+STYLES = ("text", "dim", "tier-1", "tier-2", "tier-3", "deny", "ok", "fail", "human", "note")
+"""Every style a transcript line can have."""
+
+OUTPUT_LINES = 6
+"""Lines of a finished command's output shown when none was streamed."""
+
+_TIER_STYLE: dict[object, str] = {1: "tier-1", 2: "tier-2", 3: "tier-3", "deny": "deny"}
+_TIER_LABEL: dict[object, str] = {1: "T1", 2: "T2", 3: "T3", "deny": "DENY"}
+_INTERNAL_TOOLS = frozenset({"update_task", "report_blocked"})
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+STATUS_COLOURS: Mapping[str, str] = {
+    "thinking": "$accent",
+    "running": "$primary",
+    "waiting for you": "bold reverse $warning",
+    "paused": "$text-muted",
+    "blocked": "bold $error",
+    "retrying": "$warning",
+    "done": "$success",
+    "failed": "bold $error",
+    "idle": "$text-muted",
+    "starting": "$text-muted",
+}
+"""The colour of each honest status in headers (theme variables only)."""
+
+
+def clean(text: str) -> str:
+    """Terminal-safe text: colour codes dropped, tabs expanded, a carriage return keeps
+    only what was written after it (a progress bar's last state)."""
+    text = _ANSI.sub("", text).expandtabs(4)
+    lines = []
+    for line in text.split("\n"):
+        if "\r" in line.rstrip("\r"):
+            line = line.rstrip("\r").rsplit("\r", 1)[-1]
+        lines.append(_CONTROL.sub("", line))
+    return "\n".join(lines)
+
+
+def tokens(count: int) -> str:
+    """``950``, ``12.3k``, ``1.25M``."""
+    if count < 1000:
+        return str(count)
+    if count < 1_000_000:
+        return f"{count / 1000:.1f}k"
+    return f"{count / 1_000_000:.2f}M"
+
+
+def cost(usd: float) -> str:
+    return f"${usd:.3f}" if usd < 10 else f"${usd:.2f}"
+
+
+def total_tokens(agent: AgentState) -> int:
+    return (
+        agent.input_tokens
+        + agent.output_tokens
+        + agent.cache_read_tokens
+        + agent.cache_write_tokens
+    )
+
+
+def call_label(call: CallState | None, data: Mapping[str, Any] | None = None) -> str:
+    """``$ pytest -q`` for a shell command, ``read_file plan.md`` for the others."""
+    if call is None:
+        tool = str((data or {}).get("tool", "?"))
+        command = str((data or {}).get("command", "") or tool)
+    else:
+        tool, command = call.tool, call.command
+    if tool == "bash":
+        return f"$ {command}"
+    return command or tool
+
+
+def _first_line(text: str, width: int = 160) -> str:
+    line = text.strip().split("\n", 1)[0]
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def describe(event: Event, call: CallState | None, *, output_streamed: bool = False) -> list[Line]:
+    """The transcript lines one event adds to its agent's pane (often none).
+
+    Args:
+        event: the event, as logged.
+        call: what is known about its tool call *before* the event is applied.
+        output_streamed: the call's output already reached the pane as it ran.
+    """
+    d = event.data
+    kind = event.kind
+    if kind == k.POLICY_DECIDED:
+        return _decided(d, call)
+    if kind == k.APPROVAL_REQUESTED:
+        return [("tier-3", "  ⚠ waiting for you: Y approve · N deny · A allow for session")]
+    if kind == k.APPROVAL_RESOLVED:
+        return [_resolved(d)]
+    if kind == k.SAFEGUARD_SNAPSHOT:
+        if d.get("ref"):
+            commit = str(d.get("commit", ""))[:10]
+            return [("dim", f"  snapshot {commit} saved before it runs ({d.get('ref')})")]
+        return [("tier-2", f"  no snapshot: {d.get('skipped', 'unknown reason')}")]
+    if kind == k.TOOL_FINISHED:
+        return _finished(d, call, output_streamed)
+    if kind == k.AGENT_STATUS:
+        return _status(d)
+    if kind == k.AGENT_BLOCKED:
+        return [("fail", f"⛔ blocked: {d.get('reason', '')}")]
+    if kind == k.HUMAN_MESSAGE:
+        return [("human", f"you → {event.agent}: {d.get('text', '')}")]
+    if kind == k.TASK_UPDATED:
+        note = f" — {d['note']}" if d.get("note") else ""
+        return [("note", f"▸ task “{d.get('task', '')}”: {d.get('status', '')}{note}")]
+    if kind == k.SESSION_RESUMED:
+        return [("note", "── session resumed ──")]
+    if kind == k.SESSION_ENDED:
+        return [("note", f"── session ended: {d.get('reason', '')} ──")]
+    if kind == k.LOG_RECOVERED:
+        return [
+            ("note", f"── log recovered: a torn last line was cut ({d.get('bytes_dropped')} bytes)")
+        ]
+    return []
+
+
+def model_text(event: Event) -> str:
+    """The text an assistant message said (for panes fed from a log, not a stream)."""
+    message = event.data.get("message")
+    if not isinstance(message, dict) or message.get("role") != "assistant":
+        return ""
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        return ""
+    parts = [
+        str(block.get("text", ""))
+        for block in content
+        if isinstance(block, dict) and block.get("type") == "text"
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+def _decided(d: Mapping[str, Any], call: CallState | None) -> list[Line]:
+    tier = d.get("tier")
+    if call is not None and call.tool in _INTERNAL_TOOLS:
+        return []  # task.updated and agent.blocked say it better
+    style = _TIER_STYLE.get(tier, "tier-3")
+    lines: list[Line] = [(style, f"[{_TIER_LABEL.get(tier, '?')}] {call_label(call)}")]
+    if tier != 1:
+        lines += [(style, f"      {reason}") for reason in d.get("reasons") or []]
+    return lines
+
+
+def _resolved(d: Mapping[str, Any]) -> Line:
+    by = str(d.get("by", "?"))
+    reason = f": {d['reason']}" if d.get("reason") else ""
+    if d.get("approved") and by != "timeout":
+        return ("ok", f"  ✓ approved by {by}{reason}")
+    return ("fail", f"  ✗ denied by {by}{reason}")
+
+
+def _finished(d: Mapping[str, Any], call: CallState | None, streamed: bool) -> list[Line]:
+    tool = call.tool if call is not None else ""
+    if tool in _INTERNAL_TOOLS:
+        return []
+    seconds = d.get("duration_s")
+    took = f" · {seconds:.1f} s" if isinstance(seconds, int | float) else ""
+    lines: list[Line] = []
+    output = clean(str(d.get("output") or ""))
+    if output.strip() and not streamed:
+        if tool == "bash":
+            tail = output.rstrip("\n").split("\n")[-OUTPUT_LINES:]
+            lines += [("dim", f"  {line}") for line in tail]
+        else:
+            lines.append(("dim", f"  {_first_line(output)}"))
+    if d.get("error"):
+        lines.append(("fail", f"  ✗ {_first_line(str(d['error']))}"))
+    elif d.get("exit_code") not in (None, 0):
+        lines.append(("fail", f"  ✗ exit {d.get('exit_code')}{took}"))
+    elif tool == "bash":
+        lines.append(("ok", f"  ✓ exit 0{took}"))
+    else:
+        lines.append(("ok", f"  ✓ done{took}"))
+    return lines
+
+
+def _status(d: Mapping[str, Any]) -> list[Line]:
+    status = str(d.get("status", ""))
+    detail = str(d.get("detail", "") or "")
+    if status == "failed":
+        return [("fail", f"✗ failed: {detail}" if detail else "✗ failed")]
+    if status == "retrying":
+        return [("tier-2", f"… retrying: {detail}" if detail else "… retrying")]
+    if status == "paused":
+        return [("note", "‖ paused by you (p resumes)")]
+    if status == "done":
+        return [("ok", "✓ done")]
+    return []

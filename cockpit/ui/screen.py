@@ -1,0 +1,150 @@
+"""The main screen: a status line, one pane per agent, the plan view, the keys.
+
+Layout: one agent fills the screen; two sit side by side; three or more are a main pane
+with the others stacked beside it (in two columns from six agents on), so eight stay
+readable. Any pane can be zoomed. The screen's keys act on the selected pane (the one
+holding focus, or the last one that did) and ask the app for anything that touches the
+session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Horizontal
+from textual.content import Content
+from textual.events import DescendantFocus
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from cockpit.ui.agent_pane import AgentPane, pane_id
+from cockpit.ui.plan_view import PlanView
+
+if TYPE_CHECKING:
+    from cockpit.ui.app import CockpitApp
+
+
+def grid_shape(count: int) -> tuple[int, int, int, str]:
+    """(columns, rows, rows the main pane spans, column widths) for ``count`` panes."""
+    if count <= 1:
+        return 1, 1, 1, "1fr"
+    if count == 2:
+        return 2, 1, 1, "1fr 1fr"
+    others = count - 1
+    if others <= 4:
+        return 2, others, others, "3fr 2fr"
+    rows = (others + 1) // 2
+    return 3, rows, rows, "2fr 1fr 1fr"
+
+
+class CockpitScreen(Screen[None]):
+    """Every agent at a glance."""
+
+    ALLOW_IN_MAXIMIZED_VIEW = "Footer, #status"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("z", "zoom", "Zoom", id="zoom"),
+        Binding("p", "pause", "Pause/resume", id="pause"),
+        Binding("m", "message", "Message", id="message"),
+        Binding("w", "next_waiting", "Next needing me", id="next_waiting"),
+        Binding("t", "toggle_plan", "Plan", id="plan"),
+        Binding("l", "log", "Log", id="log"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(
+        self, agents: Sequence[tuple[str, str]], plan_path: Path, *, scrollback: int
+    ) -> None:
+        super().__init__()
+        self.agents = list(agents)
+        self.plan_path = plan_path
+        self.scrollback = scrollback
+        self.selected: str | None = self.agents[0][0] if self.agents else None
+
+    @property
+    def cockpit(self) -> CockpitApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status")
+        with Horizontal(id="body"):
+            with Container(id="panes"):
+                for name, model in self.agents:
+                    yield AgentPane(name, model, scrollback=self.scrollback)
+            yield PlanView(self.plan_path, {name for name, _ in self.agents}, id="plan")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        columns, rows, span, widths = grid_shape(len(self.agents))
+        grid = self.query_one("#panes").styles
+        grid.grid_size_columns, grid.grid_size_rows = columns, rows
+        grid.grid_columns = widths
+        panes = list(self.query(AgentPane))
+        if panes:
+            panes[0].styles.row_span = span
+            panes[0].transcript.focus()
+
+    # -- what the app hands down -----------------------------------------------------
+
+    def pane(self, agent: str) -> AgentPane | None:
+        found = self.query(f"#{pane_id(agent)}")
+        return found.first(AgentPane) if found else None
+
+    def show_status(self, content: Content) -> None:
+        self.query_one("#status", Static).update(content)
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        for node in event.widget.ancestors_with_self:
+            if isinstance(node, AgentPane):
+                self.selected = node.agent
+                break
+
+    def focus_agent(self, agent: str) -> None:
+        pane = self.pane(agent)
+        if pane is not None:
+            if self.maximized is not None and self.maximized is not pane:
+                self.maximize(pane)
+            pane.transcript.focus()
+            self.selected = agent
+
+    # -- keys ----------------------------------------------------------------------
+
+    def action_zoom(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+        elif self.selected is not None and (pane := self.pane(self.selected)) is not None:
+            self.maximize(pane)
+
+    def action_pause(self) -> None:
+        if self.selected is not None:
+            self.cockpit.toggle_pause(self.selected)
+
+    def action_message(self) -> None:
+        if self.selected is not None:
+            self.cockpit.ask_message(self.selected)
+
+    def action_next_waiting(self) -> None:
+        waiting = self.cockpit.needing_me()
+        if not waiting:
+            self.notify("No agent needs you right now.")
+            return
+        after = waiting.index(self.selected) + 1 if self.selected in waiting else 0
+        agent = waiting[after % len(waiting)]
+        self.focus_agent(agent)
+        self.cockpit.reopen_prompt(agent)
+
+    def action_toggle_plan(self) -> None:
+        self.query_one(PlanView).toggle_class("-hidden")
+
+    def action_log(self) -> None:
+        self.cockpit.open_log()
+
+    def action_help(self) -> None:
+        self.cockpit.open_help()
+
+    def action_quit(self) -> None:
+        self.cockpit.quit_session()

@@ -1,0 +1,169 @@
+"""How events read in a pane: the wording, tier styles and output rules (no screen)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cockpit.session import events as k
+from cockpit.session.events import Event
+from cockpit.session.state import AgentState, CallState
+from cockpit.ui import render
+
+
+def event(kind: str, data: dict[str, Any], *, agent: str = "builder", call: str = "c-1") -> Event:
+    return Event(
+        seq=1,
+        ts="2026-11-21T10:15:03.123456Z",
+        session="s",
+        kind=kind,
+        agent=agent,
+        call=call,
+        data=data,
+    )
+
+
+def bash_call(command: str) -> CallState:
+    return CallState("c-1", "builder", 1, tool="bash", input={"command": command})
+
+
+@pytest.mark.parametrize(
+    ("tier", "style", "label"),
+    [
+        (1, "tier-1", "[T1]"),
+        (2, "tier-2", "[T2]"),
+        (3, "tier-3", "[T3]"),
+        ("deny", "deny", "[DENY]"),
+    ],
+)
+def test_a_decision_shows_the_command_in_its_tier_colour(
+    tier: object, style: str, label: str
+) -> None:
+    lines = render.describe(
+        event(k.POLICY_DECIDED, {"tier": tier, "reasons": ["why one", "why two"], "rules": []}),
+        bash_call("rm -rf build"),
+    )
+    assert lines[0] == (style, f"{label} $ rm -rf build")
+    reasons = [text.strip() for _, text in lines[1:]]
+    assert reasons == ([] if tier == 1 else ["why one", "why two"])
+    assert {s for s, _ in lines} == {style}
+
+
+def test_file_tools_read_as_tool_and_path() -> None:
+    call = CallState("c-1", "builder", 1, tool="read_file", input={"path": "plan.md"})
+    lines = render.describe(event(k.POLICY_DECIDED, {"tier": 1, "reasons": ["r"]}), call)
+    assert lines == [("tier-1", "[T1] read_file plan.md")]
+
+
+def test_cockpits_own_tools_are_left_to_their_own_events() -> None:
+    call = CallState("c-1", "builder", 1, tool="update_task", input={"task": "x"})
+    assert render.describe(event(k.POLICY_DECIDED, {"tier": 1}), call) == []
+    assert render.describe(event(k.TOOL_FINISHED, {"exit_code": None}), call) == []
+    updated = render.describe(
+        event(k.TASK_UPDATED, {"task": "Fix it", "status": "done", "note": "3 passed"}), None
+    )
+    assert updated == [("note", "▸ task “Fix it”: done — 3 passed")]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"approved": True, "by": "human"}, ("ok", "  ✓ approved by human")),
+        (
+            {"approved": False, "by": "human", "reason": "not now"},
+            ("fail", "  ✗ denied by human: not now"),
+        ),
+        ({"approved": True, "by": "timeout"}, ("fail", "  ✗ denied by timeout")),
+        ({"approved": False, "by": "headless"}, ("fail", "  ✗ denied by headless")),
+    ],
+)
+def test_approvals_say_who_decided(data: dict[str, Any], expected: tuple[str, str]) -> None:
+    assert render.describe(event(k.APPROVAL_RESOLVED, data), None) == [expected]
+
+
+def test_finished_command_shows_output_tail_only_when_it_was_not_streamed() -> None:
+    output = "\n".join(f"line {n}" for n in range(10)) + "\n"
+    data = {"exit_code": 1, "output": output, "duration_s": 0.25}
+    shown = render.describe(event(k.TOOL_FINISHED, data), bash_call("pytest"))
+    assert shown[-1] == ("fail", "  ✗ exit 1 · 0.2 s")
+    assert [t for _, t in shown[:-1]] == [f"  line {n}" for n in range(4, 10)]
+    streamed = render.describe(
+        event(k.TOOL_FINISHED, data), bash_call("pytest"), output_streamed=True
+    )
+    assert streamed == [("fail", "  ✗ exit 1 · 0.2 s")]
+
+
+def test_errors_and_snapshots() -> None:
+    failed = render.describe(
+        event(k.TOOL_FINISHED, {"exit_code": None, "error": "timed out\nmore"}), bash_call("x")
+    )
+    assert failed == [("fail", "  ✗ timed out")]
+    snap = render.describe(
+        event(
+            k.SAFEGUARD_SNAPSHOT,
+            {"ref": "refs/cockpit/snapshots/s/1", "commit": "0123456789abcdef"},
+        ),
+        None,
+    )
+    assert snap == [
+        ("dim", "  snapshot 0123456789 saved before it runs (refs/cockpit/snapshots/s/1)")
+    ]
+    skipped = render.describe(
+        event(k.SAFEGUARD_SNAPSHOT, {"skipped": "not a git repository"}), None
+    )
+    assert skipped == [("tier-2", "  no snapshot: not a git repository")]
+
+
+def test_clean_drops_colour_codes_and_control_characters() -> None:
+    assert render.clean("\x1b[31mred\x1b[0m\tx\x07") == "red x"
+    assert render.clean("10%\r50%\r100%\nnext") == "100%\nnext"
+    assert render.clean("osc \x1b]0;title\x07end") == "osc end"
+
+
+def test_model_text_comes_from_assistant_messages_only() -> None:
+    said = event(
+        k.MODEL_MESSAGE,
+        {
+            "message": {
+                "role": "assistant",
+                "content": [
+                    {"type": "text", "text": "one"},
+                    {"type": "tool_use", "id": "t"},
+                    {"type": "text", "text": "two"},
+                ],
+            }
+        },
+    )
+    assert render.model_text(said) == "one\ntwo"
+    heard = event(k.MODEL_MESSAGE, {"message": {"role": "user", "content": "hi"}})
+    assert render.model_text(heard) == ""
+
+
+@pytest.mark.parametrize(
+    ("count", "text"), [(0, "0"), (999, "999"), (12_345, "12.3k"), (1_250_000, "1.25M")]
+)
+def test_tokens(count: int, text: str) -> None:
+    assert render.tokens(count) == text
+
+
+def test_total_tokens_counts_cache_too() -> None:
+    agent = AgentState(
+        "a", input_tokens=1, output_tokens=2, cache_read_tokens=3, cache_write_tokens=4
+    )
+    assert render.total_tokens(agent) == 10
+
+
+def test_every_status_has_a_colour() -> None:
+    statuses = [
+        "thinking",
+        "running",
+        "waiting for you",
+        "paused",
+        "blocked",
+        "retrying",
+        "done",
+        "failed",
+        "idle",
+    ]
+    assert all(s in render.STATUS_COLOURS for s in statuses)

@@ -1,0 +1,79 @@
+"""The transcript widget: streaming into the open line, wrapping, the bound, selection."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.geometry import Offset
+from textual.selection import Selection
+
+from cockpit.ui.transcript import Transcript
+
+
+class Host(App[None]):
+    def __init__(self, max_lines: int = 100) -> None:
+        super().__init__()
+        self.max_lines = max_lines
+
+    def compose(self) -> ComposeResult:
+        yield Transcript(self.max_lines)
+
+
+async def test_streamed_text_continues_the_open_line() -> None:
+    app = Host()
+    async with app.run_test(size=(60, 10)):
+        t = app.query_one(Transcript)
+        for chunk in ("Hel", "lo, ", "world", ".\nSecond", " line"):
+            t.write(chunk)
+        assert t.text == "Hello, world.\nSecond line"
+        t.write_lines([("tier-2", "[T2] $ pytest")])
+        t.write("More text")
+        assert t.text.splitlines() == ["Hello, world.", "Second line", "[T2] $ pytest", "More text"]
+        t.write(" and output", "dim")  # another style starts its own line
+        assert t.text.splitlines()[-1] == " and output"
+
+
+async def test_long_lines_wrap_and_rewrap_when_the_width_changes() -> None:
+    app = Host()
+    async with app.run_test(size=(30, 10)) as pilot:
+        t = app.query_one(Transcript)
+        t.write_lines([("text", "word " * 20)])
+        narrow = t.virtual_size.height
+        assert narrow > 3
+        await pilot.resize_terminal(100, 10)
+        await pilot.pause()
+        assert t.virtual_size.height < narrow
+        assert t.text == "word " * 20
+
+
+async def test_scrollback_is_bounded() -> None:
+    app = Host(max_lines=50)
+    async with app.run_test(size=(40, 10)):
+        t = app.query_one(Transcript)
+        for n in range(500):
+            t.write(f"line {n}\n")
+        assert t.line_count == 50
+        assert t.text.splitlines()[0] == "line 450"
+        assert t.virtual_size.height == 50
+
+
+async def test_selection_copies_wrapped_lines_without_extra_breaks() -> None:
+    app = Host()
+    async with app.run_test(size=(20, 10)):
+        t = app.query_one(Transcript)
+        long_command = "$ rm -rf build dist node_modules"
+        t.write_lines([("tier-3", long_command), ("ok", "done")])
+        rows = t.virtual_size.height
+        selected = t.get_selection(Selection(Offset(0, 0), Offset(0, rows)))
+        assert selected is not None
+        assert selected[0] == f"{long_command}\ndone"
+
+
+async def test_it_renders_the_rows_it_holds() -> None:
+    app = Host()
+    async with app.run_test(size=(40, 6)) as pilot:
+        t = app.query_one(Transcript)
+        t.write_lines([("tier-1", "[T1] read_file plan.md"), ("fail", "  ✗ exit 1")])
+        await pilot.pause()
+        shown = [t.render_line(y).text for y in range(2)]
+        assert shown[0].startswith("[T1] read_file plan.md")
+        assert shown[1].startswith("  ✗ exit 1")
