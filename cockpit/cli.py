@@ -23,6 +23,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from cockpit import headless
+    from cockpit.policy import commands as policy_commands
     from cockpit.session import commands as session_commands
 
     parser = _Parser(
@@ -35,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     session_commands.register(sub)
+    policy_commands.register(sub)
+    headless.register(sub)
     return parser
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib
 import os
 import signal
 import sys
@@ -143,8 +144,6 @@ def _run(args: argparse.Namespace) -> int:
     workspace = Workspace.discover(Path(args.cwd) if args.cwd else None)
     options = _options(args, workspace)
     if not args.headless:
-        from cockpit.screen import open_screen
-
         return open_screen(options, resume=None)
     prepared = prepare_new(options)
     return _drive(run_headless(prepared, ask=not options.headless_deny))
@@ -155,8 +154,6 @@ def _resume(args: argparse.Namespace) -> int:
     args.goal = None
     options = _options(args, workspace)
     if not args.headless:
-        from cockpit.screen import open_screen
-
         return open_screen(options, resume=args.session or "")
     prepared = prepare_resume(options, args.session)
     if not prepared.setups:
@@ -164,6 +161,14 @@ def _resume(args: argparse.Namespace) -> int:
         print(f"cockpit: session {prepared.session} has nothing left to do")
         return 0
     return _drive(run_headless(prepared, ask=not options.headless_deny))
+
+
+def open_screen(options: LaunchOptions, *, resume: str | None) -> int:
+    """The Textual screen (imported only when wanted: the core never loads Textual)."""
+    options.keep_alive = True
+    options.headless_deny = False
+    screen = importlib.import_module("cockpit.ui.app")
+    return int(screen.open_screen(options, resume=resume))
 
 
 def _drive(coro: Coroutine[Any, Any, int]) -> int:

@@ -140,8 +140,23 @@ def kickoff_message(name: str, options: LaunchOptions, plan: Plan) -> str:
     return "\n".join(parts)
 
 
-def _open_session(options: LaunchOptions, log: SessionLog, env: Mapping[str, str]) -> Supervisor:
+def _open_session(
+    options: LaunchOptions,
+    log: SessionLog,
+    env: Mapping[str, str],
+    definitions: Mapping[str, AgentDefinition],
+    make_backend: BackendFactory,
+) -> Supervisor:
     root = options.workspace.root
+
+    def spawn(name: str) -> AgentSetup | None:
+        defn = definitions.get(name)
+        if defn is None:
+            return None
+        return AgentSetup(
+            defn, compose_system_prompt(defn, options.workspace), make_backend(defn, 0)
+        )
+
     policy = Policy.load(root)
     safeguard = Safeguard(root, log.session)
     toolbox = Toolbox(root, scrubbed_env(env), log)
@@ -155,6 +170,8 @@ def _open_session(options: LaunchOptions, log: SessionLog, env: Mapping[str, str
         approval_timeout_s=options.approval_timeout_s,
         headless_deny=options.headless_deny,
         plan_path=options.plan_path,
+        spawn=spawn,
+        agent_names=definitions,
     )
 
 
@@ -167,15 +184,15 @@ def prepare_new(options: LaunchOptions) -> Prepared:
     make_backend = backend_factory(options, {})
     setups = [
         AgentSetup(
-            definitions[n], compose_system_prompt(definitions[n], workspace), make_backend(
-                definitions[n], 0
-            )
+            definitions[n],
+            compose_system_prompt(definitions[n], workspace),
+            make_backend(definitions[n], 0),
         )
         for n in names
     ]
     session = new_session_id()
     log = SessionLog.create(options.sessions_dir / f"{session}.jsonl", session, env=options.env)
-    supervisor = _open_session(options, log, options.env)
+    supervisor = _open_session(options, log, options.env, definitions, make_backend)
     return Prepared(
         supervisor=supervisor,
         log=log,
@@ -226,7 +243,7 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
                     defn, compose_system_prompt(defn, options.workspace), make_backend(defn, played)
                 )
             )
-        supervisor = _open_session(options, log, options.env)
+        supervisor = _open_session(options, log, options.env, definitions, make_backend)
     except Exception:
         log.close()
         raise

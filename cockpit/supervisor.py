@@ -31,11 +31,12 @@ from cockpit.agent.runtime import (
     ApprovalRequest,
 )
 from cockpit.agent.tools import Toolbox
-from cockpit.policy import Decision, FileAction, Policy, Safeguard, ShellAction
+from cockpit.policy import Decision, FileAction, Grant, Policy, Safeguard, ShellAction
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.log import SessionLog
 from cockpit.session.state import SessionState
+from cockpit.steering import PlanSteering
 
 EventListener = Callable[[Event], None]
 StreamListener = Callable[[str, str, str], None]  # agent, kind (text|output|retry), text
@@ -80,6 +81,8 @@ class Supervisor:
         approval_timeout_s: float | None = None,
         headless_deny: bool = False,
         plan_path: Path | None = None,
+        spawn: Callable[[str], AgentSetup | None] | None = None,
+        agent_names: Iterable[str] = (),
     ) -> None:
         self.root = root
         self.log = log
@@ -100,6 +103,9 @@ class Supervisor:
         self._publish_next = log.next_seq
         self._unpublished: dict[int, Event] = {}
         self._ended = False
+        self._spawn = spawn
+        self._agent_names = set(agent_names)
+        self.steering = PlanSteering(self, self.plan_path)
 
     # -- the bus -------------------------------------------------------------------------
 
@@ -126,9 +132,7 @@ class Supervisor:
         call: str | None = None,
     ) -> Event:
         """Append an event (durable on return), then publish it in seq order."""
-        event = await self.log.append_async(
-            kind, data, agent=agent, iteration=iteration, call=call
-        )
+        event = await self.log.append_async(kind, data, agent=agent, iteration=iteration, call=call)
         self._unpublished[event.seq] = event
         while self._publish_next in self._unpublished:
             ready = self._unpublished.pop(self._publish_next)
@@ -164,9 +168,34 @@ class Supervisor:
     async def update_task(
         self, agent: str, iteration: int, call: str, args: Mapping[str, Any]
     ) -> tuple[str, bool]:
-        from cockpit.plan.tasks import apply_task_update
+        text, failed = await self.steering.update_task(agent, args)
+        if not failed:
+            await self.record(
+                k.TASK_UPDATED,
+                {"task": args["task"], "status": args["status"], "note": args.get("note")},
+                agent=agent,
+                iteration=iteration,
+                call=call,
+            )
+        return text, failed
 
-        return await apply_task_update(self, agent, iteration, call, args)
+    def known_agents(self) -> set[str]:
+        """Agents in this session, and those that could join it (for the plan's owners)."""
+        return self._agent_names | set(self.runtimes)
+
+    async def redirect(self, agent: str, note: str, *, wake: bool) -> None:
+        """Deliver a plan change to ``agent`` at its next safe point (starting it if asked)."""
+        runtime = self.runtimes.get(agent)
+        if runtime is None:
+            setup = self._spawn(agent) if (wake and self._spawn) else None
+            if setup is None:
+                return
+            await self._start_agent(setup, note)
+            return
+        runtime.redirect(note)
+        task = self._tasks.get(agent)
+        if task is not None and task.done() and (wake or self._keep_alive):
+            self._launch(runtime)
 
     async def request_approval(self, request: ApprovalRequest) -> ApprovalDecision:
         d = request.decision
@@ -181,9 +210,6 @@ class Supervisor:
             agent=request.agent,
             call=request.call,
         )
-        grant = self.policy.covering_grant(request.action) if request.action else None
-        if grant is not None:
-            return await self._settle(request, True, "rule", f"session grant: {grant.describe()}")
         if self.headless_deny:
             return await self._settle(
                 request, False, "headless", "headless run with no terminal to ask"
@@ -201,8 +227,42 @@ class Supervisor:
             await self.resolve(request.call, False, "timeout", "timed_out")
             return await pending.future
 
+    def _shell_action(self, call: str) -> ShellAction | None:
+        pending = self.pending.get(call)
+        action = pending.request.action if pending else None
+        return action if isinstance(action, ShellAction) else None
+
+    def session_grant_for(self, call: str) -> Grant | None:
+        """The narrow session grant to offer for a pending request, or None (see refusal)."""
+        action = self._shell_action(call)
+        return self.policy.grant_for(action) if action is not None else None
+
+    def session_grant_refusal(self, call: str) -> str | None:
+        """Why no session grant is offered for a pending request, or None when one is."""
+        action = self._shell_action(call)
+        if action is None:
+            return "session grants are for shell commands"
+        return self.policy.grant_refusal(action)
+
+    async def allow_for_session(self, call: str) -> Grant | None:
+        """Save the offered grant (logged with the approval) and approve the request."""
+        grant = self.session_grant_for(call)
+        if grant is None:
+            return None
+        self.policy.add_grant(grant)
+        approved = await self.resolve(
+            call, True, "human", f"allowed for this session: {grant.pattern}", grant=grant
+        )
+        return grant if approved else None
+
     async def resolve(
-        self, call: str, approved: bool, by: str, reason: str | None = None
+        self,
+        call: str,
+        approved: bool,
+        by: str,
+        reason: str | None = None,
+        *,
+        grant: Grant | None = None,
     ) -> bool:
         """Decide a pending approval (the screen, the terminal, a timeout). False if gone."""
         pending = self.pending.pop(call, None)
@@ -210,7 +270,7 @@ class Supervisor:
             return False
         if by == "timeout":
             approved = False  # a timeout always denies
-        decision = await self._settle(pending.request, approved, by, reason)
+        decision = await self._settle(pending.request, approved, by, reason, grant)
         if not pending.future.done():
             pending.future.set_result(decision)
         return True
@@ -221,10 +281,13 @@ class Supervisor:
         approved: bool,
         by: str,
         reason: str | None,
+        grant: Grant | None = None,
     ) -> ApprovalDecision:
         data: dict[str, Any] = {"approved": approved, "by": by}
         if reason:
             data["reason"] = reason
+        if grant is not None:
+            data["grant"] = grant.to_dict()
         await self.record(k.APPROVAL_RESOLVED, data, agent=request.agent, call=request.call)
         return ApprovalDecision(approved=approved, by=by, reason=reason)
 
@@ -254,16 +317,22 @@ class Supervisor:
             },
             agent=None,
         )
+        await self.steering.problems()
         for setup in setups:
-            d = setup.definition
-            await self.record(
-                k.AGENT_STARTED,
-                {"model": d.model, "tools": list(d.tools), "source": str(d.source)},
-                agent=d.name,
-            )
-            runtime = self._runtime(setup)
-            runtime.deliver(kickoff.get(d.name, ""))
-            self._launch(runtime)
+            await self._start_agent(setup, kickoff.get(setup.definition.name, ""))
+        self.steering.start()
+
+    async def _start_agent(self, setup: AgentSetup, first_message: str) -> None:
+        d = setup.definition
+        await self.record(
+            k.AGENT_STARTED,
+            {"model": d.model, "tools": list(d.tools), "source": str(d.source)},
+            agent=d.name,
+        )
+        runtime = self._runtime(setup)
+        runtime.deliver(first_message)
+        self.steering.saw(d.name)
+        self._launch(runtime)
 
     async def resume(
         self,
@@ -292,7 +361,9 @@ class Supervisor:
                 for c in state.calls.values()
                 if c.agent == name and c.tool_use_id is not None
             }
+            self.steering.saw(name)
             self._launch(runtime, open_calls)
+        self.steering.start()
 
     def _runtime(self, setup: AgentSetup, **kwargs: Any) -> AgentRuntime:
         runtime = AgentRuntime(
@@ -306,8 +377,8 @@ class Supervisor:
         self._tasks[runtime.name] = task
 
     async def wait(self) -> dict[str, str]:
-        """Wait until every agent is final; their statuses."""
-        if self._tasks:
+        """Wait until every agent is final (a plan change may restart one); their statuses."""
+        while any(not t.done() for t in self._tasks.values()):
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         return self.statuses()
 
@@ -328,6 +399,7 @@ class Supervisor:
 
     async def stop(self, reason: str) -> dict[str, str]:
         """Stop every agent (a running command is killed and recorded) and end the session."""
+        await self.steering.stop()
         for task in self._tasks.values():
             task.cancel()
         for task in self._tasks.values():
@@ -339,12 +411,11 @@ class Supervisor:
         return await self.end(reason)
 
     async def end(self, reason: str) -> dict[str, str]:
+        await self.steering.stop()
         statuses = self.statuses()
         if not self._ended:
             self._ended = True
-            await self.record(
-                k.SESSION_ENDED, {"reason": reason, "statuses": statuses}, agent=None
-            )
+            await self.record(k.SESSION_ENDED, {"reason": reason, "statuses": statuses}, agent=None)
         return statuses
 
     # -- the human's commands ------------------------------------------------------------

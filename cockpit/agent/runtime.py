@@ -27,13 +27,14 @@ from cockpit.agent.backends.base import (
 )
 from cockpit.agent.definition import AgentDefinition
 from cockpit.agent.tools import (
+    Toolbox,
     ToolInputError,
     ToolOutcome,
-    Toolbox,
     check_input,
     tool_schemas,
 )
 from cockpit.errors import BackendError
+from cockpit.plan import load_plan
 from cockpit.policy import Decision, FileAction, RuleRef, ShellAction
 from cockpit.session import events as k
 from cockpit.session.events import Event
@@ -72,6 +73,7 @@ class AgentHost(Protocol):
     """What an agent needs from its session (the supervisor implements it)."""
 
     root: Path
+    plan_path: Path
 
     async def record(
         self,
@@ -326,7 +328,13 @@ class AgentRuntime:
         except ToolInputError as exc:
             await self._record(k.TOOL_FINISHED, {"exit_code": None, "error": str(exc)}, call)
             return _result(tool_use_id, str(exc), True)
+        outcome = await self._gate_and_run(call, name, args, previous)
+        return _result(tool_use_id, outcome.content, outcome.is_error)
 
+    async def _gate_and_run(
+        self, call: str, name: str, args: dict[str, Any], previous: CallState | None
+    ) -> ToolOutcome:
+        """policy -> (approval) -> (snapshot) -> run, each step logged; the outcome."""
         action = self._action(name, args)
         if previous is not None and previous.tier is not None:
             decision = _decision_from_log(previous)
@@ -334,7 +342,8 @@ class AgentRuntime:
             decision = self._decide(name, args, action)
             await self._record(k.POLICY_DECIDED, decision.to_dict(), call)
         if decision.tier == "deny":
-            return _result(tool_use_id, f"Denied by policy: {'; '.join(decision.reasons)}", True)
+            reasons = "; ".join(decision.reasons)
+            return ToolOutcome(content=f"Denied by policy: {reasons}", is_error=True)
         if decision.tier == 3 and not (previous is not None and previous.approval == "approved"):
             await self._set_status(WAITING)
             verdict = await self.host.request_approval(
@@ -351,19 +360,16 @@ class AgentRuntime:
             if not verdict.approved:
                 await self._set_status(THINKING)
                 why = f": {verdict.reason}" if verdict.reason else ""
-                return _result(
-                    tool_use_id,
-                    f"Denied by {verdict.by}{why}. Do not try to get around this; "
+                return ToolOutcome(
+                    content=f"Denied by {verdict.by}{why}. Do not try to get around this; "
                     "choose another way or report_blocked.",
-                    True,
+                    is_error=True,
                 )
         if decision.tier == 2 and not (previous is not None and previous.snapshot):
             await self.host.snapshot(self.name, self.iteration, call, _describe(name, args))
-        return await self._execute(call, tool_use_id, name, args)
+        return await self._execute(call, name, args)
 
-    async def _execute(
-        self, call: str, tool_use_id: str, name: str, args: dict[str, Any]
-    ) -> dict[str, Any]:
+    async def _execute(self, call: str, name: str, args: dict[str, Any]) -> ToolOutcome:
         await self._set_status(RUNNING, _describe(name, args))
         started: dict[str, Any] = {"tool": name, "command": _describe(name, args)}
         await self._record(k.TOOL_STARTED, started, call)
@@ -385,7 +391,7 @@ class AgentRuntime:
         await self._record(k.TOOL_FINISHED, outcome.log_data(), call)
         if self.status == RUNNING:
             await self._set_status(THINKING)
-        return _result(tool_use_id, outcome.content, outcome.is_error)
+        return outcome
 
     async def _internal(self, call: str, name: str, args: dict[str, Any]) -> ToolOutcome:
         if name == "report_blocked":
@@ -396,8 +402,47 @@ class AgentRuntime:
                 content="Reported. Wait: the human has been told and will answer.",
                 output=reason,
             )
+        if args["status"] == "done":
+            failed = await self._verify(args["task"])
+            if failed is not None:
+                return failed
         text, is_error = await self.host.update_task(self.name, self.iteration, call, args)
         return ToolOutcome(content=text, is_error=is_error, output=text, error=None)
+
+    async def _verify(self, ref: str) -> ToolOutcome | None:
+        """Run the task's ``verify:`` commands through the gate; the failure, if any.
+
+        "Done" means the commands passed when cockpit ran them, not that the agent said so.
+        """
+        task = load_plan(self.host.plan_path).find_task(ref)
+        if task is None or task.owner != self.name:
+            return None  # update_task itself explains what is wrong with the reference
+        for command in task.verify:
+            call = self.host.next_call_id()
+            args = {"command": command}
+            await self._record(
+                k.TOOL_REQUESTED, {"tool": "bash", "input": args, "verify": task.id}, call
+            )
+            outcome = await self._gate_and_run(call, "bash", args, None)
+            passed = not outcome.is_error and outcome.exit_code == 0
+            await self._record(
+                k.TASK_VERIFIED,
+                {
+                    "task": task.id,
+                    "command": command,
+                    "passed": passed,
+                    "exit_code": outcome.exit_code,
+                },
+                call,
+            )
+            if not passed:
+                return ToolOutcome(
+                    content=f"The task is not done: its verify command `{command}` failed.\n"
+                    f"{outcome.content}",
+                    is_error=True,
+                    output=f"verify failed: {command}",
+                )
+        return None
 
     def _action(self, name: str, args: dict[str, Any]) -> ShellAction | FileAction | None:
         if name == "bash":

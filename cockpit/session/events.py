@@ -42,6 +42,7 @@ TOOL_STARTED = "tool.started"  # {tool, command?, cwd?}
 TOOL_FINISHED = "tool.finished"  # {exit_code, output, truncated, artifact?, error?}
 PLAN_CHANGED = "plan.changed"  # {by, diff, digest}
 TASK_UPDATED = "task.updated"  # {task, status, note?}
+TASK_VERIFIED = "task.verified"  # {task, command, passed, exit_code}
 HUMAN_MESSAGE = "human.message"  # {text}
 LOG_RECOVERED = "log.recovered"  # {bytes_dropped, line}
 
@@ -64,6 +65,7 @@ KNOWN_KINDS = frozenset(
         TOOL_FINISHED,
         PLAN_CHANGED,
         TASK_UPDATED,
+        TASK_VERIFIED,
         HUMAN_MESSAGE,
         LOG_RECOVERED,
     }

@@ -280,7 +280,17 @@ class StateBuilder:
             self.state.denials_by["rule"] += 1
             self._close(c)
         elif c.tier in (1, 2):
-            c.decided_by = "policy"
+            grants = [
+                r
+                for r in c.rules
+                if isinstance(r, dict) and str(r.get("id", "")).startswith("grant:")
+            ]
+            if grants:  # a session grant the human saved lowered it from tier 3
+                c.decided_by = "rule"
+                c.decision_reason = f"session grant {grants[0].get('id')}"
+                self.state.approvals_by["rule"] += 1
+            else:
+                c.decided_by = "policy"
 
     def _approval_requested(self, e: Event) -> None:
         c = self._call(e)

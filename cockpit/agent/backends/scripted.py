@@ -117,6 +117,16 @@ class ScriptedBackend:
             raise ConfigError(f"{path}:1: no script for agent `{agent}` (scripted: {known})")
         return cls(script.agents[agent], agent=agent, done_text=script.done_text)
 
+    def skip(self, turns: int) -> None:
+        """Mark the first ``turns`` as already played (a resumed session played them).
+
+        Tool-call ids carry on from where they were, so they stay unique in the
+        conversation being continued.
+        """
+        for step in self._turns[self._next : self._next + max(turns, 0)]:
+            self._calls += len(step.calls)
+        self._next = min(self._next + max(turns, 0), len(self._turns))
+
     @property
     def remaining(self) -> int:
         """Turns not yet played."""
