@@ -20,7 +20,6 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.content import Content
 from textual.message import Message
 
 from cockpit.errors import CockpitError
@@ -30,12 +29,9 @@ from cockpit.session.chain import read_events
 from cockpit.session.events import Event
 from cockpit.session.show import format_line
 from cockpit.session.state import StateBuilder
-from cockpit.supervisor import PendingApproval
-from cockpit.ui import notify, render
-from cockpit.ui.approval import ApprovalScreen, Verdict
 from cockpit.ui.dialogs import HelpScreen, LogScreen, MessageScreen
 from cockpit.ui.feed import Asked, Logged, SessionFeed, StreamChunk
-from cockpit.ui.grants import allow_for_session, grant_offer
+from cockpit.ui.inbox import Inbox
 from cockpit.ui.plan_view import PlanView
 from cockpit.ui.screen import CockpitScreen
 from cockpit.ui.settings import KEYS, ScreenConfig, load_screen_config
@@ -75,13 +71,10 @@ class CockpitApp(App[int]):
         self.state = StateBuilder(lean=True)
         self.feed = SessionFeed(self._wake)
         self.log_lines: deque[str] = deque(maxlen=LOG_VIEW_LINES)
-        self.prompt: ApprovalScreen | None = None
-        self.alerts: list[str] = []
-        """Every notification sent (title), newest last: for tests and the curious."""
+        self.inbox = Inbox(self, self.supervisor, self.config, self.env)
         self.started = False
         self.statuses: dict[str, str] = {}
         self.failure: str | None = None
-        self._deferred: set[str] = set()
         self._stopping = False
 
     def _wake(self) -> None:
@@ -89,7 +82,10 @@ class CockpitApp(App[int]):
 
     def get_default_screen(self) -> CockpitScreen:
         return CockpitScreen(
-            self._agents(), self.supervisor.plan_path, scrollback=self.config.scrollback
+            self._agents(),
+            self.supervisor.plan_path,
+            workspace=self.supervisor.root.name,
+            scrollback=self.config.scrollback,
         )
 
     @property
@@ -143,11 +139,11 @@ class CockpitApp(App[int]):
             elif isinstance(item, Logged):
                 self._show_event(item.event, touched)
             elif isinstance(item, Asked):
-                self._announce(item.pending)
+                self.inbox.announce(item.pending)
                 asked = True
         self._refresh(touched)
         if asked:
-            self._show_next_prompt()
+            self.inbox.show_next()
 
     def _show_event(self, event: Event, touched: set[str], *, draw: bool = True) -> None:
         call = self.state.state.calls.get(event.call) if event.call else None
@@ -164,9 +160,8 @@ class CockpitApp(App[int]):
             touched.add(event.agent)
         if event.kind in (k.PLAN_CHANGED, k.TASK_UPDATED):
             self.main.query_one(PlanView).refresh_plan()
-        prompt = self.prompt
-        if event.kind == k.APPROVAL_RESOLVED and prompt is not None and prompt.call == event.call:
-            prompt.settle()
+        if event.kind == k.APPROVAL_RESOLVED:
+            self.inbox.settled(event.call)
         line = format_line(event)
         self.log_lines.append(line)
         if isinstance(self.screen, LogScreen):
@@ -180,94 +175,14 @@ class CockpitApp(App[int]):
             if pane is not None:
                 paused = runtime is not None and runtime.paused
                 pane.show_state(state.agents.get(name), pause_requested=paused)
-        self.main.show_status(self._status_line())
-
-    def _status_line(self) -> Content:
-        agents = list(self.state.state.agents.values())
-        waiting = sum(1 for a in agents if a.status == "waiting for you")
-        blocked = sum(1 for a in agents if a.status in ("blocked", "failed"))
-        parts: list[str | tuple[str, str]] = [
-            ("cockpit", "bold"),
-            f" · {self.supervisor.root.name} · {len(agents)} agents",
-        ]
-        if waiting:
-            parts += [" · ", (f" ⚠ {waiting} waiting for you (w) ", "bold reverse $warning")]
-        if blocked:
-            parts += [" · ", (f"{blocked} blocked or failed", "bold $error")]
-        if self._stopping:
-            parts += [" · ", ("stopping the agents…", "bold $warning")]
-        used = sum(render.total_tokens(a) for a in agents)
-        spent = sum(a.cost_usd for a in agents)
-        parts.append(f" · {render.tokens(used)} tok · {render.cost(spent)}")
-        return Content.assemble(*parts)
-
-    # -- prompts ---------------------------------------------------------------------
-
-    def _announce(self, pending: PendingApproval) -> None:
-        """The bell and a desktop notification: someone needs the human."""
-        request = pending.request
-        title = f"cockpit: {request.agent} is waiting for you"
-        self.alerts.append(title)
-        kind = notify.choose(self.config.notifications, self.env)
-        if kind == "off":
-            return
-        self.bell()
-        body = (request.command.strip().splitlines() or [request.tool])[0]
-        sequence = notify.sequence(kind, title, body, tmux=bool(self.env.get("TMUX")))
-        if sequence and not self.is_headless and self._driver is not None:
-            self._driver.write(sequence)
-
-    def _show_next_prompt(self, agent: str | None = None) -> None:
-        if self.prompt is not None or self._stopping:
-            return
-        inbox = [p for p in self.supervisor.inbox() if not p.future.done()]
-        for index, pending in enumerate(inbox):
-            request = pending.request
-            if request.call in self._deferred or agent not in (None, request.agent):
-                continue
-            screen = ApprovalScreen(
-                request,
-                grant_offer(self.supervisor, request.call),
-                position=(index + 1, len(inbox)),
-                grace_s=self.config.grace_s,
-            )
-            self.prompt = screen
-            self.push_screen(screen, partial(self._answered, request.call))
-            return
-
-    async def _answered(self, call: str, verdict: Verdict | None) -> None:
-        self.prompt = None
-        choice = verdict.choice if verdict is not None else "deny"
-        if choice == "approve":
-            await self.supervisor.resolve(call, True, "human")
-        elif choice == "deny":
-            await self.supervisor.resolve(call, False, "human", verdict.reason if verdict else None)
-        elif choice == "session":
-            await allow_for_session(self.supervisor, call)
-        elif choice == "later":
-            self._deferred.add(call)
-            key = self.config.keymap.get("next_waiting", KEYS["next_waiting"][0])
-            self.notify(f"Left for later: press {key} to come back to it.")
-        self._show_next_prompt()
+        self.main.show_status(self.state.state.agents.values(), stopping=self._stopping)
 
     def needing_me(self) -> list[str]:
-        """Agents that need the human: with a pending prompt (most critical first), then
-        blocked ones."""
-        order: list[str] = []
-        for pending in self.supervisor.inbox():
-            if pending.request.agent not in order:
-                order.append(pending.request.agent)
-        for name, agent in self.state.state.agents.items():
-            if agent.status in ("blocked", "waiting for you") and name not in order:
-                order.append(name)
-        return order
+        statuses = {name: a.status for name, a in self.state.state.agents.items()}
+        return self.inbox.needing_me(statuses)
 
     def reopen_prompt(self, agent: str) -> None:
-        """Bring back the prompts of ``agent`` that were left for later."""
-        self._deferred -= {
-            p.request.call for p in self.supervisor.inbox() if p.request.agent == agent
-        }
-        self._show_next_prompt(agent)
+        self.inbox.reopen(agent)
 
     # -- the human's other commands ---------------------------------------------------
 
@@ -311,7 +226,8 @@ class CockpitApp(App[int]):
         if self._stopping:
             return
         self._stopping = True
-        self.main.show_status(self._status_line())
+        self.inbox.closed = True
+        self.main.show_status(self.state.state.agents.values(), stopping=self._stopping)
         self.run_worker(self._stop_and_exit(), name="stop", exit_on_error=False)
 
     async def _stop_and_exit(self) -> None:

@@ -12,10 +12,10 @@ from cockpit.ui.approval import GrantOffer
 
 def grant_offer(supervisor: Supervisor, call: str) -> GrantOffer:
     """The grant A would save for the pending ``call``, or why there is none."""
-    grant, refusal = supervisor.session_grant_for(call)
+    grant = supervisor.session_grant_for(call)
     if grant is None:
-        return GrantOffer(None, refusal or "no narrow rule covers it")
-    covers = f" (instead of asking for: {', '.join(grant.covers)})" if grant.covers else ""
+        return GrantOffer(None, supervisor.session_grant_refusal(call) or "none applies")
+    covers = f" (rules: {', '.join(grant.covers)})" if grant.covers else ""
     return GrantOffer(f"{grant.pattern}{covers}")
 
 

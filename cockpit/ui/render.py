@@ -114,7 +114,7 @@ def describe(event: Event, call: CallState | None, *, output_streamed: bool = Fa
     if kind == k.SAFEGUARD_SNAPSHOT:
         if d.get("ref"):
             commit = str(d.get("commit", ""))[:10]
-            return [("dim", f"  snapshot {commit} saved before it runs ({d.get('ref')})")]
+            return [("dim", f"  snapshot {commit} saved before it runs")]
         return [("tier-2", f"  no snapshot: {d.get('skipped', 'unknown reason')}")]
     if kind == k.TOOL_FINISHED:
         return _finished(d, call, output_streamed)
@@ -127,6 +127,11 @@ def describe(event: Event, call: CallState | None, *, output_streamed: bool = Fa
     if kind == k.TASK_UPDATED:
         note = f" — {d['note']}" if d.get("note") else ""
         return [("note", f"▸ task “{d.get('task', '')}”: {d.get('status', '')}{note}")]
+    if kind == k.TASK_VERIFIED:
+        command = d.get("command", "")
+        if d.get("passed"):
+            return [("ok", f"  ✓ verified: {command}")]
+        return [("fail", f"  ✗ verify failed (exit {d.get('exit_code')}): {command}")]
     if kind == k.SESSION_RESUMED:
         return [("note", "── session resumed ──")]
     if kind == k.SESSION_ENDED:

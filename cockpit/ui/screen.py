@@ -9,7 +9,7 @@ session.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -21,6 +21,8 @@ from textual.events import DescendantFocus
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from cockpit.session.state import AgentState
+from cockpit.ui import render
 from cockpit.ui.agent_pane import AgentPane, pane_id
 from cockpit.ui.plan_view import PlanView
 
@@ -57,10 +59,16 @@ class CockpitScreen(Screen[None]):
     ]
 
     def __init__(
-        self, agents: Sequence[tuple[str, str]], plan_path: Path, *, scrollback: int
+        self,
+        agents: Sequence[tuple[str, str]],
+        plan_path: Path,
+        *,
+        workspace: str = "",
+        scrollback: int = 5000,
     ) -> None:
         super().__init__()
         self.agents = list(agents)
+        self.workspace = workspace
         self.plan_path = plan_path
         self.scrollback = scrollback
         self.selected: str | None = self.agents[0][0] if self.agents else None
@@ -94,8 +102,33 @@ class CockpitScreen(Screen[None]):
         found = self.query(f"#{pane_id(agent)}")
         return found.first(AgentPane) if found else None
 
-    def show_status(self, content: Content) -> None:
-        self.query_one("#status", Static).update(content)
+    def show_status(self, agents: Iterable[AgentState], *, stopping: bool = False) -> None:
+        """The top line: how many agents, who waits for the human, tokens and cost."""
+        agents = list(agents)
+        waiting = sum(1 for a in agents if a.status == "waiting for you")
+        blocked = sum(1 for a in agents if a.status in ("blocked", "failed"))
+        key = self.app.get_key_display(self._binding("next_waiting"))
+        parts: list[str | tuple[str, str]] = [
+            ("cockpit", "bold"),
+            f" · {self.workspace} · {len(agents)} agents",
+        ]
+        if waiting:
+            parts += [" · ", (f" ⚠ {waiting} waiting for you ({key}) ", "bold reverse $warning")]
+        if blocked:
+            parts += [" · ", (f"{blocked} blocked or failed", "bold $error")]
+        if stopping:
+            parts += [" · ", ("stopping the agents…", "bold $warning")]
+        used = sum(render.total_tokens(a) for a in agents)
+        spent = sum(a.cost_usd for a in agents)
+        parts.append(f" · {render.tokens(used)} tok · {render.cost(spent)}")
+        self.query_one("#status", Static).update(Content.assemble(*parts))
+
+    def _binding(self, action_id: str) -> Binding:
+        """The binding with id ``action_id``, with the user's key if remapped."""
+        for active in self.active_bindings.values():
+            if active.binding.id == action_id:
+                return active.binding
+        return next(b for b in self.BINDINGS if isinstance(b, Binding) and b.id == action_id)
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         for node in event.widget.ancestors_with_self:

@@ -29,6 +29,13 @@ class Transcript(ScrollView, can_focus=True):
     """Scrollback of one agent: model text, tool calls with their tier, outcomes."""
 
     ALLOW_SELECT = True
+    DEFAULT_CSS = """
+    Transcript {
+        overflow-x: hidden;
+        overflow-y: scroll;
+        scrollbar-gutter: stable;
+    }
+    """
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"transcript--{s}" for s in STYLES}
 
     def __init__(self, max_lines: int = 5000, *, id: str | None = None) -> None:
@@ -41,6 +48,7 @@ class Transcript(ScrollView, can_focus=True):
         self._open = False
         self._wrap_width = 0
         self._cache: LRUCache[tuple[int, int], Strip] = LRUCache(1024)
+        self._follow = True  # stick to the newest line until the reader scrolls up
 
     @property
     def allow_select(self) -> bool:
@@ -128,11 +136,15 @@ class Transcript(ScrollView, can_focus=True):
                 self.scroll_to(y=max(0, self.scroll_y - dropped_rows), animate=False)
         self.virtual_size = Size(self._wrap_width, len(self._rows))
         if at_end:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
         self.refresh()
 
     def _at_end(self) -> bool:
-        return self.scroll_y >= self.max_scroll_y or self.is_vertical_scroll_end
+        return self._follow
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._follow = new_value >= self.max_scroll_y
 
     # -- wrapping ------------------------------------------------------------------
 
@@ -166,11 +178,11 @@ class Transcript(ScrollView, can_focus=True):
         self.virtual_size = Size(self._wrap_width, len(self._rows))
 
     def on_resize(self, event: Resize) -> None:
+        follow = self._follow
         if self._width() != self._wrap_width:
-            at_end = self._at_end()
             self._rewrap()
-            if at_end:
-                self.scroll_end(animate=False, immediate=True, x_axis=False)
+        if follow:
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

@@ -107,7 +107,7 @@ def test_errors_and_snapshots() -> None:
         None,
     )
     assert snap == [
-        ("dim", "  snapshot 0123456789 saved before it runs (refs/cockpit/snapshots/s/1)")
+        ("dim", "  snapshot 0123456789 saved before it runs")
     ]
     skipped = render.describe(
         event(k.SAFEGUARD_SNAPSHOT, {"skipped": "not a git repository"}), None
@@ -167,3 +167,12 @@ def test_every_status_has_a_colour() -> None:
         "idle",
     ]
     assert all(s in render.STATUS_COLOURS for s in statuses)
+
+
+def test_verification_results() -> None:
+    passed = render.describe(event(k.TASK_VERIFIED, {"command": "pytest -q", "passed": True}), None)
+    assert passed == [("ok", "  ✓ verified: pytest -q")]
+    failed = render.describe(
+        event(k.TASK_VERIFIED, {"command": "pytest -q", "passed": False, "exit_code": 1}), None
+    )
+    assert failed == [("fail", "  ✗ verify failed (exit 1): pytest -q")]

@@ -77,3 +77,23 @@ async def test_it_renders_the_rows_it_holds() -> None:
         shown = [t.render_line(y).text for y in range(2)]
         assert shown[0].startswith("[T1] read_file plan.md")
         assert shown[1].startswith("  ✗ exit 1")
+
+
+async def test_it_follows_new_lines_until_the_reader_scrolls_up() -> None:
+    app = Host(max_lines=1000)
+    async with app.run_test(size=(40, 8)) as pilot:
+        t = app.query_one(Transcript)
+        for n in range(50):
+            t.write(f"line {n}\n")
+        await pilot.pause()
+        assert t.scroll_y == t.max_scroll_y > 0
+        t.scroll_to(y=0, animate=False)
+        await pilot.pause()
+        t.write("line 50\n")
+        await pilot.pause()
+        assert t.scroll_y == 0  # the reader stays where they were
+        t.scroll_end(animate=False)
+        await pilot.pause()
+        t.write("line 51\n")
+        await pilot.pause()
+        assert t.scroll_y == t.max_scroll_y

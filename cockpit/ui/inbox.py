@@ -1,0 +1,117 @@
+"""The approval inbox on screen: one prompt at a time, the most critical request first.
+
+The supervisor keeps the pending requests (and their futures); this only decides which
+one to show, announces new ones (bell and desktop notification), and turns the human's
+answer into `resolve` / `allow_for_session`. A prompt left for later stays in the inbox
+until the next-needing-me key brings it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+from textual.app import App
+
+from cockpit.supervisor import PendingApproval, Supervisor
+from cockpit.ui import notify
+from cockpit.ui.approval import ApprovalScreen, Verdict
+from cockpit.ui.grants import allow_for_session, grant_offer
+from cockpit.ui.settings import KEYS, ScreenConfig
+
+
+class Inbox:
+    """Shows the supervisor's pending tier-3 requests, one at a time."""
+
+    def __init__(
+        self,
+        app: App[Any],
+        supervisor: Supervisor,
+        config: ScreenConfig,
+        env: Mapping[str, str],
+    ) -> None:
+        self.app = app
+        self.supervisor = supervisor
+        self.config = config
+        self.env = env
+        self.prompt: ApprovalScreen | None = None
+        """The prompt on screen, if any."""
+        self.alerts: list[str] = []
+        """Every notification sent (its title), newest last."""
+        self.closed = False
+        self._deferred: set[str] = set()
+
+    def announce(self, pending: PendingApproval) -> None:
+        """The bell and a desktop notification: someone needs the human."""
+        request = pending.request
+        title = f"cockpit: {request.agent} is waiting for you"
+        self.alerts.append(title)
+        kind = notify.choose(self.config.notifications, self.env)
+        if kind == "off":
+            return
+        self.app.bell()
+        body = (request.command.strip().splitlines() or [request.tool])[0]
+        sequence = notify.sequence(kind, title, body, tmux=bool(self.env.get("TMUX")))
+        driver = self.app._driver
+        if sequence and not self.app.is_headless and driver is not None:
+            driver.write(sequence)
+
+    def show_next(self, agent: str | None = None) -> None:
+        """Open the most critical pending request (of ``agent``) unless a prompt is up."""
+        if self.prompt is not None or self.closed:
+            return
+        inbox = [p for p in self.supervisor.inbox() if not p.future.done()]
+        for index, pending in enumerate(inbox):
+            request = pending.request
+            if request.call in self._deferred or agent not in (None, request.agent):
+                continue
+            screen = ApprovalScreen(
+                request,
+                grant_offer(self.supervisor, request.call),
+                position=(index + 1, len(inbox)),
+                grace_s=self.config.grace_s,
+            )
+            self.prompt = screen
+            self.app.push_screen(screen, partial(self._answered, request.call))
+            return
+
+    async def _answered(self, call: str, verdict: Verdict | None) -> None:
+        self.prompt = None
+        choice = verdict.choice if verdict is not None else "deny"
+        if choice == "approve":
+            await self.supervisor.resolve(call, True, "human")
+        elif choice == "deny":
+            reason = verdict.reason if verdict is not None else None
+            await self.supervisor.resolve(call, False, "human", reason)
+        elif choice == "session":
+            await allow_for_session(self.supervisor, call)
+        elif choice == "later":
+            self._deferred.add(call)
+            key = self.config.keymap.get("next_waiting", KEYS["next_waiting"][0])
+            self.app.notify(f"Left for later: press {key} to come back to it.")
+        self.show_next()
+
+    def settled(self, call: str | None) -> None:
+        """``call`` was resolved (perhaps elsewhere, by a timeout): close its prompt."""
+        if self.prompt is not None and self.prompt.call == call:
+            self.prompt.settle()
+
+    def needing_me(self, statuses: Mapping[str, str]) -> list[str]:
+        """Agents that need the human: with a pending prompt (most critical first), then
+        the blocked ones."""
+        order: list[str] = []
+        for pending in self.supervisor.inbox():
+            if pending.request.agent not in order:
+                order.append(pending.request.agent)
+        for name, status in statuses.items():
+            if status in ("blocked", "waiting for you") and name not in order:
+                order.append(name)
+        return order
+
+    def reopen(self, agent: str) -> None:
+        """Bring back the prompts of ``agent`` that were left for later."""
+        self._deferred -= {
+            p.request.call for p in self.supervisor.inbox() if p.request.agent == agent
+        }
+        self.show_next(agent)
