@@ -51,12 +51,8 @@ def split_lines(text: str) -> list[str]:
 
 
 def line_content(line: str) -> str:
-    """A line without its ending (``\\n`` or ``\\r\\n``)."""
-    if line.endswith("\n"):
-        line = line[:-1]
-        if line.endswith("\r"):
-            line = line[:-1]
-    return line
+    """A line without its ending: ``\\n``, ``\\r\\n``, or a ``\\r`` that ends the file."""
+    return line.removesuffix("\n").removesuffix("\r")
 
 
 def indent_width(text: str) -> int:

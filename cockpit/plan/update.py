@@ -100,15 +100,16 @@ def apply_status(plan: Plan, task: Task, state: str, note: str) -> str:
         indent = first[: len(first) - len(first.lstrip(" \t"))]
     else:
         lead = text[: len(text) - len(text.lstrip(" \t"))]
-        indent = lead + " " * (match.start("rest") + 1 - len(lead))
+        title_at = (match.end("mark") + 1 if match["rest"] is None else match.start("rest")) + 1
+        indent = lead + " " * (title_at - len(lead))
     after = max(task.block) - 1
     ending = _ending(lines[after])
     new_line = indent + status_line_text(state, note)
-    if ending:
+    if ending.endswith("\n"):
         lines.insert(after + 1, new_line + ending)
     else:  # the task ends the file without a final newline: keep it that way
-        lines[after] += _dominant_ending(lines)
-        lines.insert(after + 1, new_line)
+        lines[after] += "\n" if ending else _dominant_ending(lines)
+        lines.insert(after + 1, new_line + ending)
     return "".join(lines)
 
 

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cockpit.plan import Plan, load_plan
+from tests.plan.strategies import markdownish
 
 CORPUS = Path(__file__).parent / "corpus"
 FILES = sorted(CORPUS.glob("*.md"))
@@ -58,46 +59,8 @@ def test_any_bytes_round_trip(data: bytes) -> None:
     assert plan.digest == hashlib.sha256(data).hexdigest()
 
 
-_PIECES = [
-    "# Phase",
-    "## Phase 2 ##",
-    "Setext",
-    "===",
-    "---",
-    "- [ ] task @builder",
-    "- [x] done task",
-    "* [X] star @reviewer",
-    "1. [ ] numbered",
-    "  - [ ] nested",
-    "\t- [ ] tabbed",
-    "      verify: pytest",
-    "      status: doing — note",
-    "  status: wip",
-    "verify: orphan",
-    "```",
-    "~~~",
-    "    indented code",
-    "<!--",
-    "-->",
-    "<!-- - [ ] hidden -->",
-    "- [-] odd",
-    "prose with @builder mention",
-    "",
-    "   ",
-    "ünï 🚀",
-]
-
-
-@st.composite
-def _markdownish(draw: st.DrawFn) -> str:
-    pieces = draw(st.lists(st.sampled_from(_PIECES), max_size=30))
-    endings = draw(st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=len(pieces)))
-    text = "".join(piece + ending for piece, ending in zip(pieces, endings, strict=False))
-    return text[: draw(st.integers(0, len(text)))] if draw(st.booleans()) else text
-
-
 @settings(max_examples=300)
-@given(_markdownish())
+@given(markdownish())
 def test_markdownish_text_round_trips_and_tasks_point_at_checkboxes(text: str) -> None:
     plan = Plan.parse(text, PATH)
     assert plan.render() == text

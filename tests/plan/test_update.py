@@ -7,10 +7,14 @@ import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import cockpit.plan.update as update_module
 from cockpit.errors import ConfigError
-from cockpit.plan import Plan, load_plan, update_task
+from cockpit.plan import STATES, Plan, load_plan, update_task
+from cockpit.plan.update import apply_status, clean_note
+from tests.plan.strategies import markdownish
 
 PLAN = """# Project
 Notes stay exactly as they are.\t
@@ -254,3 +258,37 @@ def test_result_plan_is_what_is_on_disk(tmp_path: Path) -> None:
     path = write(tmp_path)
     result = update_task(path, "Add a login", "blocked", "why", agent="builder", seen=None)
     assert result.plan == Plan.parse(path.read_bytes(), path)
+
+
+@settings(max_examples=300)
+@given(
+    markdownish(),
+    st.data(),
+    st.sampled_from(STATES),
+    st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc", "Zl", "Zp"])),
+)
+def test_apply_status_touches_only_the_task_lines(
+    text: str, data: st.DataObject, state: str, note: str
+) -> None:
+    plan = Plan.parse(text, Path("plan.md"))
+    assume(plan.tasks)
+    task = data.draw(st.sampled_from(plan.tasks))
+    note = clean_note(note)
+    new = Plan.parse(apply_status(plan, task, state, note), Path("plan.md"))
+    old_lines, new_lines = list(plan.lines), list(new.lines)
+    inserted = len(new_lines) - len(old_lines)
+    assert inserted == (0 if task.status_line else 1)
+    status_index = (task.status_line or max(task.block) + 1) - 1
+    untouched = [i for i in range(len(old_lines)) if i != task.line - 1 and i != status_index]
+    for i in untouched:
+        j = i + inserted if i >= status_index else i
+        if inserted and i == max(task.block) - 1 and not old_lines[i].endswith("\n"):
+            # the file ended here without a newline: the new status line takes that place
+            assert new_lines[j] in (old_lines[i] + "\n", old_lines[i] + "\r\n")
+        else:
+            assert new_lines[j] == old_lines[i]
+    updated = new.task(task.id)
+    assert updated is not None
+    assert (updated.status, updated.note, updated.done) == (state, note, state == "done")
+    others = [t.content() for t in plan.tasks if t.id != task.id]
+    assert others == [t.content() for t in new.tasks if t.id != task.id]
