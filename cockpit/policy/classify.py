@@ -14,13 +14,14 @@ import glob as globlib
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from cockpit.policy import fs, git, programs, text, wrappers
 from cockpit.policy.knowledge import (
     Handler,
     Invocation,
+    invocation,
     is_path_qualified_untrusted,
     join_text,
     program_name,
@@ -142,17 +143,28 @@ class Item(NamedTuple):
     ref: RuleRef
 
 
-@dataclass(slots=True)
 class Subject:
-    """One part of an action that can carry risk."""
+    """One part of an action that can carry risk: an invocation, a path, a structural
+    problem. `kept` are the items that count once the layers are settled."""
 
-    kind: str  # "command", "path" or "structure"
-    items: list[Item] = field(default_factory=list)
-    inv: Invocation | None = None
-    op: str = ""
-    real: str | None = None
-    recursive: bool = False
-    kept: list[Item] = field(default_factory=list)
+    __slots__ = ("inv", "items", "kept", "kind", "op", "real", "recursive")
+
+    def __init__(
+        self,
+        kind: str,
+        items: list[Item] | None = None,
+        inv: Invocation | None = None,
+        op: str = "",
+        real: str | None = None,
+        recursive: bool = False,
+    ) -> None:
+        self.kind = kind  # "command", "path" or "structure"
+        self.items: list[Item] = items if items is not None else []
+        self.inv = inv
+        self.op = op
+        self.real = real
+        self.recursive = recursive
+        self.kept: list[Item] = []
 
     @property
     def tier(self) -> Tier:
@@ -179,16 +191,27 @@ class Classifier:
         self.ruleset = ruleset
         self.paths = paths
         self.grants = grants
-        self.refs = {cid: check.ref for cid, check in ruleset.checks.items()}
-        self.tiers = {cid: check.tier for cid, check in ruleset.checks.items()}
+        self.checks: dict[str, tuple[Tier, RuleRef]] = {
+            cid: (check.tier, check.ref) for cid, check in ruleset.checks.items()
+        }
+        self._cwds: dict[object, str] = {}
 
     def evaluate(self, action: ShellAction | FileAction) -> Evaluation:
         run = _Run(self)
         if isinstance(action, ShellAction):
-            run.shell(action.command, os.path.normpath(os.path.abspath(action.cwd)))
+            run.shell(action.command, self._cwd(action.cwd))
         else:
             run.file(action)
         return Evaluation(run.decision(), run.subjects)
+
+    def _cwd(self, cwd: object) -> str:
+        """The normalised absolute cwd (memoised: it is the same for most actions)."""
+        found = self._cwds.get(cwd)
+        if found is None:
+            found = os.path.normpath(os.path.abspath(os.fspath(cwd)))  # type: ignore[call-overload]
+            if os.path.isabs(os.fspath(cwd)) and len(self._cwds) < 1024:  # type: ignore[call-overload]
+                self._cwds[cwd] = found
+        return found
 
 
 class _Run:
@@ -199,7 +222,7 @@ class _Run:
         self.paths = engine.paths
         self.home = engine.paths.home_display
         self.subjects: list[Subject] = []
-        self.current = Subject("structure")
+        self.current = _NO_SUBJECT
         self.inv: Invocation | None = None
         self.script_depth = 0
         self.invocation_depth = 0
@@ -243,28 +266,29 @@ class _Run:
         for redirect in found.redirects:
             self.redirect(redirect)
         for cmd in found.commands:
-            if cmd.argv:
-                argv0 = cmd.argv[0]
+            argv = cmd.argv
+            if argv:
+                text = cmd.text
+                if len(text) > 160 or "\n" in text or "  " in text or "\t" in text:
+                    text = _short(text)
                 self.invoke(
-                    Invocation(cmd.argv, program_name(argv0), _short(cmd.text), cmd, cmd.cwd)
+                    Invocation(argv, program_name(argv[0]), text, cmd, cmd.cwd, (), argv[1:])
                 )
 
     # -- subjects -------------------------------------------------------------------------
 
     def item(self, check: str, reason: str) -> Item:
-        return Item(
-            0,
-            self.engine.tiers.get(check, 3),
-            reason,
-            self.engine.refs.get(check, RuleRef("builtin:" + check, "builtin")),
-        )
+        found = self.engine.checks.get(check)
+        if found is None:
+            return Item(0, 3, reason, RuleRef("builtin:" + check, "builtin"))
+        return Item(0, found[0], reason, found[1])
 
     def structure(self, check: str, reason: str) -> None:
         subject = Subject("structure", [self.item(check, reason)])
         self.settle(subject)
 
     def invoke(self, inv: Invocation) -> None:
-        subject = Subject("command", inv=inv)
+        subject = Subject("command", None, inv)
         saved_subject, saved_inv = self.current, self.inv
         self.current, self.inv = subject, inv
         self.invocation_depth += 1
@@ -273,8 +297,10 @@ class _Run:
                 self.flag("nesting-limit", "commands wrapped too deeply to analyse")
             else:
                 self.knowledge(inv)
-            for rule in self.engine.ruleset.command_rules(inv.name, inv.argv[0].text, inv.args):
-                subject.items.append(_rule_item(rule, inv.text))
+            ruleset = self.engine.ruleset
+            if ruleset.has_command_rules(inv.name):
+                for rule in ruleset.command_rules(inv.name, inv.argv[0].text, inv.args):
+                    subject.items.append(_rule_item(rule, inv.text))
         finally:
             self.current, self.inv = saved_subject, saved_inv
             self.invocation_depth -= 1
@@ -296,46 +322,60 @@ class _Run:
             )
             if risky is not None:
                 self.flag("unknown-wrapper", f"unknown program {name} may run {risky}")
-        elif name not in WRAPPERS and inv.args and all(w.text in _INFO_ARGS for w in inv.args):
+        elif (
+            inv.args
+            and inv.args[-1].text in _INFO_ARGS
+            and name not in WRAPPERS
+            and all(w.text in _INFO_ARGS for w in inv.args)
+        ):
             self.flag("read-only", f"prints {name}'s version or help")
         else:
             handler(inv, self)
-        if is_path_qualified_untrusted(argv0):
+        if "/" in argv0.text and is_path_qualified_untrusted(argv0):
             self.flag("run-code", f"runs {argv0.raw}, not the system's {name}")
 
     def settle(self, subject: Subject) -> None:
         items = subject.items
         if not items:
             return
-        if any(item.tier == "deny" for item in items):
+        top = 0
+        deny = three = False
+        for item in items:
+            if item.layer > top:
+                top = item.layer
+            if item.tier == 3:
+                three = True
+            elif item.tier == "deny":
+                deny = True
+        if deny:
             subject.kept = [i for i in items if i.tier == "deny" or i.tier == 3]
+        elif top == 0:
+            subject.kept = items
         else:
-            top = max(item.layer for item in items)
             subject.kept = [i for i in items if i.layer == top or i.tier == 3]
         inv = subject.inv
-        if inv is not None and subject.tier == 3:
-            needed = {i.ref.id for i in subject.kept if i.tier == 3}
-            grant = next(
-                (g for g in self.engine.grants() if g.matches(inv) and needed.issubset(g.covers)),
-                None,
-            )
-            if grant is not None:
-                was = "; ".join(i.reason for i in subject.kept if i.tier == 3)
-                subject.kept = [
-                    Item(
-                        3,
-                        2,
-                        f"allowed for this session by grant '{grant.pattern}' (was: {was})",
-                        grant.ref,
-                    )
-                ]
+        if three and not deny and inv is not None:
+            self._apply_grant(subject, inv)
         self.subjects.append(subject)
 
+    def _apply_grant(self, subject: Subject, inv: Invocation) -> None:
+        needed = {i.ref.id for i in subject.kept if i.tier == 3}
+        for grant in self.engine.grants():
+            if grant.matches(inv) and needed.issubset(grant.covers):
+                was = "; ".join(i.reason for i in subject.kept if i.tier == 3)
+                reason = f"allowed for this session by grant '{grant.pattern}' (was: {was})"
+                subject.kept = [Item(3, 2, reason, grant.ref)]
+                return
+
     def decision(self) -> Decision:
-        kept = [item for subject in self.subjects for item in subject.kept]
+        subjects = self.subjects
+        if len(subjects) == 1 and len(subjects[0].kept) == 1:
+            only = subjects[0].kept[0]
+            return Decision(only.tier, (only.reason,) if only.reason else (), (only.ref,))
+        kept = [item for subject in subjects for item in subject.kept]
         if not kept:
             return Decision(1, (), ())
-        kept.sort(key=lambda item: -severity(item.tier))
+        kept.sort(key=_strictness)
         reasons: dict[str, None] = {}
         refs: dict[RuleRef, None] = {}
         for item in kept:
@@ -384,16 +424,7 @@ class _Run:
         if inv is None or not argv:
             return
         inner_cwd = inv.cwd if cwd is True else (None if cwd is False else cwd)
-        self.invoke(
-            Invocation(
-                tuple(argv),
-                program_name(argv[0]),
-                join_text(argv),
-                inv.cmd,
-                inner_cwd,
-                (*inv.via, via),
-            )
-        )
+        self.invoke(invocation(tuple(argv), join_text(argv), inv.cmd, inner_cwd, (*inv.via, via)))
 
     def assign(self, name: str, value: Word) -> None:
         inv = self.inv
@@ -516,28 +547,38 @@ class _Run:
         if real is None:
             self._unknown_path(op, word, text)
             return
-        subject = Subject("path", op=op, real=real, recursive=recursive)
+        rules = self.engine.ruleset.path_rules(op, real, recursive)
+        if op == "read" and not rules:
+            return  # reading an ordinary file: nothing to say
         shown = word.raw
         where = self.paths.display(real)
         if where != shown.rstrip("/") and where != os.path.normpath(shown):
             shown = f"{shown} → {where}"
+        subject = Subject("path", None, None, op, real, recursive)
+        items = subject.items
         if op != "read":
-            inside = self.paths.inside(real)
             verb = "deletes" if op == "delete" else "writes"
-            if not inside:
-                check = "write-temp" if self.paths.in_temp(real) else "write-outside"
-                where = "the temp directory" if check == "write-temp" else "outside the workspace"
-                subject.items.append(self.item(check, f"{verb} {where} ({shown}): {text}"))
+            if not self.paths.inside(real):
+                if self.paths.in_temp(real):
+                    items.append(
+                        self.item("write-temp", f"{verb} the temp directory ({shown}): {text}")
+                    )
+                else:
+                    items.append(
+                        self.item(
+                            "write-outside", f"{verb} outside the workspace ({shown}): {text}"
+                        )
+                    )
             elif op == "delete":
                 what = "deletes files under" if recursive else "deletes"
-                subject.items.append(self.item("delete-file", f"{what} {shown}: {text}"))
+                items.append(self.item("delete-file", f"{what} {shown}: {text}"))
             elif edit or exists(real):
                 what = "changes files under" if recursive else "changes"
-                subject.items.append(self.item("modify-file", f"{what} {shown}: {text}"))
+                items.append(self.item("modify-file", f"{what} {shown}: {text}"))
             else:
-                subject.items.append(self.item("create-file", f"creates {shown}: {text}"))
-        for rule in self.engine.ruleset.path_rules(op, real, recursive):
-            subject.items.append(_rule_item(rule, text, shown))
+                items.append(self.item("create-file", f"creates {shown}: {text}"))
+        for rule in rules:
+            items.append(_rule_item(rule, text, shown))
         self.settle(subject)
 
     def _unknown_path(self, op: str, word: Word, text: str) -> None:
@@ -586,6 +627,14 @@ class _Run:
             )
 
 
+_NO_SUBJECT = Subject("structure")
+_SEVERITY: dict[object, int] = {1: 1, 2: 2, 3: 3, "deny": 4}
+
+
+def _strictness(item: Item) -> int:
+    return -_SEVERITY[item.tier]
+
+
 def _rule_item(rule: Rule, text: str, shown: str = "") -> Item:
     detail = f"{shown}, rule {rule.id}" if shown else f"rule {rule.id}"
     if rule.tier == "deny":
@@ -605,5 +654,7 @@ def _fetcher(commands: Sequence[SimpleCommand]) -> str | None:
 
 
 def _short(text: str, limit: int = 160) -> str:
+    if len(text) <= limit and "\n" not in text and "  " not in text and "\t" not in text:
+        return text
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -27,12 +27,20 @@ class Invocation(NamedTuple):
     """The command text, for reasons."""
     cmd: SimpleCommand
     cwd: str | None
-    via: tuple[str, ...] = ()
+    via: tuple[str, ...]
     """The wrappers around it, outermost first."""
+    args: tuple[Word, ...]
+    """`argv[1:]`."""
 
-    @property
-    def args(self) -> tuple[Word, ...]:
-        return self.argv[1:]
+
+def invocation(
+    argv: tuple[Word, ...],
+    text: str,
+    cmd: SimpleCommand,
+    cwd: str | None,
+    via: tuple[str, ...] = (),
+) -> Invocation:
+    return Invocation(argv, program_name(argv[0]), text, cmd, cwd, via, argv[1:])
 
 
 class Ctx(Protocol):
@@ -180,10 +188,11 @@ def program_name(word: Word) -> str:
     if word.dynamic or word.glob:
         return ""
     text = word.text
-    base = text.rsplit("/", 1)[-1] if "/" in text else text
-    m = _VERSIONED.match(base)
-    if m is not None:
-        return m.group(1)
+    base = text.rpartition("/")[2]
+    if base and base[-1].isdigit():
+        m = _VERSIONED.match(base)
+        if m is not None:
+            return m.group(1)
     return base
 
 

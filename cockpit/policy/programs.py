@@ -55,7 +55,7 @@ def _python(inv: Invocation, ctx: Ctx) -> None:
     elif module is not None:
         rest = list(args.positionals)
         if module.text == "pip":
-            _pip(inv._replace(argv=(Word("pip", "pip"), *rest), name="pip"), ctx)
+            _pip(inv._replace(argv=(Word("pip", "pip"), *rest), name="pip", args=tuple(rest)), ctx)
         elif module.text in ("http.server", "SimpleHTTPServer", "smtpd"):
             ctx.flag("run-code", f"starts a network server (python -m {module.raw})")
         else:
@@ -409,7 +409,7 @@ def _project_env(inv: Invocation, ctx: Ctx) -> None:
             ctx.run(inner, f"{name} {sub}")
         return
     if name == "uv" and sub == "pip":
-        _pip(inv._replace(argv=(Word("pip", "pip"), *rest)), ctx)
+        _pip(inv._replace(argv=(Word("pip", "pip"), *rest), args=tuple(rest)), ctx)
         return
     if (
         sub in ("tool", "self", "python")

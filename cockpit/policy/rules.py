@@ -224,7 +224,9 @@ class RuleSet:
         self._by_program: dict[str, list[Rule]] = {}
         self._wild_program: list[Rule] = []
         self._path_rules: list[Rule] = [r for r in rules if r.paths]
-        self._path_any: dict[str, re.Pattern[str] | None] = {}
+        self._path_index = {
+            op: _PathIndex([r for r in self._path_rules if op in r.ops]) for op in OPS
+        }
         for rule in rules:
             for program in rule.program:
                 if "/" in program or not _GLOB.isdisjoint(program):
@@ -232,9 +234,9 @@ class RuleSet:
                         self._wild_program.append(rule)
                 else:
                     self._by_program.setdefault(program, []).append(rule)
-        for op in OPS:
-            parts = [rx.pattern for r in self._path_rules if op in r.ops for rx, *_ in r._regexes]
-            self._path_any[op] = re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None
+
+    def has_command_rules(self, name: str) -> bool:
+        return name in self._by_program or bool(self._wild_program)
 
     def command_rules(self, name: str, argv0: str, args: Sequence[Word]) -> list[Rule]:
         candidates = self._by_program.get(name)
@@ -245,11 +247,43 @@ class RuleSet:
         return found
 
     def path_rules(self, op: str, real: str, recursive: bool) -> list[Rule]:
-        if not recursive:
-            combined = self._path_any.get(op)
-            if combined is None or combined.fullmatch(real) is None:
-                return []
+        index = self._path_index.get(op)
+        if index is None or not index.may_match(real, recursive):
+            return []
         return [r for r in self._path_rules if r.matches_path(op, real, recursive)]
+
+
+class _PathIndex:
+    """A quick "no rule can match" test for the path rules of one op, so the common case
+    (a path no rule mentions) costs one regex match and one set lookup."""
+
+    __slots__ = ("ancestors", "combined", "partial")
+
+    def __init__(self, rules: list[Rule]) -> None:
+        patterns: list[str] = []
+        ancestors: set[str] = set()
+        partial: list[str] = []
+        for rule in rules:
+            for regex, static, segments, deep in rule._regexes:
+                patterns.append(regex.pattern)
+                path = static
+                while True:
+                    ancestors.add(path)
+                    if path == "/":
+                        break
+                    path = os.path.dirname(path) or "/"
+                if segments and not deep:
+                    partial.append(static + "/")
+        self.combined = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+        self.ancestors = frozenset(ancestors)
+        self.partial = tuple(partial)
+
+    def may_match(self, real: str, recursive: bool) -> bool:
+        if self.combined is not None and self.combined.fullmatch(real) is not None:
+            return True
+        if not recursive:
+            return False
+        return real in self.ancestors or real.startswith(self.partial)
 
 
 # -- loading --------------------------------------------------------------------------------

@@ -9,8 +9,8 @@ runs is marked dynamic. Nothing here decides a tier; `classify` does.
 from __future__ import annotations
 
 import os
+import re
 import threading
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import tree_sitter_bash
@@ -62,13 +62,17 @@ class SimpleCommand(NamedTuple):
     """Commands earlier in the same pipeline (their output is this command's input)."""
 
 
-@dataclass(slots=True)
 class Analysis:
-    commands: list[SimpleCommand] = field(default_factory=list)
-    redirects: list[Redirect] = field(default_factory=list)
-    assignments: list[tuple[str, Word, str]] = field(default_factory=list)
-    problems: list[tuple[str, str]] = field(default_factory=list)
-    """(check id, reason) for structural problems: parse errors, dynamic names, nesting."""
+    """Everything a script would do, as far as it can be known before it runs."""
+
+    __slots__ = ("assignments", "commands", "problems", "redirects")
+
+    def __init__(self) -> None:
+        self.commands: list[SimpleCommand] = []
+        self.redirects: list[Redirect] = []
+        self.assignments: list[tuple[str, Word, str]] = []
+        self.problems: list[tuple[str, str]] = []
+        """(check id, reason) for structural problems: parse errors, dynamic names, nesting."""
 
 
 _REDIRECT_TYPES = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
@@ -88,6 +92,9 @@ _CONDITIONAL = frozenset(
 )
 _ISOLATED = frozenset({"subshell", "command_substitution", "process_substitution"})
 _FD_TARGET_OPS = frozenset({">&-", "<&-"})
+_CD_NAMES = frozenset({"cd", "pushd", "popd", "builtin", "command"})
+# A word with none of bash's special characters: its text is its value.
+_PLAIN = re.compile(r"[A-Za-z0-9_./:=+,@%^-]*")
 _FD_WORDS = frozenset({"-", *(str(n) for n in range(10))})
 
 
@@ -99,7 +106,7 @@ def analyze(script: str, cwd: str | None, home: str) -> Analysis:
     root = tree.root_node
     if root.has_error:
         walker.analysis.problems.append(("parse-error", _parse_error_reason(root)))
-    walker.walk(root, cwd, None)
+    walker._sequence(root.children, cwd, None)
     return walker.analysis
 
 
@@ -136,6 +143,9 @@ class _Walker:
         self, node: Node, cwd: str | None, pipe: tuple[SimpleCommand, ...] | None
     ) -> str | None:
         """Walk a statement; return the working directory after it."""
+        kind = node.type
+        if kind == "command":
+            return self._command(node, cwd, pipe, [], "inherit", None)
         self.depth += 1
         try:
             if self.depth > MAX_NESTING:
@@ -143,39 +153,34 @@ class _Walker:
                     ("nesting-limit", "the command is nested too deeply to analyse")
                 )
                 return None
-            return self._walk(node, cwd, pipe)
+            return self._walk(kind, node, cwd, pipe)
         finally:
             self.depth -= 1
 
     def _walk(
-        self, node: Node, cwd: str | None, pipe: tuple[SimpleCommand, ...] | None
+        self, kind: str, node: Node, cwd: str | None, pipe: tuple[SimpleCommand, ...] | None
     ) -> str | None:
-        kind = node.type
-        if kind == "command":
-            return self._command(node, cwd, pipe, [], "inherit", None)
         if kind == "program" or kind == "compound_statement" or kind == "do_group":
-            for child in node.named_children:
-                cwd = self._statement_in_sequence(child, cwd, pipe)
-            return cwd
+            return self._sequence(node.children, cwd, pipe)
         if kind == "list":
             return self._list(node, cwd, pipe)
         if kind == "pipeline":
-            self._pipeline(node.named_children, cwd, pipe)
+            self._pipeline(node.children, cwd, pipe)
             return cwd
         if kind == "redirected_statement":
             return self._redirected(node, cwd, pipe)
         if kind in _ISOLATED:
-            for child in node.named_children:
-                self._statement_in_sequence(child, cwd, pipe)
+            self._sequence(node.children, cwd, pipe)
             return cwd
         if kind in _CONDITIONAL:
             after = cwd
-            for child in node.named_children:
-                after = self.walk(child, after, pipe)
+            for child in node.children:
+                if child.is_named:
+                    after = self.walk(child, after, pipe)
             return cwd if after == cwd else None
         if kind == "function_definition":
-            for child in node.named_children:
-                if child.type != "word":
+            for child in node.children:
+                if child.is_named and child.type != "word":
                     self.walk(child, cwd, None)
             return cwd
         if kind == "variable_assignment":
@@ -194,18 +199,23 @@ class _Walker:
             return cwd
         # negated_command, test_command, variable_assignments, arithmetic, unset and
         # anything newer: the commands inside still count.
-        for child in node.named_children:
-            cwd = self.walk(child, cwd, pipe)
+        for child in node.children:
+            if child.is_named:
+                cwd = self.walk(child, cwd, pipe)
         return cwd
 
-    def _statement_in_sequence(
-        self, child: Node, cwd: str | None, pipe: tuple[SimpleCommand, ...] | None
+    def _sequence(
+        self, children: list[Node], cwd: str | None, pipe: tuple[SimpleCommand, ...] | None
     ) -> str | None:
-        after = self.walk(child, cwd, pipe)
-        sibling = child.next_sibling
-        if sibling is not None and sibling.type == "&":
-            return cwd  # a background job runs in a subshell
-        return after
+        last = len(children) - 1
+        for i, child in enumerate(children):
+            if not child.is_named:
+                continue
+            after = self.walk(child, cwd, pipe)
+            if i < last and children[i + 1].type == "&":
+                continue  # a background job runs in a subshell: its `cd` does not stick
+            cwd = after
+        return cwd
 
     def _list(
         self, node: Node, cwd: str | None, pipe: tuple[SimpleCommand, ...] | None
@@ -234,6 +244,8 @@ class _Walker:
     ) -> None:
         upstream: tuple[SimpleCommand, ...] | None = pipe
         for stage in stages:
+            if not stage.is_named:
+                continue
             before = len(self.analysis.commands)
             self.walk(stage, cwd, upstream)
             produced = tuple(self.analysis.commands[before:])
@@ -272,7 +284,7 @@ class _Walker:
                 after = self.walk(body, cwd, pipe)
         for extra in trailing:
             if extra.type == "pipeline":
-                self._pipeline(extra.named_children, cwd, tuple(self.analysis.commands[-1:]))
+                self._pipeline(extra.children, cwd, tuple(self.analysis.commands[-1:]))
             else:
                 after = self.walk(extra, after, None)
         return after
@@ -333,12 +345,23 @@ class _Walker:
         script: str | None,
     ) -> str | None:
         assignments: list[tuple[str, Word]] = []
-        text = self.text(node)
+        src = self.src
+        text = src[node.start_byte : node.end_byte].decode("utf-8", "replace")
         for child in node.children:
             kind = child.type
-            if kind == "command_name":
-                name_node = child.named_children[0] if child.named_child_count else child
-                argv.extend(self.words(name_node, cwd))
+            if kind == "word":
+                raw = src[child.start_byte : child.end_byte].decode("utf-8", "replace")
+                if _PLAIN.fullmatch(raw) is not None:
+                    argv.append(Word(raw, raw))
+                else:
+                    argv.extend(self.words(child, cwd))
+            elif kind == "command_name":
+                name_node = child.children[0] if child.child_count else child
+                raw = src[name_node.start_byte : name_node.end_byte].decode("utf-8", "replace")
+                if name_node.type == "word" and _PLAIN.fullmatch(raw) is not None:
+                    argv.append(Word(raw, raw))
+                else:
+                    argv.extend(self.words(name_node, cwd))
             elif kind == "variable_assignment":
                 assignments.append(self._assignment(child, cwd, text))
             elif kind in _REDIRECT_TYPES:
@@ -357,7 +380,7 @@ class _Walker:
             stdin = "pipe"
         cmd = SimpleCommand(tuple(argv), tuple(assignments), text, cwd, stdin, script, pipe or ())
         self.analysis.commands.append(cmd)
-        if argv and not argv[0].dynamic:
+        if argv and argv[0].text in _CD_NAMES and not argv[0].dynamic:
             return self._cd(argv, cwd)
         return cwd
 
@@ -450,12 +473,9 @@ class _Walker:
         """The word(s) bash would produce from one argument node (brace expansion may give
         several)."""
         kind = node.type
-        if kind == "word":
-            raw = self.text(node)
-            if "\\" not in raw and "{" not in raw and "$" not in raw:
-                glob = "*" in raw or "?" in raw or "[" in raw
-                return [Word(raw, raw, False, glob, raw.startswith("~"))]
         raw = self.text(node)
+        if kind == "word" and _PLAIN.fullmatch(raw) is not None:
+            return [Word(raw, raw)]
         acc = _Acc()
         self._piece(node, cwd, acc)
         segments = acc.segments
@@ -555,8 +575,7 @@ class _Walker:
         acc.segments.append((raw, False))
 
     def _substitution(self, node: Node, cwd: str | None) -> None:
-        for child in node.named_children:
-            self._statement_in_sequence(child, cwd, None)
+        self._sequence(node.children, cwd, None)
 
     def _scan(self, node: Node, cwd: str | None) -> None:
         """Walk the substitutions nested anywhere inside `node`."""
