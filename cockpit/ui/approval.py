@@ -135,13 +135,14 @@ class ApprovalScreen(ModalScreen[Verdict]):
         return Content.styled(f"A is not offered: {why}", "$text-muted")
 
     def on_mount(self) -> None:
-        self._armed_at = time.monotonic() + self.grace_s
-        self.set_timer(self.grace_s, self._arm)
-        self.call_after_refresh(self._mark_shown)
+        self.call_after_refresh(self._shown)
 
-    def _mark_shown(self) -> None:
+    def _shown(self) -> None:
+        """On screen: the grace period starts now."""
         if self.shown_at is None:
             self.shown_at = time.monotonic()
+            self._armed_at = self.shown_at + self.grace_s
+            self.set_timer(self.grace_s, self._arm)
 
     def _arm(self) -> None:
         for button in self.query(Button):

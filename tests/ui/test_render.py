@@ -106,9 +106,7 @@ def test_errors_and_snapshots() -> None:
         ),
         None,
     )
-    assert snap == [
-        ("dim", "  snapshot 0123456789 saved before it runs")
-    ]
+    assert snap == [("dim", "  snapshot 0123456789 saved before it runs")]
     skipped = render.describe(
         event(k.SAFEGUARD_SNAPSHOT, {"skipped": "not a git repository"}), None
     )

@@ -1,0 +1,123 @@
+"""Helpers for screen tests: a real session (scripted backend) in a temporary workspace."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from cockpit.agent.backends.scripted import ScriptedBackend
+from cockpit.config import Workspace
+from cockpit.launch import LaunchOptions, Prepared, prepare_new
+from cockpit.ui.app import CockpitApp
+from cockpit.ui.approval import ApprovalScreen
+from cockpit.ui.settings import ScreenConfig
+
+PLAN = """\
+# Plan
+
+## Phase 1: Build
+- [ ] Clean the build folder @builder
+- [ ] Review the cleanup @reviewer
+"""
+
+
+def make_workspace(root: Path, *, plan: str = PLAN, git: bool = True) -> Path:
+    """A small repository with a build/ folder and plan.md (committed when ``git``)."""
+    root.mkdir(parents=True)
+    (root / "plan.md").write_text(plan, encoding="utf-8")
+    (root / "build").mkdir()
+    (root / "build" / "out.txt").write_text("old output\n", encoding="utf-8")
+    (root / "README.md").write_text("# shop\n", encoding="utf-8")
+    if git:
+        for command in (
+            ["init", "-q"],
+            ["config", "user.name", "test"],
+            ["config", "user.email", "test@example.invalid"],
+            ["config", "commit.gpgsign", "false"],
+            ["add", "-A"],
+            ["commit", "-q", "-m", "start"],
+        ):
+            subprocess.run(["git", "-C", str(root), *command], check=True, capture_output=True)
+    return root
+
+
+def prepare(
+    root: Path,
+    script: str,
+    *,
+    agents: list[str] | None = None,
+    keep_alive: bool = True,
+) -> Prepared:
+    """A new session on ``root`` playing ``script`` (YAML, dedented)."""
+    path = root.parent / f"{root.name}-script.yaml"
+    path.write_text(textwrap.dedent(script), encoding="utf-8")
+    options = LaunchOptions(
+        workspace=Workspace(root),
+        agents=agents,
+        script=path,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(root.parent)},
+        keep_alive=keep_alive,
+        session_dir=root.parent / f"{root.name}-sessions",
+    )
+    return prepare_new(options)
+
+
+def make_app(prepared: Prepared, **config: Any) -> CockpitApp:
+    settings = {"notifications": "off", **config}
+    return CockpitApp(prepared, ScreenConfig(**settings), env={})
+
+
+def backend(prepared: Prepared, agent: str) -> ScriptedBackend:
+    for setup in prepared.setups:
+        if setup.definition.name == agent:
+            assert isinstance(setup.backend, ScriptedBackend)
+            return setup.backend
+    raise KeyError(agent)
+
+
+def events(prepared: Prepared, kind: str | None = None) -> list[dict[str, Any]]:
+    """The events logged so far (optionally of one kind), as JSON objects."""
+    lines = prepared.log.path.read_text(encoding="utf-8").splitlines()
+    found = [json.loads(line) for line in lines if line.strip()]
+    return [e for e in found if kind is None or e["kind"] == kind]
+
+
+async def wait_for(
+    pilot: Pilot[Any], condition: Callable[[], bool], *, timeout: float = 15, what: str = ""
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or condition}")
+        await pilot.pause(0.05)
+
+
+async def wait_for_prompt(pilot: Pilot[Any], *, armed: bool = True) -> ApprovalScreen:
+    """The approval prompt once it is on screen (and, by default, past its grace period)."""
+    app = pilot.app
+    assert isinstance(app, CockpitApp)
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, ApprovalScreen) and app.screen.shown_at is not None,
+        what="the approval prompt",
+    )
+    screen = app.screen
+    assert isinstance(screen, ApprovalScreen)
+    if armed:
+        await wait_for(pilot, lambda: screen.armed, what="the grace period to pass")
+        await pilot.pause(0.05)
+    return screen
+
+
+async def stop(app: CockpitApp) -> None:
+    """Stop the session a test started (idempotent) and close its log."""
+    await app.supervisor.stop("test over")
+    app.prepared.log.close()

@@ -1,0 +1,187 @@
+"""The approval prompt against a real session: Y, N with a reason, Escape, the grace period,
+A (allow for this session), next-needing-me."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cockpit.ui.agent_pane import AgentPane
+from cockpit.ui.approval import ApprovalScreen
+from tests.ui._session import (
+    backend,
+    events,
+    make_app,
+    make_workspace,
+    prepare,
+    stop,
+    wait_for,
+    wait_for_prompt,
+)
+
+CLEAN = """\
+agents:
+  builder:
+    - text: "Cleaning the build folder."
+      calls:
+        - bash: {command: "rm -rf build"}
+    - text: "Done."
+"""
+
+
+def resolved(prepared: object) -> list[dict[str, object]]:
+    return [e["data"] for e in events(prepared, "approval.resolved")]  # type: ignore[arg-type]
+
+
+async def test_y_approves_and_the_command_runs(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, CLEAN, agents=["builder"])
+    app = make_app(prepared)
+    async with app.run_test(size=(120, 36)) as pilot:
+        try:
+            prompt = await wait_for_prompt(pilot)
+            assert prompt.request.command == "rm -rf build"
+            assert app.inbox.alerts == ["cockpit: builder is waiting for you"]
+            await pilot.press("y")
+            await wait_for(pilot, lambda: not (root / "build").exists(), what="rm to run")
+            await wait_for(pilot, lambda: bool(events(prepared, "tool.finished")))
+        finally:
+            await stop(app)
+    assert resolved(prepared) == [{"approved": True, "by": "human"}]
+    finished = events(prepared, "tool.finished")[-1]["data"]
+    assert finished["exit_code"] == 0
+
+
+async def test_n_denies_with_a_reason_the_agent_sees(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, CLEAN, agents=["builder"])
+    app = make_app(prepared)
+    model = backend(prepared, "builder")
+    async with app.run_test(size=(120, 36)) as pilot:
+        try:
+            await wait_for_prompt(pilot)
+            await pilot.press("n")
+            assert isinstance(app.screen, ApprovalScreen)  # N first asks why
+            await pilot.press(*"use make clean")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: len(model.requests) >= 2, what="the next turn")
+        finally:
+            await stop(app)
+    assert (root / "build" / "out.txt").exists()
+    assert resolved(prepared) == [{"approved": False, "by": "human", "reason": "use make clean"}]
+    last_user = model.requests[-1].messages[-1]
+    assert last_user["role"] == "user"
+    assert "use make clean" in str(last_user["content"])
+
+
+async def test_escape_denies(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, CLEAN, agents=["builder"])
+    app = make_app(prepared)
+    async with app.run_test(size=(120, 36)) as pilot:
+        try:
+            await wait_for_prompt(pilot)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: bool(resolved(prepared)), what="the denial")
+            assert not isinstance(app.screen, ApprovalScreen)
+        finally:
+            await stop(app)
+    assert resolved(prepared) == [{"approved": False, "by": "human"}]
+    assert (root / "build" / "out.txt").exists()
+    assert not events(prepared, "tool.started")
+
+
+async def test_a_key_inside_the_grace_period_does_nothing(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, CLEAN, agents=["builder"])
+    app = make_app(prepared, grace_s=0.5)
+    async with app.run_test(size=(120, 36)) as pilot:
+        try:
+            prompt = await wait_for_prompt(pilot, armed=False)
+            assert not prompt.armed
+            await pilot.press("y", "a", "enter", "escape")  # typed before the human saw it
+            assert app.screen is prompt
+            assert not resolved(prepared)
+            assert app.supervisor.inbox()
+            await wait_for(pilot, lambda: prompt.armed, what="the grace period")
+            assert app.focused is not None and app.focused.id == "deny"  # the safe choice
+            await pilot.press("enter")  # Enter on the focused button: Deny, which asks why
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: bool(resolved(prepared)), what="the denial")
+        finally:
+            await stop(app)
+    assert resolved(prepared) == [{"approved": False, "by": "human"}]
+
+
+async def test_a_saves_the_session_grant_it_showed(tmp_path: Path) -> None:
+    script = """\
+    agents:
+      builder:
+        - calls:
+            - bash: {command: "git push origin HEAD:main"}
+        - text: "Done."
+    """
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, script, agents=["builder"])
+    app = make_app(prepared)
+    async with app.run_test(size=(120, 36)) as pilot:
+        try:
+            prompt = await wait_for_prompt(pilot)
+            offered = prompt.offer.rule
+            assert offered is not None and offered.startswith("git push")
+            await pilot.press("a")
+            await wait_for(pilot, lambda: bool(resolved(prepared)), what="the grant")
+        finally:
+            await stop(app)
+    data = resolved(prepared)[0]
+    assert data["approved"] is True and data["by"] == "human"
+    assert "grant" in data
+    assert [g.pattern for g in app.supervisor.policy.grants] == [offered.split(" (")[0]]
+
+
+async def test_next_needing_me_focuses_the_right_pane(tmp_path: Path) -> None:
+    script = """\
+    agents:
+      builder:
+        - delay_s: 0.2
+          text: "Reading."
+          calls:
+            - read_file: {path: README.md}
+        - text: "Done."
+      reviewer:
+        - delay_s: 0.3
+          text: "Tidying."
+          calls:
+            - bash: {command: "rm -rf build"}
+        - text: "Done."
+    """
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, script, agents=["builder", "reviewer"])
+    app = make_app(prepared)
+    async with app.run_test(size=(120, 36)) as pilot:
+        try:
+            prompt = await wait_for_prompt(pilot)
+            assert prompt.request.agent == "reviewer"
+            await pilot.press("h")  # decide later
+            await wait_for(pilot, lambda: not isinstance(app.screen, ApprovalScreen))
+            main = app.main
+            builder_pane = main.pane("builder")
+            assert builder_pane is not None
+            builder_pane.transcript.focus()
+            await pilot.pause()
+            reviewer_pane = main.pane("reviewer")
+            assert reviewer_pane is not None and reviewer_pane.has_class("-waiting")
+            await pilot.press("w")
+            again = await wait_for_prompt(pilot)
+            assert again.request.agent == "reviewer"
+            focused = main.focused
+            assert focused is not None
+            assert (
+                next(n for n in focused.ancestors_with_self if isinstance(n, AgentPane))
+                is reviewer_pane
+            )
+            assert main.selected == "reviewer"
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: bool(resolved(prepared)))
+        finally:
+            await stop(app)
+    assert resolved(prepared) == [{"approved": False, "by": "human"}]
