@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +26,15 @@ if TYPE_CHECKING:
 
 NOTE_LIMIT = 300
 _ATTEMPTS = 3
+# Agents in one cockpit update the same plan from several threads: one writer at a time per
+# file, so an agent's update is never lost to another's read-modify-write.
+_LOCKS: dict[Path, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock_for(path: Path) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(path, threading.Lock())
 
 
 @dataclass(frozen=True)
@@ -221,6 +231,20 @@ def update_task(
         return TaskUpdate("refused", f"unknown status {status!r}; use {', '.join(STATES)}")
     text_note = clean_note(note)
     target = Path(os.path.realpath(path))
+    with _lock_for(target):
+        return _update(path, target, ref, state, text_note, agent, seen, watcher)
+
+
+def _update(
+    path: Path,
+    target: Path,
+    ref: str,
+    state: str,
+    text_note: str,
+    agent: str,
+    seen: Plan | None,
+    watcher: PlanWatcher | None,
+) -> TaskUpdate:
     for _ in range(_ATTEMPTS):
         data = _read(target)
         current = Plan.parse(data, path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -292,3 +293,25 @@ def test_apply_status_touches_only_the_task_lines(
     assert (updated.status, updated.note, updated.done) == (state, note, state == "done")
     others = [t.content() for t in plan.tasks if t.id != task.id]
     assert others == [t.content() for t in new.tasks if t.id != task.id]
+
+
+def test_concurrent_agents_never_lose_each_others_updates(tmp_path: Path) -> None:
+    agents = [f"agent{i}" for i in range(8)]
+    path = write(tmp_path, "".join(f"- [ ] Task {name} @{name}\n" for name in agents))
+    seen = load_plan(path)
+
+    def work(name: str) -> None:
+        mine = seen
+        for round_ in range(5):
+            result = update_task(
+                path, f"Task {name}", "doing", f"round {round_}", agent=name, seen=mine
+            )
+            assert result.outcome == "written", result.message
+            mine = result.plan
+
+    with ThreadPoolExecutor(len(agents)) as pool:
+        list(pool.map(work, agents))
+    final = load_plan(path)
+    assert [(task.owner, task.status, task.note) for task in final.tasks] == [
+        (name, "doing", "round 4") for name in agents
+    ]
