@@ -34,6 +34,7 @@ _ATX_CLOSE = re.compile(r"(?:^|[ \t]+)#+$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})(.*)$")
+_BEFORE_CODE = ("start", "blank", "heading", "code", "break")
 _ATTR = re.compile(r"^[ \t]*(verify|status):(.*)$", re.IGNORECASE)
 _OWNER = re.compile(r"(?:^|[ \t])@([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?)[ \t]*$")
 _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?)")
@@ -154,7 +155,7 @@ class _Scanner:
             if code and width >= 4:
                 continue
             code = False
-            if not self.stack and width >= 4 and self.prev in ("start", "blank", "heading", "code"):
+            if not self.stack and width >= 4 and self.prev in _BEFORE_CODE:
                 code, self.prev = True, "code"
                 continue
             opener = _FENCE.match(text)
@@ -185,6 +186,8 @@ class _Scanner:
         for index in range(1, len(self.texts)):
             if self.texts[index].rstrip() in ("---", "..."):
                 return index + 1
+            if TASK_LINE.match(self.texts[index]):
+                return 0  # two thematic breaks around tasks, not YAML: never hide tasks
         return 0
 
     def _close_items(self, width: int) -> None:

@@ -109,6 +109,11 @@ def test_code_blocks_comments_and_front_matter_hide_checkboxes() -> None:
     assert [phase.title for phase in front.phases] == ["Front matter above"]
 
 
+def test_breaks_around_tasks_are_not_front_matter() -> None:
+    plan = parse("---\n- [ ] kept @builder\n---\n")
+    assert [task.title for task in plan.tasks] == ["kept"]
+
+
 def test_fence_closes_only_with_the_same_kind_and_length() -> None:
     text = "````\n```\n- [ ] in\n~~~~\n````\n- [ ] out\n"
     assert [task.title for task in parse(text).tasks] == ["out"]
