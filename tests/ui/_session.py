@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -59,15 +60,21 @@ def prepare(
     """A new session on ``root`` playing ``script`` (YAML, dedented)."""
     path = root.parent / f"{root.name}-script.yaml"
     path.write_text(textwrap.dedent(script), encoding="utf-8")
-    options = LaunchOptions(
-        workspace=Workspace(root),
-        agents=agents,
-        script=path,
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(root.parent)},
-        keep_alive=keep_alive,
-        session_dir=root.parent / f"{root.name}-sessions",
+    options = dataclasses.replace(
+        launch_options(root, agents=agents), script=path, keep_alive=keep_alive
     )
     return prepare_new(options)
+
+
+def launch_options(root: Path, *, agents: list[str] | None = None) -> LaunchOptions:
+    """What a test session runs with (no script: resume finds the one it recorded)."""
+    return LaunchOptions(
+        workspace=Workspace(root),
+        agents=agents,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(root.parent)},
+        keep_alive=True,
+        session_dir=root.parent / f"{root.name}-sessions",
+    )
 
 
 def make_app(prepared: Prepared, **config: Any) -> CockpitApp:

@@ -1,0 +1,136 @@
+"""The screen's other keys against a real session: pause, message, quit (and resume)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cockpit.launch import prepare_resume
+from cockpit.session.audit import audit
+from cockpit.ui.dialogs import HelpScreen, LogScreen, MessageScreen
+from tests.ui._session import (
+    backend,
+    events,
+    launch_options,
+    make_app,
+    make_workspace,
+    prepare,
+    stop,
+    wait_for,
+)
+
+READER = """\
+agents:
+  builder:
+{turns}
+"""
+
+
+def reading_turns(count: int, delay: float) -> str:
+    turn = (
+        "    - delay_s: {delay}\n"
+        '      text: "Step {n}."\n'
+        "      calls:\n"
+        "        - read_file: {{path: README.md}}\n"
+    )
+    return READER.format(turns="".join(turn.format(delay=delay, n=n) for n in range(count)))
+
+
+def requested(prepared: object) -> int:
+    return len(events(prepared, "tool.requested"))  # type: ignore[arg-type]
+
+
+async def test_pause_stops_an_agent_between_steps(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, reading_turns(40, 0.1), agents=["builder"])
+    app = make_app(prepared)
+    runtime_status = lambda: app.state.state.agents["builder"].status  # noqa: E731
+    async with app.run_test(size=(120, 36)) as pilot:
+        try:
+            await wait_for(pilot, lambda: requested(prepared) >= 2, what="two steps")
+            await pilot.press("p")
+            await wait_for(pilot, lambda: runtime_status() == "paused", what="the pause")
+            header = str(app.main.query_one(".pane-header").render())
+            assert "paused" in header
+            before = requested(prepared)
+            await pilot.pause(0.8)  # eight steps' worth of time
+            assert requested(prepared) == before
+            await pilot.press("p")
+            await wait_for(pilot, lambda: requested(prepared) > before, what="the agent to go on")
+        finally:
+            await stop(app)
+    statuses = [e["data"]["status"] for e in events(prepared, "agent.status")]
+    assert "paused" in statuses
+
+
+async def test_a_message_reaches_the_agents_next_turn(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, reading_turns(3, 1.0), agents=["builder"])
+    app = make_app(prepared)
+    model = backend(prepared, "builder")
+    async with app.run_test(size=(120, 36)) as pilot:
+        try:
+            await wait_for(pilot, lambda: app.started, what="the session to start")
+            await pilot.press("m")
+            await wait_for(pilot, lambda: isinstance(app.screen, MessageScreen))
+            await pilot.press(*"please use pathlib")
+            sent_at = len(model.requests)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: bool(events(prepared, "human.message")))
+            await wait_for(pilot, lambda: len(model.requests) > sent_at, what="the next turn")
+            pane = app.main.pane("builder")
+            assert pane is not None
+            assert "you → builder: please use pathlib" in pane.transcript.text
+        finally:
+            await stop(app)
+    assert events(prepared, "human.message")[0]["data"]["text"] == "please use pathlib"
+    users = [m for m in model.requests[-1].messages if m["role"] == "user"]
+    assert "Message from the human: please use pathlib" in str(users[-1]["content"])
+
+
+async def test_quitting_stops_the_agents_and_leaves_a_resumable_log(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, reading_turns(40, 0.1), agents=["builder"])
+    app = make_app(prepared)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: requested(prepared) >= 2, what="some work")
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running, what="the app to exit")
+    prepared.log.close()
+    assert app.return_value == 0
+    ended = events(prepared, "session.ended")
+    assert ended and ended[-1]["data"]["reason"] == "quit"
+    report = audit(prepared.log.path)
+    try:
+        assert report.valid, report.reason
+    finally:
+        report.close()
+    resumed = prepare_resume(launch_options(root, agents=["builder"]), prepared.session)
+    try:
+        assert [s.definition.name for s in resumed.setups] == ["builder"]
+        assert resumed.state is not None and resumed.state.ended
+    finally:
+        resumed.log.close()
+
+
+async def test_log_view_and_help_open_and_close(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, reading_turns(2, 0.05), agents=["builder"])
+    app = make_app(prepared, keymap={"log": "L", "help": "f1"})
+    async with app.run_test(size=(120, 36)) as pilot:
+        try:
+            await wait_for(pilot, lambda: requested(prepared) >= 2)
+            await pilot.press("l")  # remapped away: nothing happens
+            assert not isinstance(app.screen, LogScreen)
+            await pilot.press("L")
+            assert isinstance(app.screen, LogScreen)
+            from textual.widgets import Log
+
+            lines = app.screen.query_one(Log).lines
+            assert any("tool.requested" in line or "read_file" in line for line in lines)
+            await pilot.press("escape")
+            await pilot.press("f1")
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape")
+            assert app.screen is app.main
+        finally:
+            await stop(app)
