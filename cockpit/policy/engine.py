@@ -27,11 +27,14 @@ class Policy:
         self._classifier = Classifier(ruleset, paths, self._current_grants)
 
     @classmethod
-    def load(cls, workspace_root: Path, *, home: Path | None = None) -> Policy:
+    def load(
+        cls, workspace_root: Path, *, home: Path | None = None, temp_dir: Path | None = None
+    ) -> Policy:
         """The built-in rules and `<root>/.cockpit/rules/*.yaml`; a bad file raises
-        ConfigError naming file:line and what is wrong."""
+        ConfigError naming file:line and what is wrong. `home` and `temp_dir` default to the
+        real ones (tests pass fakes)."""
         root = Path(workspace_root)
-        paths = PathContext(root, home if home is not None else Path.home())
+        paths = PathContext(root, home if home is not None else Path.home(), temp_dir)
         builtin = builtin_dir("rules") / DEFAULT_RULES
         if not builtin.is_file():
             raise PolicyError(f"built-in rules not found at {builtin}")

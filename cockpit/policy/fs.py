@@ -142,7 +142,7 @@ def _chmod(inv: Invocation, ctx: Ctx) -> None:
         if (
             mode.dynamic
             or _SETUID_SYMBOLIC.search(text)
-            or (_SETUID_NUMERIC.match(text) and text[-4] in "2367")
+            or (_SETUID_NUMERIC.match(text) is not None and int(text[-4]) & 6 != 0)
         ):
             ctx.flag("setuid", f"sets the setuid/setgid bit ({mode.raw})")
     for word in files:
@@ -331,7 +331,7 @@ def _tar(inv: Invocation, ctx: Ctx) -> None:
     if args.has("-x", "--extract", "--get"):
         if archive is not None:
             ctx.read(archive)
-        ctx.write(directory, recursive=True)
+        ctx.write(directory)
         if args.has("-P", "--absolute-names"):
             ctx.flag("write-outside", "tar -P may write to any absolute path")
     elif args.has("-c", "--create", "-r", "--append", "-u", "--update", "--delete"):
@@ -352,7 +352,7 @@ def _unzip(inv: Invocation, ctx: Ctx) -> None:
     if args.has("-l", "-t", "-v", "-p", "-Z", "-z"):
         ctx.flag("read-only", "lists an archive")
         return
-    ctx.write(args.value("-d") or Word(".", "."), recursive=True)
+    ctx.write(args.value("-d") or Word(".", "."))
 
 
 def _zip(inv: Invocation, ctx: Ctx) -> None:
@@ -406,7 +406,7 @@ def _patch(inv: Invocation, ctx: Ctx) -> None:
         ctx.flag("modify-file", "applies a patch to the files it names")
 
 
-_REMOTE = re.compile(r"^(?:rsync://|[^/]*::|[^/:]+:(?!/))")
+_REMOTE = re.compile(r"^(?:rsync://|[^/:]+:)")
 
 
 def _rsync(inv: Invocation, ctx: Ctx) -> None:

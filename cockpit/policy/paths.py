@@ -35,12 +35,12 @@ class PathContext:
 
     __slots__ = ("home", "home_display", "root", "root_lexical", "tmp")
 
-    def __init__(self, root: Path, home: Path) -> None:
+    def __init__(self, root: Path, home: Path, temp_dir: Path | None = None) -> None:
         self.root_lexical = os.path.normpath(os.path.abspath(root))
         self.root = os.path.realpath(self.root_lexical)
         self.home = os.path.realpath(os.path.abspath(home))
         self.home_display = os.path.normpath(os.path.abspath(home))
-        self.tmp = os.path.realpath(tempfile.gettempdir())
+        self.tmp = os.path.realpath(temp_dir if temp_dir is not None else tempfile.gettempdir())
 
     def absolute(self, text: str, tilde: bool, cwd: str | None) -> str | None:
         """The lexical absolute form of `text` (`~` expanded); None when it depends on an

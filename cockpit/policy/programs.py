@@ -564,12 +564,17 @@ def _systemctl(inv: Invocation, ctx: Ctx) -> None:
 
 
 def _kill(inv: Invocation, ctx: Ctx) -> None:
-    args = parse_args(inv.args, "sn", ("signal",))
-    if args.has("-l", "-L", "--list", "--table"):
+    words = list(inv.args)
+    if any(w.text in ("-l", "-L", "--list", "--table") for w in words[:1]):
         ctx.flag("read-only", "lists signals")
         return
-    targets = [w.text for w in args.positionals]
-    if any(t in ("-1", "1", "0") or t.startswith("-") for t in targets) or args.dynamic:
+    if words and words[0].text in ("-s", "-n", "--signal") and len(words) > 1:
+        words = words[2:]
+    elif words and words[0].text.startswith("-") and words[0].text != "--":
+        words = words[1:]  # `-9`, `-KILL`, `-s9`
+    if words and words[0].text == "--":
+        words = words[1:]
+    if any(w.dynamic or w.text in ("-1", "1", "0") or w.text.startswith("-") for w in words):
         ctx.flag("destructive-system", "kill signals every process or a process group")
     else:
         ctx.flag("process-control", "signals a process")

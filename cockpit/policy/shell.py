@@ -65,9 +65,11 @@ class SimpleCommand(NamedTuple):
 class Analysis:
     """Everything a script would do, as far as it can be known before it runs."""
 
-    __slots__ = ("assignments", "commands", "problems", "redirects")
+    __slots__ = ("assignments", "commands", "functions", "problems", "redirects")
 
     def __init__(self) -> None:
+        self.functions: set[str] = set()
+        """Functions the script defines (their bodies are analysed where they are defined)."""
         self.commands: list[SimpleCommand] = []
         self.redirects: list[Redirect] = []
         self.assignments: list[tuple[str, Word, str]] = []
@@ -180,7 +182,11 @@ class _Walker:
             return cwd if after == cwd else None
         if kind == "function_definition":
             for child in node.children:
-                if child.is_named and child.type != "word":
+                if not child.is_named:
+                    continue
+                if child.type == "word":
+                    self.analysis.functions.add(self.text(child))
+                else:
                     self.walk(child, cwd, None)
             return cwd
         if kind == "variable_assignment":
@@ -578,11 +584,12 @@ class _Walker:
         self._sequence(node.children, cwd, None)
 
     def _scan(self, node: Node, cwd: str | None) -> None:
-        """Walk the substitutions nested anywhere inside `node`."""
-        for child in node.named_children:
-            if child.type in _SUBST_TYPES:
-                self._substitution(child, cwd)
-            elif child.named_child_count:
+        """Walk the substitutions in `node` or nested anywhere inside it."""
+        if node.type in _SUBST_TYPES:
+            self._substitution(node, cwd)
+            return
+        for child in node.children:
+            if child.is_named and (child.child_count or child.type in _SUBST_TYPES):
                 self._scan(child, cwd)
 
 
