@@ -20,6 +20,9 @@ Line = tuple[str, str]
 STYLES = ("text", "dim", "tier-1", "tier-2", "tier-3", "deny", "ok", "fail", "human", "note")
 """Every style a transcript line can have."""
 
+SLOW_S = 2.0
+"""A command that ran this long shows its duration."""
+
 OUTPUT_LINES = 6
 """Lines of a finished command's output shown when none was streamed."""
 
@@ -185,7 +188,8 @@ def _finished(d: Mapping[str, Any], call: CallState | None, streamed: bool) -> l
     if tool in _INTERNAL_TOOLS:
         return []
     seconds = d.get("duration_s")
-    took = f" · {seconds:.1f} s" if isinstance(seconds, int | float) else ""
+    slow = isinstance(seconds, int | float) and seconds >= SLOW_S
+    took = f" · {seconds:.0f} s" if slow else ""
     lines: list[Line] = []
     output = clean(str(d.get("output") or ""))
     if output.strip() and not streamed:

@@ -84,14 +84,14 @@ def test_approvals_say_who_decided(data: dict[str, Any], expected: tuple[str, st
 
 def test_finished_command_shows_output_tail_only_when_it_was_not_streamed() -> None:
     output = "\n".join(f"line {n}" for n in range(10)) + "\n"
-    data = {"exit_code": 1, "output": output, "duration_s": 0.25}
+    data = {"exit_code": 1, "output": output, "duration_s": 12.4}
     shown = render.describe(event(k.TOOL_FINISHED, data), bash_call("pytest"))
-    assert shown[-1] == ("fail", "  ✗ exit 1 · 0.2 s")
+    assert shown[-1] == ("fail", "  ✗ exit 1 · 12 s")
     assert [t for _, t in shown[:-1]] == [f"  line {n}" for n in range(4, 10)]
     streamed = render.describe(
         event(k.TOOL_FINISHED, data), bash_call("pytest"), output_streamed=True
     )
-    assert streamed == [("fail", "  ✗ exit 1 · 0.2 s")]
+    assert streamed == [("fail", "  ✗ exit 1 · 12 s")]
 
 
 def test_errors_and_snapshots() -> None:
@@ -174,3 +174,10 @@ def test_verification_results() -> None:
         event(k.TASK_VERIFIED, {"command": "pytest -q", "passed": False, "exit_code": 1}), None
     )
     assert failed == [("fail", "  ✗ verify failed (exit 1): pytest -q")]
+
+
+def test_quick_commands_do_not_show_their_duration() -> None:
+    quick = render.describe(
+        event(k.TOOL_FINISHED, {"exit_code": 0, "duration_s": 0.3}), bash_call("ls")
+    )
+    assert quick == [("ok", "  ✓ exit 0")]
