@@ -1,0 +1,120 @@
+"""`cockpit run` and `cockpit resume`. Registering them imports nothing heavy: the session
+machinery (policy, backends, the screen) loads only when a command runs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import signal
+import sys
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cockpit.config import Workspace
+
+if TYPE_CHECKING:
+    from cockpit.launch import LaunchOptions
+
+
+def _options(args: argparse.Namespace, workspace: Workspace) -> LaunchOptions:
+    from cockpit.launch import LaunchOptions
+
+    agents = [a.strip() for a in args.agents.split(",") if a.strip()] if args.agents else None
+    return LaunchOptions(
+        workspace=workspace,
+        agents=agents,
+        plan=Path(args.plan) if args.plan else None,
+        goal=getattr(args, "goal", None),
+        session_dir=Path(args.session_dir).resolve() if args.session_dir else None,
+        script=Path(args.script).resolve() if args.script else None,
+        approval_timeout_s=args.approval_timeout,
+        headless_deny=not sys.stdin.isatty(),
+    )
+
+
+def _run(args: argparse.Namespace) -> int:
+    workspace = Workspace.discover(Path(args.cwd) if args.cwd else None)
+    options = _options(args, workspace)
+    if not args.headless:
+        return open_screen(options, resume=None)
+    from cockpit.headless import run_headless
+    from cockpit.launch import prepare_new
+
+    prepared = prepare_new(options)
+    return _drive(run_headless(prepared, ask=not options.headless_deny))
+
+
+def _resume(args: argparse.Namespace) -> int:
+    workspace = Workspace.discover(Path(args.cwd) if args.cwd else None)
+    args.goal = None
+    options = _options(args, workspace)
+    if not args.headless:
+        return open_screen(options, resume=args.session or "")
+    from cockpit.headless import run_headless
+    from cockpit.launch import prepare_resume
+
+    prepared = prepare_resume(options, args.session)
+    if not prepared.setups:
+        prepared.log.close()
+        print(f"cockpit: session {prepared.session} has nothing left to do")
+        return 0
+    return _drive(run_headless(prepared, ask=not options.headless_deny))
+
+
+def open_screen(options: LaunchOptions, *, resume: str | None) -> int:
+    """The Textual screen (imported only when wanted: the core never loads Textual)."""
+    options.keep_alive = True
+    options.headless_deny = False
+    screen = importlib.import_module("cockpit.ui.app")
+    return int(screen.open_screen(options, resume=resume))
+
+
+def _drive(coro: Coroutine[Any, Any, int]) -> int:
+    async def main() -> int:
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        if task is not None:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        return await coro
+
+    return asyncio.run(main())
+
+
+def _session_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--headless", action="store_true", help="no screen: print log lines")
+    p.add_argument("--agents", help="comma-separated agent names (default: plan.md's owners)")
+    p.add_argument("--plan", help="the plan file (default: plan.md in the workspace)")
+    p.add_argument("--session-dir", help="where session logs go (default: .cockpit/sessions)")
+    p.add_argument("--script", help="play a scripted backend YAML instead of calling a model")
+    p.add_argument(
+        "--approval-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="deny a tier-3 request nobody answers in time (recorded as a timeout)",
+    )
+    p.add_argument("--cwd", help=argparse.SUPPRESS)
+
+
+def register(sub: Any) -> None:
+    run = sub.add_parser(
+        "run",
+        help="start a session (--headless: without the screen)",
+        description="Start a session in this repository.",
+    )
+    _session_arguments(run)
+    run.add_argument("goal", nargs="?", help="what the session is for")
+    run.set_defaults(handler=_run)
+
+    resume = sub.add_parser(
+        "resume",
+        help="continue a session after a quit or a crash",
+        description="Rebuild every agent from the session log and carry on.",
+    )
+    resume.add_argument("session", nargs="?", help="session id or log path (default: latest)")
+    _session_arguments(resume)
+    resume.set_defaults(handler=_resume)
