@@ -1,0 +1,91 @@
+"""End to end in a real terminal: tmux runs `cockpit demo`, a human presses y."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class Tmux:
+    """One private tmux server (its own socket) running one command in a 160x45 window."""
+
+    def __init__(self, name: str) -> None:
+        self.base = ["tmux", "-L", name]
+        self.target = f"{name}:0"
+
+    def run(self, *args: str) -> str:
+        done = subprocess.run([*self.base, *args], capture_output=True, text=True, timeout=30)
+        return done.stdout
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", self.target)
+
+    def history(self) -> str:
+        """The screen and what scrolled off it, long lines joined."""
+        return self.run("capture-pane", "-p", "-J", "-S", "-500", "-t", self.target)
+
+    def wait(self, condition: Callable[[], bool], what: str, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}; the screen:\n{self.screen()}")
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    session = Tmux(f"cockpit-e2e-{os.getpid()}")
+    yield session
+    subprocess.run([*session.base, "kill-server"], capture_output=True, timeout=30)
+
+
+def human_approvals(sessions: Path) -> list[dict[str, object]]:
+    found = []
+    for log in sessions.glob("*.jsonl"):
+        for line in log.read_text(encoding="utf-8").splitlines():
+            event = json.loads(line)
+            if event["kind"] == "approval.resolved" and event["data"].get("by") == "human":
+                found.append(event["data"])
+    return found
+
+
+def test_the_demo_asks_and_a_human_approves_with_y(tmux: Tmux, tmp_path: Path) -> None:
+    workspace = tmp_path / "demo"
+    command = f"{sys.executable} -m cockpit demo --dir {workspace} --speed 0.3; sleep 600"
+    tmux.run(
+        "new-session",
+        "-d",
+        "-s",
+        tmux.target.split(":")[0],
+        "-x",
+        "160",
+        "-y",
+        "45",
+        "-c",
+        str(REPO),
+        command,
+    )
+    tmux.wait(lambda: "wants to run a tier 3 action" in tmux.screen(), "the prompt")
+    time.sleep(0.8)  # past the grace period: a key counts only once the prompt was seen
+    tmux.run("send-keys", "-t", tmux.target, "y")
+    sessions = workspace / ".cockpit" / "sessions"
+    tmux.wait(lambda: bool(human_approvals(sessions)), "the approval in the log", timeout=30)
+    assert human_approvals(sessions)[0]["approved"] is True
+    tmux.wait(lambda: "wants to run" not in tmux.screen(), "the prompt to close", timeout=30)
+    while "wants to run" in tmux.screen():  # answer anything else that asks, then quit
+        time.sleep(0.8)
+        tmux.run("send-keys", "-t", tmux.target, "Escape")
+    tmux.run("send-keys", "-t", tmux.target, "q")
+    tmux.wait(lambda: "replay it with: cockpit replay" in tmux.history(), "the end", timeout=60)
+    said = tmux.history()
+    assert "cockpit: to continue: cockpit resume" in said
+    assert str(sessions) in said
