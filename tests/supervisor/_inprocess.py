@@ -1,0 +1,68 @@
+"""Run a real session in-process: real log, policy, git, plan watcher; scripted model."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cockpit.agent.backends.scripted import ScriptedBackend
+from cockpit.config import Workspace
+from cockpit.launch import LaunchOptions, Prepared, prepare_new
+from cockpit.session.chain import read_events
+from tests.supervisor.conftest import clean_env
+
+
+async def start(root: Path, script: str, agents: list[str], **options: Any) -> Prepared:
+    path = root.parent / "script.yaml"
+    path.write_text(script)
+    prepared = prepare_new(
+        LaunchOptions(
+            workspace=Workspace(root),
+            agents=agents,
+            script=path,
+            env=clean_env(),
+            **options,
+        )
+    )
+    await prepared.supervisor.start(
+        prepared.setups, prepared.kickoff, session_data=prepared.session_data
+    )
+    return prepared
+
+
+def backend(prepared: Prepared, agent: str) -> ScriptedBackend:
+    found = next(s.backend for s in prepared.setups if s.definition.name == agent)
+    assert isinstance(found, ScriptedBackend)
+    return found
+
+
+async def until(predicate: Callable[[], bool], timeout: float = 20.0) -> float:
+    """Wait until ``predicate`` holds; the seconds it took."""
+    begin = time.monotonic()
+    while not predicate():
+        if time.monotonic() - begin > timeout:
+            raise AssertionError("timed out waiting")
+        await asyncio.sleep(0.01)
+    return time.monotonic() - begin
+
+
+def logged(prepared: Prepared, kind: str | None = None) -> list[dict[str, Any]]:
+    events = [
+        {"kind": e.kind, "agent": e.agent, "call": e.call, "data": e.data}
+        for e in read_events(prepared.log.path)
+    ]
+    return [e for e in events if kind is None or e["kind"] == kind]
+
+
+def last_request_text(prepared: Prepared, agent: str) -> str:
+    return json.dumps(backend(prepared, agent).requests[-1].messages)
+
+
+async def finish(prepared: Prepared) -> dict[str, str]:
+    statuses = await prepared.supervisor.stop("test over")
+    prepared.log.close()
+    return statuses

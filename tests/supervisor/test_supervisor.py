@@ -1,0 +1,133 @@
+"""The supervisor's approval queue and the human's commands, in-process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.supervisor._inprocess import backend, finish, last_request_text, logged, start, until
+
+RISKY = """
+agents:
+  builder:
+    - calls:
+        - bash: {command: "mkdir -p build && rm -rf build"}
+    - calls:
+        - bash: {command: "mkdir -p dist && rm -rf dist"}
+    - text: "Done."
+"""
+
+
+async def test_a_human_approval_runs_the_command_once(workspace: Path) -> None:
+    prepared = await start(workspace, RISKY, ["builder"])
+    sup = prepared.supervisor
+    try:
+        await until(lambda: bool(sup.pending))
+        (pending,) = sup.inbox()
+        assert sup.runtimes["builder"].status == "waiting for you"
+        assert "recursive deletion" in " ".join(pending.request.decision.reasons)
+        assert await sup.resolve(pending.request.call, True, "human")
+        assert not await sup.resolve(pending.request.call, True, "human")  # not twice
+        await until(lambda: bool(sup.pending))
+        (second,) = sup.inbox()
+        await sup.resolve(second.request.call, False, "human", "keep dist")
+        assert await sup.wait() == {"builder": "done"}
+        resolved = logged(prepared, "approval.resolved")
+        assert [(r["data"]["approved"], r["data"]["by"]) for r in resolved] == [
+            (True, "human"),
+            (False, "human"),
+        ]
+        started = logged(prepared, "tool.started")
+        assert [s["call"] for s in started] == [pending.request.call]
+        assert "keep dist" in last_request_text(prepared, "builder")
+    finally:
+        await finish(prepared)
+
+
+async def test_a_timeout_denies_and_is_not_a_human_decision(workspace: Path) -> None:
+    prepared = await start(workspace, RISKY, ["builder"], approval_timeout_s=0.2)
+    try:
+        assert await prepared.supervisor.wait() == {"builder": "done"}
+        resolved = logged(prepared, "approval.resolved")
+        assert {(r["data"]["approved"], r["data"]["by"]) for r in resolved} == {(False, "timeout")}
+        assert all(r["data"]["reason"] == "timed_out" for r in resolved)
+        assert not logged(prepared, "tool.started")
+    finally:
+        await finish(prepared)
+
+
+GRANTED = """
+agents:
+  builder:
+    - calls:
+        - bash: {command: "git push origin main"}
+    - calls:
+        - bash: {command: "git push origin feature"}
+    - text: "Done."
+"""
+
+
+async def test_allow_for_session_saves_a_narrow_grant(workspace: Path) -> None:
+    prepared = await start(workspace, GRANTED, ["builder"])
+    sup = prepared.supervisor
+    try:
+        await until(lambda: bool(sup.pending))
+        (pending,) = sup.inbox()
+        grant = sup.session_grant_for(pending.request.call)
+        assert grant is not None and grant.pattern == "git push …"
+        assert await sup.allow_for_session(pending.request.call) == grant
+        assert await sup.wait() == {"builder": "done"}
+        decided = logged(prepared, "policy.decided")
+        assert decided[1]["data"]["tier"] == 2  # the grant lowered the second push
+        assert any(r["id"] == grant.id for r in decided[1]["data"]["rules"])
+        resolved = logged(prepared, "approval.resolved")
+        assert len(resolved) == 1 and resolved[0]["data"]["grant"]["pattern"] == "git push …"
+    finally:
+        await finish(prepared)
+
+
+async def test_no_grant_for_shells(workspace: Path) -> None:
+    script = (
+        "agents:\n  builder:\n    - calls:\n        - bash: {command: \"bash -c 'rm -rf x'\"}\n"
+    )
+    prepared = await start(workspace, script, ["builder"])
+    sup = prepared.supervisor
+    try:
+        await until(lambda: bool(sup.pending))
+        call = sup.inbox()[0].request.call
+        assert sup.session_grant_for(call) is None
+        assert sup.session_grant_refusal(call)
+    finally:
+        await finish(prepared)
+
+
+PAUSABLE = """
+agents:
+  builder:
+    - calls:
+        - bash: {command: "echo one"}
+    - calls:
+        - bash: {command: "echo two"}
+    - text: "Done."
+"""
+
+
+async def test_pause_holds_the_agent_between_steps_and_a_message_arrives(
+    workspace: Path,
+) -> None:
+    prepared = await start(workspace, PAUSABLE, ["builder"], keep_alive=True)
+    sup = prepared.supervisor
+    try:
+        sup.pause("builder")
+        await until(lambda: sup.runtimes["builder"].status == "paused")
+        count = len(backend(prepared, "builder").requests)
+        await sup.message("builder", "Please also print three.")
+        assert len(backend(prepared, "builder").requests) == count
+        sup.unpause("builder")
+        await until(lambda: sup.runtimes["builder"].status == "done")
+        texts = [str(r.messages) for r in backend(prepared, "builder").requests]
+        assert any("Please also print three." in t for t in texts)
+        assert logged(prepared, "human.message")[0]["data"]["text"] == "Please also print three."
+        statuses = [e["data"]["status"] for e in logged(prepared, "agent.status")]
+        assert "paused" in statuses
+    finally:
+        await finish(prepared)
