@@ -29,6 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog="cockpit",
+        usage=(
+            "cockpit [--agents A,B] [--plan PLAN] [GOAL]   (a session on the screen)\n"
+            "       cockpit COMMAND [...]"
+        ),
+        epilog="Try `cockpit demo` first: an offline session that needs no API key.",
         description=(
             "A terminal cockpit for supervising coding agents: tiered autonomy, "
             "a hash-chained session log, and plan.md as the steering wheel."
@@ -43,9 +48,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _route(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """Bare `cockpit [--agents a,b] [--plan p] [GOAL]` is `cockpit run ...` (the screen)."""
+    commands: set[str] = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            commands.update(action.choices)
+    if argv and (argv[0] in commands or argv[0] in ("-h", "--help", "--version")):
+        return argv
+    return ["run", *argv]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_route(parser, list(sys.argv[1:] if argv is None else argv)))
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
