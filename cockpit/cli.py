@@ -25,6 +25,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     from cockpit import demo, run_commands
     from cockpit.policy import commands as policy_commands
+    from cockpit.replay import commands as replay_commands
     from cockpit.session import commands as session_commands
 
     parser = _Parser(
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     session_commands.register(sub)
     policy_commands.register(sub)
+    replay_commands.register(sub)
     run_commands.register(sub)
     demo.register(sub)
     return parser

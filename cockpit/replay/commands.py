@@ -1,0 +1,157 @@
+"""`cockpit replay LOG`: the replay screen, or ``--headless`` the lines `log show` prints, paced.
+
+Registering imports nothing heavy: the player is imported by the handler.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import math
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cockpit.errors import LogError
+
+if TYPE_CHECKING:
+    from cockpit.replay.player import Player
+
+SCREEN_MODULE = "cockpit.ui.replay"
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "replay",
+        help="play a session log back",
+        description=(
+            "Play a session log back on the replay screen (space play/pause, + and - speed, "
+            ". and , step, ] and [ next/previous approval, denial or error, 0-9 seek, Enter "
+            "details), or with --headless print it as `cockpit log show` does, at the chosen "
+            "speed. An index is kept beside the log (<session>.idx) so it reopens at once."
+        ),
+    )
+    p.add_argument("log", type=Path, metavar="LOG", help="a .cockpit/sessions/<session>.jsonl")
+    p.add_argument(
+        "--headless", action="store_true", help="print the events instead of opening the screen"
+    )
+    p.add_argument(
+        "--speed",
+        type=_non_negative,
+        default=1.0,
+        metavar="X",
+        help="playback speed (default 1; 0 prints as fast as possible)",
+    )
+    p.add_argument(
+        "--idle-cap",
+        type=_non_negative,
+        default=2.0,
+        metavar="S",
+        help="shorten pauses longer than S seconds to S (default 2; 'inf' keeps them)",
+    )
+    p.add_argument(
+        "--from",
+        dest="start",
+        type=_percent,
+        default=0.0,
+        metavar="PCT",
+        help="start at this percentage of the session (0-100)",
+    )
+    p.add_argument(
+        "--follow",
+        "-f",
+        action="store_true",
+        help="keep playing events as they are written, until the session ends",
+    )
+    p.set_defaults(handler=_replay)
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if math.isnan(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+    return value
+
+
+def _percent(text: str) -> float:
+    value = _non_negative(text.rstrip("%"))
+    if value > 100:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 100: {text!r}")
+    return value
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from cockpit.replay.player import Player
+
+    screen: Any = None
+    if not args.headless:
+        try:
+            screen = importlib.import_module(SCREEN_MODULE)
+        except ModuleNotFoundError as exc:
+            if exc.name != SCREEN_MODULE:
+                raise
+            print("the replay screen is not available: use --headless", file=sys.stderr)
+            return 2
+    idle_cap = None if math.isinf(args.idle_cap) else args.idle_cap
+    try:
+        with Player.open(
+            args.log, speed=args.speed or 1.0, idle_cap=idle_cap, follow=args.follow
+        ) as player:
+            if args.start:
+                player.seek_fraction(args.start / 100)
+            if screen is None:
+                return play_headless(player, _print, speed=args.speed)
+            code: int = screen.open_replay(args.log, player)
+            return code
+    except LogError as exc:
+        print(f"cockpit: {exc}", file=sys.stderr)
+        return 1
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)
+
+
+def play_headless(
+    player: Player,
+    write: Callable[[str], None],
+    *,
+    speed: float,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Write each event from the player's position on as `log show` does, paced by the
+    player (``speed`` 0: no pacing). Following, stop once the session has ended."""
+    from cockpit.session.events import SESSION_ENDED
+    from cockpit.session.show import format_line
+
+    ended = False
+    if speed == 0:
+        while True:
+            events = player.take(4096)
+            for event in events:
+                write(format_line(event))
+                ended = ended or event.kind == SESSION_ENDED
+            if not events:
+                if not player.follow or ended:
+                    return 0
+                sleep(0.2)
+            elif ended and player.follow and player.position >= player.total:
+                return 0
+    player.play()
+    while True:
+        now = clock()
+        for event in player.tick(now):
+            write(format_line(event))
+            ended = ended or event.kind == SESSION_ENDED
+        if ended and player.follow and player.position >= player.total:
+            return 0
+        wait = player.next_due(clock())
+        if wait is None:
+            return 0
+        sleep(min(wait, 0.5))

@@ -1,0 +1,153 @@
+"""The session state at any point of a replay: a checkpoint plus a short fold.
+
+``builder_at(i)`` holds the state after events ``[0, i)``: the checkpoint at or below ``i``,
+restored, then at most ``every`` events folded with the real `StateBuilder`. Checkpoints
+come from one forward fold (the frontier), made lazily as far as a seek needs, or ahead of
+time by `StateCache.advance` from a background worker.
+
+A deepcopy per checkpoint would cost the whole state each time (a 1M-event session holds
+~10^5 calls and every message of every conversation), so checkpoints share what does not
+change instead:
+
+- calls: a checkpoint keeps its `CallState` objects as a list in first-seen order (8 bytes
+  a call; the ids come from one shared list). A `ReplayBuilder` copies a call before it
+  first changes it (copy on write), so no checkpoint ever sees a later change.
+- conversations are append-only: a checkpoint keeps each list and its length.
+- agents (a handful) are copied; every other container of the state is copied shallowly,
+  since `StateBuilder` replaces their items and never changes them in place.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, fields
+from itertools import islice
+from typing import Any
+
+from cockpit.replay.reader import EventReader
+from cockpit.session.events import Event
+from cockpit.session.state import AgentState, CallState, SessionState, StateBuilder
+
+
+class ReplayBuilder(StateBuilder):
+    """A `StateBuilder` over a state that shares calls with checkpoints: each call is
+    copied before this builder first changes it. Apply events to it freely."""
+
+    def __init__(self, state: SessionState | None = None) -> None:
+        super().__init__()
+        if state is not None:
+            self.state = state
+        self._owned: set[str] = set()
+
+    def apply(self, event: Event) -> None:
+        call = event.call
+        if call is not None and call not in self._owned:
+            calls = self.state.calls
+            shared = calls.get(call)
+            if shared is not None:
+                calls[call] = copy.copy(shared)
+            self._owned.add(call)
+        super().apply(event)
+
+    def disown(self) -> None:
+        """Every call object is now shared (a checkpoint was just taken)."""
+        self._owned = set()
+
+
+def _copy_containers(obj: Any, skip: frozenset[str]) -> None:
+    """Give ``obj`` its own copy of every dict, list, set or Counter field not in ``skip``."""
+    for f in fields(obj):
+        if f.name not in skip:
+            value = getattr(obj, f.name)
+            if isinstance(value, dict | list | set):
+                setattr(obj, f.name, value.copy())
+
+
+_STATE_SHARED = frozenset({"agents", "calls"})
+_AGENT_SHARED = frozenset({"messages"})
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    count: int  # events folded into it
+    state: SessionState  # without agents and calls; never handed out
+    agents: tuple[tuple[str, AgentState, list[dict[str, Any]], int], ...]
+    calls: list[CallState]
+
+
+class StateCache:
+    """Checkpoints every ``every`` events, made by one forward fold over the log."""
+
+    def __init__(self, reader: EventReader, *, every: int = 4096) -> None:
+        if every < 1:
+            raise ValueError("checkpoint interval must be at least 1")
+        self.every = every
+        self._reader = reader
+        self._frontier = ReplayBuilder()
+        self.frontier = 0  # events folded by the frontier
+        self._order: list[str] = []  # call ids in first-seen order
+        self._checkpoints: list[Checkpoint] = [self._take()]
+
+    @property
+    def checkpoints(self) -> int:
+        return len(self._checkpoints)
+
+    def visit(self, obj: dict[str, Any]) -> None:
+        """Fold the next event, given as the index build parsed it (one pass for both)."""
+        self._apply(Event.from_obj(obj))
+
+    def advance(self, to: int, *, chunk: int = 4096) -> None:
+        """Fold the frontier up to event ``to`` (reading, and so verifying, every line)."""
+        while self.frontier < to:
+            stop = min(to, self.frontier + chunk)
+            for obj in self._reader.objects(self.frontier, stop):
+                self._apply(Event.from_obj(obj))
+
+    def builder_at(self, i: int) -> ReplayBuilder:
+        """A builder holding the state after events ``[0, i)``, the caller's to extend."""
+        slot = i // self.every
+        if slot >= len(self._checkpoints):
+            self.advance(slot * self.every)
+        checkpoint = self._checkpoints[slot]
+        builder = self._restore(checkpoint)
+        if i > checkpoint.count:
+            for event in self._reader.read(checkpoint.count, i):
+                builder.apply(event)
+        return builder
+
+    def state_at(self, i: int) -> SessionState:
+        return self.builder_at(i).state
+
+    def _apply(self, event: Event) -> None:
+        self._frontier.apply(event)
+        self.frontier += 1
+        if self.frontier % self.every == 0:
+            self._checkpoints.append(self._take())
+
+    def _take(self) -> Checkpoint:
+        state = self._frontier.state
+        skeleton = copy.copy(state)
+        _copy_containers(skeleton, _STATE_SHARED)
+        skeleton.agents, skeleton.calls = {}, {}
+        agents = []
+        for name, agent in state.agents.items():
+            snapshot = copy.copy(agent)
+            _copy_containers(snapshot, _AGENT_SHARED)
+            snapshot.messages = []
+            agents.append((name, snapshot, agent.messages, len(agent.messages)))
+        self._order.extend(islice(state.calls, len(self._order), None))
+        calls = list(state.calls.values())
+        self._frontier.disown()
+        return Checkpoint(self.frontier, skeleton, tuple(agents), calls)
+
+    def _restore(self, checkpoint: Checkpoint) -> ReplayBuilder:
+        state = copy.copy(checkpoint.state)
+        _copy_containers(state, _STATE_SHARED)
+        state.agents = {}
+        for name, snapshot, messages, length in checkpoint.agents:
+            agent = copy.copy(snapshot)
+            _copy_containers(agent, _AGENT_SHARED)
+            agent.messages = messages[:length]
+            state.agents[name] = agent
+        state.calls = dict(zip(self._order, checkpoint.calls, strict=False))
+        return ReplayBuilder(state)
