@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import IO, Any
 
 from cockpit.errors import LogError
@@ -21,7 +22,7 @@ from cockpit.session.chain import (
     head_status,
     read_head,
 )
-from cockpit.session.events import APPROVERS, Event
+from cockpit.session.events import APPROVERS
 from cockpit.session.state import CallState, SessionState, StateBuilder
 
 
@@ -134,13 +135,16 @@ def audit(path: Path) -> AuditReport:
     report._spool = spool
     builder = StateBuilder(lean=True, on_call_closed=lambda c: _spool_row(spool, c))
     report.state = builder.state
-    apply, from_obj = builder.apply, Event.from_obj
+    # The lean builder only reads an event's fields, so a namespace over the parsed line
+    # stands in for an `Event`: a tenth of the cost of building one, on every line.
+    apply: Callable[[Any], None] = builder.apply
+    row = SimpleNamespace
     try:
         head = read_head(head_path(path))
     except LogError as exc:
         head = None
         report.head, report.head_detail = "unreadable", str(exc)
-    check = check_chain(path, lambda obj: apply(from_obj(obj)), head=head)
+    check = check_chain(path, lambda obj: apply(row(**obj)), head=head)
     for c in list(builder.state.calls.values()):  # started, never finished: interrupted
         if c.started:
             _spool_row(spool, c)

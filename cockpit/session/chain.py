@@ -6,16 +6,18 @@ verified in constant memory.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import json.scanner
 import os
 import threading
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from cockpit.errors import LogCorruptError, LogError
-from cockpit.session.events import GENESIS, Event, digest, schema_problem
+from cockpit.session.events import FIELDS, GENESIS, TS_RE, Event, digest, schema_problem
 
 HeadStatus = Literal["ok", "behind", "ahead", "mismatch", "missing", "unreadable"]
 Visitor = Callable[[dict[str, Any]], None]
@@ -111,17 +113,21 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def raw_lines(path: Path) -> Generator[bytes, None, None]:
-    """The log's lines as bytes, newline included when present. LogError when unreadable."""
+def open_log(path: Path) -> BinaryIO:
+    """The log opened for reading; iterate it for its lines. LogError when unreadable."""
     try:
-        f = path.open("rb")
+        return path.open("rb")
     except FileNotFoundError as exc:
         raise LogError(f"{path}: no such log file") from exc
     except IsADirectoryError as exc:
         raise LogError(f"{path}: is a directory, not a log file") from exc
     except OSError as exc:
         raise LogError(f"{path}: cannot open: {exc.strerror}") from exc
-    with f:
+
+
+def raw_lines(path: Path) -> Generator[bytes, None, None]:
+    """The log's lines as bytes, newline included when present. LogError when unreadable."""
+    with open_log(path) as f:
         yield from f
 
 
@@ -182,75 +188,135 @@ class _Scan:
         self.digest_at: str | None = GENESIS if self._want == -1 else None
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        loads = json.loads
-        lines = raw_lines(self._path)
+        # The hot loop of audit, resume and replay: state lives in locals, recorded on the
+        # scan once the pass is over.
+        loads, scan_once, sha256, well_formed = json.loads, _SCAN_ONCE, hashlib.sha256, _well_formed
+        want = self._want
+        events, good_bytes, last_digest, digest_at = 0, 0, GENESIS, self.digest_at
+        session: str | None = None
         seq = 0  # the seq the line being read should carry
-        expected_prev = GENESIS
+        expected_prev = GENESIS  # digest of the held line
         held: dict[str, Any] | None = None  # line seq-1, parsed, not yet passed on
         held_size = 0
+        torn_size: int | None = None
+        problem: LineProblem | None = None
+        f = open_log(self._path)
+        lines = iter(f)
         try:
             for raw in lines:
-                if not raw.endswith(b"\n"):
-                    if held is not None:
-                        self._commit(held_size, expected_prev)
-                        yield held
-                        held = None
-                    self.torn = TornTail(line=seq + 1, offset=self.good_bytes, size=len(raw))
-                    return
+                if raw[-1:] != b"\n":
+                    torn_size = len(raw)
+                    break
                 line = raw[:-1]
-                obj = parse_line(line, seq, expected_prev, self.session, loads)
-                if isinstance(obj, str):
-                    if obj == CHAIN_BROKEN and held is not None and self._vouched(line, lines):
-                        self.problem = LineProblem(
-                            line=seq,
-                            seq=seq - 1,
-                            reason=(
-                                f"line {seq} was changed after it was written: its digest is "
-                                f"not the 'prev' recorded in line {seq + 1}"
-                            ),
-                        )
-                        if self.events == 0:
-                            self.session = None
-                        return
-                    if held is not None:
-                        self._commit(held_size, expected_prev)
-                        yield held
-                        held = None
-                    self.problem = LineProblem(line=seq + 1, seq=seq, reason=obj)
-                    return
+                # Fast path: the C scanner on the ASCII text, and a lean check of what the
+                # writer makes. Anything else goes to `parse_line`, which has the final word.
+                try:
+                    text = line.decode("ascii")
+                    obj, end = scan_once(text, 0)
+                    if end != len(text) or type(obj) is not dict:
+                        obj = None
+                except (UnicodeDecodeError, StopIteration, ValueError):
+                    obj = None
+                if obj is None or not well_formed(obj, seq, expected_prev, session):
+                    parsed = parse_line(line, seq, expected_prev, session, loads)
+                    if isinstance(parsed, str):
+                        if (
+                            parsed == CHAIN_BROKEN
+                            and held is not None
+                            and self._vouched(line, lines, seq)
+                        ):
+                            held = None  # the held line is the one that changed
+                            problem = LineProblem(
+                                line=seq,
+                                seq=seq - 1,
+                                reason=(
+                                    f"line {seq} was changed after it was written: its digest "
+                                    f"is not the 'prev' recorded in line {seq + 1}"
+                                ),
+                            )
+                            if events == 0:
+                                session = None
+                        else:
+                            problem = LineProblem(line=seq + 1, seq=seq, reason=parsed)
+                        break
+                    obj = parsed
                 if held is not None:
-                    self._commit(held_size, expected_prev)
+                    if events == want:
+                        digest_at = expected_prev
+                    events += 1
+                    good_bytes += held_size
+                    last_digest = expected_prev
                     yield held
-                if self.session is None:
-                    self.session = obj["session"]
+                if session is None:
+                    session = obj["session"]
                 held, held_size = obj, len(raw)
-                expected_prev = digest(line)
+                expected_prev = sha256(line).hexdigest()
                 seq += 1
+            if held is not None:  # the last good line: nothing after it to wait for
+                if events == want:
+                    digest_at = expected_prev
+                events += 1
+                good_bytes += held_size
+                last_digest = expected_prev
+            # The outcome is recorded before the last line is passed on: a reader may stop there.
+            self.events, self.good_bytes, self.last_digest = events, good_bytes, last_digest
+            self.digest_at, self.session, self.problem = digest_at, session, problem
+            if torn_size is not None:
+                self.torn = TornTail(line=seq + 1, offset=good_bytes, size=torn_size)
             if held is not None:
-                self._commit(held_size, expected_prev)
                 yield held
         finally:
-            lines.close()
+            f.close()
 
-    def _commit(self, size: int, line_digest: str) -> None:
-        if self.events == self._want:
-            self.digest_at = line_digest
-        self.events += 1
-        self.good_bytes += size
-        self.last_digest = line_digest
-
-    def _vouched(self, line: bytes, lines: Generator[bytes, None, None]) -> bool:
-        """Whether ``line`` is as written: the next line, or the head file, records its digest."""
+    def _vouched(self, line: bytes, lines: Iterator[bytes], seq: int) -> bool:
+        """Whether ``line`` (carrying ``seq``) is as written: the next line, or the head
+        file, records its digest."""
         line_digest = digest(line)
         following = next(lines, None)
         if following is None:
             head = self._head
-            return head is not None and head.seq == self.events + 1 and head.digest == line_digest
+            return head is not None and head.seq == seq and head.digest == line_digest
         try:
             obj = json.loads(following)
         except ValueError:
             return False
         return isinstance(obj, dict) and obj.get("prev") == line_digest
+
+
+# The C scanner behind json.loads, called directly: no encoding sniffing or whitespace
+# passes. The writer's lines are compact ASCII; anything else falls back to `parse_line`.
+_DECODER: Any = json.JSONDecoder()  # typeshed types make_scanner's argument oddly
+_SCAN_ONCE: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(_DECODER)
+
+
+def _well_formed(obj: dict[str, Any], seq: int, prev: str, session: str | None) -> bool:
+    """Whether a parsed line is exactly what the writer makes: the fast path of a scan. It
+    accepts nothing `parse_line` would reject; what it rejects, `parse_line` judges."""
+    if tuple(obj) != FIELDS:
+        return False
+    n, v, ts, agent, call, kind = (
+        obj["seq"], obj["v"], obj["ts"], obj["agent"], obj["call"], obj["kind"]
+    )  # fmt: skip
+    return (
+        type(n) is int
+        and n == seq
+        and obj["prev"] == prev  # `prev` is a digest we computed: equal means well-formed
+        and type(v) is int
+        and v >= 1
+        and type(ts) is str
+        and TS_RE.match(ts) is not None
+        and (
+            obj["session"] == session
+            if session is not None
+            else (type(obj["session"]) is str and obj["session"] != "")
+        )
+        and (agent is None or type(agent) is str)
+        and type(obj["iteration"]) is int
+        and type(kind) is str
+        and kind != ""
+        and (call is None or type(call) is str)
+        and type(obj["data"]) is dict
+    )
 
 
 def parse_line(

@@ -369,6 +369,8 @@ def items_of(value: Any) -> list[Any]:
 
 def amount_of(value: Any) -> float:
     """A number field (cost); anything unreadable or not finite counts as 0."""
+    if value is None:  # common (absent fields): no exception on the hot path
+        return 0.0
     try:
         number = float(value)
     except (TypeError, ValueError, OverflowError):
@@ -378,7 +380,9 @@ def amount_of(value: Any) -> float:
 
 def count_of(value: Any) -> int:
     """A count field (tokens), read like `amount_of`."""
-    return value if type(value) is int else int(amount_of(value))
+    if type(value) is int:
+        return value
+    return 0 if value is None else int(amount_of(value))
 
 
 def fold(events: Iterable[Event]) -> SessionState:

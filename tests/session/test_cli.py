@@ -34,7 +34,8 @@ def test_help_lists_the_log_commands() -> None:
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["--frobnicate"], "unrecognized arguments: --frobnicate"),
+        (["log", "frobnicate"], "invalid choice: 'frobnicate'"),
         (["audit"], "the following arguments are required: LOG"),
         (["log"], "the following arguments are required: COMMAND"),
         (["log", "show"], "the following arguments are required: LOG"),

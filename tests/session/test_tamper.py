@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from cockpit.errors import LogCorruptError
+from cockpit.session.audit import audit
 from cockpit.session.chain import read_events
 from cockpit.session.events import GENESIS
 from cockpit.session.log import SessionLog
-from tests.session._util import cockpit, lines_of, write_session
+from tests.session._util import build_log, cockpit, lines_of, write_session
 
 Edit = Callable[[list[bytes]], list[bytes]]
 
@@ -177,3 +178,109 @@ def test_head_of_another_session_fails_audit(session_log: Path, tmp_path: Path) 
     run = cockpit("audit", "--json", session_log)
     assert run.code == 1
     assert run.json["head"]["status"] == "mismatch"
+
+
+def _hand_log(path: Path) -> list[bytes]:
+    rows = [{"kind": "human.message", "agent": "a", "data": {"text": str(i)}} for i in range(6)]
+    lines = build_log(path, rows)
+    path.with_suffix(".head").write_text(
+        json.dumps({"session": "s-hand", "seq": 5, "digest": hashlib.sha256(lines[-1]).hexdigest(),
+                    "ts": "2026-11-21T10:15:05.000005Z"})
+    )  # fmt: skip
+    return lines
+
+
+BAD_FIELDS = [
+    ("v", 0, "bad 'v'"),
+    ("v", "1", "bad 'v'"),
+    ("v", True, "bad 'v'"),
+    ("seq", "3", "bad 'seq'"),
+    ("seq", 3.0, "bad 'seq'"),
+    ("ts", "2026-11-21 10:15:03Z", "bad 'ts'"),
+    ("ts", "2026-11-21T10:15:03.123Z", "bad 'ts'"),
+    ("ts", 5, "bad 'ts'"),
+    ("session", "", "bad 'session'"),
+    ("session", 7, "bad 'session'"),
+    ("session", "someone-else", "session is 'someone-else', expected 's-hand'"),
+    ("agent", 5, "bad 'agent'"),
+    ("iteration", "1", "bad 'iteration'"),
+    ("iteration", 1.5, "bad 'iteration'"),
+    ("iteration", False, "bad 'iteration'"),
+    ("kind", "", "bad 'kind'"),
+    ("kind", ["x"], "bad 'kind'"),
+    ("call", 5, "bad 'call'"),
+    ("data", [], "bad 'data'"),
+    ("data", "x", "bad 'data'"),
+    ("prev", "XYZ", "bad 'prev'"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "reason"), BAD_FIELDS)
+def test_malformed_field_names_its_line(
+    tmp_path: Path, field: str, value: object, reason: str
+) -> None:
+    """Every schema rule holds on every line: a line that parses but breaks one is named,
+    with the rule, however the reader reads it."""
+    path = tmp_path / "s.jsonl"
+    lines = _hand_log(path)
+    k = 4
+    obj = json.loads(lines[k - 1])
+    obj[field] = value
+    lines[k - 1] = json.dumps(obj, separators=(",", ":")).encode()
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+
+    report = audit(path)
+    report.close()
+    assert (report.valid, report.first_bad_line, report.first_bad_seq) == (False, k, k - 1)
+    assert reason in str(report.reason)
+    with pytest.raises(LogCorruptError) as info:
+        list(read_events(path))
+    assert (info.value.line, reason in info.value.reason) == (k, True)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda o: {**o, "extra": 1},
+        lambda o: {k: o[k] for k in [*list(o)[1:], "v"]},
+        lambda o: {k: v for k, v in o.items() if k != "call"},
+    ],
+    ids=["extra-field", "fields-out-of-order", "missing-field"],
+)
+def test_malformed_shape_names_its_line(
+    tmp_path: Path, change: Callable[[dict[str, object]], dict[str, object]]
+) -> None:
+    path = tmp_path / "s.jsonl"
+    lines = _hand_log(path)
+    lines[2] = json.dumps(change(json.loads(lines[2])), separators=(",", ":")).encode()
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    report = audit(path)
+    report.close()
+    assert (report.valid, report.first_bad_line) == (False, 3)
+    assert "field" in str(report.reason)
+
+
+def test_lines_from_other_tools_still_verify(tmp_path: Path) -> None:
+    """Raw UTF-8 instead of \\u escapes, or spaces after the separators: not what the writer
+    makes, but a well-formed, chained event all the same."""
+    path = tmp_path / "s.jsonl"
+    rows = [{"kind": "human.message", "data": {"text": t}} for t in ("a", "b", "c")]
+    lines = build_log(path, rows)
+    prev = GENESIS
+    rewritten = []
+    for i, line in enumerate(lines):
+        obj = json.loads(line)
+        obj["prev"] = prev
+        if i == 1:
+            obj["data"]["text"] = "café ✓"
+        raw = json.dumps(obj, ensure_ascii=False).encode()  # ", " and ": " separators
+        prev = hashlib.sha256(raw).hexdigest()
+        rewritten.append(raw + b"\n")
+    path.write_bytes(b"".join(rewritten))
+    path.with_suffix(".head").write_text(
+        json.dumps({"session": "s-hand", "seq": 2, "digest": prev, "ts": obj["ts"]})
+    )
+    report = audit(path)
+    report.close()
+    assert report.valid, report.reason
+    assert [e.data["text"] for e in read_events(path)] == ["a", "café ✓", "c"]
