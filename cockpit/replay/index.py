@@ -37,7 +37,7 @@ import struct
 import sys
 import zlib
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import datetime
 from enum import IntFlag
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ from typing import Any
 from cockpit.errors import LogCorruptError, LogError
 from cockpit.session import events as k
 from cockpit.session.chain import CHAIN_BROKEN, Head, head_path, parse_line, read_head
-from cockpit.session.events import GENESIS, digest
+from cockpit.session.events import FIELDS, GENESIS, TS_RE, digest
 
 MAGIC = b"CKPTRIDX"
 VERSION = 1
@@ -123,17 +123,45 @@ _MAY_MARK = frozenset(
     )
 )
 _NONZERO = re.compile(b"[^\x00]")
-_DAYS: dict[str, int] = {}
-_EPOCH_DAY = date(1970, 1, 1).toordinal()
+_decode = json.JSONDecoder().decode
 
 
 def ts_seconds(ts: str) -> float:
-    """``2026-11-21T10:15:03.123456Z`` as seconds since the epoch (the schema fixes the shape)."""
-    day = _DAYS.get(ts[:10])
-    if day is None:
-        day = _DAYS[ts[:10]] = (date.fromisoformat(ts[:10]).toordinal() - _EPOCH_DAY) * 86400
-    clock = int(ts[11:13]) * 3600 + int(ts[14:16]) * 60 + int(ts[17:19])
-    return day + clock + int(ts[20:26]) / 1e6
+    """``2026-11-21T10:15:03.123456Z`` as seconds since the epoch."""
+    return datetime.fromisoformat(ts).timestamp()
+
+
+def fast_parse(line: bytes, seq: int, prev: str, session: str | None) -> dict[str, Any] | None:
+    """The event of a well-formed, chained line, exactly as `parse_line` returns it, or None
+    (then `parse_line` says what is wrong). The same checks, cheaper: ``prev`` equal to a
+    known digest needs no pattern, and a str is decoded once instead of sniffed as bytes."""
+    try:
+        obj = _decode(line.decode())
+    except ValueError:
+        return None
+    if type(obj) is not dict or tuple(obj) != FIELDS:
+        return None
+    v, s, ts, sess, agent, iteration, kind, call, data, p = obj.values()
+    if (
+        p != prev
+        or type(s) is not int
+        or s != seq
+        or type(v) is not int
+        or v < 1
+        or type(ts) is not str
+        or not TS_RE.match(ts)
+        or type(sess) is not str
+        or not sess
+        or (session is not None and sess != session)
+        or (agent is not None and type(agent) is not str)
+        or type(iteration) is not int
+        or type(kind) is not str
+        or not kind
+        or (call is not None and type(call) is not str)
+        or type(data) is not dict
+    ):
+        return None
+    return obj
 
 
 def index_path(log_path: Path) -> Path:
@@ -250,10 +278,13 @@ class Index:
                 if raw[-1:] != b"\n":
                     break  # still being written (or torn by a crash): not an event yet
                 line = raw[:-1]
-                obj = parse_line(line, seq, prev, session, loads)
-                if type(obj) is not dict:
-                    problem = self._damage(f, str(obj), seq, line, head)
-                    break
+                obj = fast_parse(line, seq, prev, session)
+                if obj is None:  # parse_line decides, and says what is wrong
+                    slow = parse_line(line, seq, prev, session, loads)
+                    if isinstance(slow, str):
+                        problem = self._damage(f, slow, seq, line, head)
+                        break
+                    obj = slow
                 if session is None:
                     session = obj["session"]
                 code = codes.get(obj["kind"], 0)

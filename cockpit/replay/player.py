@@ -29,6 +29,7 @@ API::
     player.events_between(a, b) -> list[Event]   # [a, b), cached pages
     player.state_at(i) -> SessionState           # after events [0, i); a fresh object
     player.builder_at(i) -> StateBuilder         # same, to apply further events to
+    player.state_ready(i) -> bool                # state_at(i) answers at once (see warm)
     player.details(i) -> Details                 # command, reasons, output, artifact text
     player.markers() -> list[tuple[int, Flag]]   # for a timeline
     player.ts(i) -> float                        # seconds since the epoch
@@ -57,7 +58,7 @@ from typing import Any
 from cockpit.replay.details import Details, build_details
 from cockpit.replay.index import Flag, Index
 from cockpit.replay.reader import EventReader
-from cockpit.replay.states import StateCache
+from cockpit.replay.states import StateCache, paused_gc
 from cockpit.session.events import Event
 from cockpit.session.state import SessionState, StateBuilder
 
@@ -89,7 +90,7 @@ class Player:
         speed: float = 1.0,
         idle_cap: float | None = DEFAULT_IDLE_CAP,
         follow: bool = False,
-        checkpoint_every: int = 4096,
+        checkpoint_every: int = 1024,
     ) -> None:
         self.index = index
         self.log_path = log_path or index.log_path
@@ -293,6 +294,13 @@ class Player:
     def state_at(self, i: int) -> SessionState:
         return self.builder_at(i).state
 
+    def state_ready(self, i: int) -> bool:
+        """Whether `state_at(i)` answers at once. False only before `warm` has reached
+        ``i`` on a reused index: then it folds from the last checkpoint first (seconds on a
+        1M-event log), so a screen may draw the events page first and the state after."""
+        with self._lock:
+            return self.states.ready(max(0, min(i, self.total)))
+
     def details(self, i: int) -> Details:
         with self._lock:
             return build_details(self, i)
@@ -310,7 +318,7 @@ class Player:
     def warm(self, max_events: int = 4096) -> bool:
         """A slice of background work: fold the state ahead (which reads, so verifies, every
         line of a reused index), then index the rest of the log. True when nothing is left."""
-        with self._lock:
+        with self._lock, paused_gc():
             if self.states.frontier < self.total:
                 self.states.advance(min(self.total, self.states.frontier + max_events))
                 return False

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from typing import IO, Any
 
 from cockpit.errors import LogCorruptError, LogError
-from cockpit.replay.index import Index
+from cockpit.replay.index import Index, fast_parse
 from cockpit.session.chain import check_chain, head_path, parse_line, read_head
 from cockpit.session.events import GENESIS, Event, digest
 
@@ -53,9 +53,12 @@ class EventReader:
         out: list[dict[str, Any]] = []
         session, loads = index.session, json.loads
         for seq, line in enumerate(lines, a):
-            obj = parse_line(line, seq, prev, session, loads)
-            if type(obj) is not dict:
-                raise self._stale(seq + 1, str(obj))
+            obj = fast_parse(line, seq, prev, session)
+            if obj is None:  # parse_line decides, and says what is wrong
+                slow = parse_line(line, seq, prev, session, loads)
+                if isinstance(slow, str):
+                    raise self._stale(seq + 1, slow)
+                obj = slow
             out.append(obj)
             prev = digest(line)
         return out

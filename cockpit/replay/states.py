@@ -9,9 +9,11 @@ A deepcopy per checkpoint would cost the whole state each time (a 1M-event sessi
 ~10^5 calls and every message of every conversation), so checkpoints share what does not
 change instead:
 
-- calls: a checkpoint keeps its `CallState` objects as a list in first-seen order (8 bytes
-  a call; the ids come from one shared list). A `ReplayBuilder` copies a call before it
-  first changes it (copy on write), so no checkpoint ever sees a later change.
+- calls: a `ReplayBuilder` copies a call before it first changes it (copy on write), so no
+  checkpoint ever sees a later change. A full checkpoint keeps its calls as a list in
+  first-seen order (8 bytes a call; the ids come from one shared list); the checkpoints
+  between two full ones keep only the calls changed since the one before (a delta), and a
+  restore replays at most ``full_every`` deltas over a copy of the full list.
 - conversations are append-only: a checkpoint keeps each list and its length.
 - agents (a handful) are copied; every other container of the state is copied shallowly,
   since `StateBuilder` replaces their items and never changes them in place.
@@ -20,13 +22,31 @@ change instead:
 from __future__ import annotations
 
 import copy
+import gc
+from array import array
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 from cockpit.replay.reader import EventReader
 from cockpit.session.events import Event
 from cockpit.session.state import AgentState, CallState, SessionState, StateBuilder
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cycle collection while folding: the collector would walk the whole (large, long
+    lived) state again and again as a fold allocates (~30 % of a full pass), and what a fold
+    leaves behind is freed by reference counting anyway."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class ReplayBuilder(StateBuilder):
@@ -49,6 +69,11 @@ class ReplayBuilder(StateBuilder):
             self._owned.add(call)
         super().apply(event)
 
+    @property
+    def owned(self) -> set[str]:
+        """The calls this builder created or copied since it was made or last disowned."""
+        return self._owned
+
     def disown(self) -> None:
         """Every call object is now shared (a checkpoint was just taken)."""
         self._owned = set()
@@ -69,23 +94,33 @@ _AGENT_SHARED = frozenset({"messages"})
 
 @dataclass(frozen=True)
 class Checkpoint:
-    count: int  # events folded into it
+    """The state after ``count`` events. Its calls are either all of them (a full
+    checkpoint: ``previous`` is None) or those changed since ``previous`` (a delta: each
+    goes to its place in the first-seen order, given by ``positions``)."""
+
+    count: int
     state: SessionState  # without agents and calls; never handed out
     agents: tuple[tuple[str, AgentState, list[dict[str, Any]], int], ...]
+    n_calls: int
     calls: list[CallState]
+    positions: array[int]
+    previous: Checkpoint | None
 
 
 class StateCache:
-    """Checkpoints every ``every`` events, made by one forward fold over the log."""
+    """Checkpoints every ``every`` events (a full one every ``full_every``-th, deltas
+    between), made by one forward fold over the log."""
 
-    def __init__(self, reader: EventReader, *, every: int = 4096) -> None:
-        if every < 1:
-            raise ValueError("checkpoint interval must be at least 1")
+    def __init__(self, reader: EventReader, *, every: int = 1024, full_every: int = 32) -> None:
+        if every < 1 or full_every < 1:
+            raise ValueError("checkpoint intervals must be at least 1")
         self.every = every
+        self.full_every = full_every
         self._reader = reader
         self._frontier = ReplayBuilder()
         self.frontier = 0  # events folded by the frontier
         self._order: list[str] = []  # call ids in first-seen order
+        self._position: dict[str, int] = {}
         self._checkpoints: list[Checkpoint] = [self._take()]
 
     @property
@@ -98,10 +133,15 @@ class StateCache:
 
     def advance(self, to: int, *, chunk: int = 4096) -> None:
         """Fold the frontier up to event ``to`` (reading, and so verifying, every line)."""
-        while self.frontier < to:
-            stop = min(to, self.frontier + chunk)
-            for obj in self._reader.objects(self.frontier, stop):
-                self._apply(Event.from_obj(obj))
+        with paused_gc():
+            while self.frontier < to:
+                stop = min(to, self.frontier + chunk)
+                for obj in self._reader.objects(self.frontier, stop):
+                    self._apply(Event.from_obj(obj))
+
+    def ready(self, i: int) -> bool:
+        """Whether `builder_at(i)` is quick (its checkpoint exists: no fold from far back)."""
+        return i // self.every < len(self._checkpoints)
 
     def builder_at(self, i: int) -> ReplayBuilder:
         """A builder holding the state after events ``[0, i)``, the caller's to extend."""
@@ -109,10 +149,11 @@ class StateCache:
         if slot >= len(self._checkpoints):
             self.advance(slot * self.every)
         checkpoint = self._checkpoints[slot]
-        builder = self._restore(checkpoint)
-        if i > checkpoint.count:
-            for event in self._reader.read(checkpoint.count, i):
-                builder.apply(event)
+        with paused_gc():
+            builder = self._restore(checkpoint)
+            if i > checkpoint.count:
+                for event in self._reader.read(checkpoint.count, i):
+                    builder.apply(event)
         return builder
 
     def state_at(self, i: int) -> SessionState:
@@ -135,10 +176,23 @@ class StateCache:
             _copy_containers(snapshot, _AGENT_SHARED)
             snapshot.messages = []
             agents.append((name, snapshot, agent.messages, len(agent.messages)))
-        self._order.extend(islice(state.calls, len(self._order), None))
-        calls = list(state.calls.values())
+        calls = state.calls
+        new = len(calls) - len(self._order)
+        if new:  # the newest keys, in order, without walking the whole dict
+            for call in reversed(list(islice(reversed(calls), new))):
+                self._position[call] = len(self._order)
+                self._order.append(call)
+        previous = self._checkpoints[-1] if self.frontier else None
+        if previous is None or len(self._checkpoints) % self.full_every == 0:
+            changed, positions, previous = list(calls.values()), array("q"), None
+        else:
+            touched = self._frontier.owned
+            changed = [calls[c] for c in touched]
+            positions = array("q", (self._position[c] for c in touched))
         self._frontier.disown()
-        return Checkpoint(self.frontier, skeleton, tuple(agents), calls)
+        return Checkpoint(
+            self.frontier, skeleton, tuple(agents), len(calls), changed, positions, previous
+        )
 
     def _restore(self, checkpoint: Checkpoint) -> ReplayBuilder:
         state = copy.copy(checkpoint.state)
@@ -149,5 +203,13 @@ class StateCache:
             _copy_containers(agent, _AGENT_SHARED)
             agent.messages = messages[:length]
             state.agents[name] = agent
-        state.calls = dict(zip(self._order, checkpoint.calls, strict=False))
+        chain = [checkpoint]
+        while chain[-1].previous is not None:
+            chain.append(chain[-1].previous)
+        calls: list[CallState | None] = list(chain.pop().calls)
+        for delta in reversed(chain):
+            calls.extend([None] * (delta.n_calls - len(calls)))
+            for position, call in zip(delta.positions, delta.calls, strict=True):
+                calls[position] = call
+        state.calls = dict(zip(self._order, cast(list[CallState], calls), strict=False))
         return ReplayBuilder(state)
