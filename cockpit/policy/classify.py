@@ -269,9 +269,12 @@ class _Run:
         for cmd in found.commands:
             argv = cmd.argv
             if functions and argv and argv[0].text in functions and not argv[0].dynamic:
-                self.structure("read-only", f"calls the function {argv[0].text} defined in "
-                                            "the command (its body is checked where it is "
-                                            f"defined): {_short(cmd.text)}")
+                self.structure(
+                    "read-only",
+                    f"calls the function {argv[0].text} defined in "
+                    "the command (its body is checked where it is "
+                    f"defined): {_short(cmd.text)}",
+                )
                 continue
             if argv:
                 text = cmd.text
@@ -610,6 +613,13 @@ class _Run:
         return matches
 
     def assignment(self, name: str, value: Word, statement: str) -> None:
+        if not value.dynamic and ("$(" in value.text or "`" in value.text):
+            # `x='a[$(rm -rf ~)]'; echo $((x))`: arithmetic and eval run code kept in variables
+            self.structure(
+                "dynamic-command",
+                f"stores shell code in {name}, where arithmetic "
+                f"or eval can run it: {_short(statement)}",
+            )
         if name in _ENV_DANGER:
             self.structure(
                 "env-danger", f"sets {name}, which changes what programs run: {_short(statement)}"

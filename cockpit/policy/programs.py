@@ -786,6 +786,15 @@ QUIET = {
 }
 
 
+def _declare(inv: Invocation, ctx: Ctx) -> None:
+    """`export NAME=VALUE` reached as a plain command (e.g. through a wrapper)."""
+    for word in inv.args:
+        name, eq, value = word.text.partition("=")
+        if eq and name and not name.startswith("-"):
+            ctx.assign(name, Word(value, word.raw, word.dynamic))
+    ctx.flag("read-only", "sets variables")
+
+
 def _ip(inv: Invocation, ctx: Ctx) -> None:
     words = [w.text for w in inv.args if not w.text.startswith("-")]
     if any(
@@ -798,6 +807,8 @@ def _ip(inv: Invocation, ctx: Ctx) -> None:
 
 
 HANDLERS: dict[str, Handler] = {name: quiet(label) for name, label in QUIET.items()}
+for _name in ("export", "declare", "local", "readonly", "typeset"):
+    HANDLERS[_name] = _declare
 HANDLERS.update(
     {
         "python": _python,

@@ -26,7 +26,7 @@ from cockpit.policy.words import (
     unquoted_segments,
 )
 
-MAX_NESTING = 150
+MAX_NESTING = 64
 _LANGUAGE = Language(tree_sitter_bash.language())
 _local = threading.local()
 
@@ -581,16 +581,26 @@ class _Walker:
         acc.segments.append((raw, False))
 
     def _substitution(self, node: Node, cwd: str | None) -> None:
-        self._sequence(node.children, cwd, None)
+        self.depth += 1
+        try:
+            if self.depth > MAX_NESTING:
+                self.analysis.problems.append(
+                    ("nesting-limit", "the command is nested too deeply to analyse")
+                )
+                return
+            self._sequence(node.children, cwd, None)
+        finally:
+            self.depth -= 1
 
     def _scan(self, node: Node, cwd: str | None) -> None:
         """Walk the substitutions in `node` or nested anywhere inside it."""
-        if node.type in _SUBST_TYPES:
-            self._substitution(node, cwd)
-            return
-        for child in node.children:
-            if child.is_named and (child.child_count or child.type in _SUBST_TYPES):
-                self._scan(child, cwd)
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if current.type in _SUBST_TYPES:
+                self._substitution(current, cwd)
+                continue
+            stack.extend(child for child in reversed(current.children) if child.is_named)
 
 
 class _Acc:
