@@ -147,7 +147,7 @@ class Subject:
     """One part of an action that can carry risk: an invocation, a path, a structural
     problem. `kept` are the items that count once the layers are settled."""
 
-    __slots__ = ("inv", "items", "kept", "kind", "op", "real", "recursive")
+    __slots__ = ("inv", "items", "kept", "kind", "op", "real", "recursive", "script")
 
     def __init__(
         self,
@@ -165,6 +165,8 @@ class Subject:
         self.real = real
         self.recursive = recursive
         self.kept: list[Item] = []
+        self.script = ""
+        """The shell code construct it was found in (`bash -c`, `eval`), if any."""
 
     @property
     def tier(self) -> Tier:
@@ -225,6 +227,7 @@ class _Run:
         self.current = _NO_SUBJECT
         self.inv: Invocation | None = None
         self.script_depth = 0
+        self.script_context = ""
         self.invocation_depth = 0
 
     # -- entry points ---------------------------------------------------------------------
@@ -298,6 +301,7 @@ class _Run:
 
     def invoke(self, inv: Invocation) -> None:
         subject = Subject("command", None, inv)
+        subject.script = self.script_context
         saved_subject, saved_inv = self.current, self.inv
         self.current, self.inv = subject, inv
         self.invocation_depth += 1
@@ -422,11 +426,14 @@ class _Run:
             self.flag("nesting-limit", f"{what} nests shell code too deeply to analyse")
             return
         inv = self.inv
+        saved = self.script_context
         self.script_depth += 1
+        self.script_context = saved or what
         try:
             self.analysis(analyze(code.text, inv.cwd if inv else None, self.home))
         finally:
             self.script_depth -= 1
+            self.script_context = saved
 
     def run(self, argv: Sequence[Word], via: str, *, cwd: str | bool | None = True) -> None:
         inv = self.inv

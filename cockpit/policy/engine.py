@@ -8,7 +8,7 @@ from pathlib import Path
 from cockpit.config import Workspace, builtin_dir
 from cockpit.errors import ConfigError, PolicyError
 from cockpit.policy.classify import Classifier, Evaluation, Subject
-from cockpit.policy.grants import Grant, grant_for_invocation
+from cockpit.policy.grants import REFUSED_WRAPPERS, Grant, grant_for_invocation
 from cockpit.policy.model import Decision, FileAction, RuleRef, ShellAction
 from cockpit.policy.paths import PathContext
 from cockpit.policy.rules import Check, Rule, RuleSet, check_unique, load_rule_file, rule_files
@@ -149,6 +149,11 @@ class Policy:
         programs: dict[tuple[str, ...], Grant] = {}
         for subject in risky:
             assert subject.inv is not None
+            if subject.script:
+                return None, f"it runs inside {subject.script}: shells can run anything"
+            wrapper = next((w for w in subject.inv.via if w.split()[0] in REFUSED_WRAPPERS), None)
+            if wrapper is not None:
+                return None, f"it runs through {wrapper}, which can run anything"
             covers = tuple(sorted({i.ref.id for i in subject.kept if i.tier == 3}))
             grant, refusal = grant_for_invocation(subject.inv, covers)
             if grant is None:

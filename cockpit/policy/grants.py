@@ -97,6 +97,32 @@ SUBCOMMAND_TOOLS = frozenset(
     }
 )
 MAX_OPTION_WORDS = 3
+# Wrappers that change what the inner command is or who runs it; `timeout`, `nice` and the
+# like are transparent and do not stop a grant.
+REFUSED_WRAPPERS = (
+    frozenset(
+        {
+            "env",
+            "sudo",
+            "doas",
+            "su",
+            "runuser",
+            "pkexec",
+            "chroot",
+            "sg",
+            "xargs",
+            "eval",
+            "exec",
+            "busybox",
+            "watch",
+            "flock",
+            "script",
+            "strace",
+            "ltrace",
+        }
+    )
+    | wrappers.SHELLS
+)
 
 
 @dataclass(frozen=True, slots=True)
