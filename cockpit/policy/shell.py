@@ -465,7 +465,8 @@ class _Walker:
         if target is not None:
             if op in _FD_TARGET_OPS or (op in (">&", "<&") and target.text in _FD_WORDS):
                 target = None  # `2>&1`, `>&-`: a file descriptor, not a file
-            self.analysis.redirects.append(Redirect(op, target, text, cwd))
+            else:
+                self.analysis.redirects.append(Redirect(op, target, text, cwd))
         for word in extra:
             # tree-sitter reads `echo > f hi` as two targets; bash passes `hi` to echo.
             self.analysis.commands.append(
