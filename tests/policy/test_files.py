@@ -78,8 +78,11 @@ def test_relative_paths_resolve_against_the_cwd(sandbox: Sandbox) -> None:
 
 
 def test_decision_to_dict_and_back() -> None:
-    decision = Decision(3, ("recursive deletion: rm -rf build",),
-                        (RuleRef("builtin:rm-recursive", "rules/default.yaml:42"),))
+    decision = Decision(
+        3,
+        ("recursive deletion: rm -rf build",),
+        (RuleRef("builtin:rm-recursive", "rules/default.yaml:42"),),
+    )
     data = decision.to_dict()
     assert data == {
         "tier": 3,

@@ -60,11 +60,13 @@ def load_error(tmp_path: Path, text: str) -> str:
             ".cockpit/rules/team.yaml:4: tier must be 1, 2, 3 or deny, not '4'",
         ),
         (
-            "rules:\n  - id: a\n    program: npm\n    paths: [x]\n    tier: 1\n    justification: x\n",
+            "rules:\n  - id: a\n    program: npm\n    paths: [x]\n    tier: 1\n"
+            "    justification: x\n",
             ".cockpit/rules/team.yaml:2: rule 'a' needs exactly one of 'program' or 'paths'",
         ),
         (
-            "rules:\n  - id: a\n    paths: [x]\n    ops: [execute]\n    tier: 1\n    justification: x\n",
+            "rules:\n  - id: a\n    paths: [x]\n    ops: [execute]\n    tier: 1\n"
+            "    justification: x\n",
             ".cockpit/rules/team.yaml:4: unknown op 'execute'",
         ),
         (
@@ -84,7 +86,8 @@ def load_error(tmp_path: Path, text: str) -> str:
         ("version: 2\n", ".cockpit/rules/team.yaml:1: unsupported version"),
         (
             "checks:\n  rm-recursive: 1\n",
-            ".cockpit/rules/team.yaml:2: cannot lower built-in check 'rm-recursive' from tier 3 to 1",
+            ".cockpit/rules/team.yaml:2: cannot lower built-in check 'rm-recursive' from "
+            "tier 3 to 1",
         ),
         (
             "checks:\n  unknown-command: 1\n",
