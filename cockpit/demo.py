@@ -18,13 +18,15 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from cockpit.config import Workspace, builtin_dir
 from cockpit.errors import ConfigError, UsageError
-from cockpit.launch import LaunchOptions, prepare_new
+
+if TYPE_CHECKING:
+    from cockpit.launch import LaunchOptions
 
 GOAL = (
     "Word counts are wrong for text with runs of spaces, newlines or tabs: fix them, "
@@ -88,11 +90,15 @@ def _scale(turn: dict[str, Any], speed: float) -> None:
 
 
 def demo_options(root: Path, speed: float) -> LaunchOptions:
+    from cockpit.launch import LaunchOptions
+
     script = write_script(root / ".cockpit" / "demo-script.yaml", speed)
     return LaunchOptions(workspace=Workspace(root), goal=GOAL, script=script)
 
 
 def _run(args: argparse.Namespace) -> int:
+    from cockpit.launch import prepare_new
+
     if not args.speed > 0:
         raise UsageError("--speed must be more than 0")
     if args.dir:

@@ -40,6 +40,7 @@ class AgentPane(Vertical):
         self._text_streamed = False
         self._running_call: str | None = None
         self._output_streamed = False
+        self._shown_header: Content | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self._header(None, pause_requested=False), classes="pane-header")
@@ -53,9 +54,10 @@ class AgentPane(Vertical):
 
     def show_state(self, state: AgentState | None, *, pause_requested: bool) -> None:
         """Refresh the header from the folded session state."""
-        self.query_one(".pane-header", Static).update(
-            self._header(state, pause_requested=pause_requested)
-        )
+        header = self._header(state, pause_requested=pause_requested)
+        if header != self._shown_header:  # a changed header costs a repaint, not a layout
+            self._shown_header = header
+            self.query_one(".pane-header", Static).update(header, layout=False)
         status = state.status if state is not None else "starting"
         self.set_class(status == "waiting for you", "-waiting")
         self.set_class(status in ("blocked", "failed"), "-blocked")

@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import PurePath
 from typing import ClassVar
 
 from textual.app import App
@@ -44,7 +45,9 @@ _SESSION_WIDE = frozenset({k.SESSION_RESUMED, k.SESSION_ENDED, k.LOG_RECOVERED})
 class CockpitApp(App[int]):
     """One session on screen."""
 
-    CSS_PATH = "app.tcss"
+    # The screens' own files too: read once at start, not when a prompt first appears
+    # (reading a stylesheet restyles every widget on screen).
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["app.tcss", "approval.tcss", "dialogs.tcss"]
     TITLE = "cockpit"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -19,7 +19,7 @@ from textual.containers import Container, Horizontal
 from textual.content import Content
 from textual.events import DescendantFocus
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from cockpit.session.state import AgentState
 from cockpit.ui import render
@@ -46,7 +46,7 @@ def grid_shape(count: int) -> tuple[int, int, int, str]:
 class CockpitScreen(Screen[None]):
     """Every agent at a glance."""
 
-    ALLOW_IN_MAXIMIZED_VIEW = "Footer, #status"
+    ALLOW_IN_MAXIMIZED_VIEW = "#keys, #status"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("z", "zoom", "Zoom", id="zoom"),
         Binding("p", "pause", "Pause/resume", id="pause"),
@@ -72,6 +72,7 @@ class CockpitScreen(Screen[None]):
         self.plan_path = plan_path
         self.scrollback = scrollback
         self.selected: str | None = self.agents[0][0] if self.agents else None
+        self._status: Content | None = None
 
     @property
     def cockpit(self) -> CockpitApp:
@@ -84,13 +85,16 @@ class CockpitScreen(Screen[None]):
                 for name, model in self.agents:
                     yield AgentPane(name, model, scrollback=self.scrollback)
             yield PlanView(self.plan_path, {name for name, _ in self.agents}, id="plan")
-        yield Footer()
+        # A plain line, not Textual's Footer: that one rebuilds its widgets on every focus
+        # change, which made Tab cost a full relayout. These keys do not change.
+        yield Static(id="keys")
 
     def on_mount(self) -> None:
         columns, rows, span, widths = grid_shape(len(self.agents))
         grid = self.query_one("#panes").styles
         grid.grid_size_columns, grid.grid_size_rows = columns, rows
         grid.grid_columns = widths
+        self.query_one("#keys", Static).update(self._key_line())
         panes = list(self.query(AgentPane))
         if panes:
             panes[0].styles.row_span = span
@@ -121,7 +125,18 @@ class CockpitScreen(Screen[None]):
         used = sum(render.total_tokens(a) for a in agents)
         spent = sum(a.cost_usd for a in agents)
         parts.append(f" · {render.tokens(used)} tok · {render.cost(spent)}")
-        self.query_one("#status", Static).update(Content.assemble(*parts))
+        line = Content.assemble(*parts)
+        if line != self._status:  # a changed line costs a repaint, not a layout
+            self._status = line
+            self.query_one("#status", Static).update(line, layout=False)
+
+    def _key_line(self) -> Content:
+        parts: list[str | tuple[str, str]] = []
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.id is not None:
+                key = self.app.get_key_display(self._binding(binding.id))
+                parts += [(f" {key} ", "bold reverse $accent"), f" {binding.description}  "]
+        return Content.assemble(*parts)
 
     def _binding(self, action_id: str) -> Binding:
         """The binding with id ``action_id``, with the user's key if remapped."""

@@ -24,6 +24,10 @@ from textual.strip import Strip
 
 from cockpit.ui.render import STYLES
 
+REFRESH_HZ = 20
+"""How often a streaming transcript is redrawn: faster than reading, far below the frame
+rate, so eight busy panes leave the screen free to answer keys."""
+
 
 class Transcript(ScrollView, can_focus=True):
     """Scrollback of one agent: model text, tool calls with their tier, outcomes."""
@@ -43,12 +47,14 @@ class Transcript(ScrollView, can_focus=True):
         self.max_lines = max_lines
         self._lines: deque[tuple[int, str, str]] = deque()  # (serial, style, text)
         self._row_counts: deque[int] = deque()
-        self._rows: list[tuple[int, str, str]] = []  # (serial, style, text) per screen row
+        self._rows: list[tuple[int, int, str, str]] = []  # (serial, sub, style, text) a row
         self._serial = 0
         self._open = False
         self._wrap_width = 0
         self._cache: LRUCache[tuple[int, int], Strip] = LRUCache(1024)
         self._follow = True  # stick to the newest line until the reader scrolls up
+        self._dirty = False
+        self._styles: dict[str, Style] = {}
 
     @property
     def allow_select(self) -> bool:
@@ -116,7 +122,7 @@ class Transcript(ScrollView, can_focus=True):
         self._lines.append((serial, style, text))
         rows = self._wrap(text)
         self._row_counts.append(len(rows))
-        self._rows.extend((serial, style, row) for row in rows)
+        self._rows.extend((serial, sub, style, row) for sub, row in enumerate(rows))
 
     def _drop_last_rows(self, count: int) -> None:
         if count:
@@ -135,9 +141,17 @@ class Transcript(ScrollView, can_focus=True):
             if not at_end:  # keep what the reader is looking at in place
                 self.scroll_to(y=max(0, self.scroll_y - dropped_rows), animate=False)
         self.virtual_size = Size(self._wrap_width, len(self._rows))
-        if at_end:
-            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
-        self.refresh()
+        self._dirty = True  # drawn by the next `_flush`, at most REFRESH_HZ times a second
+
+    def on_mount(self) -> None:
+        self.set_interval(1 / REFRESH_HZ, self._flush)
+
+    def _flush(self) -> None:
+        if self._dirty:
+            self._dirty = False
+            if self._follow:
+                self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+            self.refresh()
 
     def _at_end(self) -> bool:
         return self._follow
@@ -173,7 +187,7 @@ class Transcript(ScrollView, can_focus=True):
         for serial, style, text in self._lines:
             rows = self._wrap(text)
             self._row_counts.append(len(rows))
-            self._rows.extend((serial, style, row) for row in rows)
+            self._rows.extend((serial, sub, style, row) for sub, row in enumerate(rows))
         self._cache.clear()
         self.virtual_size = Size(self._wrap_width, len(self._rows))
 
@@ -187,6 +201,18 @@ class Transcript(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._cache.clear()
+        self._styles.clear()
+
+    def _style(self, name: str) -> Style:
+        """The rich style of a line style (cached: computing it is not cheap)."""
+        style = self._styles.get(name)
+        if style is None:
+            if name == "":
+                style = self.rich_style
+            else:
+                style = self._style("") + self.get_component_rich_style(f"transcript--{name}")
+            self._styles[name] = style
+        return style
 
     # -- rendering and selection ---------------------------------------------------
 
@@ -194,22 +220,19 @@ class Transcript(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._style("")
         if index >= len(self._rows):
             return Strip.blank(width, base)
-        strip = self._row_strip(index, base)
+        strip = self._row_strip(index)
         return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, index)
 
-    def _row_strip(self, index: int, base: Style) -> Strip:
-        serial, style, row = self._rows[index]
-        first = index
-        while first > 0 and self._rows[first - 1][0] == serial:
-            first -= 1
-        key = (serial, index - first)
+    def _row_strip(self, index: int) -> Strip:
+        serial, sub, style, row = self._rows[index]
+        key = (serial, sub)
         selection = self.text_selection
         if selection is None and key in self._cache:
             return self._cache[key]
-        text = Text(row, style=base + self.get_component_rich_style(f"transcript--{style}"))
+        text = Text(row, style=self._style(style))
         if selection is not None and (span := selection.get_span(index)) is not None:
             start, end = span
             text.stylize(
@@ -226,7 +249,7 @@ class Transcript(ScrollView, can_focus=True):
         """The selected text; rows of one wrapped line are joined back without a break."""
         parts: list[str] = []
         previous: int | None = None
-        for index, (serial, _, row) in enumerate(self._rows):
+        for index, (serial, _, _, row) in enumerate(self._rows):
             span = selection.get_span(index)
             if span is None:
                 continue
