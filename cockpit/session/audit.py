@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import IO, Any
+from typing import IO, Any, TextIO
 
 from cockpit.errors import LogError
 from cockpit.session.chain import (
@@ -38,24 +38,27 @@ class AuditReport:
     head_detail: str = ""
     torn_tail: dict[str, int] | None = None
     state: SessionState = field(default_factory=SessionState)
-    _spool: IO[str] | None = None
+    commands: int = 0  # rows spooled, so a report can give counts before streaming them
+    denials: int = 0
+    _spools: dict[str, IO[str]] = field(default_factory=dict)
 
     def rows(self, kind: str) -> Iterator[dict[str, Any]]:
-        """Spooled rows of ``kind`` (``command`` or ``denial``), in log order."""
-        if self._spool is None:
+        """Spooled rows of ``kind`` (``command`` or ``denial``), in the order calls closed."""
+        spool = self._spools.get(kind)
+        if spool is None:
             return
-        self._spool.seek(0)
-        for line in self._spool:
-            row = json.loads(line)
-            if row.pop("_kind") == kind:
-                yield row
+        spool.seek(0)
+        for line in spool:
+            yield json.loads(line)
 
     def close(self) -> None:
-        if self._spool is not None:
-            self._spool.close()
-            self._spool = None
+        for spool in self._spools.values():
+            spool.close()
+        self._spools.clear()
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, rows: bool = True) -> dict[str, Any]:
+        """The report as one JSON document; ``rows=False`` leaves the lists of commands and
+        denials empty (see `write_json`, which streams them)."""
         s = self.state
         return {
             "path": str(self.path),
@@ -73,9 +76,9 @@ class AuditReport:
             "approvals": {by: s.approvals_by.get(by, 0) for by in APPROVERS},
             "denials": {
                 "by": {by: s.denials_by.get(by, 0) for by in APPROVERS},
-                "list": list(self.rows("denial")),
+                "list": list(self.rows("denial")) if rows else [],
             },
-            "commands": list(self.rows("command")),
+            "commands": list(self.rows("command")) if rows else [],
             "snapshots": s.snapshots,
             "recoveries": s.recoveries,
             "agents": {
@@ -83,6 +86,39 @@ class AuditReport:
                 for name, a in s.agents.items()
             },
         }
+
+    def write_json(self, out: TextIO) -> None:
+        """`to_json`, written as it goes: the command and denial lists are streamed from
+        their spools, one row a line, so memory stays flat for any log size."""
+        doc = self.to_json(rows=False)
+        out.write("{\n")
+        for i, (key, value) in enumerate(doc.items()):
+            out.write(f"  {json.dumps(key)}: ")
+            if key == "commands":
+                _write_rows(out, self.rows("command"), "  ")
+            elif key == "denials":
+                out.write('{\n    "by": ')
+                out.write(_indented(value["by"], "    "))
+                out.write(',\n    "list": ')
+                _write_rows(out, self.rows("denial"), "    ")
+                out.write("\n  }")
+            else:
+                out.write(_indented(value, "  "))
+            out.write(",\n" if i < len(doc) - 1 else "\n")
+        out.write("}\n")
+
+
+def _indented(value: Any, pad: str) -> str:
+    return json.dumps(value, indent=2).replace("\n", "\n" + pad)
+
+
+def _write_rows(out: TextIO, rows: Iterator[dict[str, Any]], pad: str) -> None:
+    out.write("[")
+    sep = "\n"
+    for row in rows:
+        out.write(f"{sep}{pad}  {json.dumps(row)}")
+        sep = ",\n"
+    out.write("]" if sep == "\n" else f"\n{pad}]")
 
 
 def _allowed_by(c: CallState) -> str:
@@ -94,7 +130,7 @@ def _allowed_by(c: CallState) -> str:
     return c.decided_by or "unknown"
 
 
-def _spool_row(spool: IO[str], c: CallState) -> None:
+def _spool_row(report: AuditReport, c: CallState) -> None:
     base = {
         "call": c.call,
         "agent": c.agent,
@@ -105,8 +141,9 @@ def _spool_row(spool: IO[str], c: CallState) -> None:
         "tier": c.tier,
     }
     if c.started:
+        kind = "command"
+        report.commands += 1
         row = {
-            "_kind": "command",
             **base,
             "ts": c.started_ts,
             "allowed_by": _allowed_by(c),
@@ -117,23 +154,24 @@ def _spool_row(spool: IO[str], c: CallState) -> None:
             "artifact": (c.artifact or {}).get("path"),
         }
     elif c.denied:
+        kind = "denial"
+        report.denials += 1
         row = {
-            "_kind": "denial",
             **base,
             "by": c.decided_by,
             "reason": c.decision_reason or "; ".join(c.reasons),
         }
     else:
         return
-    spool.write(json.dumps(row) + "\n")
+    report._spools[kind].write(json.dumps(row) + "\n")
 
 
 def audit(path: Path) -> AuditReport:
     """Verify ``path`` and tally what it records. The caller closes the report."""
     report = AuditReport(path)
-    spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - owned by report
-    report._spool = spool
-    builder = StateBuilder(lean=True, on_call_closed=lambda c: _spool_row(spool, c))
+    for kind in ("command", "denial"):  # on disk, not in memory: flat for any log size
+        report._spools[kind] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+    builder = StateBuilder(lean=True, on_call_closed=lambda c: _spool_row(report, c))
     report.state = builder.state
     # The lean builder only reads an event's fields, so a namespace over the parsed line
     # stands in for an `Event`: a tenth of the cost of building one, on every line.
@@ -147,7 +185,7 @@ def audit(path: Path) -> AuditReport:
     check = check_chain(path, lambda obj: apply(row(**obj)), head=head)
     for c in list(builder.state.calls.values()):  # started, never finished: interrupted
         if c.started:
-            _spool_row(spool, c)
+            _spool_row(report, c)
     report.events = check.events
     if check.torn is not None:
         report.torn_tail = {"line": check.torn.line, "bytes": check.torn.size}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from cockpit.errors import LogCorruptError, LogError
 from cockpit.session.audit import audit
 from cockpit.session.chain import parse_line
 from cockpit.session.events import GENESIS, SESSION_ENDED, Event, digest
-from cockpit.session.show import format_line, render_audit
+from cockpit.session.show import audit_lines, format_line
 
 
 def register(sub: Any) -> None:
@@ -52,11 +53,12 @@ def _audit(args: argparse.Namespace) -> int:
         else:
             print(f"INVALID: {exc}")
         return 1
-    try:
+    try:  # streamed: a report of a 1M-event log is printed in flat memory
         if args.json:
-            print(json.dumps(report.to_json(), indent=2))
+            report.write_json(sys.stdout)
         else:
-            print(render_audit(report))
+            for line in audit_lines(report):
+                print(line)
     finally:
         report.close()
     return 0 if report.valid else 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from cockpit.session import events as k
@@ -137,39 +138,41 @@ def format_line(event: Event) -> str:
 
 def render_audit(report: AuditReport) -> str:
     """The audit report a person reads top to bottom."""
+    return "\n".join(audit_lines(report))
+
+
+def audit_lines(report: AuditReport) -> Iterator[str]:
+    """`render_audit` line by line: commands and denials are streamed from the report's
+    spools, so printing the report of any log takes flat memory."""
     s = report.state
-    out: list[str] = []
     verdict = "VALID" if report.valid else "INVALID"
-    out.append(f"{verdict}: {report.path}")
+    yield f"{verdict}: {report.path}"
     span = f"{s.started_ts or '?'} -> {s.last_ts or '?'}" if report.events else "no events"
-    out.append(f"  {report.events} events, session {s.session or '?'}, {span}")
+    yield f"  {report.events} events, session {s.session or '?'}, {span}"
     if report.first_bad_line is not None or report.reason:
         where = f"line {report.first_bad_line}" if report.first_bad_line else "log"
         if report.first_bad_seq is not None:
             where += f" (seq {report.first_bad_seq})"
-        out.append(f"  first problem: {where}: {report.reason}")
+        yield f"  first problem: {where}: {report.reason}"
     elif report.events == 0:
-        out.append("  chain: ok, no events yet")
+        yield "  chain: ok, no events yet"
     else:
-        out.append(f"  chain: ok, seq 0..{report.events - 1} gap-free, every 'prev' matches")
-    out.append(f"  head: {report.head}: {report.head_detail}")
+        yield f"  chain: ok, seq 0..{report.events - 1} gap-free, every 'prev' matches"
+    yield f"  head: {report.head}: {report.head_detail}"
     if report.torn_tail:
-        out.append(
+        yield (
             f"  torn last line {report.torn_tail['line']} ({report.torn_tail['bytes']} bytes, "
             "a crash mid-write): never acknowledged; resuming the session cuts and records it"
         )
     tiers = ", ".join(f"tier {t}: {s.tiers.get(t, 0)}" for t in ("1", "2", "3"))
-    out.append("")
-    out.append("Who allowed what")
-    out.append(f"  decisions: {tiers}, deny: {s.tiers.get('deny', 0)}; snapshots: {s.snapshots}")
-    out.append(
-        "  approvals: " + ", ".join(f"{by} {s.approvals_by.get(by, 0)}" for by in k.APPROVERS)
-    )
-    out.append("  denials:   " + ", ".join(f"{by} {s.denials_by.get(by, 0)}" for by in k.APPROVERS))
-    commands = list(report.rows("command"))
-    out.append("")
-    out.append(f"Commands run ({len(commands)})")
-    for row in commands:
+    yield ""
+    yield "Who allowed what"
+    yield f"  decisions: {tiers}, deny: {s.tiers.get('deny', 0)}; snapshots: {s.snapshots}"
+    yield "  approvals: " + ", ".join(f"{by} {s.approvals_by.get(by, 0)}" for by in k.APPROVERS)
+    yield "  denials:   " + ", ".join(f"{by} {s.denials_by.get(by, 0)}" for by in k.APPROVERS)
+    yield ""
+    yield f"Commands run ({report.commands})"
+    for row in report.rows("command"):
         if row["finished"]:
             exit_text = (
                 f"exit {row['exit_code']}"
@@ -179,24 +182,22 @@ def render_audit(report: AuditReport) -> str:
         else:
             exit_text = "INTERRUPTED"
         snap = f" snapshot {row['snapshot']}" if row.get("snapshot") else ""
-        out.append(
+        yield (
             f"  seq {row['seq']:>5}  {row['agent'] or '-':<10} tier {row['tier']!s:<4} "
             f"{exit_text:<11} allowed by {row['allowed_by']}{snap}: {_short(row['command'], 90)}"
         )
-    denials = list(report.rows("denial"))
-    out.append("")
-    out.append(f"Denied ({len(denials)})")
-    for row in denials:
-        out.append(
+    yield ""
+    yield f"Denied ({report.denials})"
+    for row in report.rows("denial"):
+        yield (
             f"  seq {row['seq']:>5}  {row['agent'] or '-':<10} tier {row['tier']!s:<4} "
             f"by {row['by']}: {_short(row['command'], 70)} ({_short(row['reason'], 80)})"
         )
     if s.recoveries:
-        out.append("")
-        out.append(f"Recoveries ({len(s.recoveries)})")
+        yield ""
+        yield f"Recoveries ({len(s.recoveries)})"
         for r in s.recoveries:
-            out.append(
+            yield (
                 f"  seq {r.get('seq')} at {r.get('ts')}: line {r.get('line')} torn, "
                 f"{r.get('bytes_dropped')} bytes dropped"
             )
-    return "\n".join(out)
