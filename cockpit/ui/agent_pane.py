@@ -44,7 +44,7 @@ class AgentPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(self._header(None, pause_requested=False), classes="pane-header")
-        yield Transcript(self.scrollback)
+        yield Transcript(self.scrollback, auto_flush=False)
 
     @property
     def transcript(self) -> Transcript:

@@ -25,6 +25,7 @@ from cockpit.session.state import AgentState
 from cockpit.ui import render
 from cockpit.ui.agent_pane import AgentPane, pane_id
 from cockpit.ui.plan_view import PlanView
+from cockpit.ui.transcript import REFRESH_HZ, Transcript
 
 if TYPE_CHECKING:
     from cockpit.ui.app import CockpitApp
@@ -95,10 +96,16 @@ class CockpitScreen(Screen[None]):
         grid.grid_size_columns, grid.grid_size_rows = columns, rows
         grid.grid_columns = widths
         self.query_one("#keys", Static).update(self._key_line())
+        # One redraw for every streaming pane at once: one frame, not eight.
+        self.set_interval(1 / REFRESH_HZ, self._flush_transcripts)
         panes = list(self.query(AgentPane))
         if panes:
             panes[0].styles.row_span = span
             panes[0].transcript.focus()
+
+    def _flush_transcripts(self) -> None:
+        for transcript in self.query(Transcript):
+            transcript.flush()
 
     # -- what the app hands down -----------------------------------------------------
 

@@ -24,9 +24,9 @@ from textual.strip import Strip
 
 from cockpit.ui.render import STYLES
 
-REFRESH_HZ = 20
-"""How often a streaming transcript is redrawn: faster than reading, far below the frame
-rate, so eight busy panes leave the screen free to answer keys."""
+REFRESH_HZ = 10
+"""How often a streaming transcript is redrawn: as fast as anyone reads, far below the
+frame rate, so eight busy panes leave the screen free to answer keys."""
 
 
 class Transcript(ScrollView, can_focus=True):
@@ -42,9 +42,13 @@ class Transcript(ScrollView, can_focus=True):
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"transcript--{s}" for s in STYLES}
 
-    def __init__(self, max_lines: int = 5000, *, id: str | None = None) -> None:
+    def __init__(
+        self, max_lines: int = 5000, *, auto_flush: bool = True, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.max_lines = max_lines
+        self.auto_flush = auto_flush
+        """Redraw on its own timer; off when a parent flushes many transcripts at once."""
         self._lines: deque[tuple[int, str, str]] = deque()  # (serial, style, text)
         self._row_counts: deque[int] = deque()
         self._rows: list[tuple[int, int, str, str]] = []  # (serial, sub, style, text) a row
@@ -144,9 +148,11 @@ class Transcript(ScrollView, can_focus=True):
         self._dirty = True  # drawn by the next `_flush`, at most REFRESH_HZ times a second
 
     def on_mount(self) -> None:
-        self.set_interval(1 / REFRESH_HZ, self._flush)
+        if self.auto_flush:
+            self.set_interval(1 / REFRESH_HZ, self.flush)
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Draw what was written since the last flush (and follow it)."""
         if self._dirty:
             self._dirty = False
             if self._follow:

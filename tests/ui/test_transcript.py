@@ -85,15 +85,18 @@ async def test_it_follows_new_lines_until_the_reader_scrolls_up() -> None:
         t = app.query_one(Transcript)
         for n in range(50):
             t.write(f"line {n}\n")
+        t.flush()  # what the redraw timer does, ten times a second
         await pilot.pause()
         assert t.scroll_y == t.max_scroll_y > 0
         t.scroll_to(y=0, animate=False)
         await pilot.pause()
         t.write("line 50\n")
+        t.flush()
         await pilot.pause()
         assert t.scroll_y == 0  # the reader stays where they were
         t.scroll_end(animate=False)
         await pilot.pause()
         t.write("line 51\n")
+        t.flush()
         await pilot.pause()
         assert t.scroll_y == t.max_scroll_y
