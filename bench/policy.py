@@ -55,7 +55,7 @@ TEMPLATES = [
     "cp {file} {file}.bak",
     "mv {dir}/a_{n}.py {dir}/b_{n}.py",
     "cd {dir} && ls -la && cd ..",
-    "for f in {dir}/*.py; do wc -l \"$f\"; done",
+    'for f in {dir}/*.py; do wc -l "$f"; done',
     "cat {file} | sort | uniq -c | sort -rn | head",
     "jq '.{word}' package.json",
     "curl -s https://example.com/{word} | python -m json.tool",
@@ -81,8 +81,15 @@ TEMPLATES = [
 ]
 WORDS = ["alpha", "beta", "gamma", "delta", "config", "parser", "login", "cache", "router"]
 DIRS = ["src", "tests", "docs", "src/app", "lib"]
-FILES = ["README.md", "src/app/main.py", "src/app/util.py", "tests/test_main.py",
-         "pyproject.toml", "docs/index.md", "lib/helpers.py"]
+FILES = [
+    "README.md",
+    "src/app/main.py",
+    "src/app/util.py",
+    "tests/test_main.py",
+    "pyproject.toml",
+    "docs/index.md",
+    "lib/helpers.py",
+]
 
 
 def command_mix(count: int, seed: int = 7) -> list[str]:
@@ -90,11 +97,17 @@ def command_mix(count: int, seed: int = 7) -> list[str]:
     out: list[str] = []
     for k in range(count):
         template = TEMPLATES[k % len(TEMPLATES)] if k < len(TEMPLATES) else rng.choice(TEMPLATES)
-        out.append(template.format(
-            n=rng.randint(1, 400), m=rng.randint(400, 900), word=rng.choice(WORDS),
-            word2=rng.choice(WORDS), dir=rng.choice(DIRS), file=rng.choice(FILES),
-            file2=rng.choice(FILES),
-        ))
+        out.append(
+            template.format(
+                n=rng.randint(1, 400),
+                m=rng.randint(400, 900),
+                word=rng.choice(WORDS),
+                word2=rng.choice(WORDS),
+                dir=rng.choice(DIRS),
+                file=rng.choice(FILES),
+                file2=rng.choice(FILES),
+            )
+        )
     return out
 
 
@@ -125,6 +138,18 @@ def run(quick: bool = False) -> dict[str, object]:
         for action in actions[:200]:  # warm up caches, imports, the parser
             policy.classify(action)
             ts.parse(action.command.encode())
+
+        # Whole-loop CPU time as well: on a shared machine wall-clock latencies include time
+        # spent waiting for a CPU, and the ratio of CPU times is the steadier figure.
+        cpu = time.process_time
+        start_cpu = cpu()
+        for src in encoded:
+            ts.parse(src)
+        parse_cpu = cpu() - start_cpu
+        start_cpu = cpu()
+        for action in actions:
+            policy.classify(action)
+        classify_cpu = cpu() - start_cpu
 
         clock = time.perf_counter_ns
         parse_ns: list[int] = []
@@ -159,6 +184,8 @@ def run(quick: bool = False) -> dict[str, object]:
         "parse_p99_us": round(_percentile(parse_ns, 0.99), 1),
         "parse_commands_per_s": round(count / (parse_total / 1e9)),
         "ratio_to_parse": round(ratio, 2),
+        "cpu_commands_per_s": round(count / classify_cpu) if classify_cpu else None,
+        "cpu_ratio_to_parse": round(classify_cpu / parse_cpu, 2) if parse_cpu else None,
         "tiers": tiers,
         "goals_met": {
             "commands_per_s>=20000": per_second >= 20_000,

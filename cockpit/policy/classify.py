@@ -13,6 +13,7 @@ from __future__ import annotations
 import glob as globlib
 import os
 import re
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
@@ -27,7 +28,7 @@ from cockpit.policy.knowledge import (
     program_name,
 )
 from cockpit.policy.model import Decision, FileAction, RuleRef, ShellAction, Tier, severity
-from cockpit.policy.paths import PathContext, exists, harmless_target
+from cockpit.policy.paths import PathContext, harmless_target
 from cockpit.policy.rules import Rule, RuleSet
 from cockpit.policy.shell import Analysis, Redirect, SimpleCommand, analyze
 from cockpit.policy.words import Word
@@ -196,23 +197,33 @@ class Classifier:
         self.checks: dict[str, tuple[Tier, RuleRef]] = {
             cid: (check.tier, check.ref) for cid, check in ruleset.checks.items()
         }
-        self._cwds: dict[object, str] = {}
+        self._cwds: dict[str, str] = {}
+        self.rule_programs = ruleset.programs()
+        self.wild_rules = ruleset.has_wild_rules()
 
     def evaluate(self, action: ShellAction | FileAction) -> Evaluation:
+        run = self._run(action)
+        return Evaluation(run.decision(), run.subjects)
+
+    def decide(self, action: ShellAction | FileAction) -> Decision:
+        return self._run(action).decision()
+
+    def _run(self, action: ShellAction | FileAction) -> _Run:
         run = _Run(self)
         if isinstance(action, ShellAction):
             run.shell(action.command, self._cwd(action.cwd))
         else:
             run.file(action)
-        return Evaluation(run.decision(), run.subjects)
+        return run
 
-    def _cwd(self, cwd: object) -> str:
+    def _cwd(self, cwd: str | os.PathLike[str]) -> str:
         """The normalised absolute cwd (memoised: it is the same for most actions)."""
-        found = self._cwds.get(cwd)
+        key = cwd if isinstance(cwd, str) else os.fspath(cwd)
+        found = self._cwds.get(key)
         if found is None:
-            found = os.path.normpath(os.path.abspath(os.fspath(cwd)))  # type: ignore[call-overload]
-            if os.path.isabs(os.fspath(cwd)) and len(self._cwds) < 1024:  # type: ignore[call-overload]
-                self._cwds[cwd] = found
+            found = os.path.normpath(os.path.abspath(key))
+            if os.path.isabs(key) and len(self._cwds) < 1024:
+                self._cwds[key] = found
         return found
 
 
@@ -226,6 +237,7 @@ class _Run:
         self.subjects: list[Subject] = []
         self.current = _NO_SUBJECT
         self.inv: Invocation | None = None
+        self.reals: dict[str, tuple[str | None, int]] = {}
         self.script_depth = 0
         self.script_context = ""
         self.invocation_depth = 0
@@ -283,9 +295,11 @@ class _Run:
                 text = cmd.text
                 if len(text) > 160 or "\n" in text or "  " in text or "\t" in text:
                     text = _short(text)
-                self.invoke(
-                    Invocation(argv, program_name(argv[0]), text, cmd, cmd.cwd, (), argv[1:])
-                )
+                argv0 = argv[0]
+                name = argv0.text
+                if argv0.dynamic or argv0.glob or "/" in name or name[-1:].isdigit():
+                    name = program_name(argv0)
+                self.invoke(_new(Invocation, (argv, name, text, cmd, cmd.cwd, (), argv[1:])))
 
     # -- subjects -------------------------------------------------------------------------
 
@@ -310,9 +324,9 @@ class _Run:
                 self.flag("nesting-limit", "commands wrapped too deeply to analyse")
             else:
                 self.knowledge(inv)
-            ruleset = self.engine.ruleset
-            if ruleset.has_command_rules(inv.name):
-                for rule in ruleset.command_rules(inv.name, inv.argv[0].text, inv.args):
+            engine = self.engine
+            if inv.name in engine.rule_programs or engine.wild_rules:
+                for rule in engine.ruleset.command_rules(inv.name, inv.argv[0].text, inv.args):
                     subject.items.append(_rule_item(rule, inv.text))
         finally:
             self.current, self.inv = saved_subject, saved_inv
@@ -390,18 +404,24 @@ class _Run:
             return Decision(1, (), ())
         kept.sort(key=_strictness)
         reasons: dict[str, None] = {}
-        refs: dict[RuleRef, None] = {}
+        refs: dict[tuple[str, str], RuleRef] = {}
         for item in kept:
             if item.reason:
                 reasons[item.reason] = None
-            refs[item.ref] = None
-        return Decision(kept[0].tier, tuple(reasons), tuple(refs))
+            ref = item.ref
+            refs.setdefault((ref.id, ref.source), ref)
+        return Decision(kept[0].tier, tuple(reasons), tuple(refs.values()))
 
     # -- Ctx ------------------------------------------------------------------------------
 
     def flag(self, check: str, what: str) -> None:
         inv = self.inv
-        self.current.items.append(self.item(check, f"{what}: {inv.text}" if inv else what))
+        reason = f"{what}: {inv.text}" if inv else what
+        found = self.engine.checks.get(check)
+        if found is None:
+            self.current.items.append(self.item(check, reason))
+        else:
+            self.current.items.append(_new(Item, (0, found[0], reason, found[1])))
 
     def read(self, word: Word, *, recursive: bool = False) -> None:
         self._effect("read", word, recursive)
@@ -490,25 +510,31 @@ class _Run:
         return os.path.normpath(path) if path is not None else None
 
     def is_existing(self, word: Word) -> bool:
-        real = self._literal_real(word)
-        return real is not None and exists(real)
+        return self._literal(word)[1] != 0
 
     def is_dir(self, word: Word) -> bool:
-        real = self._literal_real(word)
-        return real is not None and os.path.isdir(real)
+        return stat.S_ISDIR(self._literal(word)[1])
 
     def is_inside(self, word: Word) -> bool | None:
-        real = self._literal_real(word)
+        real = self._literal(word)[0]
         return None if real is None else self.paths.inside(real)
 
-    def _literal_real(self, word: Word) -> str | None:
+    def _literal(self, word: Word) -> tuple[str | None, int]:
         if word.dynamic or word.glob:
-            return None
+            return None, 0
         inv = self.inv
         path = self.paths.absolute(word.text, word.tilde, inv.cwd if inv else None)
-        return None if path is None else self.paths.real(path)
+        return (None, 0) if path is None else self.resolve(path)
 
     # -- paths, redirects, environment ---------------------------------------------------
+
+    def resolve(self, path: str) -> tuple[str | None, int]:
+        """`path` with symlinks followed and the mode of its target (0: missing),
+        remembered for the rest of this classification (`mv a b` asks about `b` twice)."""
+        found = self.reals.get(path)
+        if found is None:
+            found = self.reals[path] = self.paths.resolve(path)
+        return found
 
     def redirect(self, redirect: Redirect) -> None:
         target = redirect.target
@@ -559,7 +585,7 @@ class _Run:
             return
         if harmless_target(path):
             return
-        real = self.paths.real(path)
+        real, mode = self.resolve(path)
         if real is None:
             self._unknown_path(op, word, text)
             return
@@ -588,7 +614,7 @@ class _Run:
             elif op == "delete":
                 what = "deletes files under" if recursive else "deletes"
                 items.append(self.item("delete-file", f"{what} {shown}: {text}"))
-            elif edit or exists(real):
+            elif edit or mode:
                 what = "changes files under" if recursive else "changes"
                 items.append(self.item("modify-file", f"{what} {shown}: {text}"))
             else:
@@ -651,6 +677,7 @@ class _Run:
 
 
 _NO_SUBJECT = Subject("structure")
+_new = tuple.__new__
 _SEVERITY: dict[object, int] = {1: 1, 2: 2, 3: 3, "deny": 4}
 
 

@@ -66,7 +66,7 @@ class Policy:
     def classify(self, action: ShellAction | FileAction) -> Decision:
         """The decision for `action`; anything that goes wrong is tier 3."""
         try:
-            return self._classifier.evaluate(action).decision
+            return self._classifier.decide(action)
         except Exception as exc:  # fail closed, never crash the agent loop
             check = self.ruleset.checks.get("internal-error")
             ref = check.ref if check else RuleRef("builtin:internal-error", "builtin")

@@ -10,7 +10,8 @@ wrapper runs (`ctx.run`). It never decides a tier: check ids map to tiers in
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from collections.abc import Set as AbstractSet
 from typing import NamedTuple, Protocol
 
 from cockpit.policy.shell import SimpleCommand
@@ -91,8 +92,8 @@ Handler = Callable[[Invocation, Ctx], None]
 class Args(NamedTuple):
     """Command-line arguments split the usual POSIX/GNU way."""
 
-    short: frozenset[str]
-    long: frozenset[str]
+    short: AbstractSet[str]
+    long: AbstractSet[str]
     values: tuple[tuple[str, Word], ...]
     positionals: tuple[Word, ...]
     dynamic: bool
@@ -120,7 +121,7 @@ class Args(NamedTuple):
 def parse_args(
     words: Sequence[Word],
     short_values: str = "",
-    long_values: Iterable[str] = (),
+    long_values: Collection[str] = (),
     *,
     stop_at_positional: bool = False,
 ) -> Args:
@@ -131,7 +132,8 @@ def parse_args(
     `stop_at_positional`, everything from the first positional on is positional (for
     wrappers: `timeout 5 rm -rf x`).
     """
-    long_set = frozenset(long_values)
+    if not words:
+        return _NO_ARGS
     short: set[str] = set()
     long: set[str] = set()
     values: list[tuple[str, Word]] = []
@@ -153,7 +155,7 @@ def parse_args(
             long.add(name)
             if eq:
                 values.append(("--" + name, Word(val, word.raw, word.dynamic)))
-            elif name in long_set and i < n:
+            elif i < n and name in long_values:
                 values.append(("--" + name, words[i]))
                 i += 1
             continue
@@ -176,7 +178,10 @@ def parse_args(
         if stop_at_positional:
             positionals.extend(words[i:])
             break
-    return Args(frozenset(short), frozenset(long), tuple(values), tuple(positionals), dynamic)
+    return Args(short, long, tuple(values), tuple(positionals), dynamic)
+
+
+_NO_ARGS = Args(frozenset(), frozenset(), (), (), False)
 
 
 _VERSIONED = re.compile(r"^(python|pypy|pip|ruby|perl|php|node|lua|luajit|gcc|g\+\+|clang)[0-9.]*$")

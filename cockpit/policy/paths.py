@@ -60,6 +60,11 @@ class PathContext:
 
     def real(self, path: str) -> str | None:
         """`path` (absolute) with every symlink followed; None on a symlink loop."""
+        return self.resolve(path)[0]
+
+    def resolve(self, path: str) -> tuple[str | None, int]:
+        """`path` (absolute) with every symlink followed, and the file mode of what it
+        points to (0 when nothing is there yet); (None, 0) on a symlink loop."""
         root = self.root_lexical
         if path == root or path.startswith(root + "/"):
             resolved = self.root
@@ -70,6 +75,7 @@ class PathContext:
         else:
             resolved = "/"
             rest = path
+        mode = stat.S_IFDIR  # the root and `/` are directories
         parts = rest.split("/")
         parts.reverse()  # a stack: pop() takes the next component
         links = 0
@@ -80,6 +86,7 @@ class PathContext:
                 continue
             if part == "..":
                 resolved = os.path.dirname(resolved) or "/"
+                mode = stat.S_IFDIR
                 continue
             candidate = resolved + part if resolved == "/" else resolved + "/" + part
             try:
@@ -87,21 +94,22 @@ class PathContext:
             except (OSError, ValueError):
                 # Nothing there (yet): what follows cannot be a symlink either.
                 parts.reverse()
-                return os.path.normpath(candidate + ("/" + "/".join(parts) if parts else ""))
+                tail = "/" + "/".join(parts) if parts else ""
+                return os.path.normpath(candidate + tail), 0
             if stat.S_ISLNK(mode):
                 links += 1
                 if links > MAX_SYMLINKS:
-                    return None
+                    return None, 0
                 try:
                     target = os.readlink(candidate)
                 except OSError:
-                    return None
+                    return None, 0
                 if target.startswith("/"):
                     resolved = "/"
                 parts.extend(reversed(target.split("/")))
             else:
                 resolved = candidate
-        return resolved
+        return resolved, mode
 
     def inside(self, real: str) -> bool:
         root = self.root

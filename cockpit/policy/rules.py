@@ -235,8 +235,14 @@ class RuleSet:
                 else:
                     self._by_program.setdefault(program, []).append(rule)
 
-    def has_command_rules(self, name: str) -> bool:
-        return name in self._by_program or bool(self._wild_program)
+    def programs(self) -> frozenset[str]:
+        """Program names some rule mentions literally."""
+        return frozenset(self._by_program)
+
+    def has_wild_rules(self) -> bool:
+        """Whether some rule's program is a glob or a path (it must be tried on every
+        invocation)."""
+        return bool(self._wild_program)
 
     def command_rules(self, name: str, argv0: str, args: Sequence[Word]) -> list[Rule]:
         candidates = self._by_program.get(name)

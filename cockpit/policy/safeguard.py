@@ -17,10 +17,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import git
+from typing import TYPE_CHECKING
 
 from cockpit.errors import SafeguardError
+
+if TYPE_CHECKING:
+    import git
 
 REF_PREFIX = "refs/cockpit/snapshots"
 _SESSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -84,6 +86,8 @@ class Safeguard:
         """The git repository, or None (with a one-time warning) outside git."""
         if not self._looked:
             self._looked = True
+            import git  # GitPython probes the git binary on import: only when needed
+
             try:
                 repo = git.Repo(self.root, search_parent_directories=True)
             except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -130,6 +134,8 @@ class Safeguard:
         return self._snapshot(repo, self.session, reason)
 
     def _snapshot(self, repo: git.Repo, session: str, reason: str) -> Snapshot:
+        import git
+
         try:
             with self._temp_index(repo) as env:
                 repo.git.add("--all", "--", ":/", env=env)
@@ -202,6 +208,8 @@ class Safeguard:
         """Make the working tree match the snapshot: modified and deleted files come back,
         files created since are removed. The index, HEAD and the stash are not touched, and a
         snapshot of the tree just before (`safety`) makes the rollback itself undoable."""
+        import git
+
         repo = self._require()
         target = self.resolve(ref)
         try:

@@ -94,6 +94,24 @@ _CONDITIONAL = frozenset(
 )
 _ISOLATED = frozenset({"subshell", "command_substitution", "process_substitution"})
 _FD_TARGET_OPS = frozenset({">&-", "<&-"})
+
+
+def _kind_ids(name: str, named: bool = True) -> frozenset[int]:
+    """Every grammar symbol id with this name (`node.kind_id` is cheaper than `node.type`;
+    one name can have several ids)."""
+    return frozenset(
+        i
+        for i in range(_LANGUAGE.node_kind_count)
+        if _LANGUAGE.node_kind_for_id(i) == name and _LANGUAGE.node_kind_is_named(i) == named
+    )
+
+
+_COMMAND = _kind_ids("command")
+_COMMAND_NAME = _kind_ids("command_name")
+_WORD = _kind_ids("word")
+_AMPERSAND = _kind_ids("&", named=False)
+# NamedTuple construction without the Python-level `__new__` (the hot path makes many).
+_new = tuple.__new__
 _CD_NAMES = frozenset({"cd", "pushd", "popd", "builtin", "command"})
 # A word with none of bash's special characters: its text is its value.
 _PLAIN = re.compile(r"[A-Za-z0-9_./:=+,@%^-]*")
@@ -145,9 +163,9 @@ class _Walker:
         self, node: Node, cwd: str | None, pipe: tuple[SimpleCommand, ...] | None
     ) -> str | None:
         """Walk a statement; return the working directory after it."""
-        kind = node.type
-        if kind == "command":
+        if node.kind_id in _COMMAND:
             return self._command(node, cwd, pipe, [], "inherit", None)
+        kind = node.type
         self.depth += 1
         try:
             if self.depth > MAX_NESTING:
@@ -218,7 +236,7 @@ class _Walker:
             if not child.is_named:
                 continue
             after = self.walk(child, cwd, pipe)
-            if i < last and children[i + 1].type == "&":
+            if i < last and children[i + 1].kind_id in _AMPERSAND:
                 continue  # a background job runs in a subshell: its `cd` does not stick
             cwd = after
         return cwd
@@ -354,21 +372,24 @@ class _Walker:
         src = self.src
         text = src[node.start_byte : node.end_byte].decode("utf-8", "replace")
         for child in node.children:
-            kind = child.type
-            if kind == "word":
+            kid = child.kind_id
+            if kid in _WORD:
                 raw = src[child.start_byte : child.end_byte].decode("utf-8", "replace")
                 if _PLAIN.fullmatch(raw) is not None:
-                    argv.append(Word(raw, raw))
+                    argv.append(_new(Word, (raw, raw, False, False, False, False, (), None)))
                 else:
                     argv.extend(self.words(child, cwd))
-            elif kind == "command_name":
+                continue
+            if kid in _COMMAND_NAME:
                 name_node = child.children[0] if child.child_count else child
                 raw = src[name_node.start_byte : name_node.end_byte].decode("utf-8", "replace")
-                if name_node.type == "word" and _PLAIN.fullmatch(raw) is not None:
-                    argv.append(Word(raw, raw))
+                if name_node.kind_id in _WORD and _PLAIN.fullmatch(raw) is not None:
+                    argv.append(_new(Word, (raw, raw, False, False, False, False, (), None)))
                 else:
                     argv.extend(self.words(name_node, cwd))
-            elif kind == "variable_assignment":
+                continue
+            kind = child.type
+            if kind == "variable_assignment":
                 assignments.append(self._assignment(child, cwd, text))
             elif kind in _REDIRECT_TYPES:
                 op, target = self._redirect(child, cwd, text)
@@ -384,7 +405,10 @@ class _Walker:
                 argv.extend(self.words(child, cwd))
         if pipe:
             stdin = "pipe"
-        cmd = SimpleCommand(tuple(argv), tuple(assignments), text, cwd, stdin, script, pipe or ())
+        cmd = _new(
+            SimpleCommand,
+            (tuple(argv), tuple(assignments), text, cwd, stdin, script, pipe or ()),
+        )
         self.analysis.commands.append(cmd)
         if argv and argv[0].text in _CD_NAMES and not argv[0].dynamic:
             return self._cd(argv, cwd)
