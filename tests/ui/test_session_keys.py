@@ -6,7 +6,10 @@ from pathlib import Path
 
 from cockpit.launch import prepare_resume
 from cockpit.session.audit import audit
+from cockpit.session.chain import read_events
+from cockpit.ui.app import CockpitApp
 from cockpit.ui.dialogs import HelpScreen, LogScreen, MessageScreen
+from cockpit.ui.settings import ScreenConfig
 from tests.ui._session import (
     backend,
     events,
@@ -134,3 +137,30 @@ async def test_log_view_and_help_open_and_close(tmp_path: Path) -> None:
             assert app.screen is app.main
         finally:
             await stop(app)
+
+
+async def test_a_resumed_session_shows_its_past_and_carries_on(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, reading_turns(30, 0.1), agents=["builder"])
+    app = make_app(prepared)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: requested(prepared) >= 3, what="some work")
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running, what="the app to exit")
+    prepared.log.close()
+    before = requested(prepared)
+
+    resumed = prepare_resume(launch_options(root, agents=["builder"]), prepared.session)
+    history = list(read_events(resumed.log.path))
+    again = CockpitApp(resumed, ScreenConfig(notifications="off"), history=history, env={})
+    async with again.run_test(size=(120, 36)) as pilot:
+        try:
+            pane = again.main.pane("builder")
+            assert pane is not None
+            assert "Step 0." in pane.transcript.text  # the past, drawn from the log
+            await wait_for(pilot, lambda: "── session resumed ──" in pane.transcript.text)
+            await wait_for(pilot, lambda: requested(resumed) > before, what="new work")
+        finally:
+            await stop(again)
+    kinds = [e["kind"] for e in events(resumed)]
+    assert kinds.count("session.resumed") == 1
