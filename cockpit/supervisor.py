@@ -208,6 +208,7 @@ class Supervisor:
                 **d.to_dict(),
             },
             agent=request.agent,
+            iteration=request.iteration,
             call=request.call,
         )
         if self.headless_deny:
@@ -288,7 +289,13 @@ class Supervisor:
             data["reason"] = reason
         if grant is not None:
             data["grant"] = grant.to_dict()
-        await self.record(k.APPROVAL_RESOLVED, data, agent=request.agent, call=request.call)
+        await self.record(
+            k.APPROVAL_RESOLVED,
+            data,
+            agent=request.agent,
+            iteration=request.iteration,
+            call=request.call,
+        )
         return ApprovalDecision(approved=approved, by=by, reason=reason)
 
     def inbox(self) -> list[PendingApproval]:

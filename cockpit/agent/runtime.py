@@ -60,6 +60,7 @@ class ApprovalRequest:
     cwd: str
     decision: Decision
     action: ShellAction | FileAction | None
+    iteration: int = 0
 
 
 @dataclass(frozen=True)
@@ -355,6 +356,7 @@ class AgentRuntime:
                     cwd=str(self.host.root),
                     decision=decision,
                     action=action,
+                    iteration=self.iteration,
                 )
             )
             if not verdict.approved:
