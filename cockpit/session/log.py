@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -306,6 +307,13 @@ class SessionLog:
         self.close()
 
 
+HEAD_REFRESH_S = 0.05
+"""Least time between two background head refreshes. Each refresh creates and renames a
+file, and the next fsync of the log must write that out too: refreshed on every commit,
+the head cost a fast disk half its appends. A burst of commits now costs one refresh; the
+first commit after a quiet spell is still refreshed at once, and close writes it exactly."""
+
+
 class _HeadKeeper:
     """Keeps ``<session>.head`` current without putting a rename on every append."""
 
@@ -329,25 +337,34 @@ class _HeadKeeper:
         with self._cond:
             if seq <= self._written_seq:
                 return
+            idle = self._pending is None  # else the thread is waiting out the interval
             self._pending = head
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="cockpit-log-head", daemon=True
                 )
                 self._thread.start()
-            self._cond.notify()
+            if idle:
+                self._cond.notify()
 
     def _run(self) -> None:
+        last_refresh = -HEAD_REFRESH_S
         while True:
             with self._cond:
                 while self._pending is None and not self._stopped:
                     self._cond.wait()
+                # Let a burst of commits coalesce: the newest head wins.
+                wait = last_refresh + HEAD_REFRESH_S - time.monotonic()
+                while wait > 0 and not self._stopped:
+                    self._cond.wait(wait)
+                    wait = last_refresh + HEAD_REFRESH_S - time.monotonic()
                 if self._pending is None:
                     return
                 head, self._pending = self._pending, None
                 if head.seq <= self._written_seq:
                     continue
                 self._written_seq = head.seq
+            last_refresh = time.monotonic()
             try:
                 write_head(self._path, head)
             except OSError:
