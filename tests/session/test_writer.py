@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from cockpit.errors import LogError
-from cockpit.session.chain import read_events
+from cockpit.session import log as log_module
+from cockpit.session.chain import Head, read_events
 from cockpit.session.events import Event
 from cockpit.session.log import SessionLog
 from tests.session._util import TS_PATTERN, cockpit, lines_of
@@ -116,6 +117,35 @@ def test_head_follows_commits_before_close(tmp_path: Path) -> None:
     head = json.loads(path.with_suffix(".head").read_text())
     assert head["digest"] == hashlib.sha256(last.to_line()).hexdigest()
     log.close()
+
+
+def test_a_burst_of_commits_costs_few_head_refreshes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each refresh creates and renames a file that the next fsync must write out too, so
+    the head is refreshed at most every HEAD_REFRESH_S, and still catches up."""
+    refreshes: list[int] = []
+    real_write_head = log_module.write_head
+
+    def counting(path: Path, head: Head, *, durable: bool = False) -> None:
+        if not durable:
+            refreshes.append(head.seq)
+        real_write_head(path, head, durable=durable)
+
+    monkeypatch.setattr(log_module, "write_head", counting)
+    path = tmp_path / "s.jsonl"
+    log = SessionLog.create(path, "s-burst", env={})
+    start = time.monotonic()
+    for i in range(300):
+        last = log.append("human.message", {"text": str(i)})
+    elapsed = time.monotonic() - start
+    deadline = time.monotonic() + 10
+    while not refreshes or refreshes[-1] != last.seq:
+        assert time.monotonic() < deadline, refreshes
+        time.sleep(0.01)
+    log.close()
+    assert len(refreshes) <= elapsed / log_module.HEAD_REFRESH_S + 3, (len(refreshes), elapsed)
+    assert refreshes == sorted(refreshes)
 
 
 def test_closed_log_refuses_appends(tmp_path: Path) -> None:
