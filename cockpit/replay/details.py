@@ -67,7 +67,7 @@ class Details:
             out.extend(f"reason: {reason}" for reason in c.reasons)
             out.extend(f"rule: {rule_text(rule)}" for rule in c.rules)
             if c.approval is not None or c.decided_by is not None:
-                verdict = c.approval or "allowed"
+                verdict = c.approval or ("denied" if c.denied else "allowed")
                 why = f": {c.decision_reason}" if c.decision_reason else ""
                 out.append(f"decision: {verdict} by {c.decided_by or '?'}{why}")
             if c.snapshot:

@@ -186,7 +186,7 @@ class StateCache:
         if previous is None or len(self._checkpoints) % self.full_every == 0:
             changed, positions, previous = list(calls.values()), array("q"), None
         else:
-            touched = self._frontier.owned
+            touched = [c for c in self._frontier.owned if c in calls]  # some kinds make none
             changed = [calls[c] for c in touched]
             positions = array("q", (self._position[c] for c in touched))
         self._frontier.disown()
