@@ -34,6 +34,12 @@ class PlanSteering:
         self.seen: dict[str, Plan] = {}
         self.watcher = PlanWatcher(path, self._changed)
         self._task: asyncio.Task[None] | None = None
+        self._writers: dict[str, str] = {}  # plan digest -> the agent whose write it is
+
+    def written_by(self, agent: str) -> None:
+        """``agent`` just wrote plan.md with a file tool: the coming change is its own."""
+        written = load_plan(self.path)
+        self._writers[written.digest] = agent
 
     def saw(self, agent: str) -> None:
         """``agent`` was just given the current plan."""
@@ -70,24 +76,28 @@ class PlanSteering:
         change = diff_plans(previous, new)
         if change.empty:
             return
+        writer = self._writers.pop(new.digest, None)
         names = set(self.supervisor.known_agents())
         problems = new.problems(names)
         await self.supervisor.record(
             k.PLAN_CHANGED,
             {
-                "by": "human",
+                "by": writer or "human",
                 "digest": new.digest,
                 "diff": change.text,
                 "problems": [{"line": p.line, "message": p.message} for p in problems],
             },
-            agent=None,
+            agent=writer,
         )
-        for name in sorted(change.affected(names)):
-            await self._redirect(name, change, new)
+        if writer is not None:
+            self.seen[writer] = new
+        for name in sorted(change.affected(names) - {writer} if writer else change.affected(names)):
+            await self._redirect(name, change, new, writer)
 
-    async def _redirect(self, name: str, change: PlanDiff, plan: Plan) -> None:
+    async def _redirect(self, name: str, change: PlanDiff, plan: Plan, writer: str | None) -> None:
+        who = f"{writer} (an agent)" if writer else "The human"
         lines = [
-            "The human edited plan.md. The change:",
+            f"{who} edited plan.md. The change:",
             "```diff",
             change.text.rstrip(),
             "```",

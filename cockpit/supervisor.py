@@ -179,6 +179,9 @@ class Supervisor:
             )
         return text, failed
 
+    def plan_written_by(self, agent: str) -> None:
+        self.steering.written_by(agent)
+
     def known_agents(self) -> set[str]:
         """Agents in this session, and those that could join it (for the plan's owners)."""
         return self._agent_names | set(self.runtimes)

@@ -98,6 +98,8 @@ class AgentHost(Protocol):
 
     def next_call_id(self) -> str: ...
 
+    def plan_written_by(self, agent: str) -> None: ...
+
     def stream(self, agent: str, kind: str, text: str) -> None: ...
 
     @property
@@ -382,6 +384,10 @@ class AgentRuntime:
                 outcome = await self.toolbox.run(
                     call, name, args, lambda text: self.host.stream(self.name, "output", text)
                 )
+                if name in ("write_file", "edit_file") and self._is_plan(args["path"]):
+                    # Before the loop runs again (and the watcher sees it): this edit of
+                    # plan.md is the agent's, not the human's.
+                    self.host.plan_written_by(self.name)
         except asyncio.CancelledError:
             # The session is stopping: the command's process group was killed. Say so in
             # the log, never silently; resume will not run it again.
@@ -476,6 +482,10 @@ class AgentRuntime:
                 rules=(*decision.rules, RuleRef(f"scope:{self.name}", str(self.definition.source))),
             )
         return decision
+
+    def _is_plan(self, path: str) -> bool:
+        target = os.path.realpath(self.toolbox.resolve(path))
+        return target == os.path.realpath(self.host.plan_path)
 
     def _may_write(self, path: str) -> bool:
         target = os.path.realpath(self.toolbox.resolve(path))

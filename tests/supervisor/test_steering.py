@@ -171,3 +171,40 @@ async def test_done_means_the_verify_command_passed(workspace: Path) -> None:
         assert len(updated) == 1 and updated[0]["data"]["status"] == "done"
     finally:
         await finish(prepared)
+
+
+PLANNER_WRITES = """
+agents:
+  planner:
+    - calls:
+        - write_file:
+            path: plan.md
+            content: |
+              # Demo
+
+              ## Phase 1
+              - [ ] Make greet friendlier @builder
+              - [ ] Test greet @builder
+    - text: "Planned."
+  builder:
+    - delay_s: 4
+      text: "Thinking."
+    - text: "Got it."
+"""
+
+
+async def test_an_agents_plan_edit_is_its_own_and_reaches_the_others(workspace: Path) -> None:
+    plan = workspace / "plan.md"
+    plan.write_text(PLAN)
+    prepared = await start(workspace, PLANNER_WRITES, ["planner", "builder"], keep_alive=True)
+    try:
+        builder = backend(prepared, "builder")
+        await until(lambda: len(builder.requests) == 2)
+        assert "Test greet" in last_request_text(prepared, "builder")
+        assert "planner (an agent) edited plan.md" in last_request_text(prepared, "builder")
+        changed = logged(prepared, "plan.changed")
+        assert [c["data"]["by"] for c in changed] == ["planner"]
+        planner = backend(prepared, "planner")
+        assert all("edited plan.md" not in str(r.messages) for r in planner.requests)
+    finally:
+        await finish(prepared)
