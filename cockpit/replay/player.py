@@ -204,11 +204,13 @@ class Player:
             self._budget = 0.0
         return False
 
-    def _index_more(self, limit: int | None) -> int:
+    def _index_more(self, limit: int | None, *, fold: bool = False) -> int:
+        """Index more of the log; with ``fold`` (the background pass) the state frontier
+        folds the new events in the same pass when it has caught up with the index."""
         if self.index.log_size() <= self.index.indexed_bytes:
             self.index.at_end = True
             return 0
-        caught_up = self.states.frontier == len(self.index)
+        caught_up = fold and self.states.frontier == len(self.index)
         return self.index.update(limit, self.states.visit if caught_up else None)
 
     # -- moving --------------------------------------------------------------------
@@ -322,7 +324,7 @@ class Player:
             if self.states.frontier < self.total:
                 self.states.advance(min(self.total, self.states.frontier + max_events))
                 return False
-            return self._index_more(max_events) == 0
+            return self._index_more(max_events, fold=True) == 0
 
     def refresh(self) -> int:
         """Index what was written since (follow mode); returns how many events."""
