@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from cockpit.policy.knowledge import Ctx, Handler, Invocation, parse_args
+from cockpit.policy.knowledge import Ctx, Handler, Invocation, names, parse_args
 from cockpit.policy.words import Word
 
 
@@ -43,9 +43,7 @@ def _into(dest: Word, source: Word) -> Word:
 
 def _copy_like(move: bool) -> Handler:
     def handle(inv: Invocation, ctx: Ctx) -> None:
-        args = parse_args(
-            inv.args, "tSm", ("target-directory", "suffix", "backup", "mode", "owner", "group")
-        )
+        args = parse_args(inv.args, "tSm", names("target-directory suffix backup mode owner group"))
         recursive = bool({"r", "R", "a"} & args.short) or bool({"recursive", "archive"} & args.long)
         target = args.value("-t", "--target-directory")
         sources = list(args.positionals)
@@ -267,28 +265,10 @@ def _fd(inv: Invocation, ctx: Ctx) -> None:
     args = parse_args(
         words,
         _FD_VALUES,
-        (
-            "extension",
-            "type",
-            "exclude",
-            "max-depth",
-            "min-depth",
-            "exact-depth",
-            "size",
-            "changed-within",
-            "changed-before",
-            "owner",
-            "base-directory",
-            "search-path",
-            "color",
-            "threads",
-            "max-results",
-            "ignore-file",
-            "path-separator",
-            "format",
-            "and",
-            "max-buffer-time",
-            "batch-size",
+        names(
+            "extension type exclude max-depth min-depth exact-depth size changed-within "
+            "changed-before owner base-directory search-path color threads max-results ignore-file "
+            "path-separator format and max-buffer-time batch-size"
         ),
     )
     roots = list(args.positionals[1:]) + args.all_values("--search-path") or [Word(".", ".")]
@@ -304,14 +284,9 @@ def _fd(inv: Invocation, ctx: Ctx) -> None:
 
 # -- archives and copies ----------------------------------------------------------------------
 
-_TAR_EXEC = (
-    "to-command",
-    "use-compress-program",
-    "checkpoint-action",
-    "info-script",
-    "new-volume-script",
-    "rsh-command",
-    "rmt-command",
+_TAR_EXEC = names(
+    "to-command use-compress-program checkpoint-action info-script new-volume-script rsh-command "
+    "rmt-command"
 )
 
 
@@ -322,7 +297,7 @@ def _tar(inv: Invocation, ctx: Ctx) -> None:
     args = parse_args(
         words,
         "fCIFLVbgHKNT",
-        ("file", "directory", "use-compress-program", "exclude", "files-from", "to-command"),
+        names("file directory use-compress-program exclude files-from to-command"),
     )
     if any(name in args.long for name in _TAR_EXEC) or args.value("-I", "-F") is not None:
         ctx.flag("dynamic-command", "tar runs a program named in its options")
@@ -389,7 +364,7 @@ def _patch(inv: Invocation, ctx: Ctx) -> None:
     args = parse_args(
         inv.args,
         "pidoDrBVzFgY",
-        ("strip", "input", "directory", "output", "reject-file", "suffix", "prefix"),
+        names("strip input directory output reject-file suffix prefix"),
     )
     for word in args.all_values("-i", "--input"):
         ctx.read(word)
@@ -413,18 +388,9 @@ def _rsync(inv: Invocation, ctx: Ctx) -> None:
     args = parse_args(
         inv.args,
         "efTB",
-        (
-            "rsh",
-            "filter",
-            "exclude",
-            "include",
-            "temp-dir",
-            "backup-dir",
-            "rsync-path",
-            "exclude-from",
-            "include-from",
-            "files-from",
-            "password-file",
+        names(
+            "rsh filter exclude include temp-dir backup-dir rsync-path exclude-from include-from "
+            "files-from password-file"
         ),
     )
     if args.value("-e", "--rsh", "--rsync-path") is not None or any(
@@ -448,16 +414,7 @@ def _split(inv: Invocation, ctx: Ctx) -> None:
     args = parse_args(
         inv.args,
         "abClnt",
-        (
-            "bytes",
-            "line-bytes",
-            "lines",
-            "number",
-            "suffix-length",
-            "additional-suffix",
-            "separator",
-            "filter",
-        ),
+        names("bytes line-bytes lines number suffix-length additional-suffix separator filter"),
     )
     if args.value("--filter") is not None:
         ctx.flag("dynamic-command", "split --filter runs a shell command")
@@ -496,17 +453,5 @@ HANDLERS: dict[str, Handler] = {
     "split": _split,
     "csplit": _split,
 }
-for _name in (
-    "gzip",
-    "gunzip",
-    "bzip2",
-    "bunzip2",
-    "xz",
-    "unxz",
-    "zstd",
-    "unzstd",
-    "lz4",
-    "compress",
-    "uncompress",
-):
+for _name in names("gzip gunzip bzip2 bunzip2 xz unxz zstd unzstd lz4 compress uncompress"):
     HANDLERS[_name] = _compress

@@ -8,118 +8,32 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.policy import wrappers
-from cockpit.policy.knowledge import Invocation
+from cockpit.policy.knowledge import Invocation, names
 from cockpit.policy.model import RuleRef
 
 INTERPRETERS = frozenset(
-    {
-        "python",
-        "pypy",
-        "node",
-        "nodejs",
-        "deno",
-        "bun",
-        "ruby",
-        "perl",
-        "php",
-        "lua",
-        "luajit",
-        "Rscript",
-        "julia",
-        "osascript",
-        "tclsh",
-        "groovy",
-        "awk",
-        "gawk",
-        "mawk",
-        "nawk",
-        "java",
-        "npx",
-        "pnpx",
-        "bunx",
-        "uvx",
-        "make",
-        "gmake",
-    }
+    names(
+        "python pypy node nodejs deno bun ruby perl php lua luajit Rscript julia osascript tclsh "
+        "groovy awk gawk mawk nawk java npx pnpx bunx uvx make gmake"
+    )
 )
 SUBCOMMAND_TOOLS = frozenset(
-    {
-        "git",
-        "npm",
-        "yarn",
-        "pnpm",
-        "bun",
-        "cargo",
-        "go",
-        "docker",
-        "podman",
-        "kubectl",
-        "pip",
-        "pip3",
-        "uv",
-        "poetry",
-        "pdm",
-        "hatch",
-        "gem",
-        "bundle",
-        "brew",
-        "apt",
-        "apt-get",
-        "dnf",
-        "yum",
-        "pacman",
-        "systemctl",
-        "service",
-        "gh",
-        "terraform",
-        "helm",
-        "aws",
-        "gcloud",
-        "az",
-        "dotnet",
-        "conda",
-        "mamba",
-        "rustup",
-        "pipx",
-        "snap",
-        "flatpak",
-        "crontab",
-        "ip",
-        "glab",
-        "heroku",
-        "fly",
-        "flyctl",
-        "vercel",
-        "netlify",
-        "wrangler",
-        "firebase",
-        "pulumi",
-    }
+    names(
+        "git npm yarn pnpm bun cargo go docker podman kubectl pip pip3 uv poetry pdm hatch gem "
+        "bundle brew apt apt-get dnf yum pacman systemctl service gh terraform helm aws gcloud az "
+        "dotnet conda mamba rustup pipx snap flatpak crontab ip glab heroku fly flyctl vercel "
+        "netlify wrangler firebase pulumi"
+    )
 )
 MAX_OPTION_WORDS = 3
 # Wrappers that change what the inner command is or who runs it; `timeout`, `nice` and the
 # like are transparent and do not stop a grant.
 REFUSED_WRAPPERS = (
     frozenset(
-        {
-            "env",
-            "sudo",
-            "doas",
-            "su",
-            "runuser",
-            "pkexec",
-            "chroot",
-            "sg",
-            "xargs",
-            "eval",
-            "exec",
-            "busybox",
-            "watch",
-            "flock",
-            "script",
-            "strace",
-            "ltrace",
-        }
+        names(
+            "env sudo doas su runuser pkexec chroot sg xargs eval exec busybox watch flock script "
+            "strace ltrace"
+        )
     )
     | wrappers.SHELLS
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 from collections.abc import Set as AbstractSet
+from functools import cache
 from typing import NamedTuple, Protocol
 
 from cockpit.policy.shell import SimpleCommand
@@ -87,6 +88,31 @@ class Ctx(Protocol):
 
 
 Handler = Callable[[Invocation, Ctx], None]
+
+
+@cache
+def names(text: str) -> tuple[str, ...]:
+    """Program or option names written as one whitespace-separated string (memoised, so a
+    handler can call it inline)."""
+    return tuple(text.split())
+
+
+def quiet(label: str) -> Handler:
+    """A program with no file arguments and no side effects: always `read-only`."""
+
+    def handle(inv: Invocation, ctx: Ctx) -> None:
+        ctx.flag("read-only", label)
+
+    return handle
+
+
+def flagged(check: str, what: str) -> Handler:
+    """A program whose risk does not depend on its arguments."""
+
+    def handle(inv: Invocation, ctx: Ctx) -> None:
+        ctx.flag(check, what)
+
+    return handle
 
 
 class Args(NamedTuple):

@@ -14,7 +14,7 @@ import threading
 from typing import NamedTuple
 
 import tree_sitter_bash
-from tree_sitter import Language, Node, Parser
+from tree_sitter import Language, Node, Parser, Tree
 
 from cockpit.policy.words import (
     GLOB_CHARS,
@@ -118,10 +118,28 @@ _PLAIN = re.compile(r"[A-Za-z0-9_./:=+,@%^-]*")
 _FD_WORDS = frozenset({"-", *(str(n) for n in range(10))})
 
 
+# tree-sitter-bash 0.25 can crash the whole process (SIGSEGV) on `{` followed later by a
+# 4-byte UTF-8 character (tree-sitter/tree-sitter-bash#337). The parser gets a copy in which
+# every such character is `%%%%`: same length, so byte offsets still point into the real text,
+# and a plain word character in every context where the original was one.
+_ASTRAL = re.compile(rb"[\xf0-\xff][\x80-\xbf]*")
+
+
+def _mask_astral(match: re.Match[bytes]) -> bytes:
+    return b"%" * (match.end() - match.start())
+
+
+def parse(src: bytes) -> Tree:
+    """Parse bash source with the cached parser, safely (see `_ASTRAL`)."""
+    if not src.isascii() and _ASTRAL.search(src) is not None:
+        return parser().parse(_ASTRAL.sub(_mask_astral, src))
+    return parser().parse(src)
+
+
 def analyze(script: str, cwd: str | None, home: str) -> Analysis:
     """Parse `script` and collect every simple command, redirect and assignment in it."""
     src = script.encode("utf-8", "surrogatepass")
-    tree = parser().parse(src)
+    tree = parse(src)
     walker = _Walker(src, home)
     root = tree.root_node
     if root.has_error:

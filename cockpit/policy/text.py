@@ -1,11 +1,9 @@
-"""Programs that read files: pagers, filters, searchers; and the two whose scripts can run
-commands or write files (sed, awk), whose scripts are read here rather than trusted."""
+"""Programs that read files (pagers, filters, searchers, checksums) and a few shell builtins
+whose arguments are code (`trap`, `alias`)."""
 
 from __future__ import annotations
 
-import re
-
-from cockpit.policy.knowledge import Ctx, Handler, Invocation, parse_args
+from cockpit.policy.knowledge import Ctx, Handler, Invocation, names, parse_args, quiet
 from cockpit.policy.words import Word, literal
 
 
@@ -33,32 +31,10 @@ def reads(
     return handle
 
 
-def quiet(label: str) -> Handler:
-    """A program with no file arguments and no side effects worth a reason."""
-
-    def handle(inv: Invocation, ctx: Ctx) -> None:
-        ctx.flag("read-only", label)
-
-    return handle
-
-
 _GREP_VALUES = "efmABCdD"
-_GREP_LONG = (
-    "regexp",
-    "file",
-    "max-count",
-    "after-context",
-    "before-context",
-    "context",
-    "devices",
-    "directories",
-    "include",
-    "exclude",
-    "exclude-dir",
-    "exclude-from",
-    "label",
-    "group-separator",
-    "binary-files",
+_GREP_LONG = names(
+    "regexp file max-count after-context before-context context devices directories include "
+    "exclude exclude-dir exclude-from label group-separator binary-files"
 )
 
 
@@ -79,43 +55,12 @@ def _grep(inv: Invocation, ctx: Ctx) -> None:
 
 
 _RG_VALUES = "efgtTmABCjMrEd"
-_RG_LONG = (
-    "regexp",
-    "file",
-    "glob",
-    "iglob",
-    "type",
-    "type-not",
-    "type-add",
-    "type-clear",
-    "max-count",
-    "after-context",
-    "before-context",
-    "context",
-    "threads",
-    "max-columns",
-    "replace",
-    "encoding",
-    "max-depth",
-    "colors",
-    "color",
-    "sort",
-    "sortr",
-    "context-separator",
-    "field-match-separator",
-    "field-context-separator",
-    "path-separator",
-    "max-filesize",
-    "dfa-size-limit",
-    "regex-size-limit",
-    "engine",
-    "ignore-file",
-    "pre",
-    "pre-glob",
-    "hostname-bin",
-    "hyperlink-format",
-    "generate",
-    "max-depth",
+_RG_LONG = names(
+    "regexp file glob iglob type type-not type-add type-clear max-count after-context "
+    "before-context context threads max-columns replace encoding max-depth colors color sort sortr "
+    "context-separator field-match-separator field-context-separator path-separator max-filesize "
+    "dfa-size-limit regex-size-limit engine ignore-file pre pre-glob hostname-bin hyperlink-format "
+    "generate max-depth"
 )
 
 
@@ -196,17 +141,9 @@ def _sort(inv: Invocation, ctx: Ctx) -> None:
     args = parse_args(
         inv.args,
         "kotST",
-        (
-            "key",
-            "output",
-            "field-separator",
-            "buffer-size",
-            "temporary-directory",
-            "files0-from",
-            "random-source",
-            "compress-program",
-            "batch-size",
-            "parallel",
+        names(
+            "key output field-separator buffer-size temporary-directory files0-from random-source "
+            "compress-program batch-size parallel"
         ),
     )
     if args.value("--compress-program") is not None:
@@ -269,235 +206,6 @@ def _alias(inv: Invocation, ctx: Ctx) -> None:
     ctx.flag("read-only", "defines aliases")
 
 
-# -- sed ------------------------------------------------------------------------------------
-
-
-class SedScript:
-    """What a sed script does besides editing its stream."""
-
-    __slots__ = ("executes", "reads", "unknown", "writes")
-
-    def __init__(self) -> None:
-        self.executes = False
-        self.unknown = False
-        self.writes: list[str] = []
-        self.reads: list[str] = []
-
-
-def scan_sed(script: str) -> SedScript:
-    out = SedScript()
-    s = script
-    n = len(s)
-    i = 0
-
-    def rest_of_line(j: int) -> tuple[str, int]:
-        end = s.find("\n", j)
-        end = n if end < 0 else end
-        return s[j:end].strip(), end
-
-    def delimited(j: int, delim: str) -> int:
-        while j < n and s[j] != delim:
-            j += 2 if s[j] == "\\" else 1
-        return j + 1
-
-    while i < n:
-        ch = s[i]
-        if ch in " \t\n;}{!":
-            i += 1
-            continue
-        # addresses
-        for _ in range(2):
-            if i < n and (s[i].isdigit() or s[i] in "$+~"):
-                i += 1
-                while i < n and (s[i].isdigit() or s[i] == "~"):
-                    i += 1
-            elif i < n and s[i] == "/":
-                i = delimited(i + 1, "/")
-                while i < n and s[i] in "IM":
-                    i += 1
-            elif i + 1 < n and s[i] == "\\":
-                i = delimited(i + 2, s[i + 1])
-            while i < n and s[i] in " \t":
-                i += 1
-            if i < n and s[i] == ",":
-                i += 1
-                while i < n and s[i] in " \t":
-                    i += 1
-                continue
-            break
-        while i < n and s[i] in " \t!":
-            i += 1
-        if i >= n:
-            break
-        cmd = s[i]
-        i += 1
-        if cmd in "{};":
-            continue
-        if cmd == "#":
-            _, i = rest_of_line(i)
-        elif cmd in "aic":
-            while True:
-                end = s.find("\n", i)
-                if end < 0 or end == 0 or s[end - 1] != "\\":
-                    i = n if end < 0 else end
-                    break
-                i = end + 1
-        elif cmd in ":btTv":
-            while i < n and s[i] not in "\n;":
-                i += 1
-        elif cmd in "rRwW":
-            name, i = rest_of_line(i)
-            (out.reads if cmd in "rR" else out.writes).append(name)
-        elif cmd == "e":
-            out.executes = True
-            _, i = rest_of_line(i)
-        elif cmd in "qQlL":
-            while i < n and (s[i].isdigit() or s[i] in " \t"):
-                i += 1
-        elif cmd in "=dDgGhHnNpPxzF":
-            continue
-        elif cmd in "sy":
-            if i >= n or s[i] in "\n\\":
-                out.unknown = True
-                return out
-            delim = s[i]
-            i = delimited(i + 1, delim)
-            i = delimited(i, delim)
-            if cmd == "s":
-                while i < n and s[i] in "gpiImMe0123456789w":
-                    flag = s[i]
-                    i += 1
-                    if flag == "e":
-                        out.executes = True
-                    elif flag == "w":
-                        name, i = rest_of_line(i)
-                        out.writes.append(name)
-                        break
-        else:
-            out.unknown = True
-            return out
-    return out
-
-
-def _sed(inv: Invocation, ctx: Ctx) -> None:
-    args = parse_args(inv.args, "efl", ("expression", "file", "line-length"))
-    in_place = "i" in args.short or any(name.startswith("in-place") for name in args.long)
-    sandbox = "sandbox" in args.long
-    scripts = args.all_values("-e", "--expression")
-    files = list(args.positionals)
-    for script_file in args.all_values("-f", "--file"):
-        ctx.read(script_file)
-        if not sandbox:
-            ctx.flag("run-code", f"runs the sed script {script_file.raw}")
-    if not scripts and not args.all_values("-f", "--file"):
-        scripts = files[:1]
-        files = files[1:]
-    for script in scripts:
-        if script.dynamic:
-            ctx.flag("dynamic-command", "sed script computed at run time")
-            continue
-        found = scan_sed(script.text)
-        if found.unknown:
-            ctx.flag("dynamic-command", "sed script cockpit cannot read")
-        if sandbox:
-            continue
-        if found.executes:
-            ctx.flag("sed-exec", "sed script runs shell commands (e)")
-        for name in found.writes:
-            ctx.write(Word(name, name, tilde=name.startswith("~")))
-        for name in found.reads:
-            ctx.read(Word(name, name, tilde=name.startswith("~")))
-    for word in files:
-        ctx.read(word)
-        if in_place:
-            ctx.write(word)
-    if not in_place:
-        ctx.flag("read-only", "filters text")
-
-
-# -- awk ------------------------------------------------------------------------------------
-
-_AWK_STRING = re.compile(r'"(?:\\.|[^"\\])*"')
-_REGEX_OK_BEFORE = set("(,~!{};&|=<>?:+-*%^\n")
-
-
-def _awk_strip(program: str) -> tuple[str, list[str]]:
-    """Replace string literals with `\0N\0` and drop regex literals."""
-    strings: list[str] = []
-
-    def keep(m: re.Match[str]) -> str:
-        strings.append(m.group(0)[1:-1])
-        return f"\0{len(strings) - 1}\0"
-
-    text = _AWK_STRING.sub(keep, program)
-    out: list[str] = []
-    last = ""
-    i = 0
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "/" and (last == "" or last in _REGEX_OK_BEFORE):
-            j = i + 1
-            while j < n and text[j] not in "/\n":
-                j += 2 if text[j] == "\\" else 1
-            i = j + 1
-            last = "r"
-            continue
-        out.append(ch)
-        if not ch.isspace():
-            last = ch
-        i += 1
-    return "".join(out), strings
-
-
-_AWK_PRINT_REDIRECT = re.compile(r"\bprintf?\b[^;{}\n]*?(>>?|\|)\s*(\0(\d+)\0)?")
-_AWK_GETLINE_FILE = re.compile(r"\bgetline\b[^;{}\n]*?<\s*(\0(\d+)\0)?")
-
-
-def _awk(inv: Invocation, ctx: Ctx) -> None:
-    args = parse_args(
-        inv.args, "fvFE", ("file", "assign", "field-separator", "exec", "include", "load")
-    )
-    programs = args.all_values("-f", "--file", "-E", "--exec", "-i", "--include")
-    positionals = list(args.positionals)
-    for program_file in programs:
-        ctx.read(program_file)
-        ctx.flag("run-code", f"runs the awk program {program_file.raw}")
-    if not programs:
-        if not positionals:
-            return
-        program = positionals.pop(0)
-        if program.dynamic:
-            ctx.flag("dynamic-command", "awk program computed at run time")
-        else:
-            _awk_program(program.text, ctx)
-    for word in positionals:
-        if "=" in word.text and not word.text.startswith(("/", ".")):
-            continue  # `var=value` operands are assignments, not files
-        ctx.read(word)
-    ctx.flag("read-only", "filters text")
-
-
-def _awk_program(program: str, ctx: Ctx) -> None:
-    text, strings = _awk_strip(program)
-    if re.search(r"\bsystem\s*\(", text) or "|&" in text or re.search(r"(?<!\|)\|(?!\|)", text):
-        ctx.flag("awk-exec", "awk program runs shell commands")
-    for m in _AWK_PRINT_REDIRECT.finditer(text):
-        if m.group(1) == "|":
-            continue
-        if m.group(3) is None:
-            ctx.flag("dynamic-write", "awk program writes to a file named at run time")
-        else:
-            name = strings[int(m.group(3))]
-            ctx.write(Word(name, name))
-    for m in _AWK_GETLINE_FILE.finditer(text):
-        if m.group(2) is None:
-            ctx.flag("dynamic-read", "awk program reads a file named at run time")
-        else:
-            name = strings[int(m.group(2))]
-            ctx.read(Word(name, name))
-
-
 _PLAIN_READERS: dict[str, Handler] = {
     "cat": reads(),
     "tac": reads("s", ("separator",)),
@@ -511,32 +219,14 @@ _PLAIN_READERS: dict[str, Handler] = {
     "stat": reads("cf", ("format", "printf")),
     "du": reads(
         "dBtX",
-        (
-            "max-depth",
-            "block-size",
-            "threshold",
-            "exclude",
-            "exclude-from",
-            "time-style",
-            "files0-from",
-        ),
+        names("max-depth block-size threshold exclude exclude-from time-style files0-from"),
         label="measures disk use",
     ),
     "ls": reads(
         "ITw",
-        (
-            "ignore",
-            "hide",
-            "width",
-            "tabsize",
-            "color",
-            "format",
-            "sort",
-            "time",
-            "time-style",
-            "quoting-style",
-            "indicator-style",
-            "block-size",
+        names(
+            "ignore hide width tabsize color format sort time time-style quoting-style "
+            "indicator-style block-size"
         ),
         label="lists files",
     ),
@@ -554,19 +244,9 @@ _PLAIN_READERS: dict[str, Handler] = {
     "comm": reads("", ("output-delimiter",)),
     "diff": reads(
         "xXIFLCUD",
-        (
-            "exclude",
-            "exclude-from",
-            "ignore-matching-lines",
-            "label",
-            "show-function-line",
-            "context",
-            "unified",
-            "ifdef",
-            "from-file",
-            "to-file",
-            "line-format",
-            "horizon-lines",
+        names(
+            "exclude exclude-from ignore-matching-lines label show-function-line context unified "
+            "ifdef from-file to-file line-format horizon-lines"
         ),
         recursive="-r --recursive",
         label="compares files",
@@ -599,17 +279,7 @@ _PLAIN_READERS: dict[str, Handler] = {
     "tr": quiet("translates characters"),
     "shellcheck": reads(
         "efsSWoCPx",
-        (
-            "exclude",
-            "format",
-            "shell",
-            "severity",
-            "enable",
-            "source-path",
-            "include",
-            "color",
-            "wiki-link-count",
-        ),
+        names("exclude format shell severity enable source-path include color wiki-link-count"),
         label="lints shell scripts",
     ),
     "zcat": reads(),
@@ -619,17 +289,7 @@ _PLAIN_READERS: dict[str, Handler] = {
     "zgrep": _grep,
     "bat": reads(
         "lrmHpPLS",
-        (
-            "language",
-            "line-range",
-            "map-syntax",
-            "highlight-line",
-            "style",
-            "theme",
-            "tabs",
-            "wrap",
-            "terminal-width",
-        ),
+        names("language line-range map-syntax highlight-line style theme tabs wrap terminal-width"),
     ),
     "batcat": reads("lrmHpPLS"),
     "lsattr": reads(),
@@ -651,15 +311,9 @@ HANDLERS: dict[str, Handler] = {
     "yq": _yq,
     "sort": _sort,
     "uniq": _in_out("fsw", ("skip-fields", "skip-chars", "check-chars", "group")),
-    "xxd": _in_out("cglsonC", ("cols", "groupsize", "len", "seek", "offset", "name")),
+    "xxd": _in_out("cglsonC", names("cols groupsize len seek offset name")),
     "date": _date,
     "hostname": _hostname,
     "trap": _trap,
     "alias": _alias,
-    "sed": _sed,
-    "gsed": _sed,
-    "awk": _awk,
-    "gawk": _awk,
-    "mawk": _awk,
-    "nawk": _awk,
 }

@@ -3,13 +3,13 @@ counts (`timeout 5 rm -rf x` is `rm -rf x`), and shells and `eval` are parsed ag
 
 from __future__ import annotations
 
-from cockpit.policy.knowledge import Ctx, Handler, Invocation, parse_args
+from cockpit.policy.knowledge import Ctx, Handler, Invocation, names, parse_args
 from cockpit.policy.shell import split_simple
 from cockpit.policy.words import Word, literal
 
-SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh"})
-FOREIGN_SHELLS = frozenset({"fish", "csh", "tcsh", "nu", "xonsh", "elvish", "pwsh", "powershell"})
-PRIVILEGE = frozenset({"sudo", "doas", "su", "runuser", "pkexec", "chroot", "sg", "newgrp"})
+SHELLS = frozenset(names("sh bash zsh dash ksh mksh ash yash posh"))
+FOREIGN_SHELLS = frozenset(names("fish csh tcsh nu xonsh elvish pwsh powershell"))
+PRIVILEGE = frozenset(names("sudo doas su runuser pkexec chroot sg newgrp"))
 
 
 def _run_rest(inv: Invocation, ctx: Ctx, rest: tuple[Word, ...] | list[Word], via: str) -> None:
@@ -125,16 +125,8 @@ def _xargs(inv: Invocation, ctx: Ctx) -> None:
     args = parse_args(
         inv.args,
         "aEeIiLlnPsd",
-        (
-            "arg-file",
-            "eof",
-            "replace",
-            "max-lines",
-            "max-args",
-            "max-procs",
-            "max-chars",
-            "delimiter",
-            "process-slot-var",
+        names(
+            "arg-file eof replace max-lines max-args max-procs max-chars delimiter process-slot-var"
         ),
         stop_at_positional=True,
     )
@@ -221,18 +213,7 @@ def _privileged(inv: Invocation, ctx: Ctx) -> None:
         args = parse_args(
             inv.args,
             "ugCDhprtTU",
-            (
-                "user",
-                "group",
-                "close-from",
-                "chdir",
-                "host",
-                "prompt",
-                "role",
-                "type",
-                "command-timeout",
-                "other-user",
-            ),
+            names("user group close-from chdir host prompt role type command-timeout other-user"),
             stop_at_positional=True,
         )
         _run_rest(inv, ctx, args.positionals, "sudo")
@@ -243,7 +224,7 @@ def _privileged(inv: Invocation, ctx: Ctx) -> None:
         args = parse_args(
             inv.args,
             "csgGu",
-            ("command", "session-command", "shell", "group", "supp-group", "user"),
+            names("command session-command shell group supp-group user"),
         )
         command = args.value("-c", "--command", "--session-command")
         if command is not None:
@@ -306,7 +287,7 @@ def _script_cmd(inv: Invocation, ctx: Ctx) -> None:
     args = parse_args(
         inv.args,
         "cEIOBT",
-        ("command", "echo", "log-in", "log-out", "log-io", "log-timing", "logging-format"),
+        names("command echo log-in log-out log-io log-timing logging-format"),
     )
     command = args.value("-c", "--command")
     for out in args.positionals[:1]:

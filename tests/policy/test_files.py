@@ -13,10 +13,10 @@ from cockpit.policy import (
     RuleRef,
     ShellAction,
     parse_tier,
+    registry,
     severity,
     strictest,
 )
-from cockpit.policy import classify as classify_module
 from tests.policy.conftest import Sandbox
 
 
@@ -109,7 +109,7 @@ def test_classification_fails_closed_when_knowledge_breaks(
     def broken(*_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(classify_module.HANDLERS, "ls", broken)
+    monkeypatch.setitem(registry.HANDLERS, "ls", broken)
     decision = sandbox.policy.classify(ShellAction("ls", sandbox.root))
     assert decision.tier == 3
     assert "RuntimeError: boom" in decision.reasons[0]

@@ -4,8 +4,11 @@ look safer."""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cockpit.policy import ShellAction, severity
-from cockpit.policy.shell import parser
+from cockpit.policy.shell import parse
 from tests.policy.conftest import Sandbox, make_sandbox
 from tests.policy.test_corpus import CASES
 
@@ -41,7 +44,7 @@ def tier_of(box: Sandbox, command: str) -> int:
 @given(st.text(max_size=200))
 def test_any_text_is_classified_and_parse_errors_are_tier_3(box: Sandbox, text: str) -> None:
     level = tier_of(box, text)
-    tree = parser().parse(text.encode("utf-8", "surrogatepass"))
+    tree = parse(text.encode("utf-8", "surrogatepass"))
     if tree.root_node.has_error:
         assert level >= 3, text
 
@@ -192,3 +195,34 @@ def test_huge_nesting_does_not_crash(box: Sandbox) -> None:
 
 def test_sandbox_is_outside_real_home(box: Sandbox) -> None:
     assert box.home != Path.home()
+
+
+# tree-sitter-bash#337: `{` followed by a 4-byte UTF-8 character crashed the process.
+CRASHERS = ["{\U00031860", "{\U0010b010\x11I", "a{\U000f0000", "echo {x} \U0001f389", "{\U0001f8c1"]
+
+
+def test_inputs_that_crash_tree_sitter_bash_are_parsed_safely(tmp_path: Path) -> None:
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from cockpit.policy import Policy, ShellAction\n"
+        "policy = Policy.load(Path(sys.argv[1]))\n"
+        "for command in json.loads(sys.argv[2]):\n"
+        "    for _ in range(50):\n"
+        "        decision = policy.classify(ShellAction(command, Path(sys.argv[1])))\n"
+        "    print(decision.tier)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path), json.dumps(CRASHERS)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert len(out.stdout.split()) == len(CRASHERS)
+
+
+def test_masking_keeps_the_real_characters_in_words(box: Sandbox) -> None:
+    decision = box.policy.classify(ShellAction("echo {ok} \U0001f389 > party.txt", box.root))
+    assert decision.tier == 1
+    assert decision.reasons[0] == "creates party.txt: echo {ok} \U0001f389 > party.txt"

@@ -1,0 +1,199 @@
+"""What a command does to paths: reads, writes and deletes, resolved against the cwd and the
+workspace with symlinks followed, then classified by the built-in checks and the path rules."""
+
+from __future__ import annotations
+
+import glob as globlib
+import os
+import re
+import stat
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from cockpit.policy.model import RuleRef, Tier
+from cockpit.policy.paths import PathContext, harmless_target
+from cockpit.policy.rules import RuleSet
+from cockpit.policy.shell import Redirect
+from cockpit.policy.subjects import Collector, Subject, rule_item, short
+from cockpit.policy.words import Word
+
+if TYPE_CHECKING:
+    from cockpit.policy.grants import Grant
+
+MAX_GLOB_MATCHES = 200
+_CREDENTIAL_HINT = re.compile(
+    r"(?:^|/)(?:\.ssh|\.aws|\.gnupg|\.netrc|\.git-credentials|\.pgpass|\.kube|\.azure|"
+    r"\.docker/config\.json|\.config/gcloud|\.config/gh|id_rsa|id_ed25519|id_ecdsa)(?:/|$)"
+)
+
+
+class PathEffects(Collector):
+    """The path half of the `Ctx` the tool handlers report to."""
+
+    def __init__(
+        self,
+        checks: dict[str, tuple[Tier, RuleRef]],
+        grants: Callable[[], Sequence[Grant]],
+        ruleset: RuleSet,
+        paths: PathContext,
+    ) -> None:
+        super().__init__(checks, grants)
+        self.ruleset = ruleset
+        self.paths = paths
+        self.reals: dict[str, tuple[str | None, int]] = {}
+
+    def read(self, word: Word, *, recursive: bool = False) -> None:
+        self._effect("read", word, recursive)
+
+    def write(self, word: Word, *, recursive: bool = False) -> None:
+        self._effect("write", word, recursive)
+
+    def delete(self, word: Word, *, recursive: bool = False) -> None:
+        self._effect("delete", word, recursive)
+
+    def _effect(self, op: str, word: Word, recursive: bool) -> None:
+        inv = self.inv
+        if inv is None:
+            return
+        self.path_effect(op, word, recursive, inv.text, inv.cwd)
+
+    def directory(self, word: Word) -> str | None:
+        inv = self.inv
+        if word.dynamic:
+            return None
+        path = self.paths.absolute(word.text, word.tilde, inv.cwd if inv else None)
+        return os.path.normpath(path) if path is not None else None
+
+    def is_existing(self, word: Word) -> bool:
+        return self._literal(word)[1] != 0
+
+    def is_dir(self, word: Word) -> bool:
+        return stat.S_ISDIR(self._literal(word)[1])
+
+    def is_inside(self, word: Word) -> bool | None:
+        real = self._literal(word)[0]
+        return None if real is None else self.paths.inside(real)
+
+    def _literal(self, word: Word) -> tuple[str | None, int]:
+        if word.dynamic or word.glob:
+            return None, 0
+        inv = self.inv
+        path = self.paths.absolute(word.text, word.tilde, inv.cwd if inv else None)
+        return (None, 0) if path is None else self.resolve(path)
+
+    def resolve(self, path: str) -> tuple[str | None, int]:
+        """`path` with symlinks followed and the mode of its target (0: missing),
+        remembered for the rest of this classification (`mv a b` asks about `b` twice)."""
+        found = self.reals.get(path)
+        if found is None:
+            found = self.reals[path] = self.paths.resolve(path)
+        return found
+
+    def redirect(self, redirect: Redirect) -> None:
+        target = redirect.target
+        if target is None:
+            return
+        op = redirect.op
+        text = short(redirect.text)
+        if op == "<":
+            self.path_effect("read", target, False, text, redirect.cwd)
+        elif op == "<>":
+            self.path_effect("read", target, False, text, redirect.cwd)
+            self.path_effect("write", target, False, text, redirect.cwd)
+        else:
+            self.path_effect("write", target, False, text, redirect.cwd)
+
+    def path_effect(
+        self,
+        op: str,
+        word: Word,
+        recursive: bool,
+        text: str,
+        cwd: str | None,
+        *,
+        edit: bool = False,
+    ) -> None:
+        if word.fd:
+            return
+        if word.placeholder is not None:
+            recursive = True
+            word = Word(word.placeholder, word.raw, word.dynamic, False, word.tilde)
+            if op == "delete":
+                self.flag("find-delete", "deletes every file find matches")
+        if word.dynamic:
+            self._unknown_path(op, word, text)
+            return
+        if word.glob:
+            matches = self._glob(word, cwd)
+            if matches is None:
+                self._unknown_path(op, word, text)
+                return
+            if matches:
+                for match in matches:
+                    self.path_effect(op, Word(match, word.raw), recursive, text, cwd)
+                return
+        path = self.paths.absolute(word.text, word.tilde, cwd)
+        if path is None:
+            self._unknown_path(op, word, text)
+            return
+        if harmless_target(path):
+            return
+        real, mode = self.resolve(path)
+        if real is None:
+            self._unknown_path(op, word, text)
+            return
+        rules = self.ruleset.path_rules(op, real, recursive)
+        if op == "read" and not rules:
+            return  # reading an ordinary file: nothing to say
+        shown = word.raw
+        where = self.paths.display(real)
+        if where != shown.rstrip("/") and where != os.path.normpath(shown):
+            shown = f"{shown} → {where}"
+        subject = Subject("path", None, None, op, real, recursive)
+        items = subject.items
+        if op != "read":
+            verb = "deletes" if op == "delete" else "writes"
+            if not self.paths.inside(real):
+                if self.paths.in_temp(real):
+                    items.append(
+                        self.item("write-temp", f"{verb} the temp directory ({shown}): {text}")
+                    )
+                else:
+                    items.append(
+                        self.item(
+                            "write-outside", f"{verb} outside the workspace ({shown}): {text}"
+                        )
+                    )
+            elif op == "delete":
+                what = "deletes files under" if recursive else "deletes"
+                items.append(self.item("delete-file", f"{what} {shown}: {text}"))
+            elif edit or mode:
+                what = "changes files under" if recursive else "changes"
+                items.append(self.item("modify-file", f"{what} {shown}: {text}"))
+            else:
+                items.append(self.item("create-file", f"creates {shown}: {text}"))
+        for rule in rules:
+            items.append(rule_item(rule, text, shown))
+        self.settle(subject)
+
+    def _unknown_path(self, op: str, word: Word, text: str) -> None:
+        if op == "read":
+            if _CREDENTIAL_HINT.search(word.text):
+                check, what = "read-credentials", "may read credentials"
+            else:
+                check, what = "dynamic-read", "reads a path known only at run time"
+        else:
+            verb = "deletes" if op == "delete" else "writes"
+            check, what = "dynamic-write", f"{verb} a path known only at run time"
+        self.settle(Subject("path", [self.item(check, f"{what} ({word.raw}): {text}")], op=op))
+
+    def _glob(self, word: Word, cwd: str | None) -> list[str] | None:
+        path = self.paths.absolute(word.text, word.tilde, cwd)
+        if path is None:
+            return None
+        matches: list[str] = []
+        for match in globlib.iglob(path):
+            matches.append(match)
+            if len(matches) > MAX_GLOB_MATCHES:
+                return None
+        return matches

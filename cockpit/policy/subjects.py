@@ -1,0 +1,179 @@
+"""Subjects, items and how they settle into a decision.
+
+Every part of an action is a *subject*: each program invocation, each path it touches, each
+structural problem (parse errors, code computed at run time). A subject collects items from
+three layers: built-in checks (layer 0), built-in YAML rules (1) and workspace rules (2).
+Within a subject the highest layer that matched decides, except that a tier 3 never goes away
+and `deny` always wins. A session grant lowers a program's tier 3 to 2. The decision is the
+strictest subject, with every reason and rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+from cockpit.policy.knowledge import Invocation
+from cockpit.policy.model import Decision, RuleRef, Tier, severity
+from cockpit.policy.rules import Rule
+
+if TYPE_CHECKING:
+    from cockpit.policy.grants import Grant
+
+# NamedTuple construction without the Python-level `__new__` (the hot path makes many).
+_new = tuple.__new__
+_SEVERITY: dict[object, int] = {1: 1, 2: 2, 3: 3, "deny": 4}
+
+
+class Item(NamedTuple):
+    layer: int
+    tier: Tier
+    reason: str
+    ref: RuleRef
+
+
+class Subject:
+    """One part of an action that can carry risk: an invocation, a path, a structural
+    problem. `kept` are the items that count once the layers are settled."""
+
+    __slots__ = ("inv", "items", "kept", "kind", "op", "real", "recursive", "script")
+
+    def __init__(
+        self,
+        kind: str,
+        items: list[Item] | None = None,
+        inv: Invocation | None = None,
+        op: str = "",
+        real: str | None = None,
+        recursive: bool = False,
+    ) -> None:
+        self.kind = kind  # "command", "path" or "structure"
+        self.items: list[Item] = items if items is not None else []
+        self.inv = inv
+        self.op = op
+        self.real = real
+        self.recursive = recursive
+        self.kept: list[Item] = []
+        self.script = ""
+        """The shell code construct it was found in (`bash -c`, `eval`), if any."""
+
+    @property
+    def tier(self) -> Tier:
+        best: Tier = 1
+        for item in self.kept:
+            if severity(item.tier) > severity(best):
+                best = item.tier
+        return best
+
+
+@dataclass(slots=True)
+class Evaluation:
+    decision: Decision
+    subjects: list[Subject]
+
+
+class Collector:
+    """Collects the subjects of one classification and settles them into a decision."""
+
+    def __init__(
+        self, checks: dict[str, tuple[Tier, RuleRef]], grants: Callable[[], Sequence[Grant]]
+    ) -> None:
+        self.checks = checks
+        self.grants = grants
+        self.subjects: list[Subject] = []
+        self.current = _NO_SUBJECT
+        self.inv: Invocation | None = None
+
+    def item(self, check: str, reason: str) -> Item:
+        found = self.checks.get(check)
+        if found is None:
+            return Item(0, 3, reason, RuleRef("builtin:" + check, "builtin"))
+        return Item(0, found[0], reason, found[1])
+
+    def structure(self, check: str, reason: str) -> None:
+        subject = Subject("structure", [self.item(check, reason)])
+        self.settle(subject)
+
+    def settle(self, subject: Subject) -> None:
+        items = subject.items
+        if not items:
+            return
+        top = 0
+        deny = three = False
+        for item in items:
+            if item.layer > top:
+                top = item.layer
+            if item.tier == 3:
+                three = True
+            elif item.tier == "deny":
+                deny = True
+        if deny:
+            subject.kept = [i for i in items if i.tier == "deny" or i.tier == 3]
+        elif top == 0:
+            subject.kept = items
+        else:
+            subject.kept = [i for i in items if i.layer == top or i.tier == 3]
+        inv = subject.inv
+        if three and not deny and inv is not None:
+            self._apply_grant(subject, inv)
+        self.subjects.append(subject)
+
+    def _apply_grant(self, subject: Subject, inv: Invocation) -> None:
+        needed = {i.ref.id for i in subject.kept if i.tier == 3}
+        for grant in self.grants():
+            if grant.matches(inv) and needed.issubset(grant.covers):
+                was = "; ".join(i.reason for i in subject.kept if i.tier == 3)
+                reason = f"allowed for this session by grant '{grant.pattern}' (was: {was})"
+                subject.kept = [Item(3, 2, reason, grant.ref)]
+                return
+
+    def decision(self) -> Decision:
+        subjects = self.subjects
+        if len(subjects) == 1 and len(subjects[0].kept) == 1:
+            only = subjects[0].kept[0]
+            return Decision(only.tier, (only.reason,) if only.reason else (), (only.ref,))
+        kept = [item for subject in subjects for item in subject.kept]
+        if not kept:
+            return Decision(1, (), ())
+        kept.sort(key=_strictness)
+        reasons: dict[str, None] = {}
+        refs: dict[tuple[str, str], RuleRef] = {}
+        for item in kept:
+            if item.reason:
+                reasons[item.reason] = None
+            ref = item.ref
+            refs.setdefault((ref.id, ref.source), ref)
+        return Decision(kept[0].tier, tuple(reasons), tuple(refs.values()))
+
+    def flag(self, check: str, what: str) -> None:
+        inv = self.inv
+        reason = f"{what}: {inv.text}" if inv else what
+        found = self.checks.get(check)
+        if found is None:
+            self.current.items.append(self.item(check, reason))
+        else:
+            self.current.items.append(_new(Item, (0, found[0], reason, found[1])))
+
+
+_NO_SUBJECT = Subject("structure")
+
+
+def _strictness(item: Item) -> int:
+    return -_SEVERITY[item.tier]
+
+
+def rule_item(rule: Rule, text: str, shown: str = "") -> Item:
+    detail = f"{shown}, rule {rule.id}" if shown else f"rule {rule.id}"
+    if rule.tier == "deny":
+        reason = f"denied: {rule.justification} ({detail}): {text}"
+    else:
+        reason = f"{rule.justification} ({detail}): {text}"
+    return Item(rule.layer, rule.tier, reason, rule.ref)
+
+
+def short(text: str, limit: int = 160) -> str:
+    if len(text) <= limit and "\n" not in text and "  " not in text and "\t" not in text:
+        return text
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
