@@ -254,7 +254,9 @@ class SessionLog:
         body = self._redactor.text(text).encode("utf-8")
         folder = self.artifacts_dir
         folder.mkdir(mode=0o700, exist_ok=True)
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "artifact"
+        safe = (
+            "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip(".") or "artifact"
+        )
         target = folder / safe
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
