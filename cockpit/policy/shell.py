@@ -9,131 +9,32 @@ runs is marked dynamic. Nothing here decides a tier; `classify` does.
 from __future__ import annotations
 
 import os
-import re
-import threading
-from typing import NamedTuple
 
-import tree_sitter_bash
-from tree_sitter import Language, Node, Parser, Tree
+from tree_sitter import Node
 
-from cockpit.policy.words import (
-    GLOB_CHARS,
-    Word,
-    decode_ansi_c,
-    expand_braces,
-    has_unquoted_brace,
-    unescape_double_quoted,
-    unquoted_segments,
+from cockpit.policy.shellwords import WordReader
+from cockpit.policy.syntax import (
+    AMPERSAND,
+    CD_NAMES,
+    COMMAND,
+    COMMAND_NAME,
+    CONDITIONAL,
+    FD_TARGET_OPS,
+    FD_WORDS,
+    ISOLATED,
+    MAX_NESTING,
+    PLAIN,
+    REDIRECT_TYPES,
+    SUBST_TYPES,
+    WORD,
+    new_tuple,
 )
-
-MAX_NESTING = 64
-_LANGUAGE = Language(tree_sitter_bash.language())
-_local = threading.local()
-
-
-def parser() -> Parser:
-    """One cached parser per thread (tree-sitter parsers are not shareable across threads)."""
-    p: Parser | None = getattr(_local, "parser", None)
-    if p is None:
-        p = Parser(_LANGUAGE)
-        _local.parser = p
-    return p
-
-
-class Redirect(NamedTuple):
-    op: str
-    target: Word | None
-    """None for fd duplication and closing (`2>&1`, `>&-`), which touch no file."""
-    text: str
-    cwd: str | None
-
-
-class SimpleCommand(NamedTuple):
-    argv: tuple[Word, ...]
-    assignments: tuple[tuple[str, Word], ...]
-    text: str
-    cwd: str | None
-    """The lexical working directory it runs in; None when `cd` made it unknowable."""
-    stdin: str
-    """Where its standard input comes from: inherit, pipe, heredoc, herestring, file."""
-    stdin_script: str | None
-    """A literal here-document body (what `sh <<'EOF'` would run)."""
-    upstream: tuple[SimpleCommand, ...]
-    """Commands earlier in the same pipeline (their output is this command's input)."""
-
-
-class Analysis:
-    """Everything a script would do, as far as it can be known before it runs."""
-
-    __slots__ = ("assignments", "commands", "functions", "problems", "redirects")
-
-    def __init__(self) -> None:
-        self.functions: set[str] = set()
-        """Functions the script defines (their bodies are analysed where they are defined)."""
-        self.commands: list[SimpleCommand] = []
-        self.redirects: list[Redirect] = []
-        self.assignments: list[tuple[str, Word, str]] = []
-        self.problems: list[tuple[str, str]] = []
-        """(check id, reason) for structural problems: parse errors, dynamic names, nesting."""
-
-
-_REDIRECT_TYPES = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
-_SUBST_TYPES = frozenset({"command_substitution", "process_substitution"})
-_CONDITIONAL = frozenset(
-    {
-        "if_statement",
-        "elif_clause",
-        "else_clause",
-        "while_statement",
-        "for_statement",
-        "c_style_for_statement",
-        "case_statement",
-        "case_item",
-        "select_statement",
-    }
-)
-_ISOLATED = frozenset({"subshell", "command_substitution", "process_substitution"})
-_FD_TARGET_OPS = frozenset({">&-", "<&-"})
-
-
-def _kind_ids(name: str, named: bool = True) -> frozenset[int]:
-    """Every grammar symbol id with this name (`node.kind_id` is cheaper than `node.type`;
-    one name can have several ids)."""
-    return frozenset(
-        i
-        for i in range(_LANGUAGE.node_kind_count)
-        if _LANGUAGE.node_kind_for_id(i) == name and _LANGUAGE.node_kind_is_named(i) == named
-    )
-
-
-_COMMAND = _kind_ids("command")
-_COMMAND_NAME = _kind_ids("command_name")
-_WORD = _kind_ids("word")
-_AMPERSAND = _kind_ids("&", named=False)
-# NamedTuple construction without the Python-level `__new__` (the hot path makes many).
-_new = tuple.__new__
-_CD_NAMES = frozenset({"cd", "pushd", "popd", "builtin", "command"})
-# A word with none of bash's special characters: its text is its value.
-_PLAIN = re.compile(r"[A-Za-z0-9_./:=+,@%^-]*")
-_FD_WORDS = frozenset({"-", *(str(n) for n in range(10))})
-
-
-# tree-sitter-bash 0.25 can crash the whole process (SIGSEGV) on `{` followed later by a
-# 4-byte UTF-8 character (tree-sitter/tree-sitter-bash#337). The parser gets a copy in which
-# every such character is `%%%%`: same length, so byte offsets still point into the real text,
-# and a plain word character in every context where the original was one.
-_ASTRAL = re.compile(rb"[\xf0-\xff][\x80-\xbf]*")
-
-
-def _mask_astral(match: re.Match[bytes]) -> bytes:
-    return b"%" * (match.end() - match.start())
-
-
-def parse(src: bytes) -> Tree:
-    """Parse bash source with the cached parser, safely (see `_ASTRAL`)."""
-    if not src.isascii() and _ASTRAL.search(src) is not None:
-        return parser().parse(_ASTRAL.sub(_mask_astral, src))
-    return parser().parse(src)
+from cockpit.policy.syntax import Analysis as Analysis
+from cockpit.policy.syntax import Redirect as Redirect
+from cockpit.policy.syntax import SimpleCommand as SimpleCommand
+from cockpit.policy.syntax import parse as parse
+from cockpit.policy.syntax import parser as parser
+from cockpit.policy.words import Word, unescape_double_quoted
 
 
 def analyze(script: str, cwd: str | None, home: str) -> Analysis:
@@ -163,17 +64,8 @@ def _parse_error_reason(root: Node) -> str:
     return "cannot parse the command"
 
 
-class _Walker:
-    __slots__ = ("analysis", "depth", "home", "src")
-
-    def __init__(self, src: bytes, home: str) -> None:
-        self.src = src
-        self.home = home
-        self.analysis = Analysis()
-        self.depth = 0
-
-    def text(self, node: Node) -> str:
-        return self.src[node.start_byte : node.end_byte].decode("utf-8", "replace")
+class _Walker(WordReader):
+    __slots__ = ()
 
     # -- statements -------------------------------------------------------------------
 
@@ -181,7 +73,7 @@ class _Walker:
         self, node: Node, cwd: str | None, pipe: tuple[SimpleCommand, ...] | None
     ) -> str | None:
         """Walk a statement; return the working directory after it."""
-        if node.kind_id in _COMMAND:
+        if node.kind_id in COMMAND:
             return self._command(node, cwd, pipe, [], "inherit", None)
         kind = node.type
         self.depth += 1
@@ -207,10 +99,10 @@ class _Walker:
             return cwd
         if kind == "redirected_statement":
             return self._redirected(node, cwd, pipe)
-        if kind in _ISOLATED:
+        if kind in ISOLATED:
             self._sequence(node.children, cwd, pipe)
             return cwd
-        if kind in _CONDITIONAL:
+        if kind in CONDITIONAL:
             after = cwd
             for child in node.children:
                 if child.is_named:
@@ -231,12 +123,12 @@ class _Walker:
         if kind == "declaration_command":
             self._declaration(node, cwd)
             return cwd
-        if kind in _SUBST_TYPES:
+        if kind in SUBST_TYPES:
             self._substitution(node, cwd)
             return cwd
         if kind == "comment":
             return cwd
-        if kind in _REDIRECT_TYPES:
+        if kind in REDIRECT_TYPES:
             self._redirect(node, cwd, self.text(node))
             return cwd
         # negated_command, test_command, variable_assignments, arithmetic, unset and
@@ -254,7 +146,7 @@ class _Walker:
             if not child.is_named:
                 continue
             after = self.walk(child, cwd, pipe)
-            if i < last and children[i + 1].kind_id in _AMPERSAND:
+            if i < last and children[i + 1].kind_id in AMPERSAND:
                 continue  # a background job runs in a subshell: its `cd` does not stick
             cwd = after
         return cwd
@@ -299,7 +191,7 @@ class _Walker:
         body: Node | None = None
         redirects: list[Node] = []
         for child in node.named_children:
-            if child.type in _REDIRECT_TYPES:
+            if child.type in REDIRECT_TYPES:
                 redirects.append(child)
             elif body is None:
                 body = child
@@ -391,25 +283,25 @@ class _Walker:
         text = src[node.start_byte : node.end_byte].decode("utf-8", "replace")
         for child in node.children:
             kid = child.kind_id
-            if kid in _WORD:
+            if kid in WORD:
                 raw = src[child.start_byte : child.end_byte].decode("utf-8", "replace")
-                if _PLAIN.fullmatch(raw) is not None:
-                    argv.append(_new(Word, (raw, raw, False, False, False, False, (), None)))
+                if PLAIN.fullmatch(raw) is not None:
+                    argv.append(new_tuple(Word, (raw, raw, False, False, False, False, (), None)))
                 else:
                     argv.extend(self.words(child, cwd))
                 continue
-            if kid in _COMMAND_NAME:
+            if kid in COMMAND_NAME:
                 name_node = child.children[0] if child.child_count else child
                 raw = src[name_node.start_byte : name_node.end_byte].decode("utf-8", "replace")
-                if name_node.kind_id in _WORD and _PLAIN.fullmatch(raw) is not None:
-                    argv.append(_new(Word, (raw, raw, False, False, False, False, (), None)))
+                if name_node.kind_id in WORD and PLAIN.fullmatch(raw) is not None:
+                    argv.append(new_tuple(Word, (raw, raw, False, False, False, False, (), None)))
                 else:
                     argv.extend(self.words(name_node, cwd))
                 continue
             kind = child.type
             if kind == "variable_assignment":
                 assignments.append(self._assignment(child, cwd, text))
-            elif kind in _REDIRECT_TYPES:
+            elif kind in REDIRECT_TYPES:
                 op, target = self._redirect(child, cwd, text)
                 if op == "<<<":
                     stdin, script = "herestring", _literal(target)
@@ -423,12 +315,12 @@ class _Walker:
                 argv.extend(self.words(child, cwd))
         if pipe:
             stdin = "pipe"
-        cmd = _new(
+        cmd = new_tuple(
             SimpleCommand,
             (tuple(argv), tuple(assignments), text, cwd, stdin, script, pipe or ()),
         )
         self.analysis.commands.append(cmd)
-        if argv and argv[0].text in _CD_NAMES and not argv[0].dynamic:
+        if argv and argv[0].text in CD_NAMES and not argv[0].dynamic:
             return self._cd(argv, cwd)
         return cwd
 
@@ -505,7 +397,7 @@ class _Walker:
         if node.type == "herestring_redirect":
             return "<<<", target
         if target is not None:
-            if op in _FD_TARGET_OPS or (op in (">&", "<&") and target.text in _FD_WORDS):
+            if op in FD_TARGET_OPS or (op in (">&", "<&") and target.text in FD_WORDS):
                 target = None  # `2>&1`, `>&-`: a file descriptor, not a file
             else:
                 self.analysis.redirects.append(Redirect(op, target, text, cwd))
@@ -518,111 +410,6 @@ class _Walker:
 
     # -- words -------------------------------------------------------------------------
 
-    def words(self, node: Node, cwd: str | None) -> list[Word]:
-        """The word(s) bash would produce from one argument node (brace expansion may give
-        several)."""
-        kind = node.type
-        raw = self.text(node)
-        if kind == "word" and _PLAIN.fullmatch(raw) is not None:
-            return [Word(raw, raw)]
-        acc = _Acc()
-        self._piece(node, cwd, acc)
-        segments = acc.segments
-        if not acc.dynamic and has_unquoted_brace(segments):
-            expanded = expand_braces(segments)
-            if expanded is None:
-                return [Word(raw, raw, True)]
-            if len(expanded) != 1 or expanded[0] != "".join(t for t, _ in segments):
-                return [
-                    Word(t, raw, False, acc.glob, t.startswith("~") and acc.tilde) for t in expanded
-                ]
-        text = "".join(t for t, _ in segments)
-        return [Word(text, raw, acc.dynamic, acc.glob, acc.tilde, acc.fd, tuple(acc.sub))]
-
-    def _piece(self, node: Node, cwd: str | None, acc: _Acc) -> None:
-        kind = node.type
-        if kind == "word" or kind == "number":
-            first = not acc.segments
-            for seg_text, quoted in unquoted_segments(self.text(node)):
-                if not quoted:
-                    if first and seg_text.startswith("~"):
-                        acc.tilde = True
-                    if not GLOB_CHARS.isdisjoint(seg_text):
-                        acc.glob = True
-                acc.segments.append((seg_text, quoted))
-                first = False
-        elif kind == "raw_string":
-            acc.segments.append((self.text(node)[1:-1], True))
-        elif kind == "string" or kind == "translated_string":
-            self._double_quoted(node, cwd, acc)
-        elif kind == "ansi_c_string":
-            acc.segments.append((decode_ansi_c(self.text(node)[2:-1]), True))
-        elif kind == "concatenation":
-            for child in node.children:
-                if child.is_named:
-                    self._piece(child, cwd, acc)
-                else:
-                    acc.segments.append((self.text(child), False))
-        elif kind == "simple_expansion" or kind == "expansion":
-            self._expansion(node, cwd, acc)
-        elif kind == "process_substitution":
-            before = len(self.analysis.commands)
-            self._substitution(node, cwd)
-            acc.fd = True
-            acc.dynamic = True
-            acc.sub.extend(self.analysis.commands[before:])
-            acc.segments.append((self.text(node), False))
-        elif kind == "command_substitution" or kind == "arithmetic_expansion":
-            self._scan(node, cwd) if kind != "command_substitution" else self._substitution(
-                node, cwd
-            )
-            acc.dynamic = True
-            acc.segments.append((self.text(node), False))
-        elif kind == "brace_expression":
-            acc.segments.append((self.text(node), False))
-        else:
-            # Anything else in a word (extglob, regex, ...) is taken as computed at run time.
-            self._scan(node, cwd)
-            acc.dynamic = True
-            acc.segments.append((self.text(node), False))
-
-    def _double_quoted(self, node: Node, cwd: str | None, acc: _Acc) -> None:
-        src = self.src
-        pos = node.start_byte + 1
-        end = node.end_byte - 1
-        if node.type == "translated_string":
-            pos += 1
-        for child in node.named_children:
-            if child.start_byte > pos:
-                chunk = src[pos : child.start_byte].decode("utf-8", "replace")
-                acc.segments.append((unescape_double_quoted(chunk), True))
-            kind = child.type
-            if kind == "string_content":
-                acc.segments.append((unescape_double_quoted(self.text(child)), True))
-            elif kind == "string":
-                self._double_quoted(child, cwd, acc)
-            else:
-                self._piece(child, cwd, acc)
-                if acc.segments and not acc.segments[-1][1]:
-                    text, _ = acc.segments.pop()
-                    acc.segments.append((text, True))
-            pos = child.end_byte
-        if end > pos:
-            chunk = src[pos:end].decode("utf-8", "replace")
-            acc.segments.append((unescape_double_quoted(chunk), True))
-
-    def _expansion(self, node: Node, cwd: str | None, acc: _Acc) -> None:
-        raw = self.text(node)
-        if raw in ("$HOME", "${HOME}"):
-            acc.segments.append((self.home, True))
-            return
-        if raw in ("$PWD", "${PWD}") and cwd is not None:
-            acc.segments.append((cwd, True))
-            return
-        self._scan(node, cwd)
-        acc.dynamic = True
-        acc.segments.append((raw, False))
-
     def _substitution(self, node: Node, cwd: str | None) -> None:
         self.depth += 1
         try:
@@ -634,28 +421,6 @@ class _Walker:
             self._sequence(node.children, cwd, None)
         finally:
             self.depth -= 1
-
-    def _scan(self, node: Node, cwd: str | None) -> None:
-        """Walk the substitutions in `node` or nested anywhere inside it."""
-        stack = [node]
-        while stack:
-            current = stack.pop()
-            if current.type in _SUBST_TYPES:
-                self._substitution(current, cwd)
-                continue
-            stack.extend(child for child in reversed(current.children) if child.is_named)
-
-
-class _Acc:
-    __slots__ = ("dynamic", "fd", "glob", "segments", "sub", "tilde")
-
-    def __init__(self) -> None:
-        self.segments: list[tuple[str, bool]] = []
-        self.dynamic = False
-        self.glob = False
-        self.tilde = False
-        self.fd = False
-        self.sub: list[SimpleCommand] = []
 
 
 def _literal(word: Word | None) -> str | None:
