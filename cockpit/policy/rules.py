@@ -227,17 +227,25 @@ class RuleSet:
 
 class _PathIndex:
     """A quick "no rule can match" test for the path rules of one op, so the common case
-    (a path no rule mentions) costs one regex match and one set lookup."""
+    (a path no rule mentions) costs a set lookup, a prefix test and at most one regex."""
 
-    __slots__ = ("ancestors", "combined", "partial")
+    __slots__ = ("ancestors", "combined", "exact", "partial", "prefixes", "roots")
 
     def __init__(self, rules: list[Rule]) -> None:
         patterns: list[str] = []
+        exact: set[str] = set()
+        prefixes: set[str] = set()
+        roots: set[str] = set()
         ancestors: set[str] = set()
         partial: list[str] = []
         for rule in rules:
             for regex, static, segments, deep in rule._regexes:
-                patterns.append(regex.pattern)
+                if segments:
+                    patterns.append(regex.pattern)
+                    prefixes.add(static.rstrip("/") + "/")
+                    roots.add(static)
+                else:
+                    exact.add(static)  # a literal path; `dir/**` globs still have a segment
                 path = static
                 while True:
                     ancestors.add(path)
@@ -247,11 +255,21 @@ class _PathIndex:
                 if segments and not deep:
                     partial.append(static + "/")
         self.combined = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+        self.exact = frozenset(exact)
+        self.prefixes = tuple(sorted(prefixes))
+        self.roots = frozenset(roots)
         self.ancestors = frozenset(ancestors)
         self.partial = tuple(partial)
 
     def may_match(self, real: str, recursive: bool) -> bool:
-        if self.combined is not None and self.combined.fullmatch(real) is not None:
+        if real in self.exact:
+            return True
+        combined = self.combined
+        if (
+            combined is not None
+            and (real.startswith(self.prefixes) or real in self.roots)
+            and combined.fullmatch(real) is not None
+        ):
             return True
         if not recursive:
             return False
