@@ -92,6 +92,8 @@ class Player:
         follow: bool = False,
         checkpoint_every: int = 1024,
     ) -> None:
+        if not speed > 0:
+            raise ValueError(f"speed must be positive, not {speed!r}")
         self.index = index
         self.log_path = log_path or index.log_path
         self.reader = EventReader(index)
@@ -294,7 +296,8 @@ class Player:
             return self.states.builder_at(max(0, min(i, self.total)))
 
     def state_at(self, i: int) -> SessionState:
-        return self.builder_at(i).state
+        with self._lock:
+            return self.states.state_at(max(0, min(i, self.total)))
 
     def state_ready(self, i: int) -> bool:
         """Whether `state_at(i)` answers at once. False only before `warm` has reached
@@ -320,7 +323,7 @@ class Player:
     def warm(self, max_events: int = 4096) -> bool:
         """A slice of background work: fold the state ahead (which reads, so verifies, every
         line of a reused index), then index the rest of the log. True when nothing is left."""
-        with self._lock, paused_gc():
+        with self._lock, paused_gc(keep=True):
             if self.states.frontier < self.total:
                 self.states.advance(min(self.total, self.states.frontier + max_events))
                 return False
@@ -337,6 +340,7 @@ class Player:
     def close(self) -> None:
         with self._lock:
             self.reader.close()
+            self.states.close()
 
     def __enter__(self) -> Player:
         return self

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import tempfile
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -177,3 +179,23 @@ def test_a_log_rewritten_with_other_line_lengths_is_not_misread(tmp_path: Path) 
     with pytest.raises(LogCorruptError) as err:  # the last line moved: rebuilt, verified
         Player.open(path).events_between(0, 40)
     assert err.value.line == 6
+
+
+def test_states_are_freed_without_the_cycle_collector(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    realistic(path).close()
+    player = Player.open(path, checkpoint_every=8)
+    while not player.warm(5):
+        pass
+    assert gc.isenabled()  # paused while folding, and only then
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        state = player.state_at(20)
+        ref = weakref.ref(state)
+        del state
+        assert ref() is None  # freed by reference counting alone
+    finally:
+        if collecting:
+            gc.enable()
+    player.close()
