@@ -37,15 +37,13 @@ import struct
 import sys
 import zlib
 from collections.abc import Callable, Sequence
-from datetime import datetime
-from enum import IntFlag
 from pathlib import Path
 from typing import Any
 
 from cockpit.errors import LogCorruptError, LogError
-from cockpit.session import events as k
+from cockpit.replay.lines import CODES, KINDS, MAY_MARK, Flag, fast_parse, marker_flags, ts_seconds
 from cockpit.session.chain import CHAIN_BROKEN, Head, head_path, parse_line, read_head
-from cockpit.session.events import FIELDS, GENESIS, TS_RE, digest
+from cockpit.session.events import GENESIS, digest
 
 MAGIC = b"CKPTRIDX"
 VERSION = 1
@@ -57,111 +55,7 @@ RECORD_SIZE = _RECORD.size
 _OFFSET_MASK = (1 << 48) - 1
 _BYTE_ORDER = 1 if sys.byteorder == "little" else 2
 
-KINDS: tuple[str, ...] = (
-    k.SESSION_STARTED,
-    k.SESSION_RESUMED,
-    k.SESSION_ENDED,
-    k.AGENT_STARTED,
-    k.AGENT_STATUS,
-    k.AGENT_BLOCKED,
-    k.MODEL_MESSAGE,
-    k.MODEL_USAGE,
-    k.TOOL_REQUESTED,
-    k.POLICY_DECIDED,
-    k.APPROVAL_REQUESTED,
-    k.APPROVAL_RESOLVED,
-    k.SAFEGUARD_SNAPSHOT,
-    k.TOOL_STARTED,
-    k.TOOL_FINISHED,
-    k.PLAN_CHANGED,
-    k.TASK_UPDATED,
-    k.TASK_VERIFIED,
-    k.HUMAN_MESSAGE,
-    k.LOG_RECOVERED,
-)
-"""Kind codes are 1 + the position here (0: a kind this version does not know). Append only."""
-_CODES = {kind: code for code, kind in enumerate(KINDS, 1)}
-
-
-class Flag(IntFlag):
-    """Why an event is a marker (the ``[`` / ``]`` stops)."""
-
-    APPROVAL = 1  # a tier-3 request, or a request approved
-    DENIAL = 2  # a request denied (by anyone, or by a timeout), or a deny rule
-    ERROR = 4  # a tool error or non-zero exit, an agent that failed, a failing verify
-
-
-def marker_flags(kind: str, data: dict[str, Any]) -> Flag:
-    """The marker flags of one event (``Flag(0)``: not a marker)."""
-    if kind == k.APPROVAL_REQUESTED:
-        return Flag.APPROVAL
-    if kind == k.APPROVAL_RESOLVED:
-        approved = bool(data.get("approved")) and data.get("by") != "timeout"
-        return Flag.APPROVAL if approved else Flag.DENIAL
-    if kind == k.POLICY_DECIDED:
-        return Flag.DENIAL if data.get("tier") == "deny" else Flag(0)
-    if kind == k.TOOL_FINISHED:
-        code = data.get("exit_code")
-        failed = bool(data.get("error")) or (type(code) is int and code != 0)
-        return Flag.ERROR if failed else Flag(0)
-    if kind == k.AGENT_STATUS:
-        return Flag.ERROR if data.get("status") == "failed" else Flag(0)
-    if kind == k.TASK_VERIFIED:
-        return Flag.ERROR if data.get("passed") is False else Flag(0)
-    return Flag(0)
-
-
-_MAY_MARK = frozenset(
-    _CODES[kind]
-    for kind in (
-        k.APPROVAL_REQUESTED,
-        k.APPROVAL_RESOLVED,
-        k.POLICY_DECIDED,
-        k.TOOL_FINISHED,
-        k.AGENT_STATUS,
-        k.TASK_VERIFIED,
-    )
-)
 _NONZERO = re.compile(b"[^\x00]")
-_decode = json.JSONDecoder().decode
-
-
-def ts_seconds(ts: str) -> float:
-    """``2026-11-21T10:15:03.123456Z`` as seconds since the epoch."""
-    return datetime.fromisoformat(ts).timestamp()
-
-
-def fast_parse(line: bytes, seq: int, prev: str, session: str | None) -> dict[str, Any] | None:
-    """The event of a well-formed, chained line, exactly as `parse_line` returns it, or None
-    (then `parse_line` says what is wrong). The same checks, cheaper: ``prev`` equal to a
-    known digest needs no pattern, and a str is decoded once instead of sniffed as bytes."""
-    try:
-        obj = _decode(line.decode())
-    except ValueError:
-        return None
-    if type(obj) is not dict or tuple(obj) != FIELDS:
-        return None
-    v, s, ts, sess, agent, iteration, kind, call, data, p = obj.values()
-    if (
-        p != prev
-        or type(s) is not int
-        or s != seq
-        or type(v) is not int
-        or v < 1
-        or type(ts) is not str
-        or not TS_RE.match(ts)
-        or type(sess) is not str
-        or not sess
-        or (session is not None and sess != session)
-        or (agent is not None and type(agent) is not str)
-        or type(iteration) is not int
-        or type(kind) is not str
-        or not kind
-        or (call is not None and type(call) is not str)
-        or type(data) is not dict
-    ):
-        return None
-    return obj
 
 
 def index_path(log_path: Path) -> Path:
@@ -269,7 +163,7 @@ class Index:
         offset = self.indexed_bytes
         new = bytearray()
         new_marks: list[int] = []
-        pack, loads, codes, may_mark = _RECORD.pack, json.loads, _CODES, _MAY_MARK
+        pack, loads, codes, may_mark = _RECORD.pack, json.loads, CODES, MAY_MARK
         problem: LogCorruptError | None = None
         self.at_end = True
         with self._open_log() as f:
@@ -408,6 +302,8 @@ class Index:
                 if (magic, version, order, size) != (MAGIC, VERSION, _BYTE_ORDER, RECORD_SIZE):
                     return False
                 if crc != zlib.crc32(fields) or covered > log_size:
+                    return False
+                if count == 0 and (covered, last.hex()) != (0, GENESIS):
                     return False
                 records = f.read(count * RECORD_SIZE)
         except OSError:

@@ -56,7 +56,8 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.replay.details import Details, build_details
-from cockpit.replay.index import Flag, Index
+from cockpit.replay.index import Index
+from cockpit.replay.lines import Flag
 from cockpit.replay.reader import EventReader
 from cockpit.replay.states import StateCache, paused_gc
 from cockpit.session.events import Event

@@ -14,7 +14,8 @@ from collections import OrderedDict
 from typing import IO, Any
 
 from cockpit.errors import LogCorruptError, LogError
-from cockpit.replay.index import Index, fast_parse
+from cockpit.replay.index import Index
+from cockpit.replay.lines import fast_parse
 from cockpit.session.chain import check_chain, head_path, parse_line, read_head
 from cockpit.session.events import GENESIS, Event, digest
 

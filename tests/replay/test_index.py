@@ -11,15 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cockpit.errors import LogCorruptError
-from cockpit.replay.index import (
-    HEADER_SIZE,
-    RECORD_SIZE,
-    Flag,
-    Index,
-    fast_parse,
-    index_path,
-    ts_seconds,
-)
+from cockpit.replay.index import HEADER_SIZE, RECORD_SIZE, Index, index_path
+from cockpit.replay.lines import Flag, fast_parse, ts_seconds
 from cockpit.session.chain import parse_line
 from cockpit.session.events import FIELDS, GENESIS, digest, encode_line
 from cockpit.session.log import SessionLog

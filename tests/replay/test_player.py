@@ -218,3 +218,15 @@ def test_thread_safe_background_warming(tmp_path: Path) -> None:
     assert positions == sorted(positions)
     assert player.state_at(2500).events == 2500
     assert player.state_ready(2999)
+
+
+def test_an_empty_log_plays_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "new.jsonl"
+    SessionLog.create(path, "s-new", env={}).close()
+    with Player.open(path) as player:
+        assert player.total == 0 and player.events_between(0, 100) == []
+        assert player.state_at(0).events == 0 and player.markers() == []
+        player.play()
+        assert player.tick(0.0) == [] and not player.playing
+        assert player.jump_marker(+1).position == 0 and player.end().position == 0
+        assert player.warm() is True
