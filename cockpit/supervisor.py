@@ -153,6 +153,9 @@ class Supervisor:
     def classify(self, action: ShellAction | FileAction) -> Decision:
         return self.policy.classify(action)
 
+    def write_targets(self, action: ShellAction) -> list[str | None]:
+        return self.policy.write_targets(action)
+
     async def snapshot(self, agent: str, iteration: int, call: str, reason: str) -> None:
         try:
             snap = await asyncio.to_thread(self.safeguard.snapshot, reason)

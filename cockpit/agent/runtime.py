@@ -88,6 +88,8 @@ class AgentHost(Protocol):
 
     def classify(self, action: ShellAction | FileAction) -> Decision: ...
 
+    def write_targets(self, action: ShellAction) -> list[str | None]: ...
+
     async def request_approval(self, request: ApprovalRequest) -> ApprovalDecision: ...
 
     async def snapshot(self, agent: str, iteration: int, call: str, reason: str) -> None: ...
@@ -471,21 +473,37 @@ class AgentRuntime:
                 rules=(),
             )
         decision = self.host.classify(action)
+        if isinstance(action, ShellAction):
+            # Inside the workspace the agent's scope decides; outside it, the policy's tier.
+            outside = [
+                t or "a path it cannot tell"
+                for t in self.host.write_targets(action)
+                if t is None or (self._in_workspace(t) and not self._may_write(t))
+            ]
+            if outside:
+                return self._out_of_scope(decision, outside[0])
         if name in ("write_file", "edit_file") and not self._may_write(args["path"]):
-            scope = ", ".join(self.definition.scope) or "nothing"
-            return Decision(
-                tier="deny",
-                reasons=(
-                    *decision.reasons,
-                    f"{args['path']} is outside {self.name}'s scope (it may write: {scope})",
-                ),
-                rules=(*decision.rules, RuleRef(f"scope:{self.name}", str(self.definition.source))),
-            )
+            return self._out_of_scope(decision, args["path"])
         return decision
+
+    def _out_of_scope(self, decision: Decision, path: str) -> Decision:
+        scope = ", ".join(self.definition.scope) or "nothing"
+        return Decision(
+            tier="deny",
+            reasons=(
+                *decision.reasons,
+                f"{path} is outside {self.name}'s scope (it may write: {scope})",
+            ),
+            rules=(*decision.rules, RuleRef(f"scope:{self.name}", str(self.definition.source))),
+        )
 
     def _is_plan(self, path: str) -> bool:
         target = os.path.realpath(self.toolbox.resolve(path))
         return target == os.path.realpath(self.host.plan_path)
+
+    def _in_workspace(self, path: str) -> bool:
+        root = os.path.realpath(self.host.root)
+        return os.path.commonpath([os.path.realpath(path), root]) == root
 
     def _may_write(self, path: str) -> bool:
         target = os.path.realpath(self.toolbox.resolve(path))

@@ -81,6 +81,18 @@ class Policy:
                 (ref,),
             )
 
+    def write_targets(self, action: ShellAction | FileAction) -> list[str | None]:
+        """The real paths ``action`` would write or delete (None: a target it cannot know).
+
+        The runtime checks them against an agent's write scope, so a read-only agent cannot
+        edit through bash either. Any failure counts as one unknown target.
+        """
+        try:
+            subjects = self._classifier.evaluate(action).subjects
+        except Exception:
+            return [None]
+        return [s.real for s in subjects if s.kind == "path" and s.op in ("write", "delete")]
+
     def evaluate(self, action: ShellAction | FileAction) -> Evaluation:
         """The decision with every subject it was built from (for tools and tests)."""
         return self._classifier.evaluate(action)

@@ -131,3 +131,26 @@ async def test_pause_holds_the_agent_between_steps_and_a_message_arrives(
         assert "paused" in statuses
     finally:
         await finish(prepared)
+
+
+READ_ONLY = """
+agents:
+  reviewer:
+    - calls:
+        - bash: {command: "sed -i 's/hello/bye/' src/app.py"}
+        - bash: {command: "echo notes > /tmp/cockpit-reviewer-scratch.txt && cat src/app.py"}
+    - text: "Reviewed."
+"""
+
+
+async def test_a_read_only_agent_cannot_edit_through_bash(workspace: Path) -> None:
+    prepared = await start(workspace, READ_ONLY, ["reviewer"])
+    try:
+        assert await prepared.supervisor.wait() == {"reviewer": "done"}
+        decided = logged(prepared, "policy.decided")
+        assert decided[0]["data"]["tier"] == "deny"
+        assert "outside reviewer's scope" in " ".join(decided[0]["data"]["reasons"])
+        assert decided[1]["data"]["tier"] != "deny"  # scratch files outside the repo are fine
+        assert (workspace / "src" / "app.py").read_text().endswith("'hello'\n")
+    finally:
+        await finish(prepared)
