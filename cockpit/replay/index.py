@@ -197,6 +197,8 @@ class Index:
         added = seq - len(self)
         self._grow(new, offset, prev, session, new_marks)
         if problem is not None:
+            if problem.line == seq:  # the line before was changed: it is not an event
+                self._drop_last()
             raise problem
         if self.at_end and (added or not self._head_checked):
             self._check_head(head)
@@ -216,6 +218,27 @@ class Index:
         self.indexed_bytes, self.last_digest, self.session = offset, prev, session
         if self._markers is not None:
             self._markers.extend(marks)
+        self._save()
+
+    def _drop_last(self) -> None:
+        last = len(self) - 1
+        start = self.offset(last)
+        prev = GENESIS
+        if last > 0:
+            with self._open_log() as f:
+                f.seek(self.offset(last - 1))
+                prev = digest(f.read(start - self.offset(last - 1))[:-1])
+        self._words.release()
+        self._times.release()
+        del self._buf[-RECORD_SIZE:]
+        self._words = memoryview(self._buf).cast("Q")
+        self._times = memoryview(self._buf).cast("d")
+        self.indexed_bytes, self.last_digest = start, prev
+        if self._markers and self._markers[-1] == last:
+            self._markers.pop()
+        self._saved = min(self._saved, len(self))
+        if not len(self):
+            self.session = None
         self._save()
 
     def _damage(

@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cockpit.errors import LogCorruptError
 from cockpit.replay.details import Details, build_details
 from cockpit.replay.index import Index
 from cockpit.replay.lines import Flag
@@ -234,7 +235,12 @@ class Player:
         """The next ``n`` events at most, shown at once (no pacing): indexes more as needed."""
         with self._lock:
             if self.position + n > self.total:
-                self._index_more(max(n, 4096))
+                try:
+                    self._index_more(max(n, 4096))
+                except LogCorruptError:
+                    if self.position >= self.total:
+                        raise
+                    # show what comes before the damage first; the next call reports it
             events = self.reader.events(self.position, self.position + n)
             self.position += len(events)
             self._budget, self._live_until, self._last_now = 0.0, 0, None

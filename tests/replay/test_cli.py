@@ -79,6 +79,21 @@ def test_a_damaged_log_is_one_line_naming_the_line(tmp_path: Path) -> None:
         assert f"{path}:10:" in line and "seq is 10, expected 9" in line
 
 
+def test_damage_past_the_first_page_stops_the_output_there(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    timed(path, [float(i) for i in range(1000)])
+    lines = lines_of(path)
+    lines[799] = lines[799].replace(b"thinking", b"sleeping")
+    path.write_bytes(b"".join(lines))
+    run = cockpit("replay", path, "--headless", "--speed", "0")
+    assert run.code == 1 and "Traceback" not in run.err
+    assert len(run.out.splitlines()) == 799
+    assert run.err.strip().splitlines() == [
+        f"cockpit: {path}:800: line 800 was changed after it was written: its digest is not "
+        "the 'prev' recorded in line 801"
+    ]
+
+
 def test_a_missing_log_is_one_line(tmp_path: Path) -> None:
     run = cockpit("replay", tmp_path / "nope.jsonl", "--headless")
     assert run.code == 1

@@ -131,7 +131,25 @@ def test_a_changed_line_is_reported_with_its_number_on_the_first_build(tmp_path:
     with pytest.raises(LogCorruptError) as err:
         index.update()
     assert err.value.line == 3 and "changed after it was written" in err.value.reason
-    assert len(index) == 3  # the lines before are indexed (line 3 was vouched for too late)
+    assert len(index) == 2 and index.indexed_bytes == len(lines[0]) + len(lines[1]) + 2
+    again = Index.open(path)  # the good lines before it were kept, the changed one was not
+    assert not again.rebuilt and len(again) == 2
+    with pytest.raises(LogCorruptError) as err:
+        again.update()
+    assert err.value.line == 3
+
+
+def test_a_changed_line_indexed_in_an_earlier_piece_is_taken_back(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    lines = timed(path, [0, 1, 2, 3, 4, 5])
+    lines[2] = lines[2].replace(b"thinking", b"sleeping")
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    index = Index.open(path)
+    assert index.update(limit=3) == 3  # line 3 looks fine until line 4 is read
+    with pytest.raises(LogCorruptError) as err:
+        index.update()
+    assert err.value.line == 3 and len(index) == 2
+    assert Index.open(path).last_digest == digest(lines[1])
 
 
 def test_a_removed_line_is_reported(tmp_path: Path) -> None:
