@@ -27,8 +27,11 @@ API::
     # data
     player.event(i) -> Event
     player.events_between(a, b) -> list[Event]   # [a, b), cached pages
-    player.state_at(i) -> SessionState           # after events [0, i); a fresh object
-    player.builder_at(i) -> StateBuilder         # same, to apply further events to
+    player.state_at(i) -> SessionState           # after events [0, i): read it, never
+                                                 # change a call in it (calls are shared)
+    player.builder_at(i) -> StateBuilder         # the same state, to `apply` the events
+                                                 # that follow (copies a call before
+                                                 # changing it): what the panes keep
     player.state_ready(i) -> bool                # state_at(i) answers at once (see warm)
     player.details(i) -> Details                 # command, reasons, output, artifact text
     player.markers() -> list[tuple[int, Flag]]   # for a timeline
@@ -44,8 +47,13 @@ A `Move` says how to redraw: with ``reset`` False its ``events`` are the events 
 ``state_at(position)`` and the events before ``position``.
 
 Opening reuses the index beside the log and indexes only a first page, so the first screen
-never waits for a full pass. Until `warm` has run to the end, a seek far ahead folds (or
-indexes) up to it first, once; `LogCorruptError` from any call names a damaged line.
+never waits for a full pass. Run `warm` in a worker thread until it returns True: it indexes
+the rest of a new log, verifies every line of a reused index, and makes the checkpoints that
+keep `state_at` fast (~50 ms on a 1M-event log). Until it is done, a seek far ahead indexes
+up to its target first and `state_at` there folds up to it (seconds on 1M events;
+`state_ready` tells). Objects `warm` builds are long-lived and moved out of the cycle
+collector's sight (`gc.freeze`); `close` lets them go. `LogCorruptError` from any call
+(`warm` included) names the first damaged line; nothing at or after it is shown.
 """
 
 from __future__ import annotations
