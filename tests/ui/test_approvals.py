@@ -149,9 +149,9 @@ async def test_next_needing_me_focuses_the_right_pane(tmp_path: Path) -> None:
         - text: "Done."
       reviewer:
         - delay_s: 0.3
-          text: "Tidying."
+          text: "Checking the docs site."
           calls:
-            - bash: {command: "rm -rf build"}
+            - bash: {command: "curl -fsS https://docs.example.invalid/api"}
         - text: "Done."
     """
     root = make_workspace(tmp_path / "shop")
