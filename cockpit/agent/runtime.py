@@ -13,9 +13,7 @@ import asyncio
 import contextlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from cockpit.agent.backends.base import (
     Backend,
@@ -25,7 +23,29 @@ from cockpit.agent.backends.base import (
     TurnRequest,
     TurnResult,
 )
+from cockpit.agent.calls import (
+    answered_from_log,
+    decision_from_log,
+    describe,
+    tool_result,
+    tool_uses,
+)
 from cockpit.agent.definition import AgentDefinition
+from cockpit.agent.host import (
+    BLOCKED,
+    DONE,
+    FAILED,
+    FINAL,
+    IDLE,
+    PAUSED,
+    RETRYING,
+    RUNNING,
+    THINKING,
+    WAITING,
+    AgentHost,
+    ApprovalDecision,
+    ApprovalRequest,
+)
 from cockpit.agent.tools import (
     Toolbox,
     ToolInputError,
@@ -40,72 +60,8 @@ from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.state import CallState
 
-# Honest statuses, as the screen shows them.
-THINKING, RUNNING, WAITING, PAUSED = "thinking", "running", "waiting for you", "paused"
-BLOCKED, RETRYING, DONE, FAILED, IDLE = "blocked", "retrying", "done", "failed", "idle"
-FINAL = frozenset({DONE, FAILED, BLOCKED})
-
 _FILE_OPS = {"read_file": "read", "write_file": "write", "edit_file": "edit", "list_files": "list"}
 _INTERNAL = frozenset({"update_task", "report_blocked"})
-
-
-@dataclass(frozen=True)
-class ApprovalRequest:
-    """A tier-3 action waiting for a decision."""
-
-    agent: str
-    call: str
-    tool: str
-    command: str  # the full command, or the tool and its path
-    cwd: str
-    decision: Decision
-    action: ShellAction | FileAction | None
-    iteration: int = 0
-
-
-@dataclass(frozen=True)
-class ApprovalDecision:
-    approved: bool
-    by: str  # human | rule | headless | timeout
-    reason: str | None = None
-
-
-class AgentHost(Protocol):
-    """What an agent needs from its session (the supervisor implements it)."""
-
-    root: Path
-    plan_path: Path
-
-    async def record(
-        self,
-        kind: str,
-        data: Mapping[str, Any],
-        *,
-        agent: str | None,
-        iteration: int = 0,
-        call: str | None = None,
-    ) -> Event: ...
-
-    def classify(self, action: ShellAction | FileAction) -> Decision: ...
-
-    def write_targets(self, action: ShellAction) -> list[str | None]: ...
-
-    async def request_approval(self, request: ApprovalRequest) -> ApprovalDecision: ...
-
-    async def snapshot(self, agent: str, iteration: int, call: str, reason: str) -> None: ...
-
-    async def update_task(
-        self, agent: str, iteration: int, call: str, args: Mapping[str, Any]
-    ) -> tuple[str, bool]: ...
-
-    def next_call_id(self) -> str: ...
-
-    def plan_written_by(self, agent: str) -> None: ...
-
-    def stream(self, agent: str, kind: str, text: str) -> None: ...
-
-    @property
-    def keep_alive(self) -> bool: ...
 
 
 class AgentRuntime:
@@ -171,8 +127,8 @@ class AgentRuntime:
     async def run(self, open_calls: Mapping[str, CallState] | None = None) -> str:
         """Run until final. ``open_calls`` (by tool_use id) come from a resumed log."""
         try:
-            if self._unanswered_tool_uses():
-                await self._answer_tool_uses(open_calls or {})
+            if self._unansweredtool_uses():
+                await self._answertool_uses(open_calls or {})
             while True:
                 await self._checkpoint()
                 if not self._pending_results and not self.inbox and self._conversation_idle():
@@ -188,7 +144,7 @@ class AgentRuntime:
                 if result is None:
                     continue  # redirected mid-stream: take the turn again with the note
                 if result.tool_calls:
-                    await self._answer_tool_uses({})
+                    await self._answertool_uses({})
                 if self.status == BLOCKED and not self.host.keep_alive:
                     return BLOCKED
                 if self.status == BLOCKED:
@@ -202,12 +158,12 @@ class AgentRuntime:
         if not self.messages:
             return False
         last = self.messages[-1]
-        return last.get("role") == "assistant" and not _tool_uses(last)
+        return last.get("role") == "assistant" and not tool_uses(last)
 
-    def _unanswered_tool_uses(self) -> list[dict[str, Any]]:
+    def _unansweredtool_uses(self) -> list[dict[str, Any]]:
         if not self.messages or self.messages[-1].get("role") != "assistant":
             return []
-        return _tool_uses(self.messages[-1])
+        return tool_uses(self.messages[-1])
 
     async def _checkpoint(self) -> None:
         """Between steps: stay here while paused."""
@@ -295,8 +251,8 @@ class AgentRuntime:
 
     # -- tool calls --------------------------------------------------------------------
 
-    async def _answer_tool_uses(self, known: Mapping[str, CallState]) -> None:
-        for block in self._unanswered_tool_uses():
+    async def _answertool_uses(self, known: Mapping[str, CallState]) -> None:
+        for block in self._unansweredtool_uses():
             await self._checkpoint()
             previous = known.get(str(block.get("id")))
             self._pending_results.append(await self._handle(block, previous))
@@ -307,9 +263,9 @@ class AgentRuntime:
         name = str(block.get("name", ""))
         raw = block.get("input")
         if previous is not None:
-            call, done = previous.call, _answered_from_log(previous)
+            call, done = previous.call, answered_from_log(previous)
             if done is not None:
-                return _result(tool_use_id, done.content, done.is_error)
+                return tool_result(tool_use_id, done.content, done.is_error)
             if previous.started:  # started, never finished: interrupted by a crash or quit
                 message = (
                     "interrupted: cockpit stopped while this ran, so it may have partly run. "
@@ -320,7 +276,7 @@ class AgentRuntime:
                     {"exit_code": None, "error": message, "interrupted": True},
                     call,
                 )
-                return _result(tool_use_id, message, True)
+                return tool_result(tool_use_id, message, True)
         else:
             call = self.host.next_call_id()
             await self._record(
@@ -332,9 +288,9 @@ class AgentRuntime:
                 raise ToolInputError(f"{self.name} has no {name} tool")
         except ToolInputError as exc:
             await self._record(k.TOOL_FINISHED, {"exit_code": None, "error": str(exc)}, call)
-            return _result(tool_use_id, str(exc), True)
+            return tool_result(tool_use_id, str(exc), True)
         outcome = await self._gate_and_run(call, name, args, previous)
-        return _result(tool_use_id, outcome.content, outcome.is_error)
+        return tool_result(tool_use_id, outcome.content, outcome.is_error)
 
     async def _gate_and_run(
         self, call: str, name: str, args: dict[str, Any], previous: CallState | None
@@ -342,7 +298,7 @@ class AgentRuntime:
         """policy -> (approval) -> (snapshot) -> run, each step logged; the outcome."""
         action = self._action(name, args)
         if previous is not None and previous.tier is not None:
-            decision = _decision_from_log(previous)
+            decision = decision_from_log(previous)
         else:
             decision = self._decide(name, args, action)
             await self._record(k.POLICY_DECIDED, decision.to_dict(), call)
@@ -356,7 +312,7 @@ class AgentRuntime:
                     agent=self.name,
                     call=call,
                     tool=name,
-                    command=_describe(name, args),
+                    command=describe(name, args),
                     cwd=str(self.host.root),
                     decision=decision,
                     action=action,
@@ -372,12 +328,12 @@ class AgentRuntime:
                     is_error=True,
                 )
         if decision.tier == 2 and not (previous is not None and previous.snapshot):
-            await self.host.snapshot(self.name, self.iteration, call, _describe(name, args))
+            await self.host.snapshot(self.name, self.iteration, call, describe(name, args))
         return await self._execute(call, name, args)
 
     async def _execute(self, call: str, name: str, args: dict[str, Any]) -> ToolOutcome:
-        await self._set_status(RUNNING, _describe(name, args))
-        started: dict[str, Any] = {"tool": name, "command": _describe(name, args)}
+        await self._set_status(RUNNING, describe(name, args))
+        started: dict[str, Any] = {"tool": name, "command": describe(name, args)}
         await self._record(k.TOOL_STARTED, started, call)
         try:
             if name in _INTERNAL:
@@ -518,51 +474,24 @@ class AgentRuntime:
         )
 
 
-def _tool_uses(message: Mapping[str, Any]) -> list[dict[str, Any]]:
-    content = message.get("content")
-    if not isinstance(content, list):
-        return []
-    return [b for b in content if isinstance(b, dict) and b.get("type") == "tool_use"]
-
-
-def _result(tool_use_id: str, content: str, is_error: bool) -> dict[str, Any]:
-    block: dict[str, Any] = {"type": "tool_result", "tool_use_id": tool_use_id, "content": content}
-    if is_error:
-        block["is_error"] = True
-    return block
-
-
-def _describe(name: str, args: Mapping[str, Any]) -> str:
-    if name == "bash":
-        return str(args.get("command", ""))
-    target = args.get("path") or args.get("task") or args.get("reason") or ""
-    return f"{name} {target}".strip()
-
-
-def _decision_from_log(c: CallState) -> Decision:
-    rules = tuple(
-        RuleRef(str(r.get("id", "")), str(r.get("source", "")))
-        for r in c.rules
-        if isinstance(r, dict)
-    )
-    tier = c.tier if c.tier in (1, 2, 3, "deny") else 3
-    return Decision(tier=tier, reasons=tuple(c.reasons), rules=rules)  # type: ignore[arg-type]
-
-
-def _answered_from_log(c: CallState) -> ToolOutcome | None:
-    """A call the log already settled: finished, or denied."""
-    if c.finished:
-        text = c.error or (c.artifact or {}).get("path") or ""
-        body = c.output if c.output is not None else text
-        failed = bool(c.error) or c.exit_code not in (0, None)
-        return ToolOutcome(content=body or "(no output)", is_error=failed)
-    if c.denied:
-        by = c.decided_by or "policy"
-        why = c.decision_reason or "; ".join(c.reasons)
-        return ToolOutcome(content=f"Denied by {by}: {why}", is_error=True)
-    return None
-
-
 def _swallow(task: asyncio.Future[Any]) -> None:
     with contextlib.suppress(asyncio.CancelledError, Exception):
         task.result()
+
+
+__all__ = [
+    "BLOCKED",
+    "DONE",
+    "FAILED",
+    "FINAL",
+    "IDLE",
+    "PAUSED",
+    "RETRYING",
+    "RUNNING",
+    "THINKING",
+    "WAITING",
+    "AgentHost",
+    "AgentRuntime",
+    "ApprovalDecision",
+    "ApprovalRequest",
+]

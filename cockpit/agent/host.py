@@ -1,0 +1,78 @@
+"""What an agent's loop needs from its session, and the words they share.
+
+The supervisor implements `AgentHost`; the runtime only ever talks to it through this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from cockpit.policy import Decision, FileAction, ShellAction
+from cockpit.session.events import Event
+
+# Honest statuses, as the screen shows them.
+THINKING, RUNNING, WAITING, PAUSED = "thinking", "running", "waiting for you", "paused"
+BLOCKED, RETRYING, DONE, FAILED, IDLE = "blocked", "retrying", "done", "failed", "idle"
+FINAL = frozenset({DONE, FAILED, BLOCKED})
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """A tier-3 action waiting for a decision."""
+
+    agent: str
+    call: str
+    tool: str
+    command: str  # the full command, or the tool and its path
+    cwd: str
+    decision: Decision
+    action: ShellAction | FileAction | None
+    iteration: int = 0
+
+
+@dataclass(frozen=True)
+class ApprovalDecision:
+    approved: bool
+    by: str  # human | rule | headless | timeout
+    reason: str | None = None
+
+
+class AgentHost(Protocol):
+    """What an agent needs from its session (the supervisor implements it)."""
+
+    root: Path
+    plan_path: Path
+
+    async def record(
+        self,
+        kind: str,
+        data: Mapping[str, Any],
+        *,
+        agent: str | None,
+        iteration: int = 0,
+        call: str | None = None,
+    ) -> Event: ...
+
+    def classify(self, action: ShellAction | FileAction) -> Decision: ...
+
+    def write_targets(self, action: ShellAction) -> list[str | None]: ...
+
+    async def request_approval(self, request: ApprovalRequest) -> ApprovalDecision: ...
+
+    async def snapshot(self, agent: str, iteration: int, call: str, reason: str) -> None: ...
+
+    async def update_task(
+        self, agent: str, iteration: int, call: str, args: Mapping[str, Any]
+    ) -> tuple[str, bool]: ...
+
+    def next_call_id(self) -> str: ...
+
+    def plan_written_by(self, agent: str) -> None: ...
+
+    def stream(self, agent: str, kind: str, text: str) -> None: ...
+
+    @property
+    def keep_alive(self) -> bool: ...
