@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import cockpit.plan.update as update_module
@@ -261,7 +261,7 @@ def test_result_plan_is_what_is_on_disk(tmp_path: Path) -> None:
     assert result.plan == Plan.parse(path.read_bytes(), path)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.filter_too_much])
 @given(
     markdownish(),
     st.data(),
