@@ -41,6 +41,7 @@ class AgentPane(Vertical):
         self._running_call: str | None = None
         self._output_streamed = False
         self._shown_header: Content | None = None
+        self._transcript: Transcript | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self._header(None, pause_requested=False), classes="pane-header")
@@ -48,7 +49,9 @@ class AgentPane(Vertical):
 
     @property
     def transcript(self) -> Transcript:
-        return self.query_one(Transcript)
+        if self._transcript is None:  # kept once found: asked for on every event
+            self._transcript = self.query_one(Transcript)
+        return self._transcript
 
     # -- what the app hands down -----------------------------------------------------
 
@@ -78,6 +81,13 @@ class AgentPane(Vertical):
             self._running_call, self._output_streamed = event.call, False
         streamed = self._output_streamed and event.call == self._running_call
         transcript.write_lines(render.describe(event, call, output_streamed=streamed))
+
+    def clear(self) -> None:
+        """Forget the transcript (a replay redraws it from another point of the log)."""
+        self.transcript.clear()
+        self._text_streamed = False
+        self._running_call = None
+        self._output_streamed = False
 
     def add_stream(self, kind: str, text: str) -> None:
         """Ephemeral output: model text as it streams, command output as it runs."""

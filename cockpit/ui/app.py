@@ -39,7 +39,6 @@ from cockpit.ui.settings import KEYS, ScreenConfig, load_screen_config
 
 LOG_VIEW_LINES = 10_000
 HISTORY_SHOWN = 20_000  # events of a resumed session drawn into the panes (all are folded)
-_SESSION_WIDE = frozenset({k.SESSION_RESUMED, k.SESSION_ENDED, k.LOG_RECOVERED})
 
 
 class CockpitApp(App[int]):
@@ -149,15 +148,9 @@ class CockpitApp(App[int]):
             self.inbox.show_next()
 
     def _show_event(self, event: Event, touched: set[str], *, draw: bool = True) -> None:
-        call = self.state.state.calls.get(event.call) if event.call else None
-        if draw and event.agent is not None:
-            pane = self.main.pane(event.agent)
-            if pane is not None:
-                pane.add_event(event, call)
-        elif draw and event.kind in _SESSION_WIDE:
-            for name, _ in self.main.agents:
-                if (pane := self.main.pane(name)) is not None:
-                    pane.add_event(event, None)
+        if draw:
+            call = self.state.state.calls.get(event.call) if event.call else None
+            self.main.show_event(event, call)
         self.state.apply(event)
         if event.agent is not None:
             touched.add(event.agent)

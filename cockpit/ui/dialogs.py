@@ -55,10 +55,18 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "close", "Close", id="help.close")
     ]
 
-    def __init__(self, keys: Iterable[tuple[str, str]], notes: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        keys: Iterable[tuple[str, str]],
+        notes: Iterable[str] = (),
+        *,
+        prompt_keys: bool = True,
+    ) -> None:
         super().__init__()
         self.keys = list(keys)
         self.notes = list(notes)
+        self.prompt_keys = prompt_keys
+        """Also list the tier-3 prompt's keys (a replay has no prompts)."""
 
     def compose(self) -> ComposeResult:
         width = max((len(key) for key, _ in self.keys), default=4)
@@ -67,17 +75,18 @@ class HelpScreen(ModalScreen[None]):
             Content.assemble((key.ljust(width + 2), "bold $accent"), what)
             for key, what in self.keys
         ]
-        lines += [Content(""), Content.styled("On a tier-3 prompt", "bold")]
-        lines += [
-            Content.assemble((key.ljust(width + 2), "bold $accent"), what)
-            for key, what in (
-                ("y", "approve: the command runs"),
-                ("n", "deny, with an optional reason the agent sees (Enter sends)"),
-                ("a", "allow this exact program for the session (shown first), and approve"),
-                ("esc", "deny"),
-                ("h", "decide later (the next-needing-me key brings it back)"),
-            )
-        ]
+        if self.prompt_keys:
+            lines += [Content(""), Content.styled("On a tier-3 prompt", "bold")]
+            lines += [
+                Content.assemble((key.ljust(width + 2), "bold $accent"), what)
+                for key, what in (
+                    ("y", "approve: the command runs"),
+                    ("n", "deny, with an optional reason the agent sees (Enter sends)"),
+                    ("a", "allow this exact program for the session (shown first), and approve"),
+                    ("esc", "deny"),
+                    ("h", "decide later (the next-needing-me key brings it back)"),
+                )
+            ]
         if self.notes:
             lines.append(Content(""))
             lines += [Content.styled(note, "$text-muted") for note in self.notes]

@@ -1,7 +1,8 @@
 """The plan view: plan.md's phases and tasks with owner and status, kept live.
 
 It re-reads plan.md (in a thread) whenever the session says the plan or a task changed;
-the file is the truth, the view only shows it.
+the file is the truth, the view only shows it. Without a file (a replay) it shows what it
+is given with `show`.
 """
 
 from __future__ import annotations
@@ -67,28 +68,35 @@ def _stranger(owner: str | None, agents: set[str] | None) -> bool:
 
 
 class PlanView(VerticalScroll):
-    """A side panel with plan.md's tasks; `refresh_plan` re-reads the file."""
+    """A side panel with plan.md's tasks; `refresh_plan` re-reads the file.
 
-    def __init__(self, path: Path, agents: set[str], *, id: str | None = None) -> None:
+    ``path`` None: no file is read; the owner feeds the view with `show` (a replay shows
+    what the log knows of the plan at its position).
+    """
+
+    def __init__(self, path: Path | None, agents: set[str], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.path = path
         self.agents = agents
         self.border_title = "plan.md"
 
     def compose(self) -> ComposeResult:
-        yield Static("Reading plan.md…", id="plan-tasks")
+        yield Static("Reading plan.md…" if self.path else "", id="plan-tasks")
 
     def on_mount(self) -> None:
-        self.refresh_plan()
+        if self.path is not None:
+            self.refresh_plan()
 
     @work(thread=True, exclusive=True, group="plan-read", exit_on_error=False)
     def refresh_plan(self) -> None:
         """Re-read plan.md off the event loop and show it."""
+        if self.path is None:
+            return
         try:
             content = plan_content(load_plan(self.path), self.agents)
         except (CockpitError, OSError) as exc:
             content = Content.styled(f"plan.md cannot be read: {exc}", "$error")
-        self.app.call_from_thread(self._show, content)
+        self.app.call_from_thread(self.show, content)
 
-    def _show(self, content: Content) -> None:
+    def show(self, content: Content) -> None:
         self.query_one("#plan-tasks", Static).update(content)

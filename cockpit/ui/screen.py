@@ -21,7 +21,9 @@ from textual.events import DescendantFocus
 from textual.screen import Screen
 from textual.widgets import Static
 
-from cockpit.session.state import AgentState
+from cockpit.session import events as k
+from cockpit.session.events import Event
+from cockpit.session.state import AgentState, CallState
 from cockpit.ui import render
 from cockpit.ui.agent_pane import AgentPane, pane_id
 from cockpit.ui.plan_view import PlanView
@@ -29,6 +31,9 @@ from cockpit.ui.transcript import REFRESH_HZ, Transcript
 
 if TYPE_CHECKING:
     from cockpit.ui.app import CockpitApp
+
+SESSION_WIDE = frozenset({k.SESSION_RESUMED, k.SESSION_ENDED, k.LOG_RECOVERED})
+"""Events of no agent that every pane shows."""
 
 
 def grid_shape(count: int) -> tuple[int, int, int, str]:
@@ -62,7 +67,7 @@ class CockpitScreen(Screen[None]):
     def __init__(
         self,
         agents: Sequence[tuple[str, str]],
-        plan_path: Path,
+        plan_path: Path | None,
         *,
         workspace: str = "",
         scrollback: int = 5000,
@@ -74,6 +79,7 @@ class CockpitScreen(Screen[None]):
         self.scrollback = scrollback
         self.selected: str | None = self.agents[0][0] if self.agents else None
         self._status: Content | None = None
+        self._panes: dict[str, AgentPane] = {}
 
     @property
     def cockpit(self) -> CockpitApp:
@@ -91,17 +97,23 @@ class CockpitScreen(Screen[None]):
         yield Static(id="keys")
 
     def on_mount(self) -> None:
-        columns, rows, span, widths = grid_shape(len(self.agents))
-        grid = self.query_one("#panes").styles
-        grid.grid_size_columns, grid.grid_size_rows = columns, rows
-        grid.grid_columns = widths
+        self.arrange_panes()
         self.query_one("#keys", Static).update(self._key_line())
         # One redraw for every streaming pane at once: one frame, not eight.
         self.set_interval(1 / REFRESH_HZ, self._flush_transcripts)
         panes = list(self.query(AgentPane))
         if panes:
-            panes[0].styles.row_span = span
             panes[0].transcript.focus()
+
+    def arrange_panes(self) -> None:
+        """Lay the panes out for their number (again after one is added)."""
+        panes = list(self.query(AgentPane))
+        columns, rows, span, widths = grid_shape(len(panes))
+        grid = self.query_one("#panes").styles
+        grid.grid_size_columns, grid.grid_size_rows = columns, rows
+        grid.grid_columns = widths
+        for index, pane in enumerate(panes):
+            pane.styles.row_span = span if index == 0 else 1
 
     def _flush_transcripts(self) -> None:
         for transcript in self.query(Transcript):
@@ -110,8 +122,24 @@ class CockpitScreen(Screen[None]):
     # -- what the app hands down -----------------------------------------------------
 
     def pane(self, agent: str) -> AgentPane | None:
-        found = self.query(f"#{pane_id(agent)}")
-        return found.first(AgentPane) if found else None
+        pane = self._panes.get(agent)
+        if pane is None:  # remembered once found: a DOM query per event is costly
+            found = self.query(f"#{pane_id(agent)}")
+            pane = found.first(AgentPane) if found else None
+            if pane is not None:
+                self._panes[agent] = pane
+        return pane
+
+    def show_event(self, event: Event, call: CallState | None) -> None:
+        """Draw one event in its agent's pane (every pane, for a session-wide one);
+        ``call`` is its tool call as known before the event."""
+        if event.agent is not None:
+            pane = self.pane(event.agent)
+            if pane is not None:
+                pane.add_event(event, call)
+        elif event.kind in SESSION_WIDE:
+            for pane in self.query(AgentPane):
+                pane.add_event(event, None)
 
     def show_status(self, agents: Iterable[AgentState], *, stopping: bool = False) -> None:
         """The top line: how many agents, who waits for the human, tokens and cost."""

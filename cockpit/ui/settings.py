@@ -39,6 +39,27 @@ KEYS: Mapping[str, tuple[str, str]] = {
 }
 """Every remappable binding id: its default key and what it does."""
 
+REPLAY_KEYS: Mapping[str, tuple[str, str]] = {
+    "play": ("space", "play or pause"),
+    "faster": ("plus,equals_sign", "faster (x0.25 .. x16)"),
+    "slower": ("minus", "slower"),
+    "step": ("full_stop", "one event forward (pauses)"),
+    "step_back": ("comma", "one event back (pauses)"),
+    "next_marker": ("right_square_bracket", "next approval, denial or error"),
+    "prev_marker": ("left_square_bracket", "previous approval, denial or error"),
+    **{f"seek_{n}": (str(n), f"seek to {n * 10} % of the session") for n in range(10)},
+    "start": ("home,g", "the start of the session"),
+    "end": ("end,G", "the end of the session"),
+    "follow": ("f", "follow a session still being written (jumps to its end and plays)"),
+    "details": ("enter", "everything about the current event: command, reasons, output"),
+    "zoom": ("z", "zoom the selected pane (again: back to all panes)"),
+    "plan": ("t", "show or hide the plan view"),
+    "help": ("question_mark", "this help"),
+    "quit": ("q", "quit the replay"),
+}
+"""The replay screen's binding ids (``zoom``, ``plan``, ``help`` and ``quit`` are shared
+with the session screen, so one remap serves both)."""
+
 NOTIFICATIONS = ("auto", "osc9", "osc777", "bell", "off")
 
 
@@ -76,8 +97,8 @@ def load_screen_config(path: Path) -> ScreenConfig:
     keymap: dict[str, str] = {}
     if "keys" in top:
         for name, (key_node, value_node) in src.mapping(top["keys"][1], "keys").items():
-            if name not in KEYS:
-                known = ", ".join(KEYS)
+            if name not in KEYS and name not in REPLAY_KEYS:
+                known = ", ".join({**KEYS, **REPLAY_KEYS})
                 raise src.error(key_node, f"keys: no binding `{name}` (bindings: {known})")
             value = src.value(value_node)
             if isinstance(value, int) and not isinstance(value, bool):

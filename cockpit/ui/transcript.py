@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import textwrap
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -59,6 +61,8 @@ class Transcript(ScrollView, can_focus=True):
         self._follow = True  # stick to the newest line until the reader scrolls up
         self._dirty = False
         self._styles: dict[str, Style] = {}
+        self._batch_depth = 0
+        self._batch_at_end = True
 
     @property
     def allow_select(self) -> bool:
@@ -109,6 +113,20 @@ class Transcript(ScrollView, can_focus=True):
                 self._append(self._serial, style, piece)
         self._after_write(at_end)
 
+    @contextmanager
+    def batch_writes(self) -> Iterator[None]:
+        """Write many times with one pass of bookkeeping (bound, size) at the end: a
+        replay's redraw writes a thousand events at once."""
+        if self._batch_depth == 0:
+            self._batch_at_end = self._at_end()
+        self._batch_depth += 1
+        try:
+            yield
+        finally:
+            self._batch_depth -= 1
+            if self._batch_depth == 0:
+                self._after_write(self._batch_at_end)
+
     def end_line(self) -> None:
         """Close the open line, so the next write starts a new one."""
         self._open = False
@@ -136,6 +154,8 @@ class Transcript(ScrollView, can_focus=True):
                 self._cache.discard((serial, index))
 
     def _after_write(self, at_end: bool) -> None:
+        if self._batch_depth:
+            return
         dropped_rows = 0
         while len(self._lines) > self.max_lines:
             self._lines.popleft()

@@ -1,0 +1,143 @@
+"""`cockpit replay LOG` on the screen: a session log played back through the live panes.
+
+The app is thin: it runs the `Transport` (every player call, on one worker thread), posts
+what it reports to itself, and hands each report to the `ReplayScreen`. `open_replay` is
+what `cockpit replay` calls (through `importlib`, so the core never imports Textual).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path, PurePath
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.message import Message
+
+from cockpit.replay.player import Player
+from cockpit.ui.dialogs import HelpScreen
+from cockpit.ui.replay_screen import DetailsScreen, ReplayScreen
+from cockpit.ui.replay_transport import (
+    Frame,
+    Notice,
+    Played,
+    Redraw,
+    Report,
+    Shown,
+    Timeline,
+    Transport,
+)
+from cockpit.ui.settings import REPLAY_KEYS, ScreenConfig, load_screen_config
+
+TAIL_EVENTS = 500
+"""Events drawn into the panes on a redraw (a seek, a step back): what comes before is
+only folded into the headers. Bounded so that a seek lands within 200 ms on any log (the
+panes then fill up to their scrollback as the replay plays on)."""
+
+
+class ReplayApp(App[int]):
+    """A session log on the session screen, with a transport."""
+
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["app.tcss", "dialogs.tcss", "replay.tcss"]
+    TITLE = "cockpit replay"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="force_quit"),
+    ]
+
+    class Reported(Message):
+        """The transport has something for the screen."""
+
+        def __init__(self, report: Report) -> None:
+            super().__init__()
+            self.report = report
+
+    def __init__(
+        self, player: Player, config: ScreenConfig | None = None, *, tail: int = TAIL_EVENTS
+    ) -> None:
+        super().__init__()
+        self.player = player
+        self.config = config or ScreenConfig()
+        self.transport = Transport(player, self._report, tail=min(tail, self.config.scrollback))
+
+    def _report(self, report: Report) -> None:
+        self.post_message(self.Reported(report))
+
+    def get_default_screen(self) -> ReplayScreen:
+        return ReplayScreen(scrollback=self.config.scrollback)
+
+    @property
+    def main(self) -> ReplayScreen:
+        screen = self.screen_stack[0]
+        assert isinstance(screen, ReplayScreen)
+        return screen
+
+    def on_mount(self) -> None:
+        self.set_keymap(dict(self.config.keymap))
+        self.run_worker(self.transport.run, name="transport", thread=True, exit_on_error=False)
+        self.transport.redraw()
+        if self.player.follow:  # `cockpit replay --follow`: play on as the log grows
+            self.transport.play_pause()
+
+    def on_unmount(self) -> None:
+        self.transport.stop()
+
+    async def on_replay_app_reported(self, message: Reported) -> None:
+        report = message.report
+        if isinstance(report, Redraw):
+            await self.main.redraw(report)
+        elif isinstance(report, Played):
+            await self.main.play(report)
+            self.transport.drawn()
+        elif isinstance(report, Frame):
+            self.main.show_frame(report)
+        elif isinstance(report, Timeline):
+            self.main.show_timeline(report)
+        elif isinstance(report, Shown):
+            self.push_screen(DetailsScreen(report.details))
+        elif isinstance(report, Notice):
+            if report.error:
+                self.notify(report.message, severity="error", timeout=30)
+            else:
+                self.notify(report.message, timeout=4)
+
+    def open_help(self) -> None:
+        keys = [
+            (self.config.keymap.get(name, default), what)
+            for name, (default, what) in REPLAY_KEYS.items()
+            if not name.startswith("seek_")
+        ]
+        first, last = (self.config.keymap.get(f"seek_{n}", str(n)) for n in (0, 9))
+        keys.insert(7, (f"{first}-{last}", "seek to 0 %, 10 %, .. 90 % of the session"))
+        keys.append(("tab", "select the next pane"))
+        notes = [
+            f"Replaying {self.player.log_path}",
+            "Timeline: ● here · ◆ denial · ✗ error · ▲ approval",
+            "Long pauses are shortened to the idle cap (cockpit replay --idle-cap S)",
+            "Keys are remapped in .cockpit/config.yaml",
+        ]
+        self.push_screen(HelpScreen(keys, notes, prompt_keys=False))
+
+
+def config_for(log_path: Path) -> ScreenConfig:
+    """The screen settings of the workspace the log belongs to (a log kept elsewhere gets
+    the defaults)."""
+    sessions = log_path.resolve().parent
+    if sessions.name == "sessions" and sessions.parent.name == ".cockpit":
+        return load_screen_config(sessions.parent / "config.yaml")
+    return ScreenConfig()
+
+
+def open_replay(log_path: Path, player: Player) -> int:
+    """Play ``log_path`` back on the screen until the human quits; the exit code (1 when
+    the log turned out damaged, after saying where)."""
+    app = ReplayApp(player, config_for(log_path))
+    try:
+        code = app.run()
+    finally:
+        app.transport.stop()
+    if app.transport.failure is not None:
+        print(f"cockpit: {app.transport.failure}", file=sys.stderr)
+        return 1
+    return code or 0
