@@ -9,6 +9,7 @@ runs is marked dynamic. Nothing here decides a tier; `classify` does.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 
 from tree_sitter import Node
 
@@ -37,8 +38,13 @@ from cockpit.policy.syntax import parser as parser
 from cockpit.policy.words import Word, unescape_double_quoted
 
 
+@lru_cache(maxsize=4096)
 def analyze(script: str, cwd: str | None, home: str) -> Analysis:
-    """Parse `script` and collect every simple command, redirect and assignment in it."""
+    """Parse `script` and collect every simple command, redirect and assignment in it.
+
+    A pure function of its arguments, so results are cached: agents repeat themselves
+    (`git status`, the test command). Callers only read an `Analysis`; none may change one.
+    """
     src = script.encode("utf-8", "surrogatepass")
     tree = parse(src)
     walker = _Walker(src, home)
