@@ -1,0 +1,98 @@
+"""The workspace tools on their own: real processes, real files."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from cockpit.agent.environment import scrubbed_env
+from cockpit.agent.tools import OUTPUT_CAP, Toolbox
+from cockpit.session.log import SessionLog
+
+
+@pytest.fixture
+def toolbox(tmp_path: Path) -> Toolbox:
+    root = tmp_path / "ws"
+    root.mkdir()
+    log = SessionLog.create(tmp_path / "sessions" / "s.jsonl", "s-1", env={})
+    return Toolbox(root, scrubbed_env(os.environ), log)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def test_a_timeout_kills_the_whole_process_group(toolbox: Toolbox) -> None:
+    command = "sleep 60 & echo $! > child.pid; sleep 60"
+    outcome = await toolbox.run("c-1", "bash", {"command": command, "timeout_s": 0.5})
+    assert outcome.is_error and outcome.error and "timed out" in outcome.error
+    child = int((toolbox.root / "child.pid").read_text())
+    for _ in range(50):
+        if not _alive(child):
+            break
+        await asyncio.sleep(0.05)
+    assert not _alive(child)
+
+
+async def test_cancelling_kills_the_command(toolbox: Toolbox) -> None:
+    task = asyncio.ensure_future(
+        toolbox.run("c-2", "bash", {"command": "echo $$ > pid; exec sleep 60"})
+    )
+    pid_file = toolbox.root / "pid"
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        await asyncio.sleep(0.02)
+    pid = int(pid_file.read_text())
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not _alive(pid)
+
+
+async def test_long_output_is_capped_and_kept_whole_as_an_artifact(toolbox: Toolbox) -> None:
+    command = "python3 -c \"print('\\n'.join(f'line {i}' for i in range(20000)))\""
+    outcome = await toolbox.run("c-3", "bash", {"command": command})
+    assert outcome.exit_code == 0 and outcome.truncated
+    assert len(outcome.output) < OUTPUT_CAP + 200
+    assert "line 0" in outcome.output and "line 19999" in outcome.output
+    assert outcome.artifact is not None
+    stored = toolbox.log.path.parent / outcome.artifact["path"]
+    body = stored.read_bytes()
+    assert hashlib.sha256(body).hexdigest() == outcome.artifact["sha256"]
+    assert body.decode().count("\n") >= 20000
+    assert outcome.artifact["path"] in outcome.content  # the model is told where it is
+
+
+async def test_a_failing_command_reports_its_exit_code(toolbox: Toolbox) -> None:
+    outcome = await toolbox.run("c-4", "bash", {"command": "echo oops >&2; exit 3"})
+    assert outcome.exit_code == 3 and outcome.is_error
+    assert "oops" in outcome.content and "exit code 3" in outcome.content
+
+
+async def test_edit_file_refuses_absent_and_ambiguous_text(toolbox: Toolbox) -> None:
+    (toolbox.root / "a.py").write_text("x = 1\nx = 1\ny = 2\n")
+    absent = await toolbox.run("c-5", "edit_file", {"path": "a.py", "old": "z", "new": "w"})
+    assert absent.is_error and "not found" in absent.content
+    twice = await toolbox.run("c-6", "edit_file", {"path": "a.py", "old": "x = 1", "new": "x"})
+    assert twice.is_error and "2 times" in twice.content
+    once = await toolbox.run("c-7", "edit_file", {"path": "a.py", "old": "y = 2", "new": "y = 3"})
+    assert not once.is_error
+    assert (toolbox.root / "a.py").read_text() == "x = 1\nx = 1\ny = 3\n"
+
+
+async def test_read_and_list(toolbox: Toolbox) -> None:
+    (toolbox.root / "src").mkdir()
+    (toolbox.root / "src" / "m.py").write_text("print(1)\n")
+    (toolbox.root / ".git").mkdir()
+    (toolbox.root / ".git" / "HEAD").write_text("ref\n")
+    listing = await toolbox.run("c-8", "list_files", {})
+    assert listing.content.splitlines() == ["src/m.py"]
+    missing = await toolbox.run("c-9", "read_file", {"path": "nope.txt"})
+    assert missing.is_error and "nope.txt" in missing.content
