@@ -35,6 +35,9 @@ TAIL_EVENTS = 500
 only folded into the headers. Bounded so that a seek lands within 200 ms on any log (the
 panes then fill up to their scrollback as the replay plays on)."""
 
+STOP_WAIT_S = 5.0
+"""How long the transport may take to finish its slice when the screen closes."""
+
 
 class ReplayApp(App[int]):
     """A session log on the session screen, with a transport."""
@@ -75,7 +78,10 @@ class ReplayApp(App[int]):
 
     def on_mount(self) -> None:
         self.set_keymap(dict(self.config.keymap))
-        self.run_worker(self.transport.run, name="transport", thread=True, exit_on_error=False)
+
+    def on_ready(self) -> None:
+        """The screen is composed: reports can be drawn from now on."""
+        self.run_worker(self.transport.run, name="transport", thread=True)
         self.transport.redraw()
         if self.player.follow:  # `cockpit replay --follow`: play on as the log grows
             self.transport.play_pause()
@@ -129,14 +135,25 @@ def config_for(log_path: Path) -> ScreenConfig:
     return ScreenConfig()
 
 
+def has_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def open_replay(log_path: Path, player: Player) -> int:
     """Play ``log_path`` back on the screen until the human quits; the exit code (1 when
-    the log turned out damaged, after saying where)."""
+    the log turned out damaged, after saying where; 2 without a terminal)."""
+    if not has_terminal():
+        print(
+            "cockpit: the replay screen needs a terminal: use --headless to print the session",
+            file=sys.stderr,
+        )
+        return 2
     app = ReplayApp(player, config_for(log_path))
     try:
         code = app.run()
     finally:
         app.transport.stop()
+        app.transport.wait_stopped(STOP_WAIT_S)
     if app.transport.failure is not None:
         print(f"cockpit: {app.transport.failure}", file=sys.stderr)
         return 1

@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import math
 import queue
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -138,7 +139,9 @@ class Transport:
         self._deliver = deliver
         self._clock = clock
         self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._stopped = threading.Event()
         self._owed = False  # a redraw skipped because another command was waiting
+        self._provisional = -1  # the position whose tail was drawn before its state
         self._in_flight = 0  # batches of played events the screen has not drawn yet
         self._due_at = 0.0
         self._warmed = False
@@ -200,6 +203,16 @@ class Transport:
 
     def run(self) -> None:
         """Serve commands, play and warm until `stop`."""
+        try:
+            self._serve()
+        finally:
+            self._stopped.set()
+
+    def wait_stopped(self, timeout: float | None = None) -> bool:
+        """Wait until `run` has returned (after `stop`): the player is free to close."""
+        return self._stopped.wait(timeout)
+
+    def _serve(self) -> None:
         while True:
             job = self._next()
             if job is _STOP:
@@ -290,16 +303,26 @@ class Transport:
 
     def _redraw(self) -> None:
         """The state before the tail, and the tail. Far ahead of the background pass the
-        state needs a long fold (seconds on a 1M-event log): the tail is drawn first."""
+        state needs a long fold (seconds on a 1M-event log): the tail is drawn first, and
+        the fold goes in slices, left owed when a key comes meanwhile (a seek elsewhere
+        would not need it)."""
         player = self.player
         position = player.position
         start = max(0, position - self.tail)
         first, change = self._first_event(), self._plan_change(position)
-        self._owed = False
         if not player.state_ready(start):
-            tail = player.events_between(start, position)
-            frame = self._make_frame(loading=True)
-            self._deliver(Redraw(frame, StateBuilder(), start, tail, first, change, True))
+            if self._provisional != position:
+                self._provisional = position
+                tail = player.events_between(start, position)
+                frame = self._make_frame(loading=True)
+                self._deliver(Redraw(frame, StateBuilder(), start, tail, first, change, True))
+            while not player.state_ready(start):
+                if not self._queue.empty():
+                    return  # still owed
+                if player.warm(4 * WARM_SLICE):
+                    break
+        self._owed = False
+        self._provisional = -1
         builder = player.builder_at(start)
         tail = player.events_between(start, position)
         self._deliver(Redraw(self._make_frame(), builder, start, tail, first, change))
