@@ -128,7 +128,8 @@ class ReplayScreen(CockpitScreen, inherit_bindings=False):
                 batches.enter_context(pane.transcript.batch_writes())
             for event in report.events:
                 self._feed(self.builder, event)
-        self._show_state(report.events[-1] if report.events else None)
+        if report.events:  # a move that went nowhere keeps the current event
+            self._show_state(report.events[-1])
         self.show_frame(report.frame)
 
     def show_frame(self, frame: Frame) -> None:

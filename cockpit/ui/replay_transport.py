@@ -359,8 +359,9 @@ class Transport:
         """Report the frame (and the timeline) when they changed; progress alone at most
         every `FRAME_EVERY_S`."""
         now = self._clock()
-        frame = self._make_frame(loading=loading)
-        if frame != self._frame and (force or now - self._frame_at >= FRAME_EVERY_S):
+        frame, last = self._make_frame(loading=loading), self._frame
+        moved = last is None or _transport_of(frame) != _transport_of(last)
+        if frame != last and (force or moved or now - self._frame_at >= FRAME_EVERY_S):
             self._frame, self._frame_at = frame, now
             self._deliver(frame)
         grown = frame.total != self._timeline_total
@@ -405,6 +406,11 @@ class Transport:
             i for i in range(scan.kinds_read, stop) if kind(i) == k.PLAN_CHANGED
         )
         scan.kinds_read = max(scan.kinds_read, stop)
+
+
+def _transport_of(frame: Frame) -> tuple[object, ...]:
+    """What a frame says about the transport (as opposed to indexing progress)."""
+    return frame.position, frame.playing, frame.follow, frame.speed, frame.loading
 
 
 def _toggle(player: Player) -> None:
