@@ -100,7 +100,6 @@ class ReplayScreen(CockpitScreen, inherit_bindings=False):
         """Clear the panes and draw the tail from the state before it (a provisional
         redraw draws the tail alone and leaves the headers until the state comes)."""
         self.first = report.first or self.first
-        self.plan_change = report.plan_change
         builder = report.builder
         await self._add_panes([*self._started_agents(), *builder.state.agents, *_agents(report)])
         panes = list(self.query(AgentPane))
@@ -116,7 +115,7 @@ class ReplayScreen(CockpitScreen, inherit_bindings=False):
         if report.provisional:
             self._mark_current(current)
         else:
-            self.builder = builder
+            self.builder, self.plan_change = builder, report.plan_change
             self._show_state(current)
         self.show_frame(report.frame)
 

@@ -77,7 +77,8 @@ class Redraw:
     tail: list[Event]
     first: Event | None  # the session's first event (session.started names the agents)
     plan_change: Event | None  # the last plan.changed before the position
-    provisional: bool = False  # the tail alone, drawn while the state is being read
+    provisional: bool = False  # the tail alone, drawn while the state is being read (the
+    # state, the plan change and the headers come with the next redraw)
 
 
 @dataclass(frozen=True)
@@ -309,13 +310,13 @@ class Transport:
         player = self.player
         position = player.position
         start = max(0, position - self.tail)
-        first, change = self._first_event(), self._plan_change(position)
+        first = self._first_event()
         if not player.state_ready(start):
             if self._provisional != position:
                 self._provisional = position
                 tail = player.events_between(start, position)
                 frame = self._make_frame(loading=True)
-                self._deliver(Redraw(frame, StateBuilder(), start, tail, first, change, True))
+                self._deliver(Redraw(frame, StateBuilder(), start, tail, first, None, True))
             while not player.state_ready(start):
                 if not self._queue.empty():
                     return  # still owed
@@ -325,6 +326,7 @@ class Transport:
         self._provisional = -1
         builder = player.builder_at(start)
         tail = player.events_between(start, position)
+        change = self._plan_change(position)
         self._deliver(Redraw(self._make_frame(), builder, start, tail, first, change))
         self._publish(force=True)
 

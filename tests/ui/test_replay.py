@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 import cockpit
 from cockpit.errors import LogCorruptError
@@ -22,6 +23,7 @@ from cockpit.session.log import SessionLog
 from cockpit.session.state import fold
 from cockpit.ui import render
 from cockpit.ui import replay as replay_module
+from cockpit.ui.dialogs import HelpScreen
 from cockpit.ui.replay import ReplayApp, open_replay
 from cockpit.ui.replay_screen import DetailsScreen, ReplayScreen
 from cockpit.ui.replay_transport import Played
@@ -266,6 +268,24 @@ async def test_enter_before_any_event_says_so(demo_log: Path) -> None:
         await wait_for(pilot, lambda: bool(app._notifications), what="the notice")
         assert isinstance(app.screen, ReplayScreen)
         assert "No event is shown yet" in next(iter(app._notifications)).message
+
+
+async def test_help_zoom_and_plan_keys(demo_log: Path) -> None:
+    async with replaying(demo_log) as (app, pilot):
+        await press_until(pilot, "question_mark", lambda: isinstance(app.screen, HelpScreen))
+        text = "\n".join(str(w.render()) for w in app.screen.query(Static))
+        assert "0-9" in text and "seek to 0 %" in text and "follow a session" in text
+        assert "On a tier-3 prompt" not in text  # a replay asks nothing
+        assert "◆ denial" in text
+        await press_until(pilot, "escape", lambda: isinstance(app.screen, ReplayScreen))
+        screen = app.main
+        await at(pilot, "5", len(read_log(demo_log)) // 2)
+        screen.focus_agent("builder")
+        await press_until(pilot, "z", lambda: screen.maximized is screen.pane("builder"))
+        await press_until(pilot, "z", lambda: screen.maximized is None)
+        plan = screen.query_one("#plan")
+        await press_until(pilot, "t", lambda: plan.has_class("-hidden"))
+        await press_until(pilot, "t", lambda: not plan.has_class("-hidden"))
 
 
 # -- follow ----------------------------------------------------------------------------
