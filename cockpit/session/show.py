@@ -92,7 +92,10 @@ def describe(event: Event) -> tuple[str, str, str, str]:
         result = "snapshot" if d.get("ref") else f"no snapshot: {d.get('skipped', '')}"
         artifacts = str(d.get("ref") or "")
     elif kind == k.TOOL_STARTED:
-        action = f"{d.get('tool', '')} {d.get('command', '')}".strip() or kind
+        tool, command = str(d.get("tool", "")), str(d.get("command", ""))
+        if command.startswith(f"{tool} ") or command == tool:
+            tool = ""  # the file tools' command already names the tool
+        action = f"{tool} {command}".strip() or kind
         result = "started"
     elif kind == k.TOOL_FINISHED:
         if d.get("error"):
