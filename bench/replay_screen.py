@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.replay import generate
-from cockpit.replay.index import index_path
+from cockpit.replay.index import Index, index_path
 from cockpit.replay.player import Player
 from cockpit.ui.replay import ReplayApp
 from cockpit.ui.replay_screen import ReplayScreen
@@ -127,6 +127,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         first_open_s = first_screen(log)  # no index yet: a first page only
         assert index_path(log).exists()
         reopen_s = [first_screen(log) for _ in range(3)]  # the index is reused
+        Index.open(log).update()  # the index complete (as after any full replay)
         cold = asyncio.run(seeks(log, warm=False))
         warm = asyncio.run(seeks(log, warm=True))
     return {
@@ -134,8 +135,13 @@ def run(quick: bool = False) -> dict[str, Any]:
         "first_screen_first_open_s": round(first_open_s, 2),
         "first_screen_reopen_s": round(statistics.median(reopen_s), 2),
         "first_screen_goal_s": 2.0,
-        "seek_before_warm_lands_ms": _summary(cold["lands"]),
-        "seek_before_warm_state_ms": _summary(cold["state"]),
-        "seek_after_warm_ms": _summary(warm["state"]),
+        # the first key is pressed as soon as the first screen is up, while the
+        # transport still reads where the plan changes are: it is reported apart
+        "first_seek_before_warm_lands_ms": round(cold["lands"][0], 1),
+        "first_seek_before_warm_state_ms": round(cold["state"][0], 1),
+        "seek_before_warm_lands_ms": _summary(cold["lands"][1:]),
+        "seek_before_warm_state_ms": _summary(cold["state"][1:]),
+        "first_seek_after_warm_ms": round(warm["state"][0], 1),
+        "seek_after_warm_ms": _summary(warm["state"][1:]),
         "seek_goal_ms": 200,
     }

@@ -152,7 +152,7 @@ class Transport:
         self._frame: Frame | None = None
         self._frame_at = 0.0
         self._timeline: Timeline | None = None
-        self._timeline_total = -1
+        self._timeline_seen = (-1, -1)
         self._timeline_at = -math.inf
 
     # -- commands (any thread) ---------------------------------------------------------
@@ -239,9 +239,9 @@ class Transport:
 
     def _wait(self) -> float | None:
         """How long nothing needs doing (None: until a command comes)."""
-        if self._owed or (not self._warmed and self.failure is None):
+        if self._owed:
             return 0
-        if self._scan.kinds_read < self.player.total and self.failure is None:
+        if self._background_left():
             return 0
         if self.player.playing and not self._in_flight and self._due_at < math.inf:
             return max(0.0, self._due_at - self._clock())
@@ -250,23 +250,33 @@ class Transport:
         return FRAME_EVERY_S if self.player.follow else None
 
     def _idle(self) -> None:
-        """Nothing queued: redraw if owed, play what is due, else warm a slice."""
+        """Nothing queued: redraw if owed, play what is due, else a slice of background
+        work (where the plan changes are, then the player's warm pass)."""
         if self._owed:
             self._redraw()
         elif self.player.playing and not self._in_flight and self._clock() >= self._due_at:
             self._tick()
+        elif self.failure is None and self._scan.kinds_read < self.player.total:
+            # first, as it is quick (0.2 s per million events): then no seek waits for it
+            self._read_kinds(self._scan.kinds_read + 16 * WARM_SLICE)
+        elif self.failure is None and self._marks_behind():
+            self._read_marks(4 * WARM_SLICE)
+            self._publish()
         elif self.failure is None and not self._warmed:
             self._warmed = self.player.warm(WARM_SLICE)
             self._warmed_total = self.player.total
             self._publish()
         elif self._warmed and self.player.total != self._warmed_total:
             self._warmed = False  # followed events arrived: fold them ahead too
-        elif self._scan.kinds_read < self.player.total:
-            self._read_kinds(self._scan.kinds_read + 16 * WARM_SLICE)
         else:
             if self.player.follow and not self.player.playing:
                 self.player.refresh()  # paused while following: keep the count current
             self._publish()
+
+    def _background_left(self) -> bool:
+        if self.failure is not None:
+            return False
+        return self._scan.kinds_read < self.player.total or self._marks_behind() or not self._warmed
 
     def _do(self, job: _Job) -> None:
         player = self.player
@@ -366,25 +376,36 @@ class Transport:
         if frame != last and (force or moved or now - self._frame_at >= FRAME_EVERY_S):
             self._frame, self._frame_at = frame, now
             self._deliver(frame)
-        grown = frame.total != self._timeline_total
-        if grown and (self._timeline is None or now - self._timeline_at >= TIMELINE_EVERY_S):
-            self._timeline_at, self._timeline_total = now, frame.total
+        seen = (frame.span, len(self._scan.marks))
+        before = self._timeline_seen
+        # at once when the markers are all read for a log of the same length; at most
+        # every TIMELINE_EVERY_S while the log grows or they are still being read
+        settled = seen[0] == before[0] and not self._marks_behind()
+        if seen != before and (settled or now - self._timeline_at >= TIMELINE_EVERY_S):
+            self._timeline_at, self._timeline_seen = now, seen
             timeline = self._make_timeline(frame.span)
             if timeline != self._timeline:
                 self._timeline = timeline
                 self._deliver(timeline)
 
     def _make_timeline(self, span: int) -> Timeline:
-        """Marker flags per cell; markers are read from the index once each (the index
-        is only touched from this thread, so no lock is needed)."""
-        index, marks = self.player.index, self._scan.marks
-        found = index.markers()
-        marks.extend((i, int(index.flags(i))) for i in found[len(marks) :])
+        """Marker flags per cell, from the markers read so far."""
         cells = [0] * TIMELINE_CELLS
         if span > 0:
-            for i, flag in marks:
+            for i, flag in self._scan.marks:
                 cells[min(TIMELINE_CELLS - 1, i * TIMELINE_CELLS // span)] |= flag
         return Timeline(span, tuple(cells))
+
+    def _marks_behind(self) -> bool:
+        return len(self._scan.marks) < len(self.player.index.markers())
+
+    def _read_marks(self, count: int) -> None:
+        """Read the flags of ``count`` more markers (about 5 µs each; a 1M-event log has
+        some 70,000, so this is background work). The index is only touched from this
+        thread, so no lock is needed."""
+        index, marks = self.player.index, self._scan.marks
+        found = index.markers()
+        marks.extend((i, int(index.flags(i))) for i in found[len(marks) : len(marks) + count])
 
     def _first_event(self) -> Event | None:
         if self._first is None and self.player.total:

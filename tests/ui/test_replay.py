@@ -360,7 +360,8 @@ def test_snapshot_of_the_replay_screen(snap_compare: Snap, tmp_path: Path, pinne
     async def at_the_denial(pilot: Pilot[Any]) -> None:
         app = pilot.app
         assert isinstance(app, ReplayApp)
-        await wait_for(pilot, lambda: shown(app) == 0 and app.main.timeline is not None)
+        timeline = lambda: app.main.timeline  # noqa: E731
+        await wait_for(pilot, lambda: shown(app) == 0 and any(getattr(timeline(), "marks", ())))
         # a failing command, an approval asked and granted, then the denial by rule
         for _ in range(markers(rows).index(denial) + 1):
             await pilot.press("right_square_bracket")
