@@ -330,7 +330,7 @@ class Transport:
             while not player.state_ready(start):
                 if not self._queue.empty():
                     return  # still owed
-                if player.warm(4 * WARM_SLICE):
+                if player.warm(WARM_SLICE):
                     break
         self._owed = False
         self._provisional = -1

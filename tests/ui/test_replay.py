@@ -368,8 +368,10 @@ def test_snapshot_of_the_replay_screen(snap_compare: Snap, tmp_path: Path, pinne
         await wait_for(pilot, lambda: shown(app) == denial + 1, what="the denial")
         await pilot.pause(0.3)  # transcripts redraw ten times a second
 
+    app = ReplayApp(player)
     try:
-        assert snap_compare(ReplayApp(player), terminal_size=(130, 36), run_before=at_the_denial)
+        assert snap_compare(app, terminal_size=(130, 36), run_before=at_the_denial)
+        assert app.transport.wait_stopped(10)
     finally:
         player.close()
 
