@@ -93,7 +93,7 @@ async def test_escape_denies(tmp_path: Path) -> None:
 async def test_a_key_inside_the_grace_period_does_nothing(tmp_path: Path) -> None:
     root = make_workspace(tmp_path / "shop")
     prepared = prepare(root, CLEAN, agents=["builder"])
-    app = make_app(prepared, grace_s=0.5)
+    app = make_app(prepared, grace_s=3.0)
     async with app.run_test(size=(120, 36)) as pilot:
         try:
             prompt = await wait_for_prompt(pilot, armed=False)
