@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +20,6 @@ from cockpit.session import events as k
 
 if TYPE_CHECKING:
     from cockpit.supervisor import Supervisor
-
-Spawn = Callable[[str], Any]
 
 
 class PlanSteering:

@@ -51,7 +51,6 @@ class PendingApproval:
     request: ApprovalRequest
     future: asyncio.Future[ApprovalDecision]
     asked_at: float = field(default_factory=time.monotonic)
-    seq: int = 0
 
     @property
     def rank(self) -> tuple[int, float]:
@@ -153,8 +152,8 @@ class Supervisor:
     def classify(self, action: ShellAction | FileAction) -> Decision:
         return self.policy.classify(action)
 
-    def write_targets(self, action: ShellAction) -> list[str | None]:
-        return self.policy.write_targets(action)
+    def assess(self, action: ShellAction) -> tuple[Decision, list[str | None]]:
+        return self.policy.assess(action)
 
     async def snapshot(self, agent: str, iteration: int, call: str, reason: str) -> None:
         try:

@@ -428,12 +428,14 @@ class AgentRuntime:
                 reasons=(f"{name}: cockpit's own tool, it changes only the session",),
                 rules=(),
             )
-        decision = self.host.classify(action)
-        if isinstance(action, ShellAction):
+        if not isinstance(action, ShellAction):
+            decision = self.host.classify(action)
+        else:
+            decision, writes = self.host.assess(action)
             # Inside the workspace the agent's scope decides; outside it, the policy's tier.
             outside = [
                 t or "a path it cannot tell"
-                for t in self.host.write_targets(action)
+                for t in writes
                 if t is None or (self._in_workspace(t) and not self._may_write(t))
             ]
             if outside:

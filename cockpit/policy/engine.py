@@ -70,28 +70,32 @@ class Policy:
         try:
             return self._classifier.decide(action)
         except Exception as exc:  # fail closed, never crash the agent loop
-            check = self.ruleset.checks.get("internal-error")
-            ref = check.ref if check else RuleRef("builtin:internal-error", "builtin")
-            return Decision(
-                3,
-                (
-                    f"cockpit could not classify this ({type(exc).__name__}: "
-                    f"{exc}); asking to be safe",
-                ),
-                (ref,),
-            )
+            return self._unclassifiable(exc)
 
-    def write_targets(self, action: ShellAction | FileAction) -> list[str | None]:
-        """The real paths ``action`` would write or delete (None: a target it cannot know).
+    def assess(self, action: ShellAction | FileAction) -> tuple[Decision, list[str | None]]:
+        """The decision and the real paths `action` would write or delete, in one pass.
 
-        The runtime checks them against an agent's write scope, so a read-only agent cannot
-        edit through bash either. Any failure counts as one unknown target.
+        A None path is a target that cannot be known. The runtime checks the paths against
+        an agent's write scope, so a read-only agent cannot edit through bash either. Any
+        failure is tier 3 with one unknown target.
         """
         try:
-            subjects = self._classifier.evaluate(action).subjects
-        except Exception:
-            return [None]
-        return [s.real for s in subjects if s.kind == "path" and s.op in ("write", "delete")]
+            evaluation = self._classifier.evaluate(action)
+        except Exception as exc:
+            return self._unclassifiable(exc), [None]
+        writes = [
+            s.real for s in evaluation.subjects if s.kind == "path" and s.op in ("write", "delete")
+        ]
+        return evaluation.decision, writes
+
+    def _unclassifiable(self, exc: Exception) -> Decision:
+        check = self.ruleset.checks.get("internal-error")
+        ref = check.ref if check else RuleRef("builtin:internal-error", "builtin")
+        return Decision(
+            3,
+            (f"cockpit could not classify this ({type(exc).__name__}: {exc}); asking to be safe",),
+            (ref,),
+        )
 
     def evaluate(self, action: ShellAction | FileAction) -> Evaluation:
         """The decision with every subject it was built from (for tools and tests)."""
