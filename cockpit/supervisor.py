@@ -31,6 +31,7 @@ from cockpit.agent.runtime import (
     ApprovalRequest,
 )
 from cockpit.agent.tools import Toolbox
+from cockpit.errors import SafeguardError
 from cockpit.policy import Decision, FileAction, Grant, Policy, Safeguard, ShellAction
 from cockpit.session import events as k
 from cockpit.session.events import Event
@@ -158,8 +159,10 @@ class Supervisor:
     async def snapshot(self, agent: str, iteration: int, call: str, reason: str) -> None:
         try:
             snap = await asyncio.to_thread(self.safeguard.snapshot, reason)
-        except Exception as exc:  # a failed snapshot is recorded; the action still waits on it
-            data: dict[str, Any] = {"skipped": f"snapshot failed: {exc}"}
+        except SafeguardError as exc:  # recorded; the action goes on, without a snapshot
+            data: dict[str, Any] = {"skipped": str(exc)}
+        except Exception as exc:
+            data = {"skipped": f"snapshot failed: {type(exc).__name__}: {exc}"}
         else:
             if snap is None:
                 data = {"skipped": "not a git repository: no snapshot could be taken"}

@@ -13,6 +13,8 @@ import os
 import re
 import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -78,6 +80,10 @@ class Safeguard:
         self._warned = False
         self._repo: git.Repo | None = None
         self._looked = False
+        # Agents snapshot from worker threads at once. GitPython's Repo is not thread-safe
+        # (its persistent `cat-file` pipe can deadlock), and two snapshots must not pick the
+        # same number: one at a time.
+        self._lock = threading.RLock()
 
     # -- repository ----------------------------------------------------------------------
 
@@ -128,10 +134,20 @@ class Safeguard:
 
     def snapshot(self, reason: str) -> Snapshot | None:
         """Commit the working tree under the next snapshot ref; None outside git."""
-        repo = self.repo
-        if repo is None:
-            return None
-        return self._snapshot(repo, self.session, reason)
+        with self._lock:
+            repo = self.repo
+            if repo is None:
+                return None
+            for attempt in range(3):
+                try:
+                    return self._snapshot(repo, self.session, reason)
+                except SafeguardError:
+                    # Another agent may be writing while git reads the tree (a temp file
+                    # that vanishes mid `git add`): look again before giving up.
+                    if attempt == 2:
+                        raise
+                    time.sleep(0.05)
+            raise AssertionError("unreachable")
 
     def _snapshot(self, repo: git.Repo, session: str, reason: str) -> Snapshot:
         import git
@@ -208,6 +224,10 @@ class Safeguard:
         """Make the working tree match the snapshot: modified and deleted files come back,
         files created since are removed. The index, HEAD and the stash are not touched, and a
         snapshot of the tree just before (`safety`) makes the rollback itself undoable."""
+        with self._lock:
+            return self._rollback(ref)
+
+    def _rollback(self, ref: str) -> Rollback:
         import git
 
         repo = self._require()

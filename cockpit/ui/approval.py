@@ -68,7 +68,7 @@ class ApprovalScreen(ModalScreen[Verdict]):
         self.offer = offer
         self.position = position
         self.grace_s = grace_s
-        self._armed_at = float("inf")
+        self._armed = False
         self._gone = False
         self.shown_at: float | None = None
         """When the prompt was first on screen (monotonic seconds), for the benchmark."""
@@ -141,10 +141,15 @@ class ApprovalScreen(ModalScreen[Verdict]):
         """On screen: the grace period starts now."""
         if self.shown_at is None:
             self.shown_at = time.monotonic()
-            self._armed_at = self.shown_at + self.grace_s
-            self.set_timer(self.grace_s, self._arm)
+            if self.grace_s > 0:
+                self.set_timer(self.grace_s, self._arm)
+            else:
+                self._arm()
 
     def _arm(self) -> None:
+        # Keys count from here: the same moment the buttons come alive and focus lands on
+        # Deny (a clock check alone could accept a key before the safe focus is set).
+        self._armed = True
         for button in self.query(Button):
             button.disabled = button.id == "session" and self.offer.rule is None
         if not self.query_one("#approval-reason", Input).has_focus:
@@ -163,7 +168,7 @@ class ApprovalScreen(ModalScreen[Verdict]):
     @property
     def armed(self) -> bool:
         """True once the grace period is over: only then does a key count."""
-        return time.monotonic() >= self._armed_at
+        return self._armed
 
     # -- answers ---------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,15 @@ def test_without_git_it_warns_once_and_carries_on(tmp_path: Path) -> None:
 def test_session_names_must_be_valid_ref_parts(tmp_path: Path, session: str) -> None:
     with pytest.raises(SafeguardError, match="invalid session name"):
         Safeguard(tmp_path, session)
+
+
+def test_agents_snapshotting_at_once_get_one_numbered_snapshot_each(repo: Path) -> None:
+    guard = Safeguard(repo, "s-threads")
+    before = state(repo)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [pool.submit(guard.snapshot, f"agent {i}") for i in range(16)]
+        snaps = [f.result(timeout=60) for f in futures]  # a deadlock fails here, not hangs
+    numbers = sorted(s.number for s in snaps if s is not None)
+    assert numbers == list(range(1, 17))
+    assert [s.number for s in guard.snapshots()] == numbers
+    assert state(repo) == before
