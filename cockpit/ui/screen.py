@@ -18,7 +18,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
 from textual.content import Content
 from textual.events import DescendantFocus
+from textual.reactive import Reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static
 
 from cockpit.session import events as k
@@ -53,6 +55,9 @@ class CockpitScreen(Screen[None]):
     """Every agent at a glance."""
 
     ALLOW_IN_MAXIMIZED_VIEW = "#keys, #status"
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    """As Textual's, without repainting the whole screen on every focus change: the
+    widgets whose focus styles change repaint themselves, so Tab costs two panes."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("z", "zoom", "Zoom", id="zoom"),
         Binding("p", "pause", "Pause/resume", id="pause"),

@@ -15,11 +15,12 @@ from contextlib import contextmanager
 from typing import ClassVar
 
 from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.cache import LRUCache
 from textual.events import Resize
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
@@ -57,7 +58,9 @@ class Transcript(ScrollView, can_focus=True):
         self._serial = 0
         self._open = False
         self._wrap_width = 0
-        self._cache: LRUCache[tuple[int, int], Strip] = LRUCache(1024)
+        self._cache: LRUCache[tuple[int, int], tuple[tuple[int, int], Strip]] = LRUCache(1024)
+        """A row's finished strip by (serial, sub), with the (number, width) it was drawn at."""
+        self._first_row = 0  # the number of ``_rows[0]``: rows dropped from the front so far
         self._follow = True  # stick to the newest line until the reader scrolls up
         self._dirty = False
         self._styles: dict[str, Style] = {}
@@ -72,6 +75,11 @@ class Transcript(ScrollView, can_focus=True):
     def line_count(self) -> int:
         """Logical lines kept (not rows on screen)."""
         return len(self._lines)
+
+    @property
+    def row_count(self) -> int:
+        """Rows the kept lines wrap into (the scroll range follows at the next flush)."""
+        return len(self._rows)
 
     @property
     def text(self) -> str:
@@ -137,7 +145,7 @@ class Transcript(ScrollView, can_focus=True):
         self._rows.clear()
         self._open = False
         self._cache.clear()
-        self.virtual_size = Size(self._wrap_width, 0)
+        self._resize_content()
         self.refresh()
 
     def _append(self, serial: int, style: str, text: str) -> None:
@@ -162,10 +170,10 @@ class Transcript(ScrollView, can_focus=True):
             dropped_rows += self._row_counts.popleft()
         if dropped_rows:
             del self._rows[:dropped_rows]
+            self._first_row += dropped_rows
             if not at_end:  # keep what the reader is looking at in place
                 self.scroll_to(y=max(0, self.scroll_y - dropped_rows), animate=False)
-        self.virtual_size = Size(self._wrap_width, len(self._rows))
-        self._dirty = True  # drawn by the next `_flush`, at most REFRESH_HZ times a second
+        self._dirty = True  # drawn by the next `flush`, at most REFRESH_HZ times a second
 
     def on_mount(self) -> None:
         if self.auto_flush:
@@ -175,9 +183,22 @@ class Transcript(ScrollView, can_focus=True):
         """Draw what was written since the last flush (and follow it)."""
         if self._dirty:
             self._dirty = False
+            self._resize_content()
             if self._follow:
                 self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
             self.refresh()
+
+    def _resize_content(self) -> None:
+        """Tell the scrollbar how many rows there are, without a layout.
+
+        Setting ``virtual_size`` the usual way reflows the whole screen, on every write
+        of every pane. A transcript's own size never depends on its content (it fills its
+        pane and always shows its scrollbar), so only the scroll range is updated.
+        """
+        size = Size(self._wrap_width, len(self._rows))
+        if size != self.virtual_size:
+            self.set_reactive(Transcript.virtual_size, size)
+            self._scroll_update(size)
 
     def _at_end(self) -> bool:
         return self._follow
@@ -215,7 +236,7 @@ class Transcript(ScrollView, can_focus=True):
             self._row_counts.append(len(rows))
             self._rows.extend((serial, sub, style, row) for sub, row in enumerate(rows))
         self._cache.clear()
-        self.virtual_size = Size(self._wrap_width, len(self._rows))
+        self._resize_content()
 
     def on_resize(self, event: Resize) -> None:
         follow = self._follow
@@ -242,40 +263,82 @@ class Transcript(ScrollView, can_focus=True):
 
     # -- rendering and selection ---------------------------------------------------
 
-    def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        index = scroll_y + y
-        width = self.scrollable_content_region.width
-        base = self._style("")
-        if index >= len(self._rows):
-            return Strip.blank(width, base)
-        strip = self._row_strip(index)
-        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, index)
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The widget's rows, whole: padding, text and background in one cached strip.
 
-    def _row_strip(self, index: int) -> Strip:
+        Textual's default path builds each row anew on every frame (and a scrolling
+        transcript repaints every row it shows), which on a busy screen made both the
+        frames and the garbage collector's pauses long. Here a row's finished strip is
+        kept until the row, the width or the styles change, so following a stream costs
+        only its new rows. Only the styles a transcript uses are honoured: background,
+        colour, padding and the line filters (no border, tint or opacity).
+        """
+        width, height = self.outer_size
+        top, right, bottom, left = self.styles.padding
+        content_width = max(0, width - left - right)
+        scroll_y = self.scroll_offset.y
+        filters = self.get_line_filters()
+        background = self.background_colors[1] if filters else None
+        strips: list[Strip] = []
+        for y in crop.line_range:
+            if top <= y < height - bottom:
+                strip = self._row_line(scroll_y + y - top, content_width, left, right)
+            else:
+                strip = Strip.blank(width, self._style(""))
+            for line_filter in filters:
+                assert background is not None
+                strip = strip.apply_filter(line_filter, background)
+            strips.append(strip)
+        x1, x2 = crop.column_span
+        if (x1, x2) != (0, width):
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
+
+    def render_line(self, y: int) -> Strip:
+        """Row ``y`` of the content area (``render_lines`` draws the whole widget)."""
+        _, right, _, left = self.styles.padding
+        width = max(0, self.outer_size.width - left - right)
+        return self._row_line(self.scroll_offset.y + y, width, 0, 0)
+
+    def _row_line(self, index: int, width: int, left: int, right: int) -> Strip:
+        """Row ``index`` of ``_rows`` as a finished strip: ``left`` and ``right`` blank
+        cells around ``width`` cells of text."""
+        base = self._style("")
+        total = left + width + right
+        if index >= len(self._rows):
+            return Strip.blank(total, base)
         serial, sub, style, row = self._rows[index]
+        at = self._first_row + index  # a row's number for selection: stable as rows drop
         key = (serial, sub)
         selection = self.text_selection
-        if selection is None and key in self._cache:
-            return self._cache[key]
+        if selection is None:
+            cached = self._cache.get(key)
+            if cached is not None and cached[0] == (at, total):
+                return cached[1]
         text = Text(row, style=self._style(style))
-        if selection is not None and (span := selection.get_span(index)) is not None:
+        if selection is not None and (span := selection.get_span(at)) is not None:
             start, end = span
             text.stylize(
                 self.screen.get_component_rich_style("screen--selection"),
                 start,
                 len(row) if end == -1 else end,
             )
-        strip = Strip(text.render(self.app.console), cell_len(row))
+        body = Strip(text.render(self.app.console), cell_len(row))
+        body = body.crop_extend(0, width, base).apply_offsets(0, at)
+        segments = [Segment(" " * left, base)] if left else []
+        segments += body
+        if right:
+            segments.append(Segment(" " * right, base))
+        strip = Strip(segments, total)
         if selection is None:
-            self._cache[key] = strip
+            self._cache[key] = ((at, total), strip)
         return strip
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The selected text; rows of one wrapped line are joined back without a break."""
         parts: list[str] = []
         previous: int | None = None
-        for index, (serial, _, _, row) in enumerate(self._rows):
+        for index, (serial, _, _, row) in enumerate(self._rows, self._first_row):
             span = selection.get_span(index)
             if span is None:
                 continue

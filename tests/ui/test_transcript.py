@@ -37,11 +37,12 @@ async def test_long_lines_wrap_and_rewrap_when_the_width_changes() -> None:
     async with app.run_test(size=(30, 10)) as pilot:
         t = app.query_one(Transcript)
         t.write_lines([("text", "word " * 20)])
-        narrow = t.virtual_size.height
+        narrow = t.row_count
         assert narrow > 3
         await pilot.resize_terminal(100, 10)
         await pilot.pause()
-        assert t.virtual_size.height < narrow
+        assert t.row_count < narrow
+        assert t.virtual_size.height == t.row_count
         assert t.text == "word " * 20
 
 
@@ -53,6 +54,7 @@ async def test_scrollback_is_bounded() -> None:
             t.write(f"line {n}\n")
         assert t.line_count == 50
         assert t.text.splitlines()[0] == "line 450"
+        t.flush()  # the scroll range follows at the next redraw
         assert t.virtual_size.height == 50
 
 
@@ -62,7 +64,7 @@ async def test_selection_copies_wrapped_lines_without_extra_breaks() -> None:
         t = app.query_one(Transcript)
         long_command = "$ rm -rf build dist node_modules"
         t.write_lines([("tier-3", long_command), ("ok", "done")])
-        rows = t.virtual_size.height
+        rows = t.row_count
         selected = t.get_selection(Selection(Offset(0, 0), Offset(0, rows)))
         assert selected is not None
         assert selected[0] == f"{long_command}\ndone"
@@ -100,3 +102,23 @@ async def test_it_follows_new_lines_until_the_reader_scrolls_up() -> None:
         t.flush()
         await pilot.pause()
         assert t.scroll_y == t.max_scroll_y
+
+
+async def test_selection_still_lands_on_the_rows_shown_after_old_ones_dropped() -> None:
+    app = Host(max_lines=5)
+    async with app.run_test(size=(40, 10)) as pilot:
+        t = app.query_one(Transcript)
+        for n in range(12):
+            t.write(f"line {n}\n")
+        t.flush()
+        await pilot.pause()
+        strips = t.render_lines(t.region.reset_offset)
+        shown = [strip.text.strip() for strip in strips if strip.text.strip()]
+        assert shown == [f"line {n}" for n in range(7, 12)]
+        # Where a mouse press on "line 9" would start a selection: the offset drawn there.
+        row = shown.index("line 9")
+        metas = [seg.style.meta for seg in strips[row] if seg.style and seg.style.meta]
+        start = Offset(*metas[0]["offset"])
+        selected = t.get_selection(Selection(start, Offset(0, start.y + 2)))
+        assert selected is not None
+        assert selected[0] == "line 9\nline 10\n"
