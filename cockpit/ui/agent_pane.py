@@ -30,8 +30,6 @@ def pane_id(agent: str) -> str:
 class AgentPane(Vertical):
     """An agent's header and transcript; zoomable."""
 
-    ALLOW_MAXIMIZE = True
-
     def __init__(self, agent: str, model: str, *, scrollback: int = 5000) -> None:
         super().__init__(id=pane_id(agent), classes="agent-pane")
         self.agent = agent

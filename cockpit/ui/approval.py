@@ -18,6 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Button, Input, Static
 
 from cockpit.agent.runtime import ApprovalRequest
@@ -64,37 +65,53 @@ class ApprovalScreen(ModalScreen[Verdict]):
         grace_s: float = GRACE_S,
     ) -> None:
         super().__init__()
+        self.grace_s = grace_s
         self.request = request
         self.offer = offer
         self.position = position
-        self.grace_s = grace_s
         self._armed = False
         self._gone = False
+        self._arming: Timer | None = None
         self.shown_at: float | None = None
         """When the prompt was first on screen (monotonic seconds), for the benchmark."""
+
+    def load(
+        self, request: ApprovalRequest, offer: GrantOffer, *, position: tuple[int, int] = (1, 1)
+    ) -> None:
+        """Ask about another request with this prompt, before it is pushed again.
+
+        The inbox keeps one prompt and refills it: building a prompt's widgets anew each
+        time made it appear several frames late. Everything starts over, the grace period
+        too: a timer left from the last request cannot arm this one.
+        """
+        if self._arming is not None:
+            self._arming.stop()
+            self._arming = None
+        self.request, self.offer, self.position = request, offer, position
+        self._armed = False
+        self._gone = False
+        self.shown_at = None
+        if self.is_mounted:
+            self.set_focus(None)
+            reason = self.query_one("#approval-reason", Input)
+            reason.value = ""
+            reason.remove_class("-open")
+            for button in self.query(Button):
+                button.disabled = True
+            self._fill()
 
     @property
     def call(self) -> str:
         return self.request.call
 
     def compose(self) -> ComposeResult:
-        r, d = self.request, self.request.decision
-        tier = "DENY" if d.tier == "deny" else f"tier {d.tier}"
         with Vertical(id="approval-box"):
-            yield Static(
-                Content.from_markup(
-                    "[b]⚠ $agent[/b] wants to run a [b]$tier[/b] action ($tool)",
-                    agent=r.agent,
-                    tier=tier,
-                    tool=r.tool,
-                ),
-                id="approval-title",
-            )
+            yield Static(id="approval-title")
             with VerticalScroll(id="approval-command"):
-                yield Static(Content(r.command or r.tool), id="approval-command-text")
-            yield Static(Content.assemble(("cwd ", "$text-muted"), r.cwd), id="approval-cwd")
-            yield Static(self._why(), id="approval-why")
-            yield Static(self._grant_line(), id="approval-grant")
+                yield Static(id="approval-command-text")
+            yield Static(id="approval-cwd")
+            yield Static(id="approval-why")
+            yield Static(id="approval-grant")
             yield Input(
                 placeholder="Why? The agent sees this (optional). Enter denies.",
                 id="approval-reason",
@@ -106,11 +123,34 @@ class ApprovalScreen(ModalScreen[Verdict]):
                     "Allow for session (A)", id="session", variant="warning", disabled=True
                 )
                 yield Button("Later (H)", id="later", disabled=True)
-            at, of = self.position
-            queue = f"{at} of {of} waiting · most critical first · " if of > 1 else ""
-            yield Static(
-                Content.styled(f"{queue}Esc denies", "$text-muted"), id="approval-footnote"
-            )
+            yield Static(id="approval-footnote")
+
+    def on_mount(self) -> None:
+        self._fill()
+
+    def _fill(self) -> None:
+        """Write the request into the prompt's widgets."""
+        r, d = self.request, self.request.decision
+        tier = "DENY" if d.tier == "deny" else f"tier {d.tier}"
+        title = Content.from_markup(
+            "[b]⚠ $agent[/b] wants to run a [b]$tier[/b] action ($tool)",
+            agent=r.agent,
+            tier=tier,
+            tool=r.tool,
+        )
+        at, of = self.position
+        queue = f"{at} of {of} waiting · most critical first · " if of > 1 else ""
+        texts = {
+            "#approval-title": title,
+            "#approval-command-text": Content(r.command or r.tool),
+            "#approval-cwd": Content.assemble(("cwd ", "$text-muted"), r.cwd),
+            "#approval-why": self._why(),
+            "#approval-grant": self._grant_line(),
+            "#approval-footnote": Content.styled(f"{queue}Esc denies", "$text-muted"),
+        }
+        for selector, text in texts.items():
+            self.query_one(selector, Static).update(text)
+        self.query_one("#approval-command", VerticalScroll).scroll_home(animate=False)
 
     def _why(self) -> Content:
         d = self.request.decision
@@ -134,19 +174,23 @@ class ApprovalScreen(ModalScreen[Verdict]):
         why = self.offer.refusal or "no narrow rule covers it"
         return Content.styled(f"A is not offered: {why}", "$text-muted")
 
-    def on_mount(self) -> None:
-        self.call_after_refresh(self._shown)
+    def on_screen_resume(self) -> None:
+        if self._gone:  # settled while another screen was on top of it
+            self.dismiss(Verdict("gone"))
+        elif self.shown_at is None:
+            self.call_after_refresh(self._shown)
 
     def _shown(self) -> None:
         """On screen: the grace period starts now."""
-        if self.shown_at is None:
+        if self.shown_at is None and self.is_current:
             self.shown_at = time.monotonic()
             if self.grace_s > 0:
-                self.set_timer(self.grace_s, self._arm)
+                self._arming = self.set_timer(self.grace_s, self._arm)
             else:
                 self._arm()
 
     def _arm(self) -> None:
+        self._arming = None
         # Keys count from here: the same moment the buttons come alive and focus lands on
         # Deny (a clock check alone could accept a key before the safe focus is set).
         self._armed = True
@@ -159,10 +203,6 @@ class ApprovalScreen(ModalScreen[Verdict]):
         """The request was decided elsewhere (a timeout): close, now or when on top."""
         self._gone = True
         if self.is_current:
-            self.dismiss(Verdict("gone"))
-
-    def on_screen_resume(self) -> None:
-        if self._gone:
             self.dismiss(Verdict("gone"))
 
     @property

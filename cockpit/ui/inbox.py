@@ -41,6 +41,7 @@ class Inbox:
         """Every notification sent (its title), newest last."""
         self.closed = False
         self._deferred: set[str] = set()
+        self._screen: ApprovalScreen | None = None  # the one prompt, refilled per request
 
     def announce(self, pending: PendingApproval) -> None:
         """The bell and a desktop notification: someone needs the human."""
@@ -66,12 +67,18 @@ class Inbox:
             request = pending.request
             if request.call in self._deferred or agent not in (None, request.agent):
                 continue
-            screen = ApprovalScreen(
-                request,
-                grant_offer(self.supervisor, request.call),
-                position=(index + 1, len(inbox)),
-                grace_s=self.config.grace_s,
-            )
+            offer = grant_offer(self.supervisor, request.call)
+            position = (index + 1, len(inbox))
+            screen = self._screen
+            if screen is None:
+                screen = ApprovalScreen(
+                    request, offer, position=position, grace_s=self.config.grace_s
+                )
+                # Installed, so closing it keeps its widgets for the next request.
+                self.app.install_screen(screen, name="cockpit-approval")
+                self._screen = screen
+            else:
+                screen.load(request, offer, position=position)
             self.prompt = screen
             self.app.push_screen(screen, partial(self._answered, request.call))
             return

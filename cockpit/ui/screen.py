@@ -54,7 +54,6 @@ def grid_shape(count: int) -> tuple[int, int, int, str]:
 class CockpitScreen(Screen[None]):
     """Every agent at a glance."""
 
-    ALLOW_IN_MAXIMIZED_VIEW = "#keys, #status"
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
     """As Textual's, without repainting the whole screen on every focus change: the
     widgets whose focus styles change repaint themselves, so Tab costs two panes."""
@@ -85,6 +84,7 @@ class CockpitScreen(Screen[None]):
         self.selected: str | None = self.agents[0][0] if self.agents else None
         self._status: Content | None = None
         self._panes: dict[str, AgentPane] = {}
+        self._zoomed: AgentPane | None = None
 
     @property
     def cockpit(self) -> CockpitApp:
@@ -113,6 +113,8 @@ class CockpitScreen(Screen[None]):
     def arrange_panes(self) -> None:
         """Lay the panes out for their number (again after one is added)."""
         panes = list(self.query(AgentPane))
+        if self._zoomed is not None:
+            panes = [self._zoomed]
         columns, rows, span, widths = grid_shape(len(panes))
         grid = self.query_one("#panes").styles
         grid.grid_size_columns, grid.grid_size_rows = columns, rows
@@ -194,18 +196,39 @@ class CockpitScreen(Screen[None]):
     def focus_agent(self, agent: str) -> None:
         pane = self.pane(agent)
         if pane is not None:
-            if self.maximized is not None and self.maximized is not pane:
-                self.maximize(pane)
+            if self._zoomed is not None and self._zoomed is not pane:
+                self.zoom(pane)
             pane.transcript.focus()
             self.selected = agent
+
+    @property
+    def zoomed(self) -> AgentPane | None:
+        """The pane shown alone, if one is."""
+        return self._zoomed
+
+    def zoom(self, pane: AgentPane | None) -> None:
+        """Show ``pane`` alone in the body, or (None) every pane and the plan again.
+
+        Inline styles only: Textual's `maximize` sets a class on the screen, which
+        restyles every widget on it (a fifth of a second with eight panes).
+        """
+        self._zoomed = pane
+        for other in self.query(AgentPane):
+            other.display = pane is None or other is pane
+        plan = self.query_one(PlanView)
+        if pane is None:
+            plan.styles.clear_rule("display")  # back to what its CSS (and `t`) says
+        else:
+            plan.display = False
+        self.arrange_panes()
 
     # -- keys ----------------------------------------------------------------------
 
     def action_zoom(self) -> None:
-        if self.maximized is not None:
-            self.minimize()
+        if self._zoomed is not None:
+            self.zoom(None)
         elif self.selected is not None and (pane := self.pane(self.selected)) is not None:
-            self.maximize(pane)
+            self.zoom(pane)
 
     def action_pause(self) -> None:
         if self.selected is not None:

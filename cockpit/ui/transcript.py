@@ -32,6 +32,21 @@ REFRESH_HZ = 10
 frame rate, so eight busy panes leave the screen free to answer keys."""
 
 
+def wrap_ascii(text: str, width: int) -> list[str]:
+    """``text`` in rows of at most ``width`` characters, broken after a space where there
+    is one (else inside the word). The rows join back into ``text`` exactly."""
+    rows: list[str] = []
+    start, end = 0, len(text)
+    while end - start > width:
+        space = text.rfind(" ", start + 1, start + width + 1)
+        # after the last space that fits (a space just past the row starts the next)
+        cut = start + width if space in (-1, start + width) else space + 1
+        rows.append(text[start:cut])
+        start = cut
+    rows.append(text[start:])
+    return rows
+
+
 class Transcript(ScrollView, can_focus=True):
     """Scrollback of one agent: model text, tool calls with their tier, outcomes."""
 
@@ -215,6 +230,8 @@ class Transcript(ScrollView, can_focus=True):
     def _wrap(self, text: str) -> list[str]:
         width = self._wrap_width or self._width()
         self._wrap_width = width
+        if text.isascii():  # one cell a character: the common case, and a fast one
+            return wrap_ascii(text, width)
         if cell_len(text) <= width:
             return [text]
         rows = textwrap.wrap(

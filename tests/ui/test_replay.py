@@ -281,8 +281,8 @@ async def test_help_zoom_and_plan_keys(demo_log: Path) -> None:
         screen = app.main
         await at(pilot, "5", len(read_log(demo_log)) // 2)
         screen.focus_agent("builder")
-        await press_until(pilot, "z", lambda: screen.maximized is screen.pane("builder"))
-        await press_until(pilot, "z", lambda: screen.maximized is None)
+        await press_until(pilot, "z", lambda: screen.zoomed is screen.pane("builder"))
+        await press_until(pilot, "z", lambda: screen.zoomed is None)
         plan = screen.query_one("#plan")
         await press_until(pilot, "t", lambda: plan.has_class("-hidden"))
         await press_until(pilot, "t", lambda: not plan.has_class("-hidden"))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+
+from hypothesis import given
+from hypothesis import strategies as st
 from textual.app import App, ComposeResult
 from textual.geometry import Offset
 from textual.selection import Selection
 
-from cockpit.ui.transcript import Transcript
+from cockpit.ui.transcript import Transcript, wrap_ascii
 
 
 class Host(App[None]):
@@ -122,3 +126,23 @@ async def test_selection_still_lands_on_the_rows_shown_after_old_ones_dropped() 
         selected = t.get_selection(Selection(start, Offset(0, start.y + 2)))
         assert selected is not None
         assert selected[0] == "line 9\nline 10\n"
+
+
+@given(
+    st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=300),
+    st.integers(min_value=1, max_value=80),
+)
+def test_wrapped_rows_fit_and_join_back_into_the_line(text: str, width: int) -> None:
+    rows = wrap_ascii(text, width)
+    assert "".join(rows) == text  # a copied selection gives back the line as written
+    assert all(len(row) <= width for row in rows)
+    assert all(rows[:-1])  # no empty row in the middle
+    for row, after in itertools.pairwise(rows):
+        if " " in row[1:] and len(row) < width:
+            assert row.endswith(" ") or after.startswith(" ")  # broken at a space
+
+
+def test_wrapping_prefers_spaces_and_breaks_long_words() -> None:
+    assert wrap_ascii("the quick brown fox", 10) == ["the quick ", "brown fox"]
+    assert wrap_ascii("abcdefghijkl", 5) == ["abcde", "fghij", "kl"]
+    assert wrap_ascii("", 5) == [""]
