@@ -3,6 +3,7 @@ A (allow for this session), next-needing-me."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from cockpit.ui.agent_pane import AgentPane
@@ -185,3 +186,91 @@ async def test_next_needing_me_focuses_the_right_pane(tmp_path: Path) -> None:
         finally:
             await stop(app)
     assert resolved(prepared) == [{"approved": False, "by": "human"}]
+
+
+TWO = """\
+agents:
+  builder:
+    - text: "Cleaning the build folder."
+      calls:
+        - bash: {command: "rm -rf build"}
+    - text: "Fetching the docs."
+      calls:
+        - bash: {command: "curl -fsS https://docs.example.invalid/api"}
+    - text: "Done."
+"""
+
+
+async def test_the_next_request_gets_its_own_prompt_and_grace_period(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, TWO, agents=["builder"])
+    app = make_app(prepared, grace_s=1.0)
+    async with app.run_test(size=(120, 36)) as pilot:
+        try:
+            first = await wait_for_prompt(pilot)
+            assert first.request.command == "rm -rf build"
+            await pilot.press("n", "enter")  # deny, no reason
+            await wait_for(
+                pilot,
+                lambda: (
+                    isinstance(app.screen, ApprovalScreen)
+                    and app.screen.request.command.startswith("curl")
+                    and app.screen.shown_at is not None
+                ),
+                what="the second prompt",
+            )
+            second = app.screen
+            assert isinstance(second, ApprovalScreen)
+            shown = str(second.query_one("#approval-command-text").render())
+            assert "curl -fsS https://docs.example.invalid/api" in shown
+            assert "rm -rf" not in shown
+            assert not second.armed
+            await pilot.press("y")  # inside the second prompt's own grace period
+            assert len(resolved(prepared)) == 1
+            await wait_for(pilot, lambda: second.armed, what="the grace period")
+            assert app.focused is not None and app.focused.id == "deny"
+            await pilot.press("y")
+            await wait_for(pilot, lambda: len(resolved(prepared)) == 2, what="the approval")
+        finally:
+            await stop(app)
+    assert resolved(prepared) == [
+        {"approved": False, "by": "human"},
+        {"approved": True, "by": "human"},
+    ]
+
+
+async def test_a_prompt_settled_elsewhere_cannot_arm_the_next_one_early(tmp_path: Path) -> None:
+    grace = 2.0
+    root = make_workspace(tmp_path / "shop")
+    # The second request comes a second after the first is settled.
+    script = TWO.replace('    - text: "Fetching', '    - delay_s: 1.0\n      text: "Fetching')
+    prepared = prepare(root, script, agents=["builder"])
+    app = make_app(prepared, grace_s=grace)
+    async with app.run_test(size=(120, 36)) as pilot:
+        try:
+            first = await wait_for_prompt(pilot, armed=False)
+            first_shown = first.shown_at
+            assert first_shown is not None
+            call = first.call
+            await app.supervisor.resolve(call, False, "timeout")  # settled, not by the human
+            await wait_for(
+                pilot,
+                lambda: (
+                    isinstance(app.screen, ApprovalScreen)
+                    and app.screen.call != call
+                    and app.screen.shown_at is not None
+                ),
+                what="the second prompt",
+            )
+            second = app.screen
+            assert isinstance(second, ApprovalScreen)
+            second_shown = second.shown_at
+            assert second_shown is not None
+            # Past the moment the first prompt's grace period would have ended...
+            await wait_for(pilot, lambda: time.monotonic() > first_shown + grace + 0.2, what="time")
+            assert time.monotonic() < second_shown + grace  # ...but inside the second's
+            assert not second.armed
+            await pilot.press("y")
+            assert len(resolved(prepared)) == 1
+        finally:
+            await stop(app)
