@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import os
 import sys
 from collections import deque
@@ -78,6 +79,7 @@ class CockpitApp(App[int]):
         self.statuses: dict[str, str] = {}
         self.failure: str | None = None
         self._stopping = False
+        self._frozen = False
 
     def _wake(self) -> None:
         self.post_message(self.FeedReady())
@@ -116,7 +118,25 @@ class CockpitApp(App[int]):
             self._show_event(event, set(), draw=index >= shown_from)
         self.history = []
         self._refresh(set(self.state.state.agents))
+        self._freeze_the_built()
         self.run_worker(self._run_session(), name="session", exit_on_error=False)
+
+    def _freeze_the_built(self) -> None:
+        """Move what is built by now (modules, classes, the screen's widgets, a resumed
+        session's past) out of the cycle collector's sight until the app ends.
+
+        A full collection walks every live object, and while eight agents stream one runs
+        every half second or so: walking only what the session adds halves each pause,
+        and the pauses are what a key or a prompt waits behind.
+        """
+        gc.collect()
+        gc.freeze()
+        self._frozen = True
+
+    def on_unmount(self) -> None:
+        if self._frozen:
+            self._frozen = False
+            gc.unfreeze()
 
     async def _run_session(self) -> None:
         p = self.prepared

@@ -18,7 +18,6 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.cache import LRUCache
 from textual.events import Resize
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
@@ -26,6 +25,10 @@ from textual.selection import Selection
 from textual.strip import Strip
 
 from cockpit.ui.render import STYLES
+
+CACHED_ROWS = 160
+"""Finished rows a transcript keeps: what a tall pane shows, a few times over (each is
+some forty objects the cycle collector walks)."""
 
 REFRESH_HZ = 10
 """How often a streaming transcript is redrawn: as fast as anyone reads, far below the
@@ -73,7 +76,9 @@ class Transcript(ScrollView, can_focus=True):
         self._serial = 0
         self._open = False
         self._wrap_width = 0
-        self._cache: LRUCache[tuple[int, int], tuple[tuple[int, int], Strip]] = LRUCache(1024)
+        # A plain dict, oldest row dropped first: Textual's LRUCache is a ring of links, so
+        # clearing it (on every resize) left thousands of strips for the cycle collector.
+        self._cache: dict[tuple[int, int], tuple[tuple[int, int], Strip]] = {}
         """A row's finished strip by (serial, sub), with the (number, width) it was drawn at."""
         self._first_row = 0  # the number of ``_rows[0]``: rows dropped from the front so far
         self._follow = True  # stick to the newest line until the reader scrolls up
@@ -174,7 +179,7 @@ class Transcript(ScrollView, can_focus=True):
             serial = self._rows[-1][0]
             del self._rows[-count:]
             for index in range(count):
-                self._cache.discard((serial, index))
+                self._cache.pop((serial, index), None)
 
     def _after_write(self, at_end: bool) -> None:
         if self._batch_depth:
@@ -349,6 +354,8 @@ class Transcript(ScrollView, can_focus=True):
         strip = Strip(segments, total)
         if selection is None:
             self._cache[key] = ((at, total), strip)
+            if len(self._cache) > CACHED_ROWS:
+                del self._cache[next(iter(self._cache))]
         return strip
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
