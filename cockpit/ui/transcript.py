@@ -12,13 +12,15 @@ import textwrap
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.color import Color
 from textual.events import Resize
+from textual.filter import LineFilter
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.selection import Selection
@@ -26,9 +28,18 @@ from textual.strip import Strip
 
 from cockpit.ui.render import STYLES
 
-CACHED_ROWS = 160
-"""Finished rows a transcript keeps: what a tall pane shows, a few times over (each is
-some forty objects the cycle collector walks)."""
+CACHED_ROWS_MIN = 32
+"""Finished rows a transcript keeps, at least; else three times what it shows. Not more:
+each is some thirty objects the cycle collector walks on every full collection."""
+
+
+class Look(NamedTuple):
+    """What a finished row depends on besides its text: the widget's width, the app's
+    line filters and the background they blend with."""
+
+    width: int
+    filters: tuple[LineFilter, ...]
+    background: Color
 
 REFRESH_HZ = 10
 """How often a streaming transcript is redrawn: as fast as anyone reads, far below the
@@ -78,8 +89,9 @@ class Transcript(ScrollView, can_focus=True):
         self._wrap_width = 0
         # A plain dict, oldest row dropped first: Textual's LRUCache is a ring of links, so
         # clearing it (on every resize) left thousands of strips for the cycle collector.
-        self._cache: dict[tuple[int, int], tuple[tuple[int, int], Strip]] = {}
-        """A row's finished strip by (serial, sub), with the (number, width) it was drawn at."""
+        self._cache: dict[tuple[int, int], tuple[int, Look, Strip]] = {}
+        """A row's finished strip by (serial, sub), with the number and look it has."""
+        self._cache_limit = CACHED_ROWS_MIN
         self._first_row = 0  # the number of ``_rows[0]``: rows dropped from the front so far
         self._follow = True  # stick to the newest line until the reader scrolls up
         self._dirty = False
@@ -286,30 +298,30 @@ class Transcript(ScrollView, can_focus=True):
     # -- rendering and selection ---------------------------------------------------
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        """The widget's rows, whole: padding, text and background in one cached strip.
+        """The widget's rows, whole: padding, text, background and line filters in one
+        cached strip.
 
         Textual's default path builds each row anew on every frame (and a scrolling
         transcript repaints every row it shows), which on a busy screen made both the
         frames and the garbage collector's pauses long. Here a row's finished strip is
-        kept until the row, the width or the styles change, so following a stream costs
-        only its new rows. Only the styles a transcript uses are honoured: background,
-        colour, padding and the line filters (no border, tint or opacity).
+        kept while it is on screen and the width and styles stay, so following a stream
+        costs only its new rows. Only the styles a transcript uses are honoured:
+        background, colour, padding and the line filters (no border, tint or opacity).
         """
         width, height = self.outer_size
         top, right, bottom, left = self.styles.padding
-        content_width = max(0, width - left - right)
+        filters = tuple(self.get_line_filters())
+        look = Look(width, filters, self.background_colors[1])
+        self._cache_limit = max(CACHED_ROWS_MIN, 3 * height)
         scroll_y = self.scroll_offset.y
-        filters = self.get_line_filters()
-        background = self.background_colors[1] if filters else None
         strips: list[Strip] = []
         for y in crop.line_range:
             if top <= y < height - bottom:
-                strip = self._row_line(scroll_y + y - top, content_width, left, right)
+                strip = self._row_line(scroll_y + y - top, look, left, right)
             else:
                 strip = Strip.blank(width, self._style(""))
-            for line_filter in filters:
-                assert background is not None
-                strip = strip.apply_filter(line_filter, background)
+                for line_filter in filters:
+                    strip = strip.apply_filter(line_filter, look.background)
             strips.append(strip)
         x1, x2 = crop.column_span
         if (x1, x2) != (0, width):
@@ -317,26 +329,29 @@ class Transcript(ScrollView, can_focus=True):
         return strips
 
     def render_line(self, y: int) -> Strip:
-        """Row ``y`` of the content area (``render_lines`` draws the whole widget)."""
+        """Row ``y`` of the content area, unfiltered (``render_lines`` draws the widget)."""
         _, right, _, left = self.styles.padding
         width = max(0, self.outer_size.width - left - right)
-        return self._row_line(self.scroll_offset.y + y, width, 0, 0)
+        look = Look(width, (), self.background_colors[1])
+        return self._row_line(self.scroll_offset.y + y, look, 0, 0)
 
-    def _row_line(self, index: int, width: int, left: int, right: int) -> Strip:
-        """Row ``index`` of ``_rows`` as a finished strip: ``left`` and ``right`` blank
-        cells around ``width`` cells of text."""
+    def _row_line(self, index: int, look: Look, left: int, right: int) -> Strip:
+        """Row ``index`` of ``_rows`` as a finished strip ``look.width`` cells wide:
+        ``left`` and ``right`` blank cells around the text, then the line filters."""
         base = self._style("")
-        total = left + width + right
         if index >= len(self._rows):
-            return Strip.blank(total, base)
+            blank = Strip.blank(look.width, base)
+            for line_filter in look.filters:
+                blank = blank.apply_filter(line_filter, look.background)
+            return blank
         serial, sub, style, row = self._rows[index]
         at = self._first_row + index  # a row's number for selection: stable as rows drop
         key = (serial, sub)
         selection = self.text_selection
         if selection is None:
             cached = self._cache.get(key)
-            if cached is not None and cached[0] == (at, total):
-                return cached[1]
+            if cached is not None and cached[0] == at and cached[1] == look:
+                return cached[2]
         text = Text(row, style=self._style(style))
         if selection is not None and (span := selection.get_span(at)) is not None:
             start, end = span
@@ -345,17 +360,21 @@ class Transcript(ScrollView, can_focus=True):
                 start,
                 len(row) if end == -1 else end,
             )
+        width = max(0, look.width - left - right)
         body = Strip(text.render(self.app.console), cell_len(row))
         body = body.crop_extend(0, width, base).apply_offsets(0, at)
-        segments = [Segment(" " * left, base)] if left else []
+        segments: list[Segment] = [Segment(" " * left, base)] if left else []
         segments += body
         if right:
             segments.append(Segment(" " * right, base))
-        strip = Strip(segments, total)
+        for line_filter in look.filters:
+            segments = line_filter.apply(segments, look.background)
+        strip = Strip(segments, look.width)
         if selection is None:
-            self._cache[key] = ((at, total), strip)
-            if len(self._cache) > CACHED_ROWS:
-                del self._cache[next(iter(self._cache))]
+            cache = self._cache
+            cache[key] = (at, look, strip)
+            while len(cache) > self._cache_limit:
+                del cache[next(iter(cache))]
         return strip
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
