@@ -41,6 +41,7 @@ class Look(NamedTuple):
     filters: tuple[LineFilter, ...]
     background: Color
 
+
 REFRESH_HZ = 10
 """How often a streaming transcript is redrawn: as fast as anyone reads, far below the
 frame rate, so eight busy panes leave the screen free to answer keys."""
