@@ -12,6 +12,7 @@ import textwrap
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import ClassVar, NamedTuple
 
 from rich.cells import cell_len
@@ -31,6 +32,13 @@ from cockpit.ui.render import STYLES
 CACHED_ROWS_MIN = 32
 """Finished rows a transcript keeps, at least; else three times what it shows. Not more:
 each is some thirty objects the cycle collector walks on every full collection."""
+
+
+@lru_cache(maxsize=4096)
+def offset_style(x: int, y: int) -> Style:
+    """The style that tells Textual which cell of the content a screen cell shows (what
+    a mouse selection reads), as `Strip.apply_offsets` sets it."""
+    return Style.from_meta({"offset": (x, y)})
 
 
 class Look(NamedTuple):
@@ -71,6 +79,16 @@ class Transcript(ScrollView, can_focus=True):
         overflow-x: hidden;
         overflow-y: scroll;
         scrollbar-gutter: stable;
+        & > .transcript--text { color: $foreground; }
+        & > .transcript--dim { color: $text-muted; }
+        & > .transcript--tier-1 { color: $success; }
+        & > .transcript--tier-2 { color: $warning; }
+        & > .transcript--tier-3 { color: $error; text-style: bold; }
+        & > .transcript--deny { color: $error; text-style: bold reverse; }
+        & > .transcript--ok { color: $success; }
+        & > .transcript--fail { color: $error; }
+        & > .transcript--human { color: $accent; text-style: bold; }
+        & > .transcript--note { color: $secondary; text-style: italic; }
     }
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"transcript--{s}" for s in STYLES}
@@ -353,7 +371,63 @@ class Transcript(ScrollView, can_focus=True):
             cached = self._cache.get(key)
             if cached is not None and cached[0] == at and cached[1] == look:
                 return cached[2]
-        text = Text(row, style=self._style(style))
+        width = max(0, look.width - left - right)
+        row_style = self._style(style)
+        if selection is None and row.isascii() and row.isprintable() and len(row) <= width:
+            strip = self._plain_row(row, row_style, at, look, left, right)
+        else:
+            strip = self._rich_row(row, row_style, at, look, left, right, selection)
+        if selection is None:
+            cache = self._cache
+            cache[key] = (at, look, strip)
+            while len(cache) > self._cache_limit:
+                del cache[next(iter(cache))]
+        return strip
+
+    def _plain_row(
+        self, row: str, style: Style, at: int, look: Look, left: int, right: int
+    ) -> Strip:
+        """A row of printable ASCII that fits, built directly: one segment of text, its
+        fill, the padding; filtered before the selection offsets are added, so the
+        filter's cache sees the few styles a transcript has, not one per row."""
+        base = self._style("")
+        width = look.width - left - right
+        parts: list[tuple[str, Style, int | None]] = []  # text, style, offset (x) or none
+        if left:
+            parts.append((" " * left, base, None))
+        if row:
+            parts.append((row, style, 0))
+        if width > len(row):
+            parts.append((" " * (width - len(row)), base, len(row)))
+        if right:
+            parts.append((" " * right, base, None))
+        segments = [Segment(text, part_style) for text, part_style, _ in parts]
+        for line_filter in look.filters:
+            segments = line_filter.apply(segments, look.background)
+        if len(segments) != len(parts):  # a filter that splits segments: the general way
+            return self._rich_row(row, style, at, look, left, right, None)
+        finished = [
+            segment
+            if x is None
+            else Segment(segment.text, (segment.style or base) + offset_style(x, at))
+            for (_, _, x), segment in zip(parts, segments, strict=True)
+        ]
+        return Strip(finished, look.width)
+
+    def _rich_row(
+        self,
+        row: str,
+        style: Style,
+        at: int,
+        look: Look,
+        left: int,
+        right: int,
+        selection: Selection | None,
+    ) -> Strip:
+        """Any row, through Rich: wide characters, a row too long, the selection."""
+        base = self._style("")
+        width = max(0, look.width - left - right)
+        text = Text(row, style=style)
         if selection is not None and (span := selection.get_span(at)) is not None:
             start, end = span
             text.stylize(
@@ -361,22 +435,17 @@ class Transcript(ScrollView, can_focus=True):
                 start,
                 len(row) if end == -1 else end,
             )
-        width = max(0, look.width - left - right)
-        body = Strip(text.render(self.app.console), cell_len(row))
-        body = body.crop_extend(0, width, base).apply_offsets(0, at)
+        # Text.render leaves the text's own style to its caller when there are no spans.
+        rendered = Segment.apply_style(text.render(self.app.console), style)
+        body = Strip(rendered, cell_len(row)).crop_extend(0, width, base)
+        body = body.apply_offsets(0, at)
         segments: list[Segment] = [Segment(" " * left, base)] if left else []
         segments += body
         if right:
             segments.append(Segment(" " * right, base))
         for line_filter in look.filters:
             segments = line_filter.apply(segments, look.background)
-        strip = Strip(segments, look.width)
-        if selection is None:
-            cache = self._cache
-            cache[key] = (at, look, strip)
-            while len(cache) > self._cache_limit:
-                del cache[next(iter(cache))]
-        return strip
+        return Strip(segments, look.width)
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The selected text; rows of one wrapped line are joined back without a break."""

@@ -146,3 +146,27 @@ def test_wrapping_prefers_spaces_and_breaks_long_words() -> None:
     assert wrap_ascii("the quick brown fox", 10) == ["the quick ", "brown fox"]
     assert wrap_ascii("abcdefghijkl", 5) == ["abcde", "fghij", "kl"]
     assert wrap_ascii("", 5) == [""]
+
+
+async def test_each_line_is_drawn_in_its_own_style() -> None:
+    app = Host()
+    async with app.run_test(size=(60, 8)) as pilot:
+        t = app.query_one(Transcript)
+        t.write_lines(
+            [
+                ("tier-3", "[T3] $ rm -rf build"),  # printable ASCII: drawn directly
+                ("tier-3", "[T3] $ rm -rf ~/café"),  # through Rich
+                ("tier-1", "[T1] read_file plan.md"),
+            ]
+        )
+        t.flush()
+        await pilot.pause()
+        danger = t.get_component_rich_style("transcript--tier-3")
+        safe = t.get_component_rich_style("transcript--tier-1")
+        assert danger.color != safe.color
+        strips = t.render_lines(t.region.reset_offset)
+        for row, expected in ((0, danger), (1, danger), (2, safe)):
+            text = next(seg for seg in strips[row] if seg.text.strip())
+            assert text.style is not None
+            assert text.style.color == expected.color, strips[row].text
+            assert bool(text.style.bold) == bool(expected.bold)
