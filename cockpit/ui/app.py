@@ -118,6 +118,7 @@ class CockpitApp(App[int]):
             self._show_event(event, set(), draw=index >= shown_from)
         self.history = []
         self._refresh(set(self.state.state.agents))
+        self.inbox.prepare()
         self._freeze_the_built()
         self.run_worker(self._run_session(), name="session", exit_on_error=False)
 

@@ -22,6 +22,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Input, Static
 
 from cockpit.agent.runtime import ApprovalRequest
+from cockpit.policy.model import Decision
 
 GRACE_S = 0.5
 
@@ -42,6 +43,12 @@ class GrantOffer:
 
     rule: str | None
     refusal: str | None = None
+
+
+NOTHING_ASKED = ApprovalRequest(
+    agent="", call="", tool="", command="", cwd="", decision=Decision(3, (), ()), action=None
+)
+"""What a prompt built ahead of its first request holds (never shown: `load` comes first)."""
 
 
 class ApprovalScreen(ModalScreen[Verdict]):

@@ -16,7 +16,7 @@ from textual.app import App
 
 from cockpit.supervisor import PendingApproval, Supervisor
 from cockpit.ui import notify
-from cockpit.ui.approval import ApprovalScreen, Verdict
+from cockpit.ui.approval import NOTHING_ASKED, ApprovalScreen, GrantOffer, Verdict
 from cockpit.ui.grants import allow_for_session, grant_offer
 from cockpit.ui.settings import KEYS, ScreenConfig
 
@@ -57,6 +57,17 @@ class Inbox:
         driver = self.app._driver
         if sequence and not self.app.is_headless and driver is not None:
             driver.write(sequence)
+
+    def prepare(self) -> None:
+        """Build the prompt now, while nothing waits for it, so the first request appears
+        as fast as the next ones (building it is most of a first prompt's delay)."""
+        if self._screen is None:
+            screen = ApprovalScreen(NOTHING_ASKED, GrantOffer(None), grace_s=self.config.grace_s)
+            self.app.install_screen(screen, name="cockpit-approval")
+            self._screen = screen
+            # Pushed and popped before any frame is drawn: mounted, never seen.
+            self.app.push_screen(screen)
+            self.app.pop_screen()
 
     def show_next(self, agent: str | None = None) -> None:
         """Open the most critical pending request (of ``agent``) unless a prompt is up."""
