@@ -51,6 +51,10 @@ class AgentPane(Vertical):
             self._transcript = self.query_one(Transcript)
         return self._transcript
 
+    def show_selected(self, selected: bool) -> None:
+        """Mark (or unmark) this pane as the one the screen's keys act on."""
+        self.query_one(".pane-header", Static).set_class(selected, "-selected")
+
     # -- what the app hands down -----------------------------------------------------
 
     def show_state(self, state: AgentState | None, *, pause_requested: bool) -> None:

@@ -190,8 +190,16 @@ class CockpitScreen(Screen[None]):
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         for node in event.widget.ancestors_with_self:
             if isinstance(node, AgentPane):
-                self.selected = node.agent
+                self._select(node.agent)
                 break
+
+    def _select(self, agent: str) -> None:
+        previous = self.pane(self.selected) if self.selected not in (None, agent) else None
+        if previous is not None:
+            previous.show_selected(False)
+        self.selected = agent
+        if (pane := self.pane(agent)) is not None:
+            pane.show_selected(True)
 
     def focus_agent(self, agent: str) -> None:
         pane = self.pane(agent)
@@ -199,7 +207,7 @@ class CockpitScreen(Screen[None]):
             if self._zoomed is not None and self._zoomed is not pane:
                 self.zoom(pane)
             pane.transcript.focus()
-            self.selected = agent
+            self._select(agent)
 
     @property
     def zoomed(self) -> AgentPane | None:

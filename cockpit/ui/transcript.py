@@ -251,6 +251,10 @@ class Transcript(ScrollView, can_focus=True):
             self.set_reactive(Transcript.virtual_size, size)
             self._scroll_update(size)
 
+    def watch_has_focus(self, _has_focus: bool) -> None:
+        """Focus changes nothing in a transcript's look (its pane's header shows it), so
+        the restyle of the widget and its scrollbars Textual does here is skipped."""
+
     def _at_end(self) -> bool:
         return self._follow
 

@@ -164,3 +164,31 @@ async def test_a_resumed_session_shows_its_past_and_carries_on(tmp_path: Path) -
             await stop(again)
     kinds = [e["kind"] for e in events(resumed)]
     assert kinds.count("session.resumed") == 1
+
+
+async def test_tab_selects_the_next_pane_and_its_header_shows_it(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, reading_turns(2, 0.1), agents=["builder", "reviewer"])
+    app = make_app(prepared)
+    async with app.run_test(size=(120, 36)) as pilot:
+        try:
+            main = app.main
+
+            def marked() -> list[str]:
+                return [
+                    name
+                    for name, _ in main.agents
+                    if (pane := main.pane(name)) is not None
+                    and pane.query_one(".pane-header").has_class("-selected")
+                ]
+
+            await wait_for(pilot, lambda: marked() == ["builder"], what="the first pane")
+            await pilot.press("tab")
+            await wait_for(pilot, lambda: main.selected == "reviewer", what="the second pane")
+            assert marked() == ["reviewer"]
+            await pilot.press("p")  # the keys act on the selected pane
+            runtime = app.supervisor.runtimes["reviewer"]
+            assert runtime.paused
+            assert not app.supervisor.runtimes["builder"].paused
+        finally:
+            await stop(app)
