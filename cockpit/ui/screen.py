@@ -153,12 +153,12 @@ class CockpitScreen(Screen[None]):
         agents = list(agents)
         waiting = sum(1 for a in agents if a.status == "waiting for you")
         blocked = sum(1 for a in agents if a.status in ("blocked", "failed"))
-        key = self.app.get_key_display(self._binding("next_waiting"))
         parts: list[str | tuple[str, str]] = [
             ("cockpit", "bold"),
             f" · {self.workspace} · {len(agents)} agents",
         ]
         if waiting:
+            key = self.app.get_key_display(self._binding("next_waiting"))
             parts += [" · ", (f" ⚠ {waiting} waiting for you ({key}) ", "bold reverse $warning")]
         if blocked:
             parts += [" · ", (f"{blocked} blocked or failed", "bold $error")]
