@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from cockpit.launch import prepare_resume
@@ -192,3 +193,18 @@ async def test_tab_selects_the_next_pane_and_its_header_shows_it(tmp_path: Path)
             assert not app.supervisor.runtimes["builder"].paused
         finally:
             await stop(app)
+
+
+async def test_what_the_screen_froze_for_the_collector_is_let_go_when_it_ends(
+    tmp_path: Path,
+) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, reading_turns(1, 0.0), agents=["builder"])
+    app = make_app(prepared)
+    async with app.run_test(size=(100, 30)) as pilot:
+        try:
+            await wait_for(pilot, lambda: app.started, what="the session")
+            assert gc.get_freeze_count() > 0  # the built screen, out of the collector's sight
+        finally:
+            await stop(app)
+    assert gc.get_freeze_count() == 0  # collectable again once the screen is gone
