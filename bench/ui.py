@@ -7,7 +7,7 @@ wall clock (catching up after a busy moment, as a network stream does; the stock
 backend sleeps between chunks, so a busy loop would slow the model instead of the screen).
 
 * keypress-to-render: a key is posted to the app every 100 ms (tab: focus the next pane,
-  which restyles two panes); the time until the screen has been refreshed after its
+  which restyles two pane headers); the time until the screen has been refreshed after its
   action. Goal: p95 under 50 ms. Zoom (a full relayout) is measured the same way.
 * approval-request-to-prompt: one agent asks a tier-3 question after every second of
   streaming; the time from the supervisor's request to the prompt being on screen (it is
