@@ -99,13 +99,18 @@ def _first_line(text: str, width: int = 160) -> str:
 
 
 def describe(event: Event, call: CallState | None, *, output_streamed: bool = False) -> list[Line]:
-    """The transcript lines one event adds to its agent's pane (often none).
+    """The transcript lines one event adds to its agent's pane (often none), terminal-safe
+    (a command or a reason may hold tabs or escape codes: never sent to the screen raw).
 
     Args:
         event: the event, as logged.
         call: what is known about its tool call *before* the event is applied.
         output_streamed: the call's output already reached the pane as it ran.
     """
+    return [(style, clean(text)) for style, text in _describe(event, call, output_streamed)]
+
+
+def _describe(event: Event, call: CallState | None, output_streamed: bool) -> list[Line]:
     d = event.data
     kind = event.kind
     if kind == k.POLICY_DECIDED:

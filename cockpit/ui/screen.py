@@ -228,6 +228,9 @@ class CockpitScreen(Screen[None]):
             plan.styles.clear_rule("display")  # back to what its CSS (and `t`) says
         else:
             plan.display = False
+            focused = self.focused
+            if focused is None or pane not in focused.ancestors_with_self:
+                pane.transcript.focus()  # what had focus may be hidden now
         self.arrange_panes()
 
     # -- keys ----------------------------------------------------------------------

@@ -8,14 +8,13 @@ last line stays open while model text streams into it.
 
 from __future__ import annotations
 
-import textwrap
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import ClassVar, NamedTuple
 
-from rich.cells import cell_len
+from rich.cells import cell_len, get_character_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -66,7 +65,38 @@ def wrap_ascii(text: str, width: int) -> list[str]:
         cut = start + width if space in (-1, start + width) else space + 1
         rows.append(text[start:cut])
         start = cut
+        if text.startswith(" ", start):
+            # Spaces a break left at the start of a row get a row of their own when the
+            # word after them fits a row alone but not behind them (as textwrap does).
+            word = start
+            while word < end and text[word] == " ":
+                word += 1
+            word_end = text.find(" ", word)
+            word_end = end if word_end == -1 else word_end
+            if word - start <= width < word_end - start and word_end - word <= width:
+                rows.append(text[start:word])
+                start = word
     rows.append(text[start:])
+    return rows
+
+
+def wrap_cells(text: str, width: int) -> list[str]:
+    """Like `wrap_ascii` for any text: rows of at most ``width`` terminal cells (a wide
+    character takes two), broken after a space where there is one."""
+    rows: list[str] = []
+    row_start, cells, last_space = 0, 0, -1
+    for index, char in enumerate(text):
+        size = get_character_cell_size(char)
+        if cells + size > width and index > row_start:
+            # at this space (it starts the next row), after the last one, or in the word
+            cut = index if char == " " or last_space < row_start else last_space + 1
+            rows.append(text[row_start:cut])
+            row_start, last_space = cut, -1
+            cells = cell_len(text[row_start:index])
+        if char == " ":
+            last_space = index
+        cells += size
+    rows.append(text[row_start:])
     return rows
 
 
@@ -191,6 +221,7 @@ class Transcript(ScrollView, can_focus=True):
         self._open = False
 
     def clear(self) -> None:
+        self._forget_selection()
         self._lines.clear()
         self._row_counts.clear()
         self._rows.clear()
@@ -274,17 +305,16 @@ class Transcript(ScrollView, can_focus=True):
             return wrap_ascii(text, width)
         if cell_len(text) <= width:
             return [text]
-        rows = textwrap.wrap(
-            text,
-            width,
-            expand_tabs=False,
-            replace_whitespace=False,
-            drop_whitespace=False,
-            break_on_hyphens=False,
-        )
-        return rows or [""]
+        return wrap_cells(text, width)
+
+    def _forget_selection(self) -> None:
+        """Drop a selection made over rows that are about to be numbered anew (a resize
+        rewraps them, a clear removes them): kept, it would mark and copy other text."""
+        if self.text_selection is not None:
+            self.screen.clear_selection()
 
     def _rewrap(self) -> None:
+        self._forget_selection()
         self._wrap_width = self._width()
         self._rows.clear()
         self._row_counts.clear()

@@ -181,3 +181,14 @@ def test_quick_commands_do_not_show_their_duration() -> None:
         event(k.TOOL_FINISHED, {"exit_code": 0, "duration_s": 0.3}), bash_call("ls")
     )
     assert quick == [("ok", "  ✓ exit 0")]
+
+
+def test_a_command_with_escape_codes_and_tabs_reaches_the_pane_clean() -> None:
+    command = "printf '\x1b[2J\x1b]0;owned\x07'\tdone"
+    lines = render.describe(
+        event(k.POLICY_DECIDED, {"tier": 1, "reasons": ["read-only"]}), bash_call(command)
+    )
+    assert lines
+    for _, text in lines:
+        assert "\x1b" not in text and "\x07" not in text and "\t" not in text
+    assert "printf" in lines[0][1] and "done" in lines[0][1]

@@ -208,3 +208,23 @@ async def test_what_the_screen_froze_for_the_collector_is_let_go_when_it_ends(
         finally:
             await stop(app)
     assert gc.get_freeze_count() == 0  # collectable again once the screen is gone
+
+
+async def test_zoom_from_the_plan_view_hands_focus_to_the_zoomed_pane(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, reading_turns(2, 0.1), agents=["builder", "reviewer"])
+    app = make_app(prepared)
+    async with app.run_test(size=(120, 36)) as pilot:
+        try:
+            main = app.main
+            main.query_one("#plan").focus()
+            await pilot.pause()
+            assert app.focused is not None and app.focused.id == "plan"
+            await pilot.press("z")
+            zoomed = main.zoomed
+            assert zoomed is not None and zoomed.agent == main.selected
+            assert app.focused is zoomed.transcript  # the plan is hidden now
+            await pilot.press("z")
+            assert main.zoomed is None and main.query_one("#plan").display
+        finally:
+            await stop(app)

@@ -6,11 +6,12 @@ import itertools
 
 from hypothesis import given
 from hypothesis import strategies as st
+from rich.cells import cell_len
 from textual.app import App, ComposeResult
 from textual.geometry import Offset
 from textual.selection import Selection
 
-from cockpit.ui.transcript import Transcript, wrap_ascii
+from cockpit.ui.transcript import Transcript, wrap_ascii, wrap_cells
 
 
 class Host(App[None]):
@@ -146,6 +147,23 @@ def test_wrapping_prefers_spaces_and_breaks_long_words() -> None:
     assert wrap_ascii("the quick brown fox", 10) == ["the quick ", "brown fox"]
     assert wrap_ascii("abcdefghijkl", 5) == ["abcde", "fghij", "kl"]
     assert wrap_ascii("", 5) == [""]
+    # A word as wide as the row stays whole, even right after a break at a space.
+    assert wrap_ascii("hello world and more", 5) == ["hello", " ", "world", " and ", "more"]
+    path = "/home/dev/src/textstats/core.py"
+    assert path in wrap_ascii(f"edit {path}", len(path))
+
+
+@given(st.text(max_size=200), st.integers(min_value=2, max_value=60))
+def test_wide_characters_wrap_by_the_cells_they_take(text: str, width: int) -> None:
+    rows = wrap_cells(text, width)
+    assert "".join(rows) == text
+    assert all(cell_len(row) <= width for row in rows if len(row) > 1)
+    assert all(rows[:-1])
+
+
+def test_a_line_of_wide_characters_is_shown_whole() -> None:
+    rows = wrap_cells("日本語のテキストを表示します", 10)
+    assert rows == ["日本語のテ", "キストを表", "示します"]
 
 
 async def test_each_line_is_drawn_in_its_own_style() -> None:
@@ -170,3 +188,17 @@ async def test_each_line_is_drawn_in_its_own_style() -> None:
             assert text.style is not None
             assert text.style.color == expected.color, strips[row].text
             assert bool(text.style.bold) == bool(expected.bold)
+
+
+async def test_a_resize_drops_the_selection_instead_of_marking_other_text() -> None:
+    app = Host()
+    async with app.run_test(size=(30, 10)) as pilot:
+        t = app.query_one(Transcript)
+        t.write_lines([("text", "first line " * 4), ("text", "second line"), ("text", "third")])
+        t.flush()
+        await pilot.pause()
+        app.screen.selections = {t: Selection(Offset(0, 3), Offset(6, 3))}
+        assert t.text_selection is not None
+        await pilot.resize_terminal(80, 10)  # the rows are wrapped (and numbered) anew
+        await pilot.pause()
+        assert t.text_selection is None
