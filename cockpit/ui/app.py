@@ -130,6 +130,8 @@ class CockpitApp(App[int]):
         every half second or so: walking only what the session adds halves each pause,
         and the pauses are what a key or a prompt waits behind.
         """
+        if gc.get_freeze_count():
+            return  # frozen by someone else (a replay's state): theirs to let go, not ours
         gc.collect()
         gc.freeze()
         self._frozen = True

@@ -201,6 +201,7 @@ async def test_what_the_screen_froze_for_the_collector_is_let_go_when_it_ends(
     root = make_workspace(tmp_path / "shop")
     prepared = prepare(root, reading_turns(1, 0.0), agents=["builder"])
     app = make_app(prepared)
+    gc.unfreeze()  # start with nothing frozen (the process is shared with other tests)
     async with app.run_test(size=(100, 30)) as pilot:
         try:
             await wait_for(pilot, lambda: app.started, what="the session")
@@ -228,3 +229,23 @@ async def test_zoom_from_the_plan_view_hands_focus_to_the_zoomed_pane(tmp_path: 
             assert main.zoomed is None and main.query_one("#plan").display
         finally:
             await stop(app)
+
+
+async def test_a_freeze_made_by_someone_else_is_left_alone(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, reading_turns(1, 0.0), agents=["builder"])
+    app = make_app(prepared)
+    kept = [object() for _ in range(3)]  # stands for a replay's frozen state
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            try:
+                await wait_for(pilot, lambda: app.started, what="the session")
+            finally:
+                await stop(app)
+        # Not undone by the screen's exit (a few frozen objects may have been freed since).
+        assert gc.get_freeze_count() > frozen * 0.9
+    finally:
+        gc.unfreeze()
+    assert kept
