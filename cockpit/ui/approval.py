@@ -9,6 +9,7 @@ first ``grace_s`` seconds, so a key typed before the prompt appeared cannot appr
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -81,6 +82,8 @@ class ApprovalScreen(ModalScreen[Verdict]):
         self._arming: Timer | None = None
         self.shown_at: float | None = None
         """When the prompt was first on screen (monotonic seconds), for the benchmark."""
+        self.on_shown: Callable[[], None] | None = None
+        """Called each time a request's prompt is first on screen."""
 
     def load(
         self, request: ApprovalRequest, offer: GrantOffer, *, position: tuple[int, int] = (1, 1)
@@ -191,6 +194,8 @@ class ApprovalScreen(ModalScreen[Verdict]):
         """On screen: the grace period starts now."""
         if self.shown_at is None and self.is_current:
             self.shown_at = time.monotonic()
+            if self.on_shown is not None:
+                self.on_shown()
             if self.grace_s > 0:
                 self._arming = self.set_timer(self.grace_s, self._arm)
             else:

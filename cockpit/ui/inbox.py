@@ -8,17 +8,22 @@ until the next-needing-me key brings it back.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
 from textual.app import App
+from textual.timer import Timer
 
 from cockpit.supervisor import PendingApproval, Supervisor
 from cockpit.ui import notify
 from cockpit.ui.approval import NOTHING_ASKED, ApprovalScreen, GrantOffer, Verdict
 from cockpit.ui.grants import allow_for_session, grant_offer
 from cockpit.ui.settings import KEYS, ScreenConfig
+
+HOLD_COLLECTOR_S = 1.0
+"""The longest the cycle collector stays paused for a prompt to come up."""
 
 
 class Inbox:
@@ -42,6 +47,7 @@ class Inbox:
         self.closed = False
         self._deferred: set[str] = set()
         self._screen: ApprovalScreen | None = None  # the one prompt, refilled per request
+        self._held: Timer | None = None  # the collector is paused while a prompt comes up
 
     def announce(self, pending: PendingApproval) -> None:
         """The bell and a desktop notification: someone needs the human."""
@@ -90,9 +96,25 @@ class Inbox:
                 self._screen = screen
             else:
                 screen.load(request, offer, position=position)
+            screen.on_shown = self._release_collector
+            self._hold_collector()
             self.prompt = screen
             self.app.push_screen(screen, partial(self._answered, request.call))
             return
+
+    def _hold_collector(self) -> None:
+        """No cycle collection while a prompt comes up: a full collection (tens of
+        milliseconds on a busy screen) landing on it would delay the moment the human
+        sees the request. Released once the prompt is on screen, or after a second."""
+        if gc.isenabled() and self._held is None:
+            gc.disable()
+            self._held = self.app.set_timer(HOLD_COLLECTOR_S, self._release_collector)
+
+    def _release_collector(self) -> None:
+        if self._held is not None:
+            self._held.stop()
+            self._held = None
+            gc.enable()
 
     async def _answered(self, call: str, verdict: Verdict | None) -> None:
         self.prompt = None

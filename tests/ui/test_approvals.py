@@ -3,6 +3,7 @@ A (allow for this session), next-needing-me."""
 
 from __future__ import annotations
 
+import gc
 import time
 from pathlib import Path
 
@@ -42,6 +43,7 @@ async def test_y_approves_and_the_command_runs(tmp_path: Path) -> None:
             prompt = await wait_for_prompt(pilot)
             assert prompt.request.command == "rm -rf build"
             assert app.inbox.alerts == ["cockpit: builder is waiting for you"]
+            assert gc.isenabled()  # paused only while the prompt came up
             await pilot.press("y")
             await wait_for(pilot, lambda: not (root / "build").exists(), what="rm to run")
             await wait_for(pilot, lambda: bool(events(prepared, "tool.finished")))
@@ -273,4 +275,19 @@ async def test_a_prompt_settled_elsewhere_cannot_arm_the_next_one_early(tmp_path
             await pilot.press("y")
             assert len(resolved(prepared)) == 1
         finally:
+            await stop(app)
+
+
+async def test_the_collector_runs_again_even_if_a_prompt_never_shows(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, CLEAN, agents=["builder"])
+    app = make_app(prepared)
+    async with app.run_test(size=(120, 36)) as pilot:
+        try:
+            await wait_for(pilot, lambda: bool(app.supervisor.pending), what="the request")
+            app.inbox._hold_collector()  # as when a prompt starts to come up
+            assert not gc.isenabled()
+            await wait_for(pilot, gc.isenabled, timeout=3, what="the collector to resume")
+        finally:
+            gc.enable()
             await stop(app)
