@@ -137,6 +137,7 @@ class CockpitApp(App[int]):
         self._frozen = True
 
     def on_unmount(self) -> None:
+        self.inbox.release_collector()
         if self._frozen:
             self._frozen = False
             gc.unfreeze()

@@ -96,7 +96,7 @@ class Inbox:
                 self._screen = screen
             else:
                 screen.load(request, offer, position=position)
-            screen.on_shown = self._release_collector
+            screen.on_shown = self.release_collector
             self._hold_collector()
             self.prompt = screen
             self.app.push_screen(screen, partial(self._answered, request.call))
@@ -108,9 +108,10 @@ class Inbox:
         sees the request. Released once the prompt is on screen, or after a second."""
         if gc.isenabled() and self._held is None:
             gc.disable()
-            self._held = self.app.set_timer(HOLD_COLLECTOR_S, self._release_collector)
+            self._held = self.app.set_timer(HOLD_COLLECTOR_S, self.release_collector)
 
-    def _release_collector(self) -> None:
+    def release_collector(self) -> None:
+        """Let the cycle collector run again (the prompt is up, or the screen closes)."""
         if self._held is not None:
             self._held.stop()
             self._held = None

@@ -291,3 +291,20 @@ async def test_the_collector_runs_again_even_if_a_prompt_never_shows(tmp_path: P
         finally:
             gc.enable()
             await stop(app)
+
+
+async def test_closing_the_screen_lets_a_paused_collector_run_again(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, CLEAN, agents=["builder"])
+    app = make_app(prepared)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            try:
+                await wait_for(pilot, lambda: app.started, what="the session")
+            finally:
+                await stop(app)
+            app.inbox._hold_collector()  # a prompt was coming up when the screen closed
+            assert not gc.isenabled()
+        assert gc.isenabled()
+    finally:
+        gc.enable()
