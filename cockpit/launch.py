@@ -65,6 +65,9 @@ class Prepared:
     session_data: dict[str, Any]
     state: SessionState | None = None
     recovered: dict[str, Any] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+    """One-line warnings to show once at the start (on the screen, or printed headless):
+    a skipped agent file as `file:line: reason`, a plan problem with its line."""
 
     @property
     def session(self) -> str:

@@ -252,6 +252,13 @@ class Safeguard:
             _prune_empty_dirs(path.parent, top)
         return Rollback(target, tuple(restored), tuple(removed), safety)
 
+    def current_tree(self) -> str | None:
+        """The tree id of the working tree as it is now (tracked and untracked files,
+        ignored ones excepted); None outside git. Nothing in the tree or index changes."""
+        with self._lock:
+            repo = self.repo
+            return None if repo is None else self._current_tree(repo)
+
     def _current_tree(self, repo: git.Repo) -> str:
         with self._temp_index(repo) as env:
             repo.git.add("--all", "--", ":/", env=env)

@@ -45,6 +45,7 @@ TASK_UPDATED = "task.updated"  # {task, status, note?}
 TASK_VERIFIED = "task.verified"  # {task, command, passed, exit_code}
 HUMAN_MESSAGE = "human.message"  # {text}
 LOG_RECOVERED = "log.recovered"  # {bytes_dropped, line}
+PLAN_DELIVERED = "plan.delivered"  # {digest, restarted}: an agent's turn took a plan change
 
 KNOWN_KINDS = frozenset(
     {
@@ -68,6 +69,7 @@ KNOWN_KINDS = frozenset(
         TASK_VERIFIED,
         HUMAN_MESSAGE,
         LOG_RECOVERED,
+        PLAN_DELIVERED,
     }
 )
 
