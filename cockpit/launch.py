@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.agent.backends.base import Backend
+from cockpit.agent.changes import ChangeTracker
 from cockpit.agent.definition import AgentDefinition, compose_system_prompt, load_agents
 from cockpit.agent.environment import scrubbed_env
 from cockpit.agent.tools import Toolbox
@@ -22,7 +23,7 @@ from cockpit.policy import Policy, Safeguard
 from cockpit.session.chain import read_events
 from cockpit.session.events import new_session_id
 from cockpit.session.log import SessionLog
-from cockpit.session.state import SessionState, fold
+from cockpit.session.state import SessionState, StateBuilder
 from cockpit.supervisor import AgentSetup, Supervisor
 
 BackendFactory = Callable[[AgentDefinition, int], Backend]
@@ -226,7 +227,11 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
     path = find_session(options.sessions_dir, session)
     log = SessionLog.open(path, env=options.env)
     try:
-        state = fold(read_events(path))
+        builder, seen = StateBuilder(), ChangeTracker(options.workspace.root)
+        for event in read_events(path):
+            builder.apply(event)
+            seen.apply(event)
+        state = builder.state
         started = _session_started(path)
         recorded_backend = started.get("backend") or {}
         if options.plan is None and started.get("plan"):
@@ -247,6 +252,7 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
                 )
             )
         supervisor = _open_session(options, log, options.env, definitions, make_backend)
+        supervisor.changes_seen = seen
     except Exception:
         log.close()
         raise

@@ -20,6 +20,7 @@ from typing import Any
 
 from cockpit import __version__
 from cockpit.agent.backends.base import Backend
+from cockpit.agent.changes import AgentChanges, ChangeTracker, agent_changes
 from cockpit.agent.definition import AgentDefinition
 from cockpit.agent.runtime import (
     BLOCKED,
@@ -105,6 +106,8 @@ class Supervisor:
         self._ended = False
         self._spawn = spawn
         self._agent_names = set(agent_names)
+        self.changes_seen = ChangeTracker(root)
+        """The session-start snapshot and each agent's written files (see `changes`)."""
         self.steering = PlanSteering(self, self.plan_path)
 
     # -- the bus -------------------------------------------------------------------------
@@ -133,6 +136,7 @@ class Supervisor:
     ) -> Event:
         """Append an event (durable on return), then publish it in seq order."""
         event = await self.log.append_async(kind, data, agent=agent, iteration=iteration, call=call)
+        self.changes_seen.apply(event)
         self._unpublished[event.seq] = event
         while self._publish_next in self._unpublished:
             ready = self._unpublished.pop(self._publish_next)
@@ -169,6 +173,34 @@ class Supervisor:
             else:
                 data = {"ref": snap.ref, "commit": snap.commit}
         await self.record(k.SAFEGUARD_SNAPSHOT, data, agent=agent, iteration=iteration, call=call)
+
+    async def snapshot_start(self) -> None:
+        """Snapshot the tree as the session starts: what each agent's changes are
+        compared with (`changes`), and a point `cockpit rollback` can return to."""
+        try:
+            snap = await asyncio.to_thread(self.safeguard.snapshot, "session start")
+        except Exception as exc:  # recorded: the session goes on without a base
+            data: dict[str, Any] = {"skipped": f"snapshot failed: {exc}", "base": True}
+        else:
+            if snap is None:
+                data = {"skipped": "not a git repository: no snapshot could be taken", "base": True}
+            else:
+                data = {"ref": snap.ref, "commit": snap.commit, "base": True}
+        await self.record(k.SAFEGUARD_SNAPSHOT, data, agent=None)
+
+    async def changes(self, agent: str) -> AgentChanges:
+        """What ``agent`` changed since the session started (see `cockpit.agent.changes`)."""
+        seen = self.changes_seen
+        written = seen.files(agent)
+
+        def compare() -> AgentChanges:
+            tree = self.safeguard.current_tree() if seen.base is not None else None
+            return agent_changes(self.root, agent, seen.base, tree, written)
+
+        try:
+            return await asyncio.to_thread(compare)
+        except Exception as exc:
+            return AgentChanges(agent, seen.base, problem=f"cannot compare: {exc}")
 
     async def update_task(
         self, agent: str, iteration: int, call: str, args: Mapping[str, Any]
@@ -333,6 +365,7 @@ class Supervisor:
             agent=None,
         )
         await self.steering.problems()
+        await self.snapshot_start()
         for setup in setups:
             await self._start_agent(setup, kickoff.get(setup.definition.name, ""))
         self.steering.start()

@@ -300,8 +300,11 @@ class AgentRuntime:
         if previous is not None and previous.tier is not None:
             decision = decision_from_log(previous)
         else:
-            decision = self._decide(name, args, action)
-            await self._record(k.POLICY_DECIDED, decision.to_dict(), call)
+            decision, writes = self._decide(name, args, action)
+            data = decision.to_dict()
+            if writes:  # what a shell command writes, as the policy read it
+                data["writes"] = writes
+            await self._record(k.POLICY_DECIDED, data, call)
         if decision.tier == "deny":
             reasons = "; ".join(decision.reasons)
             return ToolOutcome(content=f"Denied by policy: {reasons}", is_error=True)
@@ -421,17 +424,20 @@ class AgentRuntime:
 
     def _decide(
         self, name: str, args: dict[str, Any], action: ShellAction | FileAction | None
-    ) -> Decision:
+    ) -> tuple[Decision, list[str]]:
+        """The decision, and the paths a shell command writes (those it can tell)."""
         if action is None:
             return Decision(
                 tier=1,
                 reasons=(f"{name}: cockpit's own tool, it changes only the session",),
                 rules=(),
-            )
+            ), []
+        known: list[str] = []
         if not isinstance(action, ShellAction):
             decision = self.host.classify(action)
         else:
             decision, writes = self.host.assess(action)
+            known = [t for t in writes if t is not None]
             # Inside the workspace the agent's scope decides; outside it, the policy's tier.
             outside = [
                 t or "a path it cannot tell"
@@ -439,10 +445,10 @@ class AgentRuntime:
                 if t is None or (self._in_workspace(t) and not self._may_write(t))
             ]
             if outside:
-                return self._out_of_scope(decision, outside[0])
+                return self._out_of_scope(decision, outside[0]), known
         if name in ("write_file", "edit_file") and not self._may_write(args["path"]):
-            return self._out_of_scope(decision, args["path"])
-        return decision
+            return self._out_of_scope(decision, args["path"]), known
+        return decision, known
 
     def _out_of_scope(self, decision: Decision, path: str) -> Decision:
         scope = ", ".join(self.definition.scope) or "nothing"
