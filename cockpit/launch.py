@@ -16,6 +16,7 @@ from cockpit.agent.changes import ChangeTracker
 from cockpit.agent.definition import AgentDefinition, compose_system_prompt, load_agents
 from cockpit.agent.environment import scrubbed_env
 from cockpit.agent.tools import Toolbox
+from cockpit.agent.watchdog import load_model_limits
 from cockpit.config import Workspace
 from cockpit.errors import LogError, UsageError
 from cockpit.plan import Plan, load_plan
@@ -176,6 +177,7 @@ def _open_session(
         plan_path=options.plan_path,
         spawn=spawn,
         agent_names=definitions,
+        model_limits=load_model_limits(options.workspace.config_file),
     )
 
 

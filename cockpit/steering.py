@@ -114,7 +114,7 @@ class PlanSteering:
             "Your tasks now: " + ("; ".join(f"{t.title} [{t.status}]" for t in mine) or "none")
         )
         self.seen[name] = plan
-        await self.supervisor.redirect(name, "\n".join(lines), wake=bool(given))
+        await self.supervisor.redirect(name, "\n".join(lines), wake=bool(given), digest=plan.digest)
 
     async def update_task(self, agent: str, args: Mapping[str, Any]) -> tuple[str, bool]:
         result = await asyncio.to_thread(

@@ -32,6 +32,7 @@ from cockpit.agent.runtime import (
     ApprovalRequest,
 )
 from cockpit.agent.tools import Toolbox
+from cockpit.agent.watchdog import ModelLimits
 from cockpit.errors import SafeguardError
 from cockpit.policy import Decision, FileAction, Grant, Policy, Safeguard, ShellAction
 from cockpit.session import events as k
@@ -84,6 +85,7 @@ class Supervisor:
         plan_path: Path | None = None,
         spawn: Callable[[str], AgentSetup | None] | None = None,
         agent_names: Iterable[str] = (),
+        model_limits: ModelLimits | None = None,
     ) -> None:
         self.root = root
         self.log = log
@@ -94,6 +96,7 @@ class Supervisor:
         self._keep_alive = keep_alive
         self.approval_timeout_s = approval_timeout_s
         self.headless_deny = headless_deny
+        self.model_limits = model_limits or ModelLimits()
         self.runtimes: dict[str, AgentRuntime] = {}
         self.pending: dict[str, PendingApproval] = {}
         self._tasks: dict[str, asyncio.Task[str]] = {}
@@ -223,8 +226,11 @@ class Supervisor:
         """Agents in this session, and those that could join it (for the plan's owners)."""
         return self._agent_names | set(self.runtimes)
 
-    async def redirect(self, agent: str, note: str, *, wake: bool) -> None:
-        """Deliver a plan change to ``agent`` at its next safe point (starting it if asked)."""
+    async def redirect(
+        self, agent: str, note: str, *, wake: bool, digest: str | None = None
+    ) -> None:
+        """Deliver a plan change (to plan ``digest``) to ``agent`` at its next safe point,
+        starting it if asked."""
         runtime = self.runtimes.get(agent)
         if runtime is None:
             setup = self._spawn(agent) if (wake and self._spawn) else None
@@ -232,7 +238,7 @@ class Supervisor:
                 return
             await self._start_agent(setup, note)
             return
-        runtime.redirect(note)
+        runtime.redirect(note, digest)
         task = self._tasks.get(agent)
         if task is not None and task.done() and (wake or self._keep_alive):
             self._launch(runtime)
@@ -415,7 +421,13 @@ class Supervisor:
 
     def _runtime(self, setup: AgentSetup, **kwargs: Any) -> AgentRuntime:
         runtime = AgentRuntime(
-            setup.definition, setup.system_prompt, setup.backend, self, self.toolbox, **kwargs
+            setup.definition,
+            setup.system_prompt,
+            setup.backend,
+            self,
+            self.toolbox,
+            limits=self.model_limits,
+            **kwargs,
         )
         self.runtimes[setup.definition.name] = runtime
         return runtime

@@ -56,6 +56,11 @@ async def test_edit_mid_turn_reaches_the_next_request(workspace: Path) -> None:
         changed = logged(prepared, "plan.changed")
         assert changed and changed[-1]["data"]["by"] == "human"
         assert "+- [ ] Add a docstring to greet @builder" in changed[-1]["data"]["diff"]
+        # the pane can say the change reached the agent, and that its turn restarted for it
+        delivered = logged(prepared, "plan.delivered")
+        assert [(d["agent"], d["data"]) for d in delivered] == [
+            ("builder", {"digest": changed[-1]["data"]["digest"], "restarted": True})
+        ]
         # the cancelled turn left nothing in the conversation
         assistant = [
             e
