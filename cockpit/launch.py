@@ -151,6 +151,7 @@ def _open_session(
     env: Mapping[str, str],
     definitions: Mapping[str, AgentDefinition],
     make_backend: BackendFactory,
+    plan: Plan | None = None,
 ) -> Supervisor:
     root = options.workspace.root
 
@@ -178,6 +179,7 @@ def _open_session(
         spawn=spawn,
         agent_names=definitions,
         model_limits=load_model_limits(options.workspace.config_file),
+        plan=plan,
     )
 
 
@@ -198,7 +200,7 @@ def prepare_new(options: LaunchOptions) -> Prepared:
     ]
     session = new_session_id()
     log = SessionLog.create(options.sessions_dir / f"{session}.jsonl", session, env=options.env)
-    supervisor = _open_session(options, log, options.env, definitions, make_backend)
+    supervisor = _open_session(options, log, options.env, definitions, make_backend, plan)
     return Prepared(
         supervisor=supervisor,
         log=log,

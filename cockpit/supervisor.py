@@ -34,6 +34,7 @@ from cockpit.agent.runtime import (
 from cockpit.agent.tools import Toolbox
 from cockpit.agent.watchdog import ModelLimits
 from cockpit.errors import SafeguardError
+from cockpit.plan import Plan
 from cockpit.policy import Decision, FileAction, Grant, Policy, Safeguard, ShellAction
 from cockpit.session import events as k
 from cockpit.session.events import Event
@@ -86,6 +87,7 @@ class Supervisor:
         spawn: Callable[[str], AgentSetup | None] | None = None,
         agent_names: Iterable[str] = (),
         model_limits: ModelLimits | None = None,
+        plan: Plan | None = None,
     ) -> None:
         self.root = root
         self.log = log
@@ -111,7 +113,7 @@ class Supervisor:
         self._agent_names = set(agent_names)
         self.changes_seen = ChangeTracker(root)
         """The session-start snapshot and each agent's written files (see `changes`)."""
-        self.steering = PlanSteering(self, self.plan_path)
+        self.steering = PlanSteering(self, self.plan_path, plan)
 
     # -- the bus -------------------------------------------------------------------------
 
