@@ -5,7 +5,11 @@ Nothing here runs at import time; the CLI builds a `Workspace` and passes it in.
 
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +26,19 @@ def builtin_dir(name: str) -> Path:
     if installed.is_dir():
         return installed
     return _PACKAGE_DIR.parent / name
+
+
+def cockpit_command() -> str:
+    """How to run this cockpit from the user's shell, for commands cockpit prints: plain
+    `cockpit` when that is this program, else its full path (`make demo` runs the venv's),
+    else `python -m cockpit` with this interpreter."""
+    program = sys.argv[0] if sys.argv else ""
+    if program and os.path.basename(program) == "cockpit" and os.path.isfile(program):
+        found = shutil.which("cockpit")
+        if found is not None and os.path.realpath(found) == os.path.realpath(program):
+            return "cockpit"
+        return shlex.quote(os.path.abspath(program))
+    return f"{shlex.quote(sys.executable)} -m cockpit"
 
 
 def find_workspace_root(start: Path) -> Path:

@@ -13,20 +13,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from cockpit.config import Workspace, builtin_dir
+from cockpit.config import Workspace, builtin_dir, cockpit_command
 from cockpit.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
-    from cockpit.launch import LaunchOptions
+    from cockpit.launch import LaunchOptions, Prepared
 
 GOAL = (
     "Word counts are wrong for text with runs of spaces, newlines or tabs: fix them, "
@@ -96,6 +98,11 @@ def demo_options(root: Path, speed: float) -> LaunchOptions:
     return LaunchOptions(workspace=Workspace(root), goal=GOAL, script=script)
 
 
+REVIEWER_ANSWER = "The builder has committed the --json flag: please review it now."
+"""What the headless demo tells its reviewer, playing the human's part (logged as the
+demo's message, not the human's): the reviewer blocks until it is told phase 2 is in."""
+
+
 def _run(args: argparse.Namespace) -> int:
     from cockpit.launch import prepare_new
 
@@ -112,7 +119,7 @@ def _run(args: argparse.Namespace) -> int:
 
         ask = sys.stdin.isatty()
         prepared = prepare_new(dataclasses.replace(options, headless_deny=not ask))
-        code = asyncio.run(run_headless(prepared, ask=ask))
+        code = asyncio.run(run_headless(prepared, ask=ask, on_idle=_answer_the_reviewer(prepared)))
     else:
         from cockpit.ui.app import print_farewell, run_screen
         from cockpit.ui.settings import load_screen_config
@@ -121,9 +128,46 @@ def _run(args: argparse.Namespace) -> int:
         result = run_screen(prepared, load_screen_config(options.workspace.config_file))
         print_farewell(prepared, result)
         code = result.exit_code
-    print(f"cockpit demo: the session log is {prepared.log.path}", file=sys.stderr)
-    print(f"cockpit demo: replay it with: cockpit replay {prepared.log.path}", file=sys.stderr)
+    for line in farewell(root, prepared.log.path, made_here=args.dir is None):
+        print(f"cockpit demo: {line}", file=sys.stderr)
     return code
+
+
+def _answer_the_reviewer(prepared: Prepared) -> Callable[[dict[str, str]], Awaitable[bool]]:
+    """Headless, nobody can message the reviewer when it blocks for phase 2: once every
+    agent has stopped, the demo does, once, in the human's place and under its own name."""
+    answered = False
+
+    async def on_idle(statuses: dict[str, str]) -> bool:
+        nonlocal answered
+        if answered or statuses.get("reviewer") != "blocked":
+            return False
+        answered = True
+        await prepared.supervisor.message("reviewer", REVIEWER_ANSWER, by="demo")
+        return True
+
+    return on_idle
+
+
+def farewell(root: Path, log: Path, *, made_here: bool) -> list[str]:
+    """Where the demo's workspace and log are, and commands that work pasted into the
+    user's shell, wherever it is (a log path, not a session id, names the workspace)."""
+    cockpit = cockpit_command()
+    quoted = shlex.quote(str(log))
+    lines = [
+        f"the session log is {log}",
+        f"replay it:  {cockpit} replay {quoted}",
+        f"audit it:   {cockpit} audit {quoted}",
+        f"resume it:  {cockpit} resume {quoted}",
+    ]
+    if made_here:
+        lines.append(
+            f"the demo workspace stays in {root} for those; remove it with: "
+            f"rm -rf {shlex.quote(str(root.parent))}"
+        )
+    else:
+        lines.append(f"the demo workspace is {root}")
+    return lines
 
 
 def register(sub: Any) -> None:

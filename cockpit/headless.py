@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from typing import TextIO
 
 from cockpit.agent.runtime import DONE
+from cockpit.config import cockpit_command
 from cockpit.launch import Prepared
 from cockpit.session import events as k
 from cockpit.session.events import Event
@@ -115,8 +117,15 @@ def summary(supervisor: Supervisor, statuses: dict[str, str]) -> list[str]:
     return lines
 
 
-async def run_headless(prepared: Prepared, *, ask: bool) -> int:
-    """Run a prepared session to the end without the screen; the exit code."""
+OnIdle = Callable[[dict[str, str]], Awaitable[bool]]
+
+
+async def run_headless(prepared: Prepared, *, ask: bool, on_idle: OnIdle | None = None) -> int:
+    """Run a prepared session to the end without the screen; the exit code.
+
+    ``on_idle``: called with the statuses whenever every agent has stopped; True when it
+    gave one something to do (the demo answering its reviewer), so the session goes on.
+    """
     supervisor = prepared.supervisor
     for notice in prepared.notices:
         warn(notice)
@@ -128,8 +137,12 @@ async def run_headless(prepared: Prepared, *, ask: bool) -> int:
                 prepared.setups, prepared.kickoff, session_data=prepared.session_data
             )
         else:
-            await supervisor.resume(prepared.setups, prepared.state, prepared.recovered)
+            await supervisor.resume(
+                prepared.setups, prepared.state, prepared.recovered, prepared.kickoff
+            )
         statuses = await supervisor.wait()
+        while on_idle is not None and await on_idle(statuses):
+            statuses = await supervisor.wait()
         statuses = await supervisor.end("finished")
     except asyncio.CancelledError:
         interrupted = True
@@ -141,7 +154,8 @@ async def run_headless(prepared: Prepared, *, ask: bool) -> int:
         warn(line)
     print(f"cockpit: log {prepared.log.path}", file=sys.stderr)
     if interrupted or not all(s == DONE for s in statuses.values()):
-        print(f"cockpit: to continue: cockpit resume {prepared.session}", file=sys.stderr)
+        again = f"{cockpit_command()} resume {prepared.session}"
+        print(f"cockpit: to continue: {again}", file=sys.stderr)
     if interrupted:
         return 130
     return exit_code(statuses)

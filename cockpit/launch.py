@@ -19,7 +19,7 @@ from cockpit.agent.tools import Toolbox
 from cockpit.agent.watchdog import load_model_limits
 from cockpit.config import Workspace
 from cockpit.errors import LogError, UsageError
-from cockpit.plan import Plan, load_plan
+from cockpit.plan import Plan, Task, load_plan
 from cockpit.policy import Policy, Safeguard
 from cockpit.session.chain import read_events
 from cockpit.session.events import new_session_id
@@ -44,6 +44,11 @@ class LaunchOptions:
     keep_alive: bool = False
     headless_deny: bool = False
     approval_timeout_s: float | None = None
+    continue_tasks: bool | None = None
+    """On resume, restart finished agents whose plan.md tasks are still open: True, False,
+    or None to ask `confirm` (and, without it, only say how)."""
+    confirm: Callable[[str], bool] | None = None
+    """Asks the human a yes/no question before the session starts (None: no one to ask)."""
 
     @property
     def plan_path(self) -> Path:
@@ -236,7 +241,7 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
             builder.apply(event)
             seen.apply(event)
         state = builder.state
-        started = _session_started(path)
+        started = session_started(path)
         recorded_backend = started.get("backend") or {}
         if options.plan is None and started.get("plan"):
             options.plan = Path(str(started["plan"]))
@@ -244,17 +249,26 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
             options.goal = str(started["goal"])
         definitions = load_agents(options.workspace)
         make_backend = backend_factory(options, recorded_backend)
-        setups: list[AgentSetup] = []
-        for name, agent in state.agents.items():
-            if agent.status in ("done", "failed") or name not in definitions:
-                continue
+
+        def setup(name: str) -> AgentSetup:
             defn = definitions[name]
-            played = sum(1 for m in agent.messages if m.get("role") == "assistant")
-            setups.append(
-                AgentSetup(
-                    defn, compose_system_prompt(defn, options.workspace), make_backend(defn, played)
-                )
+            agent = state.agents.get(name)
+            messages = agent.messages if agent is not None else []
+            played = sum(1 for m in messages if m.get("role") == "assistant")
+            return AgentSetup(
+                defn, compose_system_prompt(defn, options.workspace), make_backend(defn, played)
             )
+
+        setups = [
+            setup(name)
+            for name, agent in state.agents.items()
+            if agent.status not in ("done", "failed") and name in definitions
+        ]
+        plan = load_plan(options.plan_path)
+        notes, notices = _continue_open_tasks(
+            options, plan, state, definitions, {s.definition.name for s in setups}, path
+        )
+        setups += [setup(name) for name in notes]
         supervisor = _open_session(options, log, options.env, definitions, make_backend)
         supervisor.changes_seen = seen
     except Exception:
@@ -263,6 +277,7 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
     recovered = {
         "agents": {name: a.status for name, a in state.agents.items()},
         "resumed": [s.definition.name for s in setups],
+        "continued": sorted(notes),
         "interrupted_calls": [c.call for c in state.open_calls],
         "pending_approvals": [c.call for c in state.pending_approvals],
         "log_recoveries": len(state.recoveries),
@@ -271,14 +286,66 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
         supervisor=supervisor,
         log=log,
         setups=setups,
-        kickoff={},
+        kickoff=notes,
         session_data={},
         state=state,
         recovered=recovered,
+        notices=notices,
     )
 
 
-def _session_started(path: Path) -> dict[str, Any]:
+def _continue_open_tasks(
+    options: LaunchOptions,
+    plan: Plan,
+    state: SessionState,
+    definitions: Mapping[str, AgentDefinition],
+    resumed: set[str],
+    log_path: Path,
+) -> tuple[dict[str, str], list[str]]:
+    """plan.md's open tasks whose owner will not run on its own: the note each owner gets
+    when the human agrees to continue them, and a line for each task no one can take."""
+    waiting: dict[str, list[Task]] = {}
+    notices: list[str] = []
+    for task in plan.tasks:
+        if task.status == "done" or task.owner in resumed:
+            continue
+        where = f"plan.md line {task.line}: “{task.title}” is open"
+        if task.owner is None:
+            notices.append(f"{where} but has no @owner, so no agent will take it")
+        elif task.owner not in definitions:
+            known = ", ".join(sorted(definitions))
+            notices.append(f"{where} but @{task.owner} is no agent here (agents: {known})")
+        else:
+            waiting.setdefault(task.owner, []).append(task)
+    if not waiting:
+        return {}, notices
+    listed = "; ".join(
+        f"{owner} ({state.agents[owner].status if owner in state.agents else 'never started'}): "
+        + ", ".join(f"“{t.title}”" for t in tasks)
+        for owner, tasks in waiting.items()
+    )
+    question = f"plan.md still has open tasks for agents that stopped: {listed}"
+    agreed = options.continue_tasks
+    if agreed is None and options.confirm is not None:
+        agreed = options.confirm(question + ". Continue them?")
+    if not agreed:
+        how = "" if agreed is False else f"; `cockpit resume --continue {log_path}` continues them"
+        return {}, [f"{question}{how}", *notices]
+    notes = {}
+    for owner, tasks in waiting.items():
+        if owner in state.agents:
+            listing = "\n".join(f"- {t.title} [{t.status}]" for t in tasks)
+            notes[owner] = (
+                "The session was resumed. These tasks of yours are still open in plan.md; "
+                f"continue them:\n{listing}"
+            )
+        else:
+            notes[owner] = kickoff_message(owner, options, plan)
+    return notes, notices
+
+
+def session_started(path: Path) -> dict[str, Any]:
+    """The data of a log's first event, ``session.started``."""
     for event in read_events(path):
         if event.kind == "session.started":
             return dict(event.data)

@@ -32,7 +32,18 @@ def _options(args: argparse.Namespace, workspace: Workspace) -> LaunchOptions:
         script=Path(args.script).resolve() if args.script else None,
         approval_timeout_s=args.approval_timeout,
         headless_deny=not sys.stdin.isatty(),
+        continue_tasks=True if getattr(args, "continue_tasks", False) else None,
+        confirm=ask_terminal if sys.stdin.isatty() else None,
     )
+
+
+def ask_terminal(question: str) -> bool:
+    """A yes/no question on the terminal, before any screen opens (Enter says yes)."""
+    try:
+        answer = input(f"cockpit: {question} [Y/n] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("", "y", "yes")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -48,7 +59,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _resume(args: argparse.Namespace) -> int:
-    workspace = Workspace.discover(Path(args.cwd) if args.cwd else None)
+    workspace = _recorded_workspace(args.session) or Workspace.discover(
+        Path(args.cwd) if args.cwd else None
+    )
     args.goal = None
     options = _options(args, workspace)
     if not args.headless:
@@ -59,9 +72,24 @@ def _resume(args: argparse.Namespace) -> int:
     prepared = prepare_resume(options, args.session)
     if not prepared.setups:
         prepared.log.close()
+        for notice in prepared.notices:
+            print(f"cockpit: {notice}")
         print(f"cockpit: session {prepared.session} has nothing left to do")
         return 0
     return _drive(run_headless(prepared, ask=not options.headless_deny))
+
+
+def _recorded_workspace(session: str | None) -> Workspace | None:
+    """The workspace a session log given by path was recorded in (so `cockpit resume
+    LOG` works from any directory), or None for a session id or a log without one."""
+    if not session or not session.endswith(".jsonl") or not Path(session).is_file():
+        return None
+    from cockpit.launch import session_started
+
+    root = session_started(Path(session)).get("workspace")
+    if isinstance(root, str) and Path(root).is_dir():
+        return Workspace(Path(root))
+    return None
 
 
 def open_screen(options: LaunchOptions, *, resume: str | None) -> int:
@@ -116,5 +144,11 @@ def register(sub: Any) -> None:
         description="Rebuild every agent from the session log and carry on.",
     )
     resume.add_argument("session", nargs="?", help="session id or log path (default: latest)")
+    resume.add_argument(
+        "--continue",
+        dest="continue_tasks",
+        action="store_true",
+        help="restart agents that stopped while plan.md still has open tasks for them",
+    )
     _session_arguments(resume)
     resume.set_defaults(handler=_resume)

@@ -395,14 +395,20 @@ class Supervisor:
         setups: Iterable[AgentSetup],
         state: SessionState,
         recovered: Mapping[str, Any],
+        notes: Mapping[str, str] | None = None,
     ) -> None:
-        """Rebuild each unfinished agent from the folded log and carry on."""
+        """Rebuild each unfinished agent from the folded log and carry on. ``notes``: what
+        an agent is told as it continues (its open tasks); an agent the session never
+        started gets its note as its first message."""
+        notes = notes or {}
         self._call_ids = itertools.count(len(state.calls) + 1)
         await self.record(k.SESSION_RESUMED, {"recovered": dict(recovered)}, agent=None)
         for setup in setups:
             name = setup.definition.name
             agent_state = state.agents.get(name)
             if agent_state is None:
+                if name in notes:
+                    await self._start_agent(setup, notes[name])
                 continue
             runtime = self._runtime(
                 setup,
@@ -412,6 +418,8 @@ class Supervisor:
             )
             for text in agent_state.undelivered:
                 runtime.inbox.append(text)
+            if name in notes:
+                runtime.deliver(notes[name])
             open_calls = {
                 c.tool_use_id: c
                 for c in state.calls.values()
@@ -488,15 +496,18 @@ class Supervisor:
     def unpause(self, agent: str) -> None:
         self.runtimes[agent].resume()
 
-    async def message(self, agent: str, text: str) -> None:
-        """A human message, delivered at the agent's next turn (logged first)."""
-        await self.record(k.HUMAN_MESSAGE, {"text": text, "by": "human"}, agent=agent)
+    async def message(self, agent: str, text: str, *, by: str = "human") -> None:
+        """A message, delivered at the agent's next turn (logged first). ``by`` is who
+        wrote it: the human, or the demo playing the human's part (and saying so)."""
+        await self.record(k.HUMAN_MESSAGE, {"text": text, "by": by}, agent=agent)
         runtime = self.runtimes[agent]
-        runtime.deliver(f"Message from the human: {text}")
-        if runtime.status in FINAL and self._keep_alive and runtime.name in self._tasks:
-            task = self._tasks[runtime.name]
-            if task.done():
-                self._launch(runtime)
+        who = "the human" if by == "human" else f"{by} (on the human's behalf)"
+        runtime.deliver(f"Message from {who}: {text}")
+        # A blocked agent was waiting for exactly this; a finished one only on the screen.
+        wakes = self._keep_alive or runtime.status == BLOCKED
+        task = self._tasks.get(runtime.name)
+        if runtime.status in FINAL and wakes and task is not None and task.done():
+            self._launch(runtime)
 
 
 def exit_code(statuses: Mapping[str, str]) -> int:

@@ -146,7 +146,7 @@ class AgentRuntime:
     async def run(self, open_calls: Mapping[str, CallState] | None = None) -> str:
         """Run until final. ``open_calls`` (by tool_use id) come from a resumed log."""
         try:
-            if self._unansweredtool_uses():
+            if self._unansweredtool_uses() and not self._pending_results:
                 await self._answertool_uses(open_calls or {})
             while True:
                 await self._checkpoint()

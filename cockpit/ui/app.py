@@ -24,7 +24,9 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
+from cockpit.config import cockpit_command
 from cockpit.errors import CockpitError
+from cockpit.headless import printable, summary
 from cockpit.launch import LaunchOptions, Prepared, prepare_new, prepare_resume
 from cockpit.session import events as k
 from cockpit.session.chain import read_events
@@ -148,7 +150,7 @@ class CockpitApp(App[int]):
             if p.state is None:
                 await self.supervisor.start(p.setups, p.kickoff, session_data=p.session_data)
             else:
-                await self.supervisor.resume(p.setups, p.state, p.recovered)
+                await self.supervisor.resume(p.setups, p.state, p.recovered, p.kickoff)
             self.started = True
         except CockpitError as exc:
             self.failure = str(exc)
@@ -302,6 +304,8 @@ def open_screen(options: LaunchOptions, resume: str | None) -> int:
         prepared = prepare_resume(options, resume or None)
         if not prepared.setups:
             prepared.log.close()
+            for notice in prepared.notices:
+                print(f"cockpit: {notice}")
             print(f"cockpit: session {prepared.session} has nothing left to do")
             return 0
         history = list(read_events(prepared.log.path))
@@ -315,7 +319,7 @@ def print_farewell(prepared: Prepared, result: ScreenResult) -> None:
     out = sys.stderr
     if result.failure is not None:
         print(f"cockpit: {result.failure}", file=out)
-    for name, status in result.statuses.items():
-        print(f"cockpit: {name}: {status}", file=out)
+    for line in summary(prepared.supervisor, result.statuses):
+        print(f"cockpit: {printable(line)}", file=out)
     print(f"cockpit: log {prepared.log.path}", file=out)
-    print(f"cockpit: to continue: cockpit resume {prepared.session}", file=out)
+    print(f"cockpit: to continue: {cockpit_command()} resume {prepared.session}", file=out)

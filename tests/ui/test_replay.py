@@ -62,7 +62,7 @@ def demo_sessions(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cwd=REPO,
         stdin=subprocess.DEVNULL,
     )
-    assert "replay it with: cockpit replay" in done.stderr, done.stderr[-2000:]
+    assert done.returncode == 0 and "replay it: " in done.stderr, done.stderr[-2000:]
     return target / ".cockpit" / "sessions"
 
 
