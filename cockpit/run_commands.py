@@ -32,6 +32,7 @@ def _options(args: argparse.Namespace, workspace: Workspace) -> LaunchOptions:
         script=Path(args.script).resolve() if args.script else None,
         approval_timeout_s=args.approval_timeout,
         headless_deny=not sys.stdin.isatty(),
+        model=args.model,
     )
 
 
@@ -90,6 +91,11 @@ def _session_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plan", help="the plan file (default: plan.md in the workspace)")
     p.add_argument("--session-dir", help="where session logs go (default: .cockpit/sessions)")
     p.add_argument("--script", help="play a scripted backend YAML instead of calling a model")
+    p.add_argument(
+        "--model",
+        help="the model of agents that name none or say `inherit`: an alias (opus, sonnet, "
+        "haiku, fable) or a model id (default: $ANTHROPIC_MODEL, else sonnet)",
+    )
     p.add_argument(
         "--approval-timeout",
         type=float,

@@ -16,7 +16,7 @@ does, but still listed by `cockpit agents`.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,8 @@ from cockpit.agent.definition import (
     NotAnAgent,
     load_agent_file,
 )
+from cockpit.agent.models import ENV_MODEL, is_known, unknown_model_note
+from cockpit.agent.project_rules import project_rules_notices
 from cockpit.agent.safe_text import visible
 from cockpit.config import Workspace, builtin_dir
 
@@ -74,15 +76,18 @@ class AgentCatalog(Mapping[str, AgentDefinition]):
                 return path.relative_to(base).as_posix()
         return str(path)
 
-    def notices(self) -> list[str]:
-        """One terminal-safe line per skipped file and per agent warning, files in order."""
+    def notices(self, names: Iterable[str] | None = None) -> list[str]:
+        """One terminal-safe line per skipped file and per warning of the agents `names`
+        (all when None); an override that widens a built-in is told whoever runs."""
+        wanted = set(self.agents if names is None else names)
         lines = [
             f"{self.shown(s.path)}:{s.line}: skipped: {s.reason}"
             for s in self.skipped
             if not s.silent
         ]
-        for defn in self.agents.values():
-            lines.extend(f"{self.shown(defn.source)}:{w.line}: {w.message}" for w in defn.warnings)
+        for name, defn in self.agents.items():
+            told = defn.warnings if name in wanted else defn.warnings[:1] if defn.widens else ()
+            lines.extend(f"{self.shown(defn.source)}:{w.line}: {w.message}" for w in told)
         return [visible(line) for line in lines]
 
     def skipped_records(self) -> list[dict[str, Any]]:
@@ -127,6 +132,16 @@ def load_agents(workspace: Workspace, *, default_model: str | None = None) -> Ag
             prior = agents.get(defn.name)
             agents[defn.name] = defn if prior is None else _overriding(defn, prior, catalog)
     return catalog
+
+
+def startup_notices(catalog: AgentCatalog, names: Iterable[str], model: str) -> list[str]:
+    """What a session tells once as it starts: skipped agent files, its agents' warnings, a
+    session model cockpit does not know, project rules not read or cut."""
+    notices = catalog.notices(names)
+    if not is_known(model):
+        notices.append(visible(f"--model / {ENV_MODEL}: {unknown_model_note(model)}"))
+    notices.extend(visible(line) for line in project_rules_notices(catalog.root))
+    return notices
 
 
 def agent_files(folder: Path, *, recursive: bool) -> list[Path]:
