@@ -271,7 +271,8 @@ def _listed(
                 )
             )
     if not entries:
-        warnings.append(AgentWarning(src.line(node), "`tools` is empty: it can only answer"))
+        note = "`tools` is empty: it can only answer and report"
+        warnings.append(AgentWarning(src.line(node), note))
     if dropped:
         left_out = ", ".join(dropped)
         warnings.append(
