@@ -53,7 +53,7 @@ def read_project_rules(root: Path) -> list[RulesFile]:
             continue
         other = next(n for n in RULE_FILES if n != name)
         rules = _read(root, path, other, budget, [r for r in found if r.included])
-        budget -= len(rules.text.encode("utf-8"))
+        budget = 0 if rules.cut else budget - len(rules.text.encode("utf-8"))
         found.append(rules)
     return found
 
@@ -108,7 +108,10 @@ def _read(root: Path, path: Path, other: str, budget: int, given: list[RulesFile
     data = text.encode("utf-8")
     if len(data) <= budget:
         return RulesFile(name, path, size, text=text)
-    kept = _cut(data, max(budget, 0))
+    if budget <= 0:
+        note = f"not given: the rules before it fill the {MAX_RULES_BYTES:,}-byte cap"
+        return RulesFile(name, path, size, note=note, problem=True)
+    kept = _cut(data, budget)
     note = f"is {size:,} bytes; agents get the first {len(kept.encode('utf-8')):,}"
     return RulesFile(name, path, size, text=kept, cut=True, note=note, problem=True)
 
