@@ -2,7 +2,8 @@
 it may do, and every agent file that was skipped, with the reason.
 
 Everything read from a file is printed with its control characters shown (`safe_text`), and
-the JSON is ASCII: an agent file cannot put escape codes on the user's terminal.
+the JSON is ASCII: an agent file cannot put escape codes on the user's terminal. Registering
+the command imports nothing heavy (`cockpit --help` stays fast); reading agents does.
 """
 
 from __future__ import annotations
@@ -11,20 +12,16 @@ import argparse
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cockpit.agent.catalog import AgentCatalog, load_agents
-from cockpit.agent.definition import AgentDefinition, AgentOrigin
-from cockpit.agent.models import ENV_MODEL, is_known, session_model
-from cockpit.agent.safe_text import visible
 from cockpit.config import Workspace
 from cockpit.errors import UsageError
 
-_ORIGIN_LABEL = {
-    AgentOrigin.BUILTIN: "built-in",
-    AgentOrigin.CLAUDE: "Claude Code",
-    AgentOrigin.COCKPIT: "cockpit",
-}
+if TYPE_CHECKING:
+    from cockpit.agent.catalog import AgentCatalog
+    from cockpit.agent.definition import AgentDefinition
+
+_ORIGIN_LABEL = {"built-in": "built-in", "claude": "Claude Code", "cockpit": "cockpit"}
 
 
 def register(sub: Any) -> None:
@@ -42,6 +39,9 @@ def register(sub: Any) -> None:
 
 
 def agents_command(args: argparse.Namespace) -> int:
+    from cockpit.agent.catalog import load_agents
+    from cockpit.agent.models import session_model
+
     start = Path(args.cwd or ".")
     if not start.is_dir():
         raise UsageError(f"--cwd {args.cwd}: no such directory")
@@ -57,6 +57,8 @@ def agents_command(args: argparse.Namespace) -> int:
 
 def catalog_report(catalog: AgentCatalog, model: str) -> dict[str, Any]:
     """The catalog as plain data: agents by name, then the skipped files."""
+    from cockpit.agent.models import is_known
+
     return {
         "session_model": {"model": model, "priced": is_known(model)},
         "agents": [_agent(catalog, d) for d in sorted(catalog.values(), key=lambda d: d.name)],
@@ -74,6 +76,9 @@ def catalog_report(catalog: AgentCatalog, model: str) -> dict[str, Any]:
 
 def render(report: dict[str, Any]) -> list[str]:
     """The report for a terminal: one block per agent, then the skipped files."""
+    from cockpit.agent.models import ENV_MODEL
+    from cockpit.agent.safe_text import visible
+
     session = report["session_model"]
     lines = [
         f"session model: {_model(session['model'], session['priced'])} "
@@ -93,10 +98,12 @@ def render(report: dict[str, Any]) -> list[str]:
 
 
 def _agent(catalog: AgentCatalog, defn: AgentDefinition) -> dict[str, Any]:
+    from cockpit.agent.models import is_known
+
     return {
         "name": defn.name,
         "source": catalog.shown(defn.source),
-        "origin": _ORIGIN_LABEL[defn.origin],
+        "origin": _ORIGIN_LABEL[str(defn.origin)],
         "model": defn.model,
         "priced": is_known(defn.model),
         "tools": list(defn.tools),
