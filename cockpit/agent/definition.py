@@ -130,7 +130,8 @@ class AgentDefinition:
 
 
 def load_agents(workspace: Workspace, *, default_model: str | None = None) -> AgentCatalog:
-    """Every agent the workspace can run (see `catalog.load_agents`)."""
+    """Every agent the workspace can run (see `catalog.load_agents`; kept here so callers of
+    this long-standing name need not change)."""
     from cockpit.agent.catalog import load_agents as load
 
     return load(workspace, default_model=default_model)
