@@ -24,6 +24,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     from cockpit import demo, run_commands
+    from cockpit.agent import commands as agent_commands
     from cockpit.policy import commands as policy_commands
     from cockpit.replay import commands as replay_commands
     from cockpit.session import commands as session_commands
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     session_commands.register(sub)
     policy_commands.register(sub)
+    agent_commands.register(sub)
     replay_commands.register(sub)
     run_commands.register(sub)
     demo.register(sub)

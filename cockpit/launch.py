@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.agent.backends.base import Backend
+from cockpit.agent.catalog import load_agents, startup_notices
 from cockpit.agent.changes import ChangeTracker
-from cockpit.agent.definition import AgentDefinition, compose_system_prompt, load_agents
+from cockpit.agent.definition import AgentDefinition, compose_system_prompt
 from cockpit.agent.environment import scrubbed_env
+from cockpit.agent.models import session_model
 from cockpit.agent.tools import Toolbox
 from cockpit.agent.watchdog import load_model_limits
 from cockpit.config import Workspace
@@ -49,6 +51,8 @@ class LaunchOptions:
     or None to ask `confirm` (and, without it, only say how)."""
     confirm: Callable[[str], bool] | None = None
     """Asks the human a yes/no question before the session starts (None: no one to ask)."""
+    model: str | None = None
+    """The session's model (`--model`), for agents that name none or say `inherit`."""
 
     @property
     def plan_path(self) -> Path:
@@ -191,7 +195,8 @@ def _open_session(
 def prepare_new(options: LaunchOptions) -> Prepared:
     """A new session: choose agents, create the log, build the supervisor."""
     workspace = options.workspace
-    definitions = load_agents(workspace)
+    model = session_model(options.model, options.env)
+    definitions = load_agents(workspace, default_model=model)
     plan = load_plan(options.plan_path)
     names = choose_agents(options, definitions, plan)
     make_backend = backend_factory(options, {})
@@ -211,7 +216,13 @@ def prepare_new(options: LaunchOptions) -> Prepared:
         log=log,
         setups=setups,
         kickoff={n: kickoff_message(n, options, plan) for n in names},
-        session_data={"goal": options.goal, "backend": _backend_record(options)},
+        session_data={
+            "goal": options.goal,
+            "backend": _backend_record(options),
+            "model": model,
+            "skipped_agents": definitions.skipped_records(),
+        },
+        notices=startup_notices(definitions, names, model),
     )
 
 
@@ -247,7 +258,11 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
             options.plan = Path(str(started["plan"]))
         if options.goal is None and started.get("goal"):
             options.goal = str(started["goal"])
-        definitions = load_agents(options.workspace)
+        recorded_model = started.get("model")
+        if options.model is None and isinstance(recorded_model, str):
+            options.model = recorded_model
+        model = session_model(options.model, options.env)
+        definitions = load_agents(options.workspace, default_model=model)
         make_backend = backend_factory(options, recorded_backend)
 
         def setup(name: str) -> AgentSetup:
@@ -281,6 +296,7 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
         "interrupted_calls": [c.call for c in state.open_calls],
         "pending_approvals": [c.call for c in state.pending_approvals],
         "log_recoveries": len(state.recoveries),
+        "skipped_agents": definitions.skipped_records(),
     }
     return Prepared(
         supervisor=supervisor,
@@ -290,7 +306,10 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
         session_data={},
         state=state,
         recovered=recovered,
-        notices=notices,
+        notices=[
+            *startup_notices(definitions, [s.definition.name for s in setups], model),
+            *notices,
+        ],
     )
 
 

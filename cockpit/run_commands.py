@@ -34,6 +34,7 @@ def _options(args: argparse.Namespace, workspace: Workspace) -> LaunchOptions:
         headless_deny=not sys.stdin.isatty(),
         continue_tasks=True if getattr(args, "continue_tasks", False) else None,
         confirm=ask_terminal if sys.stdin.isatty() else None,
+        model=args.model,
     )
 
 
@@ -118,6 +119,11 @@ def _session_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plan", help="the plan file (default: plan.md in the workspace)")
     p.add_argument("--session-dir", help="where session logs go (default: .cockpit/sessions)")
     p.add_argument("--script", help="play a scripted backend YAML instead of calling a model")
+    p.add_argument(
+        "--model",
+        help="the model of agents that name none or say `inherit`: an alias (opus, sonnet, "
+        "haiku, fable) or a model id (default: $ANTHROPIC_MODEL, else sonnet)",
+    )
     p.add_argument(
         "--approval-timeout",
         type=float,

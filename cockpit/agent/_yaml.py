@@ -11,6 +11,17 @@ import yaml
 from cockpit.errors import ConfigError
 
 
+class SourceError(ConfigError):
+    """A file that cannot be used, with where and why kept apart (a skipped agent file is
+    listed as path, line and reason)."""
+
+    def __init__(self, path: Path, line: int, reason: str) -> None:
+        super().__init__(f"{path}:{line}: {reason}")
+        self.path = path
+        self.line = line
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class YamlSource:
     """A YAML text that starts on line `first_line` of `path`."""
@@ -21,9 +32,9 @@ class YamlSource:
     def line(self, node: yaml.Node) -> int:
         return int(node.start_mark.line) + self.first_line
 
-    def error(self, where: yaml.Node | int, message: str) -> ConfigError:
+    def error(self, where: yaml.Node | int, message: str) -> SourceError:
         line = where if isinstance(where, int) else self.line(where)
-        return ConfigError(f"{self.path}:{line}: {message}")
+        return SourceError(self.path, line, message)
 
     def parse(self, text: str) -> yaml.Node | None:
         """The document's node tree; `None` for an empty document."""
@@ -33,9 +44,9 @@ class YamlSource:
             mark = exc.problem_mark or exc.context_mark
             line = int(mark.line) + self.first_line if mark is not None else self.first_line
             problem = exc.problem or exc.context or "cannot be parsed"
-            raise ConfigError(f"{self.path}:{line}: invalid YAML: {problem}") from exc
+            raise SourceError(self.path, line, f"invalid YAML: {problem}") from exc
         except yaml.YAMLError as exc:
-            raise ConfigError(f"{self.path}:{self.first_line}: invalid YAML: {exc}") from exc
+            raise SourceError(self.path, self.first_line, f"invalid YAML: {exc}") from exc
 
     def value(self, node: yaml.Node) -> Any:
         """The plain Python value of `node`."""

@@ -4,30 +4,22 @@
 ---
 name: builder
 description: Implements tasks from plan.md and proves them with their verify commands.
-model: sonnet                  # an alias (opus, sonnet, haiku) or a full model id
+model: sonnet                  # an alias (opus, sonnet, haiku, fable...) or a full model id
 tools: [bash, read_file, write_file, edit_file, list_files]
 scope: ["src/**", "tests/**"]  # path globs it may write; default: the whole workspace
 ---
 You are the builder...
 ```
 
-Where they come from, later overriding earlier by `name`: the built-ins (`agents/`), then the
-workspace's Claude Code subagents (`.claude/agents/*.md`), then its cockpit agents
-(`.cockpit/agents/*.md`). cockpit's own folder wins over `.claude/` because a file written for
-cockpit is the more specific intent when a repository has both.
+This module reads cockpit's own files (the built-ins and `.cockpit/agents/*.md`) strictly:
+tool names are cockpit's, names are lowercase words, and a mistake names its file and line.
+Claude Code's files are read as Claude Code reads them (`claude_code.py`); `catalog.py`
+gathers every folder into one catalog, where a file that cannot be used is skipped, never
+fatal to the session.
 
-Tools: cockpit files must use cockpit's tool names; an unknown one is an error. `update_task`
-and `report_blocked` are always granted: they are how every agent reports progress and asks
-for help, and `rules/base.md` tells every agent to use them. `tools` left out means every tool.
-
-Claude Code files: unknown fields are ignored; `tools` may be a comma-separated string or a
-list; `Tool(args)` is read as `Tool`; names map as `CLAUDE_TOOLS` says and the rest are
-dropped (kept in `dropped_tools` so a caller can say so). `Grep` maps to `bash`: cockpit has no
-search tool, searching is `grep`/`rg` through bash, and every bash command still passes the
-policy engine. A Claude Code agent with no writing tool gets an empty `scope`, so it may write
-nothing even through bash.
-
-Errors name the file and line: `ConfigError("path:line: what is wrong")`.
+Tools: `update_task` and `report_blocked` are always granted: they are how every agent reports
+progress and asks for help, and `rules/base.md` tells every agent to use them. `tools` left
+out means every tool.
 """
 
 from __future__ import annotations
@@ -35,15 +27,21 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
-from cockpit.agent._yaml import YamlSource
-from cockpit.agent.models import resolve_model
+from cockpit.agent._yaml import SourceError, YamlSource
+from cockpit.agent.models import is_known, resolve_model, unknown_model_note
+from cockpit.agent.project_rules import project_rules_sections
 from cockpit.config import Workspace, builtin_dir
 from cockpit.errors import ConfigError
+
+if TYPE_CHECKING:
+    from cockpit.agent.catalog import AgentCatalog
 
 TOOL_NAMES: tuple[str, ...] = (
     "bash",
@@ -57,21 +55,39 @@ TOOL_NAMES: tuple[str, ...] = (
 ALWAYS_GRANTED: tuple[str, ...] = ("update_task", "report_blocked")
 WRITING_TOOLS: frozenset[str] = frozenset({"write_file", "edit_file"})
 EVERYWHERE: tuple[str, ...] = ("**",)
+MAX_AGENT_FILE_BYTES = 1_000_000
 
-CLAUDE_TOOLS: dict[str, str] = {
-    "Bash": "bash",
-    "Read": "read_file",
-    "Write": "write_file",
-    "Edit": "edit_file",
-    "MultiEdit": "edit_file",
-    "NotebookEdit": "edit_file",
-    "Glob": "list_files",
-    "LS": "list_files",
-    "Grep": "bash",
-}
+Fields = dict[str, tuple[yaml.Node, yaml.Node]]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _FENCE = ("---", "...")
+
+
+class AgentOrigin(StrEnum):
+    """Where a definition comes from; later origins override earlier ones by name."""
+
+    BUILTIN = "built-in"
+    CLAUDE = "claude"
+    COCKPIT = "cockpit"
+
+
+@dataclass(frozen=True)
+class AgentWarning:
+    """Something about a definition worth telling: it loads, but not quite as written."""
+
+    line: int
+    message: str
+
+
+class NotAnAgent(Exception):
+    """A markdown file that is no agent definition (no front matter, no `name`): Claude Code
+    skips it without a word, and so does cockpit."""
+
+    def __init__(self, reason: str, hint: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.hint = hint
+        """How to make it one, for a folder where every file must be an agent."""
 
 
 @dataclass(frozen=True)
@@ -85,8 +101,14 @@ class AgentDefinition:
     scope: tuple[str, ...]
     system_prompt: str
     source: Path
+    origin: AgentOrigin = AgentOrigin.COCKPIT
     dropped_tools: tuple[str, ...] = ()
     """Claude Code tool names that have no cockpit equivalent and were left out."""
+    warnings: tuple[AgentWarning, ...] = ()
+    replaces: Path | None = None
+    """The file of the agent of the same name this one overrides (a built-in, say)."""
+    widens: tuple[str, ...] = ()
+    """What this one may do that the agent it replaces may not (more tools, wider scope)."""
 
     def may_write(self, rel_path: str) -> bool:
         """Whether `rel_path` (relative to the workspace root, `/`-separated) is in scope.
@@ -98,49 +120,43 @@ class AgentDefinition:
         candidates = ["/".join(parts[:n]) for n in range(len(parts), 0, -1)]
         return any(_glob(g).fullmatch(c) for g in self.scope for c in candidates)
 
+    def describe_scope(self) -> str:
+        """Where it may write, in words: `everywhere`, `nothing`, or its globs."""
+        if not self.scope:
+            return "nothing"
+        if self.scope == EVERYWHERE:
+            return "everywhere"
+        return ", ".join(self.scope)
 
-def load_agents(
-    workspace: Workspace, *, default_model: str | None = None
-) -> dict[str, AgentDefinition]:
-    """Every agent the workspace can run, by name (see the module docstring for precedence)."""
-    agents: dict[str, AgentDefinition] = {}
-    sources = (
-        (builtin_dir("agents"), False),
-        (workspace.root / ".claude" / "agents", True),
-        (workspace.agents_dir, False),
-    )
-    for folder, claude in sources:
-        seen: dict[str, Path] = {}
-        for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
-            if path.name.startswith("."):
-                continue
-            defn = load_agent_file(path, claude_code=claude, default_model=default_model)
-            if defn.name in seen:
-                raise ConfigError(
-                    f"{path}:1: agent `{defn.name}` is already defined in {seen[defn.name]}"
-                )
-            seen[defn.name] = path
-            agents[defn.name] = defn
-    return agents
+
+def load_agents(workspace: Workspace, *, default_model: str | None = None) -> AgentCatalog:
+    """Every agent the workspace can run (see `catalog.load_agents`; kept here so callers of
+    this long-standing name need not change)."""
+    from cockpit.agent.catalog import load_agents as load
+
+    return load(workspace, default_model=default_model)
 
 
 def load_agent_file(
-    path: Path, *, claude_code: bool = False, default_model: str | None = None
+    path: Path,
+    *,
+    origin: AgentOrigin = AgentOrigin.COCKPIT,
+    default_model: str | None = None,
 ) -> AgentDefinition:
-    """Read one agent file; `claude_code` selects Claude Code's lenient reading."""
+    """Read one cockpit agent file (a built-in or `.cockpit/agents/`); raises `SourceError`."""
+    text = read_agent_text(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}:1: cannot read agent file: {exc}") from exc
-    front, body = _split_front_matter(text, path)
-    src = YamlSource(path, first_line=2)
+        front, body, first_line = split_front_matter(text)
+    except NotAnAgent as exc:
+        raise SourceError(path, 1, exc.reason + exc.hint) from exc
+    src = YamlSource(path, first_line=first_line)
     root = src.parse(front)
     if root is None:
-        raise ConfigError(f"{path}:1: front matter is empty; it needs at least `name:`")
+        raise src.error(1, "front matter is empty; it needs at least `name:`")
     fields = src.mapping(root, "front matter")
 
     if "name" not in fields:
-        raise ConfigError(f"{path}:1: front matter has no `name:` (the agent's name)")
+        raise src.error(1, "front matter has no `name:` (the agent's name)")
     name = src.string(fields["name"][1], "name")
     if not _NAME.match(name):
         raise src.error(
@@ -150,80 +166,103 @@ def load_agent_file(
     description = ""
     if "description" in fields and src.value(fields["description"][1]) is not None:
         description = src.string(fields["description"][1], "description")
-    model_name = None
-    if "model" in fields and src.value(fields["model"][1]) is not None:
-        model_name = src.string(fields["model"][1], "model")
-
-    tools, dropped = _tools(src, fields, claude_code)
-    if "scope" in fields:
-        scope = _scope(src, fields["scope"][1])
-    elif claude_code and not WRITING_TOOLS & set(tools):
-        scope = ()
-    else:
-        scope = EVERYWHERE
+    tools = _tools(src, fields)
+    scope = read_scope(src, fields["scope"][1]) if "scope" in fields else EVERYWHERE
+    model, warnings = read_model(src, fields, default_model, read_only=not scope)
     return AgentDefinition(
         name=name,
         description=description,
-        model=resolve_model(model_name, default_model),
+        model=model,
         tools=tools,
         scope=scope,
         system_prompt=body.strip(),
         source=path,
-        dropped_tools=dropped,
+        origin=origin,
+        warnings=warnings,
     )
 
 
 def compose_system_prompt(defn: AgentDefinition, workspace: Workspace) -> str:
-    """The full system prompt: shared rules, the workspace's rules, who the agent is, its body."""
+    """The full system prompt: shared rules, the workspace's rules, the project's own rules
+    (`AGENTS.md`, `CLAUDE.md`), who the agent is, its body."""
     parts = [_read_rules(builtin_dir("rules") / "base.md", required=True)]
     workspace_rules = _read_rules(workspace.rules_dir / "base.md", required=False)
     if workspace_rules:
         parts.append("# Rules of this repository\n\n" + workspace_rules)
+    parts.extend(project_rules_sections(workspace.root))
     parts.append(_identity(defn))
     if defn.system_prompt:
         parts.append(defn.system_prompt)
     return "\n\n".join(p.strip() for p in parts) + "\n"
 
 
-def _split_front_matter(text: str, path: Path) -> tuple[str, str]:
+def read_agent_text(path: Path) -> str:
+    """The file's text; an unreadable, oversized or non-UTF-8 file is a `SourceError`."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(path, 1, f"cannot read agent file: {exc.strerror or exc}") from exc
+    if len(data) > MAX_AGENT_FILE_BYTES:
+        raise SourceError(
+            path, 1, f"agent file is {len(data):,} bytes; the limit is {MAX_AGENT_FILE_BYTES:,}"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceError(path, line, "agent file is not UTF-8 text") from exc
+
+
+def split_front_matter(text: str) -> tuple[str, str, int]:
+    """(YAML text, body, the file line the YAML starts on); `NotAnAgent` when there is none."""
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
-        raise ConfigError(
-            f"{path}:1: no front matter: an agent file starts with a `---` line, then YAML "
-            "(`name:`, `description:`, `model:`, `tools:`, `scope:`), then `---`"
+        raise NotAnAgent(
+            "no front matter",
+            ": an agent file starts with a `---` line, then YAML "
+            "(`name:`, `description:`, `model:`, `tools:`, `scope:`), then `---`",
         )
     for i in range(1, len(lines)):
         if lines[i].strip() in _FENCE:
-            return "".join(lines[1:i]), "".join(lines[i + 1 :])
-    raise ConfigError(f"{path}:1: the front matter opened here is never closed with `---`")
+            return "".join(lines[1:i]), "".join(lines[i + 1 :]), 2
+    raise NotAnAgent("the front matter opened on line 1 is never closed with `---`")
 
 
-def _tools(
-    src: YamlSource, fields: dict[str, tuple[yaml.Node, yaml.Node]], claude_code: bool
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def read_model(
+    src: YamlSource, fields: Fields, default_model: str | None, *, read_only: bool
+) -> tuple[str, tuple[AgentWarning, ...]]:
+    """The resolved model, with a warning when cockpit does not know it (it still loads:
+    a local server may serve it)."""
+    written: str | None = None
+    line = 1
+    if "model" in fields and src.value(fields["model"][1]) is not None:
+        written = src.string(fields["model"][1], "model")
+        line = src.line(fields["model"][1])
+    model = resolve_model(written, default_model, read_only=read_only)
+    if written is None or is_known(model):
+        return model, ()
+    return model, (AgentWarning(line, unknown_model_note(model)),)
+
+
+def _tools(src: YamlSource, fields: Fields) -> tuple[str, ...]:
     if "tools" not in fields:
-        return TOOL_NAMES, ()
-    node = fields["tools"][1]
+        return TOOL_NAMES
     granted: set[str] = set(ALWAYS_GRANTED)
-    dropped: list[str] = []
-    for raw, line in src.strings(node, "tools", comma_string=True):
-        word = raw.split("(", 1)[0].strip()
-        if word in TOOL_NAMES:
-            granted.add(word)
-        elif claude_code:
-            if word in CLAUDE_TOOLS:
-                granted.add(CLAUDE_TOOLS[word])
-            elif word not in dropped:
-                dropped.append(word)
-        else:
+    for word, line in src.strings(fields["tools"][1], "tools", comma_string=True):
+        if word not in TOOL_NAMES:
             raise src.error(line, _unknown_tool(word))
-    return tuple(t for t in TOOL_NAMES if t in granted), tuple(dropped)
+        granted.add(word)
+    return tuple(t for t in TOOL_NAMES if t in granted)
 
 
 def _unknown_tool(word: str) -> str:
+    # Imported here: claude_code builds on this module, and this hint is its only use here.
+    from cockpit.agent.claude_code import CLAUDE_TOOLS
+
     hint = ""
-    if word in CLAUDE_TOOLS:
-        hint = f"; cockpit calls Claude Code's `{word}` `{CLAUDE_TOOLS[word]}`"
+    bare = word.split("(", 1)[0].strip()
+    if bare in CLAUDE_TOOLS:
+        hint = f"; cockpit calls Claude Code's `{bare}` `{CLAUDE_TOOLS[bare]}`"
     else:
         close = difflib.get_close_matches(word, TOOL_NAMES, n=1)
         if close:
@@ -231,7 +270,8 @@ def _unknown_tool(word: str) -> str:
     return f"unknown tool `{word}` (cockpit's tools: {', '.join(TOOL_NAMES)}){hint}"
 
 
-def _scope(src: YamlSource, node: yaml.Node) -> tuple[str, ...]:
+def read_scope(src: YamlSource, node: yaml.Node) -> tuple[str, ...]:
+    """A `scope:` list of path globs, each inside the workspace."""
     globs: list[str] = []
     for raw, line in src.strings(node, "scope", comma_string=False):
         glob = raw.replace("\\", "/")

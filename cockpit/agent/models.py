@@ -1,24 +1,41 @@
 """Model aliases and prices: the one place that knows which Claude models are current.
 
-Aliases (`opus`, `sonnet`, `haiku`) resolve to the newest model of each family. Prices are
-USD per million tokens, from Anthropic's model pages as of October 2026:
+Aliases are Claude Code's (`claude --model`, an agent file's `model:`), so an agent file written
+for Claude Code names the same model here:
+
+| alias                       | model                                                     |
+|-----------------------------|-----------------------------------------------------------|
+| `opus` `sonnet` `haiku` `fable` | the newest of that family (the price table below)     |
+| `best`                      | `claude-opus-5-5`, the most capable model every account has |
+| `opusplan`                  | Opus for an agent that only plans (read-only), else Sonnet |
+| `inherit` `default` or none | the session's: `--model`, `ANTHROPIC_MODEL`, or `sonnet`  |
+| `X[1m]`                     | the model of `X` (see below)                              |
+
+`[1m]` asks Claude Code for the 1M-token context window. The current models have it without
+asking, and the API knows no id ending in `[1m]`, so cockpit drops the suffix; the price is
+the model's own.
+
+Prices are USD per million tokens, from Anthropic's model pages as of October 2026:
 
 | model               | input | output | cache write (5 min) | cache read |
 |---------------------|-------|--------|---------------------|------------|
 | claude-opus-5-5     |  4.00 |  20.00 |  5.00               | 0.20       |
 | claude-sonnet-5-5   |  2.00 |  10.00 |  2.50               | 0.10 (cut from 0.20 on 2026-10-07) |
 | claude-haiku-5-5    |  0.10 |   0.50 |  0.125              | 0.01       |
+| claude-fable-5-1    | 10.00 |  50.00 | 12.50               | 0.25       |
 
 Haiku 5.5 bills a request whose prompt (input + cache writes + cache reads) is over 100,000
 tokens at five times those rates, on every token of that request; `cost` does the same.
 cockpit writes only 5-minute cache entries, so cache writes are priced at that rate.
-A model missing from the table (a local model, a newer release) costs 0 but its tokens
-are still counted by the caller.
+A model missing from the table (a local model, a newer release) costs 0 and says so: the
+caller marks its usage unpriced, so no screen shows `$0.000` for it.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cockpit.agent.backends.base import Usage
@@ -27,21 +44,54 @@ ALIASES: dict[str, str] = {
     "opus": "claude-opus-5-5",
     "sonnet": "claude-sonnet-5-5",
     "haiku": "claude-haiku-5-5",
+    "fable": "claude-fable-5-1",
+    "best": "claude-opus-5-5",
 }
 DEFAULT_ALIAS = "sonnet"
+SESSION_WORDS = frozenset({"inherit", "default"})
+"""Claude Code's words for "the session's model"."""
+PLAN_ALIAS = "opusplan"
+ENV_MODEL = "ANTHROPIC_MODEL"
+
+_LONG_CONTEXT = re.compile(r"\[1m\]$", re.IGNORECASE)
 
 
-def resolve_model(name: str | None, default: str | None = None) -> str:
+def resolve_model(name: str | None, default: str | None = None, *, read_only: bool = False) -> str:
     """The model id for an alias, a full id, or nothing.
 
-    `None`, `""` and `"inherit"` (Claude Code's word for "the session's model") give
-    `default`, itself resolved, or the `sonnet` alias. Anything else that is not an alias
-    is taken as a model id as written, so local models (`qwen3-coder:30b`) pass through.
+    `None`, `""`, `inherit` and `default` give `default`, itself resolved, or the `sonnet`
+    alias. `opusplan` is Opus for a `read_only` agent (Claude Code's plan mode) and Sonnet
+    otherwise. A `[1m]` suffix is dropped (see the module docstring). Anything else that is
+    not an alias is taken as a model id as written, so local models (`qwen3-coder:30b`) pass.
     """
-    name = (name or "").strip()
-    if not name or name == "inherit":
-        name = (default or "").strip() or DEFAULT_ALIAS
+    name = _LONG_CONTEXT.sub("", (name or "").strip())
+    if not name or name.lower() in SESSION_WORDS:
+        name = _LONG_CONTEXT.sub("", (default or "").strip())
+        if not name or name.lower() in SESSION_WORDS:
+            name = DEFAULT_ALIAS
+    if name.lower() == PLAN_ALIAS:
+        name = "opus" if read_only else "sonnet"
     return ALIASES.get(name.lower(), name)
+
+
+def session_model(flag: str | None, env: Mapping[str, str]) -> str:
+    """The session's model: `--model`, else `ANTHROPIC_MODEL` (as Claude Code), else sonnet."""
+    return resolve_model(flag or env.get(ENV_MODEL) or None)
+
+
+def is_known(model: str) -> bool:
+    """Whether `model` (resolved) is a model cockpit knows, so has a price."""
+    return price_for(model) is not None
+
+
+def unknown_model_note(model: str) -> str:
+    """One line saying what happens with a model cockpit does not know, and what was meant."""
+    close = difflib.get_close_matches(model, [*PRICES, *ALIASES], n=1, cutoff=0.8)
+    hint = f" (did you mean `{close[0]}`?)" if close else ""
+    return (
+        f"model `{model}` is not one cockpit knows{hint}: it is sent as written, and its "
+        "cost cannot be counted"
+    )
 
 
 @dataclass(frozen=True)
@@ -109,6 +159,6 @@ def price_for(model: str) -> Price | None:
 
 
 def cost(model: str, usage: Usage) -> float:
-    """USD for `usage` on `model`; 0.0 for a model without a price."""
+    """USD for `usage` on `model`; 0.0 for a model without a price (see `price_for`)."""
     price = price_for(model)
     return price.cost(usage) if price is not None else 0.0

@@ -49,6 +49,7 @@ from cockpit.agent.host import (
     ApprovalDecision,
     ApprovalRequest,
 )
+from cockpit.agent.models import price_for
 from cockpit.agent.tools import (
     Toolbox,
     ToolInputError,
@@ -268,12 +269,10 @@ class AgentRuntime:
         if self.status in (RETRYING, STALLED):
             await self._set_status(THINKING)
         await self._add_message({"role": "assistant", "content": result.content})
-        await self.host.record(
-            k.MODEL_USAGE,
-            {"model": result.model, **result.usage.as_dict(), "cost_usd": result.cost_usd},
-            agent=self.name,
-            iteration=self.iteration,
-        )
+        usage = {"model": result.model, **result.usage.as_dict(), "cost_usd": result.cost_usd}
+        if price_for(result.model) is None and price_for(request.model) is None:
+            usage["priced"] = False  # its cost is unknown, not zero
+        await self.host.record(k.MODEL_USAGE, usage, agent=self.name, iteration=self.iteration)
         return result
 
     async def _timed_out(self, why: str) -> None:

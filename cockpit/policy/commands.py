@@ -138,10 +138,17 @@ def rules_command(args: argparse.Namespace) -> int:
         }
         for r in policy.rules
     ]
+    project = _project_rules(workspace.root)
     if args.json:
         print(
             json.dumps(
-                {"files": list(policy.files), "checks": checks, "rules": rules}, ensure_ascii=False
+                {
+                    "files": list(policy.files),
+                    "checks": checks,
+                    "rules": rules,
+                    "project_rules": project,
+                },
+                ensure_ascii=False,
             )
         )
         return 0
@@ -155,7 +162,31 @@ def rules_command(args: argparse.Namespace) -> int:
     for r in rules:
         print(f"  {r['id']:<{width}}  {r['tier']!s:<4}  {r['source']:<24}  {r['justification']}")
         print(f"  {'':<{width}}        {r['match']}")
+    print("\nproject rules (every agent reads them after the shared base rules):")
+    if not project:
+        print("  none: no AGENTS.md or CLAUDE.md at the repository root")
+    for p in project:
+        given = "given to agents" if p["included"] else "not given"
+        note = f"; {p['note']}" if p["note"] else ""
+        print(f"  {p['file']:<10}  {p['bytes']:>8,} bytes  {given}{note}")
     return 0
+
+
+def _project_rules(root: Path) -> list[dict[str, Any]]:
+    # The repository's AGENTS.md / CLAUDE.md: agent prompt rules, listed with the policy's.
+    from cockpit.agent.project_rules import read_project_rules
+
+    return [
+        {
+            "file": r.name,
+            "bytes": r.size,
+            "included": r.included,
+            "included_bytes": len(r.text.encode("utf-8")),
+            "cut": r.cut,
+            "note": r.note,
+        }
+        for r in read_project_rules(root)
+    ]
 
 
 # -- rollback ---------------------------------------------------------------------------------

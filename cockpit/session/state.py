@@ -83,6 +83,8 @@ class AgentState:
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     cost_usd: float = 0.0
+    unpriced_model: str | None = None
+    """The model of the last turn when it has no price (its cost is unknown, not 0)."""
     tool_calls: int = 0
     blocked_reason: str | None = None
     undelivered: list[str] = field(default_factory=list)  # human messages not yet sent
@@ -236,6 +238,7 @@ class StateBuilder:
         a.cache_read_tokens += count_of(d.get("cache_read_input_tokens"))
         a.cache_write_tokens += count_of(d.get("cache_creation_input_tokens"))
         a.cost_usd += amount_of(d.get("cost_usd"))
+        a.unpriced_model = str(d.get("model") or "?") if d.get("priced") is False else None
 
     # -- calls ---------------------------------------------------------------------
 

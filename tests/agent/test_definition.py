@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from cockpit.agent.claude_code import load_claude_agent
 from cockpit.agent.definition import (
     TOOL_NAMES,
     compose_system_prompt,
@@ -150,21 +151,27 @@ BAD_FILES = [
 
 
 @pytest.mark.parametrize(("text", "line", "fragment"), BAD_FILES)
-def test_a_bad_cockpit_file_names_file_and_line(
+def test_a_bad_cockpit_file_names_file_and_line_and_the_rest_still_load(
     ws: Workspace, text: str, line: int, fragment: str
 ) -> None:
     path = write(ws.agents_dir / "bad.md", text)
     with pytest.raises(ConfigError) as caught:
-        load_agents(ws)
+        load_agent_file(path)
     message = str(caught.value)
     assert message.startswith(f"{path}:{line}: "), message
     assert fragment in message
     assert "\n" not in message
 
+    catalog = load_agents(ws)
+    assert {"planner", "builder", "reviewer"} <= set(catalog)
+    (notice,) = catalog.notices()
+    assert notice.startswith(f".cockpit/agents/bad.md:{line}: skipped: "), notice
+    assert fragment in notice
+
 
 def test_unknown_tools_in_a_claude_code_file_are_dropped_not_errors(tmp_path: Path) -> None:
     path = write(tmp_path / "a.md", "---\nname: a\ntools: Bash, Task, Agent(explorer)\n---\n")
-    agent = load_agent_file(path, claude_code=True)
+    agent = load_claude_agent(path)
     assert agent.tools == ("bash", "update_task", "report_blocked")
     assert agent.dropped_tools == ("Task", "Agent")
     # The same file read as a cockpit file: the Claude Code name is an error, with the fix.
@@ -172,11 +179,14 @@ def test_unknown_tools_in_a_claude_code_file_are_dropped_not_errors(tmp_path: Pa
         load_agent_file(path)
 
 
-def test_two_files_with_one_name_in_a_folder_is_an_error(ws: Workspace) -> None:
-    write(ws.agents_dir / "a.md", "---\nname: twin\n---\n")
-    second = write(ws.agents_dir / "b.md", "---\nname: twin\n---\n")
-    with pytest.raises(ConfigError, match=rf"^{second}:1: agent `twin` is already defined"):
-        load_agents(ws)
+def test_two_files_with_one_name_in_a_folder_the_first_by_path_wins(ws: Workspace) -> None:
+    first = write(ws.agents_dir / "a.md", "---\nname: twin\n---\nA\n")
+    write(ws.agents_dir / "b.md", "---\nname: twin\n---\nB\n")
+    catalog = load_agents(ws)
+    assert catalog["twin"].source == first
+    assert catalog.notices() == [
+        ".cockpit/agents/b.md:1: skipped: agent 'twin' is already defined in .cockpit/agents/a.md"
+    ]
 
 
 def test_base_rules_and_workspace_rules_are_prepended(ws: Workspace) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from cockpit.agent.backends.base import Usage
-from cockpit.agent.models import ALIASES, cost, price_for, resolve_model
+from cockpit.agent.models import ALIASES, cost, is_known, price_for, resolve_model, session_model
 
 
 @pytest.mark.parametrize(
@@ -16,6 +16,14 @@ from cockpit.agent.models import ALIASES, cost, price_for, resolve_model
         (None, "claude-sonnet-5-5"),
         ("", "claude-sonnet-5-5"),
         ("inherit", "claude-sonnet-5-5"),
+        ("default", "claude-sonnet-5-5"),
+        ("fable", "claude-fable-5-1"),
+        ("best", "claude-opus-5-5"),
+        ("opusplan", "claude-sonnet-5-5"),
+        ("sonnet[1m]", "claude-sonnet-5-5"),
+        ("opus[1m]", "claude-opus-5-5"),
+        ("fable[1m]", "claude-fable-5-1"),
+        ("claude-sonnet-4-5[1M]", "claude-sonnet-4-5"),
         ("claude-opus-4-7", "claude-opus-4-7"),
         ("qwen3-coder:30b", "qwen3-coder:30b"),
     ],
@@ -27,6 +35,23 @@ def test_aliases_resolve_in_one_place(name: str | None, expected: str) -> None:
 def test_default_model_is_itself_resolved() -> None:
     assert resolve_model("inherit", default="haiku") == ALIASES["haiku"]
     assert resolve_model(None, default="my-local-model") == "my-local-model"
+
+
+def test_every_documented_claude_code_alias_resolves_to_a_priced_model() -> None:
+    documented = ["default", "best", "sonnet", "opus", "haiku", "fable", "opusplan", "inherit"]
+    documented += ["sonnet[1m]", "opus[1m]", "fable[1m]"]
+    for alias in documented:
+        for read_only in (False, True):
+            assert is_known(resolve_model(alias, read_only=read_only)), alias
+    assert resolve_model("opusplan", read_only=True) == ALIASES["opus"]
+
+
+def test_the_sessions_model_is_the_flag_else_anthropic_model_else_sonnet() -> None:
+    assert session_model("haiku", {"ANTHROPIC_MODEL": "opus"}) == ALIASES["haiku"]
+    assert session_model(None, {"ANTHROPIC_MODEL": "opus"}) == ALIASES["opus"]
+    assert session_model(None, {"ANTHROPIC_MODEL": ""}) == ALIASES["sonnet"]
+    assert session_model(None, {}) == ALIASES["sonnet"]
+    assert session_model("inherit", {}) == ALIASES["sonnet"]
 
 
 def test_every_alias_has_a_price() -> None:
