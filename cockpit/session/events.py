@@ -25,14 +25,15 @@ TS_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z\Z")
 DIGEST_RE = re.compile(r"[0-9a-f]{64}\Z")
 
 # The kinds this version writes. Readers must skip kinds they do not know.
-SESSION_STARTED = "session.started"  # {workspace, agents, plan, version, backend}
+SESSION_STARTED = "session.started"  # {workspace, agents, plan, version, backend, goal,
+#                                        model, skipped_agents: [{path, line, reason}]}
 SESSION_RESUMED = "session.resumed"  # {recovered: {...}}
 SESSION_ENDED = "session.ended"  # {reason, statuses}
 AGENT_STARTED = "agent.started"  # {model, tools, source}
 AGENT_STATUS = "agent.status"  # {status, detail?}
 AGENT_BLOCKED = "agent.blocked"  # {reason}
 MODEL_MESSAGE = "model.message"  # {message: {role, content}}
-MODEL_USAGE = "model.usage"  # {model, input_tokens, output_tokens, cache_*, cost_usd}
+MODEL_USAGE = "model.usage"  # {model, input_tokens, output_tokens, cache_*, cost_usd, priced}
 TOOL_REQUESTED = "tool.requested"  # {tool, input}
 POLICY_DECIDED = "policy.decided"  # {tier, reasons, rules: [{id, source}]}
 APPROVAL_REQUESTED = "approval.requested"  # {tool, command?, cwd, tier, reasons, rules}

@@ -72,10 +72,12 @@ def describe(event: Event) -> tuple[str, str, str, str]:
         message = d.get("message")
         result = _message_summary(message) if isinstance(message, dict) else ""
     elif kind == k.MODEL_USAGE:
-        result = (
-            f"in {d.get('input_tokens', 0)} out {d.get('output_tokens', 0)} "
-            f"${amount_of(d.get('cost_usd')):.4f}"
+        price = (
+            f"no price for {d.get('model')}"
+            if d.get("priced") is False
+            else f"${amount_of(d.get('cost_usd')):.4f}"
         )
+        result = f"in {d.get('input_tokens', 0)} out {d.get('output_tokens', 0)} {price}"
     elif kind == k.TOOL_REQUESTED:
         action = _tool_label(d)
     elif kind == k.POLICY_DECIDED:

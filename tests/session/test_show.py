@@ -230,3 +230,15 @@ def test_follow_stops_at_tampering(tmp_path: Path) -> None:
         assert err.strip() == f"cockpit: {path}:3: not valid JSON"
     finally:
         follower.kill()
+
+
+def test_a_turn_on_a_model_without_a_price_does_not_read_as_free(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    log = SessionLog.create(path, "s-1", env={})
+    usage = {"input_tokens": 900, "output_tokens": 40, "cost_usd": 0.0}
+    log.append("model.usage", {**usage, "model": "qwen3-coder:30b", "priced": False}, agent="b")
+    log.append("model.usage", {**usage, "model": "claude-sonnet-5-5", "cost_usd": 0.01}, agent="b")
+    log.close()
+    unpriced, priced = (format_line(e) for e in read_events(path))
+    assert unpriced.endswith("in 900 out 40 no price for qwen3-coder:30b | ")
+    assert priced.endswith("in 900 out 40 $0.0100 | ")
