@@ -71,10 +71,16 @@ def session_env(home: Path) -> dict[str, str]:
 
 
 def first_frame(
-    argv: list[str], cwd: Path, env: Mapping[str, str], *, timeout: float = 60
+    argv: list[str],
+    cwd: Path,
+    env: Mapping[str, str],
+    *,
+    wait_after: bytes | None = None,
+    timeout: float = 60,
 ) -> tuple[float, bytes]:
-    """Seconds from exec to ``FRAME_END`` in the pty, and every byte read until then;
-    then `q` quits (the process is killed if it does not)."""
+    """Seconds from exec to ``FRAME_END`` in the pty, and every byte read until then (or,
+    given ``wait_after``, until that comes after the frame); then `q` quits (the process
+    is killed if it does not). NaN seconds: no frame before the timeout."""
     start = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:  # the child: the real command, as a user starts it
@@ -99,8 +105,11 @@ def first_frame(
             if not chunk:
                 break
             seen += chunk
-            if FRAME_END in seen:
+            if elapsed != elapsed and FRAME_END in seen:
                 elapsed = time.perf_counter() - start
+            if elapsed == elapsed and (
+                wait_after is None or wait_after in seen[seen.index(FRAME_END) :]
+            ):
                 break
         os.write(fd, b"q")
         _drain(fd, time.monotonic() + 20)
