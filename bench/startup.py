@@ -58,7 +58,7 @@ def make_repo(root: Path) -> Path:
 
 def session_env(home: Path) -> dict[str, str]:
     """The user's environment with the Anthropic backend pointing at a closed local port."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+    env = terminal_env()
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed cockpit has its bytecode
     env.update(
         {
@@ -67,6 +67,16 @@ def session_env(home: Path) -> dict[str, str]:
             "HOME": str(home),
         }
     )
+    return env
+
+
+def terminal_env() -> dict[str, str]:
+    """The environment without the Anthropic settings and without what would override the
+    pty's size (a test runner sets COLUMNS and LINES; Textual obeys them)."""
+    dropped = ("ANTHROPIC_", "TEXTUAL")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
+    for name in ("COLUMNS", "LINES"):
+        env.pop(name, None)
     return env
 
 
@@ -83,13 +93,13 @@ def first_frame(
     is killed if it does not). NaN seconds: no frame before the timeout."""
     start = time.perf_counter()
     pid, fd = pty.fork()
-    if pid == 0:  # the child: the real command, as a user starts it
+    if pid == 0:  # the child: the real command, as a user starts it, in a 140x40 terminal
         try:
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 140, 0, 0))
             os.chdir(cwd)
             os.execve(argv[0], argv, dict(env))
         finally:
             os._exit(127)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 140, 0, 0))
     seen = b""
     elapsed = float("nan")
     deadline = time.monotonic() + timeout

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
-from bench.startup import first_frame, make_repo
+from bench.startup import first_frame, make_repo, terminal_env
 from cockpit.cli import COMMANDS, build_parser
 
 PYTHON = [sys.executable, "-X", "importtime", "-m", "cockpit"]
@@ -30,7 +29,7 @@ def imported(output: bytes) -> list[str]:
 
 
 def env_with(**values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+    env = terminal_env()
     env.update(TERM="xterm-256color", **values)
     return env
 
