@@ -44,8 +44,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 Only the module of the command that runs is imported (the policy engine, the session log,
 asyncio and the screen are each some tens of milliseconds), so `cockpit --help` imports
-none and `cockpit check` only the policy's. tests/test_cli_imports.py holds this table to
-what the modules register.
+none and `cockpit check` only the policy's. A command missing here is not a command (a
+bare word routes to `cockpit run GOAL`): tests/test_startup.py holds the table to what the
+modules register.
 """
 
 
