@@ -4,6 +4,7 @@ dispatches and turns every failure into one clear line and a non-zero exit."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -22,13 +23,40 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from cockpit import demo, run_commands
-    from cockpit.agent import commands as agent_commands
-    from cockpit.policy import commands as policy_commands
-    from cockpit.replay import commands as replay_commands
-    from cockpit.session import commands as session_commands
+COMMANDS: dict[str, tuple[str, str]] = {
+    "audit": (
+        "cockpit.session.commands",
+        "verify a session log and report what ran and who allowed it",
+    ),
+    "log": ("cockpit.session.commands", "read session logs"),
+    "check": (
+        "cockpit.policy.commands",
+        "classify a shell command: tier, reasons and matched rules",
+    ),
+    "rules": ("cockpit.policy.commands", "list the effective policy rules and their sources"),
+    "rollback": ("cockpit.policy.commands", "restore the working tree to a tier-2 snapshot"),
+    "agents": (
+        "cockpit.agent.commands",
+        "list the agents, their models, tools and write scope, and skipped agent files",
+    ),
+    "replay": ("cockpit.replay.commands", "play a session log back"),
+    "run": ("cockpit.run_commands", "start a session (--headless: without the screen)"),
+    "resume": ("cockpit.run_commands", "continue a session after a quit or a crash"),
+    "demo": ("cockpit.demo", "an offline session with scripted agents: no API key needed"),
+}
+"""Each subcommand: the module that registers it, and its line in `cockpit --help`.
 
+Only the module of the command that runs is imported (the policy engine, the session log,
+asyncio and the screen are each some tens of milliseconds), so `cockpit --help` imports
+none and `cockpit check` only the policy's. A command missing here is not a command (a
+bare word routes to `cockpit run GOAL`): tests/test_startup.py holds the table to what the
+modules register.
+"""
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser for ``command`` (its module registers it), or, for None, the top level
+    with one line per command and no command module loaded."""
     parser = _Parser(
         prog="cockpit",
         usage=(
@@ -45,29 +73,25 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=_Parser, prog="cockpit"
     )
-    session_commands.register(sub)
-    policy_commands.register(sub)
-    agent_commands.register(sub)
-    replay_commands.register(sub)
-    run_commands.register(sub)
-    demo.register(sub)
+    if command in COMMANDS:
+        importlib.import_module(COMMANDS[command][0]).register(sub)
+    else:
+        for name, (_module, help_line) in COMMANDS.items():
+            sub.add_parser(name, help=help_line)
     return parser
 
 
-def _route(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+def _route(argv: list[str]) -> list[str]:
     """Bare `cockpit [--agents a,b] [--plan p] [GOAL]` is `cockpit run ...` (the screen)."""
-    commands: set[str] = set()
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            commands.update(action.choices)
-    if argv and (argv[0] in commands or argv[0] in ("-h", "--help", "--version")):
+    if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version")):
         return argv
     return ["run", *argv]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(_route(parser, list(sys.argv[1:] if argv is None else argv)))
+    routed = _route(list(sys.argv[1:] if argv is None else argv))
+    parser = build_parser(routed[0] if routed else None)
+    args = parser.parse_args(routed)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.agent.backends.base import Backend
+from cockpit.agent.backends.deferred import DeferredAnthropic
 from cockpit.agent.catalog import load_agents, startup_notices
 from cockpit.agent.changes import ChangeTracker
+from cockpit.agent.credentials import credentials_from_env
 from cockpit.agent.definition import AgentDefinition, compose_system_prompt
 from cockpit.agent.environment import scrubbed_env
 from cockpit.agent.models import session_model
@@ -103,13 +105,12 @@ def backend_factory(options: LaunchOptions, recorded: Mapping[str, Any]) -> Back
             return backend
 
         return scripted
-    from cockpit.agent.backends.anthropic import AnthropicBackend, credentials_from_env
-
+    # The SDK is not imported here: it loads at the first model turn, after the first frame.
     credentials = credentials_from_env(options.env)  # says what to set when nothing is
 
     def anthropic(defn: AgentDefinition, played: int) -> Backend:
         del played
-        return AnthropicBackend(credentials)
+        return DeferredAnthropic(credentials)
 
     return anthropic
 

@@ -1,9 +1,12 @@
 """Tier-2 safeguard: snapshot the working tree before a risky action, roll back on demand.
 
 A snapshot is a commit of every file git would see (tracked and untracked, ignored files
-excepted) under `refs/cockpit/snapshots/<session>/<n>`. It is built with a temporary index
-file (`GIT_INDEX_FILE`), so the working tree, the real index, HEAD and the stash never
+excepted) under `refs/cockpit/snapshots/<session>/<n>`. It is built in an index file of its
+own (`GIT_INDEX_FILE`), so the working tree, the real index, HEAD and the stash never
 change. Outside git there is nothing to snapshot: the safeguard says so once and carries on.
+
+Each session keeps its own snapshot index (`session_index.py`): the untracked files are
+hashed once per session, not once per snapshot.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shutil
 import tempfile
 import threading
 import time
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cockpit.errors import SafeguardError
+from cockpit.policy.session_index import SessionIndex
 
 if TYPE_CHECKING:
     import git
@@ -81,9 +84,11 @@ class Safeguard:
         self._repo: git.Repo | None = None
         self._looked = False
         # Agents snapshot from worker threads at once. GitPython's Repo is not thread-safe
-        # (its persistent `cat-file` pipe can deadlock), and two snapshots must not pick the
-        # same number: one at a time.
+        # (its persistent `cat-file` pipe can deadlock), two snapshots must not pick the
+        # same number, and the session index has one writer: one at a time.
         self._lock = threading.RLock()
+        self._index: SessionIndex | None = None
+        self._last_number: int | None = None
 
     # -- repository ----------------------------------------------------------------------
 
@@ -117,18 +122,22 @@ class Safeguard:
 
     @contextmanager
     def _temp_index(self, repo: git.Repo) -> Iterator[dict[str, str]]:
+        """An empty index file of one use (a rollback reads the snapshot's tree into it)."""
         fd, path = tempfile.mkstemp(prefix="cockpit-index-", dir=repo.git_dir)
         os.close(fd)
         os.unlink(path)
-        real_index = Path(repo.git_dir) / "index"
         try:
-            if real_index.exists():
-                shutil.copyfile(real_index, path)  # keeps stat data: `git add` stays fast
             yield {"GIT_INDEX_FILE": path, **_IDENTITY}
         finally:
             for leftover in (path, path + ".lock"):
                 with suppress(FileNotFoundError):
                     os.unlink(leftover)
+
+    def _stage(self, repo: git.Repo) -> str:
+        """The session index brought to the working tree as it is now; its tree id."""
+        if self._index is None:
+            self._index = SessionIndex(repo, self.session, _IDENTITY)
+        return self._index.stage()
 
     # -- snapshots -----------------------------------------------------------------------
 
@@ -149,28 +158,50 @@ class Safeguard:
                     time.sleep(0.05)
             raise AssertionError("unreachable")
 
-    def _snapshot(self, repo: git.Repo, session: str, reason: str) -> Snapshot:
+    def _snapshot(
+        self, repo: git.Repo, session: str, reason: str, tree: str | None = None
+    ) -> Snapshot:
         import git
 
         try:
-            with self._temp_index(repo) as env:
-                repo.git.add("--all", "--", ":/", env=env)
-                tree = repo.git.write_tree(env=env)
-                parents: list[str] = []
-                if repo.head.is_valid():
-                    parents = ["-p", repo.head.commit.hexsha]
-                message = f"cockpit snapshot ({session}): {reason}"
-                commit = repo.git.commit_tree(tree, *parents, "-m", message, env=env)
-            number = self._next_number(repo, session)
-            ref = f"{REF_PREFIX}/{session}/{number}"
-            repo.git.update_ref(ref, commit, "", env=_IDENTITY)
+            if tree is None:
+                tree = self._stage(repo)
+            parents: list[str] = []
+            if repo.head.is_valid():
+                parents = ["-p", repo.head.commit.hexsha]
+            message = f"cockpit snapshot ({session}): {reason}"
+            commit = repo.git.commit_tree(tree, *parents, "-m", message, env=_IDENTITY)
+            number = self._claim(repo, session, commit)
         except git.GitCommandError as exc:
             raise SafeguardError(f"snapshot failed: {_git_error(exc)}") from exc
-        return Snapshot(ref, commit, reason, session, number)
+        return Snapshot(f"{REF_PREFIX}/{session}/{number}", commit, reason, session, number)
 
-    def _next_number(self, repo: git.Repo, session: str) -> int:
-        numbers = [s.number for s in self._list(repo, session)]
-        return max(numbers, default=0) + 1
+    def _claim(self, repo: git.Repo, session: str, commit: str) -> int:
+        """Point the session's next snapshot ref at ``commit``; its number.
+
+        This session's last number is remembered; the ref is only ever created, never
+        moved, so when another process took that number meanwhile, look again.
+        """
+        import git
+
+        known = self._last_number if session == self.session else None
+        while True:
+            number = (known if known is not None else self._highest(repo, session)) + 1
+            try:
+                repo.git.update_ref(f"{REF_PREFIX}/{session}/{number}", commit, "", env=_IDENTITY)
+            except git.GitCommandError:
+                if known is None:
+                    raise
+                known = None
+                continue
+            if session == self.session:
+                self._last_number = number
+            return number
+
+    def _highest(self, repo: git.Repo, session: str) -> int:
+        names = repo.git.for_each_ref("--format=%(refname)", f"{REF_PREFIX}/{session}/")
+        numbers = [name.rsplit("/", 1)[1] for name in names.splitlines()]
+        return max((int(n) for n in numbers if n.isdigit()), default=0)
 
     def snapshots(self, session: str | None = None) -> list[Snapshot]:
         """This session's snapshots (or another session's), oldest first."""
@@ -237,7 +268,9 @@ class Safeguard:
             restored, removed = self._changes(repo, current, target.commit)
             if not restored and not removed:
                 return Rollback(target, (), (), None, unchanged=True)
-            safety = self._snapshot(repo, target.session, f"before rollback to {target.ref}")
+            safety = self._snapshot(
+                repo, target.session, f"before rollback to {target.ref}", current
+            )
             with self._temp_index(repo) as env:
                 repo.git.read_tree(target.commit, env=env)
                 if restored:
@@ -260,10 +293,12 @@ class Safeguard:
             return None if repo is None else self._current_tree(repo)
 
     def _current_tree(self, repo: git.Repo) -> str:
-        with self._temp_index(repo) as env:
-            repo.git.add("--all", "--", ":/", env=env)
-            tree: str = repo.git.write_tree(env=env)
-            return tree
+        import git
+
+        try:
+            return self._stage(repo)
+        except git.GitCommandError as exc:
+            raise SafeguardError(f"cannot read the working tree: {_git_error(exc)}") from exc
 
     def _changes(self, repo: git.Repo, current: str, commit: str) -> tuple[list[str], list[str]]:
         out = repo.git.diff_tree("-r", "--no-renames", "--name-status", "-z", current, commit)

@@ -4,14 +4,17 @@ brings back modified, deleted and untracked files."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from cockpit.errors import SafeguardError
-from cockpit.policy import Safeguard
+from cockpit.policy import Safeguard, Snapshot
 
 ENV = {
     **os.environ,
@@ -178,3 +181,248 @@ def test_agents_snapshotting_at_once_get_one_numbered_snapshot_each(repo: Path) 
     assert numbers == list(range(1, 17))
     assert [s.number for s in guard.snapshots()] == numbers
     assert state(repo) == before
+
+
+# -- the session index -----------------------------------------------------------------
+
+
+def fresh_tree(root: Path) -> str:
+    """What a snapshot must hold, found the slow way: the real index's entries with every
+    file hashed again (no stat data trusted), then `git add --all`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**ENV, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        if (root / ".git" / "index").exists():
+            shutil.copyfile(root / ".git" / "index", env["GIT_INDEX_FILE"])
+        run = ["git", "-C", str(root)]
+        subprocess.run([*run, "update-index", "-q", "--really-refresh"], env=env)
+        for args in (["add", "--all", "--", ":/"], ["write-tree"]):
+            out = subprocess.run([*run, *args], capture_output=True, text=True, env=env)
+            assert out.returncode == 0, out.stderr
+        return out.stdout.strip()
+
+
+def tree_of(root: Path, snap: Snapshot | None) -> str:
+    assert snap is not None
+    return git(root, "rev-parse", f"{snap.commit}^{{tree}}").strip()
+
+
+def files_in(root: Path, tree: str) -> list[str]:
+    return git(root, "ls-tree", "-r", "--name-only", tree).split()
+
+
+def session_index(root: Path, session: str) -> Path:
+    return root / ".git" / "cockpit" / "snapshot-index" / session
+
+
+def _nothing(root: Path) -> None:
+    del root
+
+
+def _write(root: Path, name: str, text: str = "x\n") -> None:
+    (root / name).parent.mkdir(parents=True, exist_ok=True)
+    (root / name).write_text(text)
+
+
+def _ignore(root: Path, *names: str) -> None:
+    with (root / ".gitignore").open("a") as f:
+        f.write("".join(f"{name}\n" for name in names))
+
+
+def _file_to_folder(root: Path) -> None:
+    (root / "shape").unlink()
+    _write(root, "shape/inside.md", "now a folder\n")
+
+
+def _folder_to_file(root: Path) -> None:
+    shutil.rmtree(root / "block")
+    _write(root, "block", "now a file\n")
+
+
+def _nested_ignore_with_negation(root: Path) -> None:
+    _write(root, "src/cache/a.bin")
+    _write(root, "src/cache/keep.bin")
+    _write(root, "src/.gitignore", "*.bin\n!keep.bin\n")
+
+
+def _untrack_and_ignore(root: Path) -> None:
+    git(root, "rm", "-q", "--cached", "tracked.txt")
+    _ignore(root, "tracked.txt")
+
+
+def _commit_meanwhile(root: Path) -> None:
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "the user commits")
+    _write(root, "after-commit.txt")
+
+
+def _symlink_and_mode(root: Path) -> None:
+    (root / "link").symlink_to("tracked.txt")
+    (root / "src" / "app.py").chmod(0o755)
+
+
+Mutation = Callable[[Path], None]
+MUTATIONS: dict[str, tuple[Mutation, Mutation]] = {
+    # name: (what is there before the snapshot it is compared with, the change)
+    "edit, same size": (_nothing, lambda root: _write(root, "tracked.txt", "v3 unstaged\n")),
+    "delete tracked": (_nothing, lambda root: (root / "gone.txt").unlink()),
+    "delete untracked": (_nothing, lambda root: (root / "notes.md").unlink()),
+    "new untracked in a new folder": (_nothing, lambda root: _write(root, "docs/guide.md")),
+    "file to folder": (lambda root: _write(root, "shape"), _file_to_folder),
+    "folder to file": (lambda root: _write(root, "block/a/b.txt"), _folder_to_file),
+    "gitignore now ignores an included file": (
+        lambda root: _write(root, "later-ignored.txt"),
+        lambda root: _ignore(root, "later-ignored.txt"),
+    ),
+    "nested gitignore with a negation": (_nothing, _nested_ignore_with_negation),
+    "real index: git add -f an ignored file": (
+        lambda root: (_ignore(root, "forced.log"), _write(root, "forced.log")),
+        lambda root: git(root, "add", "-f", "forced.log"),
+    ),
+    "gitignore stops ignoring": (_nothing, lambda root: _write(root, ".gitignore", "")),
+    "real index: untracked and ignored": (_nothing, _untrack_and_ignore),
+    "a commit meanwhile": (_nothing, _commit_meanwhile),
+    "symlink and executable bit": (_nothing, _symlink_and_mode),
+}
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS)
+def test_a_later_snapshot_holds_exactly_the_working_tree(repo: Path, mutation: str) -> None:
+    prepare, change = MUTATIONS[mutation]
+    prepare(repo)
+    guard = Safeguard(repo, "exact")
+    first = guard.snapshot("session start")
+    assert tree_of(repo, first) == fresh_tree(repo)
+    change(repo)
+    before = state(repo)
+    later = guard.snapshot("after the change")
+    assert tree_of(repo, later) == fresh_tree(repo)
+    assert state(repo) == before
+    assert guard.current_tree() == fresh_tree(repo)
+
+
+def test_one_session_through_every_change_in_turn(repo: Path) -> None:
+    guard = Safeguard(repo, "sequence")
+    for name, (prepare, change) in MUTATIONS.items():
+        prepare(repo)
+        assert tree_of(repo, guard.snapshot(f"before: {name}")) == fresh_tree(repo), name
+        change(repo)
+        assert tree_of(repo, guard.snapshot(name)) == fresh_tree(repo), name
+
+
+def test_the_index_is_kept_in_the_git_dir_and_reused_on_resume(repo: Path) -> None:
+    guard = Safeguard(repo, "kept")
+    first = guard.snapshot("start")
+    index = session_index(repo, "kept")
+    assert index.is_file()
+    assert not any("cockpit" in line for line in git(repo, "status", "--porcelain").splitlines())
+    (repo / "notes.md").write_text("edited while the session was away\n")
+    resumed = Safeguard(repo, "kept")  # a new process on the same session
+    again = resumed.snapshot("after resume")
+    assert again is not None and first is not None
+    assert again.number == first.number + 1
+    assert tree_of(repo, again) == fresh_tree(repo)
+
+
+def test_an_edit_the_stat_data_cannot_see_is_still_caught(repo: Path) -> None:
+    """Git trusts stat data only for entries older than the index file that holds them
+    (its racy-entry check). The session index is seeded from the real index with its
+    modification time, so an edit that left size and mtime alone is still read."""
+    git(repo, "config", "core.trustctime", "false")
+    when = 1_600_000_000 * 10**9
+    (repo / "gone.txt").write_text("same size 1\n")
+    os.utime(repo / "gone.txt", ns=(when, when))
+    git(repo, "add", "gone.txt")
+    os.utime(repo / ".git" / "index", ns=(when, when))  # written in that same second
+    (repo / "gone.txt").write_text("same size 2\n")
+    os.utime(repo / "gone.txt", ns=(when, when))
+    snap = Safeguard(repo, "racy").snapshot("start")
+    assert snap is not None
+    assert git(repo, "show", f"{snap.commit}:gone.txt") == "same size 2\n"
+
+
+def test_an_untracked_file_is_read_once_per_session(repo: Path) -> None:
+    """The session index keeps the stat data of untracked files, as git's index does for
+    tracked ones: a file whose stat data did not change is not read again. Shown here by
+    changing one's bytes behind git's back (same size, same mtime; ctime not trusted)."""
+    git(repo, "config", "core.trustctime", "false")
+    big = repo / "dataset.bin"
+    big.write_bytes(b"A" * 4096)
+    os.utime(big, ns=(1_600_000_000 * 10**9, 1_600_000_000 * 10**9))  # long before the index
+    guard = Safeguard(repo, "once")
+    first = guard.snapshot("start")
+    with big.open("r+b") as f:
+        f.write(b"B" * 4096)
+    os.utime(big, ns=(1_600_000_000 * 10**9, 1_600_000_000 * 10**9))
+    second = guard.snapshot("next")
+    assert first is not None and second is not None
+    blob = git(repo, "rev-parse", f"{second.commit}:dataset.bin").strip()
+    assert blob == git(repo, "rev-parse", f"{first.commit}:dataset.bin").strip()
+    # A new session reads it afresh.
+    third = Safeguard(repo, "other").snapshot("start")
+    assert third is not None
+    assert git(repo, "show", f"{third.commit}:dataset.bin") == "B" * 4096
+
+
+@pytest.mark.parametrize("damage", ["garbage", "stale lock", "another state"])
+def test_a_damaged_or_stale_index_still_gives_the_exact_tree(repo: Path, damage: str) -> None:
+    guard = Safeguard(repo, "crashed")
+    guard.snapshot("before the crash")
+    index = session_index(repo, "crashed")
+    if damage == "garbage":
+        index.write_bytes(b"DIRC not really an index")
+    elif damage == "stale lock":
+        index.with_name("crashed.lock").write_bytes(b"")
+    else:  # entries the working tree no longer has, an ignored file, a file since changed
+        env = {**ENV, "GIT_INDEX_FILE": str(index)}
+        (repo / "temp.txt").write_text("temporary\n")
+        for args in (["add", "-f", "ignored.log", "temp.txt"],):
+            subprocess.run(["git", "-C", str(repo), *args], env=env, check=True)
+        (repo / "temp.txt").unlink()
+        (repo / "src/new.py").write_text("changed after the index was written\n")
+    resumed = Safeguard(repo, "crashed")
+    assert tree_of(repo, resumed.snapshot("after the crash")) == fresh_tree(repo)
+    assert not index.with_name("crashed.lock").exists()
+
+
+def test_old_sessions_indexes_are_removed_but_the_last_few_kept(repo: Path) -> None:
+    folder = session_index(repo, "x").parent
+    folder.mkdir(parents=True)
+    for age, name in enumerate(["s-new", "s-newer", "s-old", "s-older", "s-oldest"]):
+        path = folder / name
+        path.write_bytes(b"")
+        os.utime(path, (1_700_000_000 - age * 1000, 1_700_000_000 - age * 1000))
+    os.utime(folder / "s-newer", (1_700_000_100, 1_700_000_100))
+    (folder / ".s-oldest.123.new").write_bytes(b"")  # a copy a crash left half-made
+    Safeguard(repo, "today").snapshot("start")
+    kept = sorted(p.name for p in folder.iterdir())
+    assert kept == ["s-new", "s-newer", "s-old", "today"]
+
+
+def test_reading_the_tree_and_snapshots_from_threads_stay_exact(repo: Path) -> None:
+    guard = Safeguard(repo, "threads-tree")
+    guard.snapshot("start")
+    (repo / "notes.md").write_text("changed before the agents start\n")
+    expected = fresh_tree(repo)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        trees = [pool.submit(guard.current_tree) for _ in range(6)]
+        snaps = [pool.submit(guard.snapshot, f"agent {i}") for i in range(6)]
+        assert {t.result(timeout=60) for t in trees} == {expected}
+        assert {tree_of(repo, s.result(timeout=60)) for s in snaps} == {expected}
+
+
+def test_rollback_through_the_session_index_then_snapshots_stay_exact(repo: Path) -> None:
+    guard = Safeguard(repo, "back")
+    snap = guard.snapshot("before the agent")
+    assert snap is not None
+    (repo / "tracked.txt").write_text("agent\n")
+    (repo / "src" / "made.py").write_text("made\n")
+    guard.snapshot("midway")
+    (repo / "notes.md").unlink()
+    result = guard.rollback(snap.ref)
+    assert (repo / "tracked.txt").read_text() == "v2 unstaged\n"
+    assert (repo / "notes.md").read_text() == "untracked notes\n"
+    assert not (repo / "src" / "made.py").exists()
+    assert result.safety is not None
+    assert "src/made.py" in files_in(repo, tree_of(repo, result.safety))
+    assert guard.current_tree() == fresh_tree(repo) == tree_of(repo, snap)
+    assert tree_of(repo, guard.snapshot("after rollback")) == fresh_tree(repo)

@@ -1,7 +1,10 @@
 """The Anthropic Messages API backend: `AsyncAnthropic`, streaming, tool use, prompt caching.
 
 - Credentials come from `ANTHROPIC_API_KEY`, `ANTHROPIC_AUTH_TOKEN` and `ANTHROPIC_BASE_URL`
-  (`credentials_from_env`), so Ollama, llama.cpp and other Anthropic-compatible servers work.
+  (`cockpit.agent.credentials`, which does not load the SDK), so Ollama, llama.cpp and
+  other Anthropic-compatible servers work.
+- Importing this module imports the SDK (a second or more): the session loads it through
+  `cockpit.agent.backends.deferred`, at the first model call and off the event loop.
 - Prompt caching: the system prompt, the last tool and the newest user message each carry a
   `cache_control: {"type": "ephemeral"}` breakpoint, so every turn of an agent re-reads the
   stable prefix (tools, system, the conversation so far) from the cache.
@@ -17,10 +20,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import Any
 
 import anthropic
@@ -36,15 +37,12 @@ from cockpit.agent.backends.base import (
     TurnResult,
     Usage,
 )
+from cockpit.agent.credentials import DEFAULT_BASE_URL, Credentials, credentials_from_env
 from cockpit.agent.models import cost, price_for
-from cockpit.errors import BackendError, MissingCredentialsError
+from cockpit.errors import BackendError
 
-DEFAULT_BASE_URL = "https://api.anthropic.com"
-CREDENTIALS_HELP = (
-    "no model API is configured: set ANTHROPIC_API_KEY, or set ANTHROPIC_BASE_URL (and "
-    "ANTHROPIC_AUTH_TOKEN if it needs one) to use a local Anthropic-compatible server such as "
-    "Ollama or llama.cpp; or try `cockpit demo`, which needs neither"
-)
+__all__ = ["AnthropicBackend", "Credentials", "credentials_from_env"]
+
 # A local server without auth still gets a bearer token: the SDK insists on one, and an
 # explicit one stops it from looking for stored Anthropic credentials to send there.
 _LOCAL_TOKEN = "cockpit-no-token"
@@ -53,41 +51,6 @@ _CACHEABLE_BLOCKS = frozenset({"text", "tool_result", "image", "document"})
 _INITIAL_DELAY_S, _MAX_DELAY_S = 0.5, 8.0  # the SDK's backoff: 0.5 s doubling, capped at 8 s
 _ACTIVITY = Activity()
 _on_event: ContextVar[EventCallback | None] = ContextVar("cockpit_on_event", default=None)
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """Where the model API is and how to authenticate. Secrets never appear in `repr`."""
-
-    api_key: str | None = field(default=None, repr=False)
-    auth_token: str | None = field(default=None, repr=False)
-    base_url: str | None = None
-
-    @property
-    def source(self) -> str:
-        """The environment variable the credential came from, for error messages."""
-        if self.api_key:
-            return "ANTHROPIC_API_KEY"
-        if self.auth_token:
-            return "ANTHROPIC_AUTH_TOKEN"
-        return "ANTHROPIC_BASE_URL (no token set)"
-
-
-def credentials_from_env(env: Mapping[str, str] | None = None) -> Credentials:
-    """Credentials from `env` (default `os.environ`); `MissingCredentialsError` if none."""
-    env = os.environ if env is None else env
-
-    def get(name: str) -> str | None:
-        return (env.get(name) or "").strip() or None
-
-    creds = Credentials(
-        api_key=get("ANTHROPIC_API_KEY"),
-        auth_token=get("ANTHROPIC_AUTH_TOKEN"),
-        base_url=get("ANTHROPIC_BASE_URL"),
-    )
-    if not (creds.api_key or creds.auth_token or creds.base_url):
-        raise MissingCredentialsError(CREDENTIALS_HELP)
-    return creds
 
 
 class AnthropicBackend:
