@@ -28,7 +28,7 @@ from cockpit.ui.agent_pane import AgentPane
 from cockpit.ui.plan_view import PlanView
 from cockpit.ui.replay_transport import Frame, Played, Redraw, Timeline, Transport
 from cockpit.ui.replay_view import logged_plan, session_line, timeline_bar, transport_line
-from cockpit.ui.screen import CockpitScreen
+from cockpit.ui.screen import CockpitScreen, fit_keys
 from cockpit.ui.settings import REPLAY_KEYS
 from cockpit.ui.transcript import Transcript
 
@@ -203,26 +203,23 @@ class ReplayScreen(CockpitScreen, inherit_bindings=False):
     def on_resize(self, _: Resize) -> None:
         self._draw_timeline()
 
-    def _key_line(self) -> Content:
+    def _key_line(self, columns: int = 0) -> Content:
         def key(binding_id: str) -> str:
             return self.app.get_key_display(self._binding(binding_id))
 
         shown = [
-            (key("play"), "play/pause"),
-            (f"{key('faster')} {key('slower')}", "speed"),
-            (f"{key('step')} {key('step_back')}", "step"),
-            (f"{key('next_marker')} {key('prev_marker')}", "marker"),
-            (f"{key('seek_0')}-{key('seek_9')}", "seek"),
-            (f"{key('start')} {key('end')}", "start/end"),
-            (key("follow"), "follow"),
-            (key("details"), "details"),
-            (key("help"), "help"),
-            (key("quit"), "quit"),
+            (key("play"), "play/pause", "play"),
+            (f"{key('faster')} {key('slower')}", "speed", "speed"),
+            (f"{key('step')} {key('step_back')}", "step", "step"),
+            (f"{key('next_marker')} {key('prev_marker')}", "marker", "marker"),
+            (f"{key('seek_0')}-{key('seek_9')}", "seek", "seek"),
+            (f"{key('start')} {key('end')}", "start/end", "start/end"),
+            (key("follow"), "follow", "follow"),
+            (key("details"), "details", "details"),
+            (key("help"), "help", "help"),
+            (key("quit"), "quit", "quit"),
         ]
-        parts: list[str | tuple[str, str]] = []
-        for keys, what in shown:
-            parts += [(f" {keys} ", "bold reverse $accent"), f" {what}  "]
-        return Content.assemble(*parts)
+        return fit_keys(shown, columns)
 
     # -- keys ----------------------------------------------------------------------
 

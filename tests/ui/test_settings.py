@@ -25,11 +25,17 @@ def test_keys_and_screen_settings(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         "approval_timeout_s: 30   # someone else's\n"
-        "keys:\n  zoom: f\n  next_waiting: 'ctrl+n, W'\n  quit: 9\n"
+        "keys:\n  zoom: x\n  next_waiting: 'ctrl+n, W'\n  log: 7\n  help: '?'\n"
         "screen:\n  notifications: off\n  scrollback: 200\n",
     )
     config = load_screen_config(path)
-    assert config.keymap == {"zoom": "f", "next_waiting": "ctrl+n,W", "quit": "9"}
+    # Keys as people type them (`?`) are stored by the names Textual's bindings use.
+    assert config.keymap == {
+        "zoom": "x",
+        "next_waiting": "ctrl+n,W",
+        "log": "7",
+        "help": "question_mark",
+    }
     assert config.notifications == "off"
     assert config.scrollback == 200
 

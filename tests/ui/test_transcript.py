@@ -11,7 +11,7 @@ from textual.app import App, ComposeResult
 from textual.geometry import Offset
 from textual.selection import Selection
 
-from cockpit.ui.transcript import Transcript, wrap_ascii, wrap_cells
+from cockpit.ui.transcript import Transcript, visible, wrap_ascii, wrap_cells
 
 
 class Host(App[None]):
@@ -136,19 +136,23 @@ async def test_selection_still_lands_on_the_rows_shown_after_old_ones_dropped() 
 def test_wrapped_rows_fit_and_join_back_into_the_line(text: str, width: int) -> None:
     rows = wrap_ascii(text, width)
     assert "".join(rows) == text  # a copied selection gives back the line as written
-    assert all(len(row) <= width for row in rows)
+    assert all(len(visible(row, width)) <= width for row in rows)  # what is drawn fits
     assert all(rows[:-1])  # no empty row in the middle
+    # A continuation row never starts with a space: the break's spaces end the row before.
+    assert not any(row.startswith(" ") for row in rows[1:])
+    assert rows == wrap_cells(text, width)  # the fast path wraps as the general one
     for row, after in itertools.pairwise(rows):
-        if " " in row[1:] and len(row) < width:
-            assert row.endswith(" ") or after.startswith(" ")  # broken at a space
+        if " " in row.strip(" ") and len(row.rstrip(" ")) < width:
+            assert row.endswith(" ")  # broken at a space
 
 
 def test_wrapping_prefers_spaces_and_breaks_long_words() -> None:
     assert wrap_ascii("the quick brown fox", 10) == ["the quick ", "brown fox"]
     assert wrap_ascii("abcdefghijkl", 5) == ["abcde", "fghij", "kl"]
     assert wrap_ascii("", 5) == [""]
-    # A word as wide as the row stays whole, even right after a break at a space.
-    assert wrap_ascii("hello world and more", 5) == ["hello", " ", "world", " and ", "more"]
+    # A word as wide as the row stays whole; the spaces of a break end the row before it.
+    assert wrap_ascii("hello world and more", 5) == ["hello ", "world ", "and ", "more"]
+    assert wrap_ascii("  gap found", 6) == ["  gap ", "found"]  # the indentation stays
     path = "/home/dev/src/textstats/core.py"
     assert path in wrap_ascii(f"edit {path}", len(path))
 
@@ -157,8 +161,10 @@ def test_wrapping_prefers_spaces_and_breaks_long_words() -> None:
 def test_wide_characters_wrap_by_the_cells_they_take(text: str, width: int) -> None:
     rows = wrap_cells(text, width)
     assert "".join(rows) == text
-    assert all(cell_len(row) <= width for row in rows if len(row) > 1)
+    # what is drawn fits (the spaces that end a row are not drawn)
+    assert all(cell_len(row.rstrip(" ")) <= width for row in rows if len(row.rstrip(" ")) > 1)
     assert all(rows[:-1])
+    assert not any(row.startswith(" ") for row in rows[1:])
 
 
 def test_a_line_of_wide_characters_is_shown_whole() -> None:
