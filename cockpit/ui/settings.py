@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from textual.keys import _character_to_key, key_to_character
+from textual.keys import _character_to_key, format_key
 
 from cockpit.agent._yaml import YamlSource
 from cockpit.errors import ConfigError
@@ -117,8 +117,8 @@ def key_label(keys: str) -> str:
     labels = []
     for key in keys.split(","):
         *modifiers, name = key.strip().split("+")
-        char = key_to_character(name)
-        shown = char if char and char.isprintable() and not char.isspace() else name
+        char = format_key(name)
+        shown = char if len(char) == 1 and char.isprintable() and not char.isspace() else name
         labels.append("+".join([*modifiers, {"escape": "esc"}.get(shown, shown)]))
     return " ".join(labels)
 

@@ -195,20 +195,23 @@ def test_a_command_with_escape_codes_and_tabs_reaches_the_pane_clean() -> None:
     assert "printf" in lines[0][1] and "done" in lines[0][1]
 
 
-EDIT_DIFF = """\
---- a/textstats/core.py
-+++ b/textstats/core.py
-@@ -1,4 +1,4 @@
- def word_count(text):
--    return len(text.split(" "))
-+    return len(text.split())
- 
- 
-@@ -10,3 +10,5 @@ def line_count(text):
-     return text.count("\\n")
-+
-+--- not a header: an added line that starts with dashes
-"""
+EDIT_DIFF = "\n".join(
+    [
+        "--- a/textstats/core.py",
+        "+++ b/textstats/core.py",
+        "@@ -1,4 +1,4 @@",
+        " def word_count(text):",
+        '-    return len(text.split(" "))',
+        "+    return len(text.split())",
+        " ",
+        " ",
+        "@@ -10,3 +10,5 @@ def line_count(text):",
+        '     return text.count("\\n")',
+        "+",
+        "+--- not a header: an added line that starts with dashes",
+        "",
+    ]
+)
 
 
 def file_call(tool: str, path: str) -> CallState:
