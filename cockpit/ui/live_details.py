@@ -27,8 +27,10 @@ from cockpit.ui.transcript import Transcript
 KEPT_PER_AGENT = 50
 """Calls (and notable events) kept per agent for Enter."""
 
-NOTABLE = frozenset({k.AGENT_STATUS, k.AGENT_BLOCKED, k.HUMAN_MESSAGE, k.PLAN_DELIVERED})
-"""Events outside a call that Enter can show (an agent status only when it says why)."""
+NOTABLE = frozenset({k.AGENT_BLOCKED, k.HUMAN_MESSAGE, k.PLAN_DELIVERED})
+"""Events outside a call that Enter can show, besides a status that went wrong."""
+WRONG = frozenset({"failed", "stalled", "retrying"})
+"""Statuses whose reason Enter shows in full."""
 
 Entry = list[Event]
 """One call's events so far, oldest first (or one notable event)."""
@@ -51,7 +53,9 @@ class RecentCalls:
                 entry = self._calls[event.call] = []
                 self._keep(event.agent, entry)
             entry.append(event)
-        elif event.kind in NOTABLE and (event.kind != k.AGENT_STATUS or event.data.get("detail")):
+        elif event.kind in NOTABLE or (
+            event.kind == k.AGENT_STATUS and event.data.get("status") in WRONG
+        ):
             self._keep(event.agent, [event])
 
     def _keep(self, agent: str, entry: Entry) -> None:
