@@ -10,6 +10,7 @@ from typing import TextIO
 
 from cockpit.agent.runtime import DONE
 from cockpit.launch import Prepared
+from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.show import format_line
 from cockpit.supervisor import PendingApproval, Supervisor, exit_code
@@ -37,7 +38,12 @@ class HeadlessConsole:
             self._asker = asyncio.ensure_future(self._ask_loop())
 
     def print_event(self, event: Event) -> None:
-        print(format_line(event), file=self.out, flush=True)
+        print(printable(format_line(event)), file=self.out, flush=True)
+        if event.kind == k.PLAN_CHANGED:
+            for problem in event.data.get("problems") or ():
+                if isinstance(problem, dict):
+                    line, message = problem.get("line"), problem.get("message")
+                    warn(f"plan.md line {line}: {message}")
 
     async def _ask_loop(self) -> None:
         while True:
@@ -89,9 +95,31 @@ class HeadlessConsole:
             self._asker.cancel()
 
 
+def printable(text: str) -> str:
+    """``text`` as any terminal can take it: a file's invalid bytes (lone surrogates)
+    become U+FFFD instead of failing the print."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def warn(text: str) -> None:
+    print(f"cockpit: {printable(text)}", file=sys.stderr, flush=True)
+
+
+def summary(supervisor: Supervisor, statuses: dict[str, str]) -> list[str]:
+    """One line per agent: its final status and, when it did not finish, why."""
+    lines = []
+    for name, status in statuses.items():
+        runtime = supervisor.runtimes.get(name)
+        why = runtime.detail if runtime is not None and status != DONE else ""
+        lines.append(f"{name}: {status}" + (f": {why}" if why else ""))
+    return lines
+
+
 async def run_headless(prepared: Prepared, *, ask: bool) -> int:
     """Run a prepared session to the end without the screen; the exit code."""
     supervisor = prepared.supervisor
+    for notice in prepared.notices:
+        warn(notice)
     console = HeadlessConsole(supervisor, ask=ask)
     interrupted = False
     try:
@@ -109,8 +137,8 @@ async def run_headless(prepared: Prepared, *, ask: bool) -> int:
     finally:
         console.close()
         prepared.log.close()
-    for name, status in statuses.items():
-        print(f"cockpit: {name}: {status}", file=sys.stderr)
+    for line in summary(supervisor, statuses):
+        warn(line)
     print(f"cockpit: log {prepared.log.path}", file=sys.stderr)
     if interrupted or not all(s == DONE for s in statuses.values()):
         print(f"cockpit: to continue: cockpit resume {prepared.session}", file=sys.stderr)

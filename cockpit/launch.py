@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.agent.backends.base import Backend
+from cockpit.agent.changes import ChangeTracker
 from cockpit.agent.definition import AgentDefinition, compose_system_prompt, load_agents
 from cockpit.agent.environment import scrubbed_env
 from cockpit.agent.tools import Toolbox
+from cockpit.agent.watchdog import load_model_limits
 from cockpit.config import Workspace
 from cockpit.errors import LogError, UsageError
 from cockpit.plan import Plan, load_plan
@@ -22,7 +24,7 @@ from cockpit.policy import Policy, Safeguard
 from cockpit.session.chain import read_events
 from cockpit.session.events import new_session_id
 from cockpit.session.log import SessionLog
-from cockpit.session.state import SessionState, fold
+from cockpit.session.state import SessionState, StateBuilder
 from cockpit.supervisor import AgentSetup, Supervisor
 
 BackendFactory = Callable[[AgentDefinition, int], Backend]
@@ -149,6 +151,7 @@ def _open_session(
     env: Mapping[str, str],
     definitions: Mapping[str, AgentDefinition],
     make_backend: BackendFactory,
+    plan: Plan | None = None,
 ) -> Supervisor:
     root = options.workspace.root
 
@@ -175,6 +178,8 @@ def _open_session(
         plan_path=options.plan_path,
         spawn=spawn,
         agent_names=definitions,
+        model_limits=load_model_limits(options.workspace.config_file),
+        plan=plan,
     )
 
 
@@ -195,7 +200,7 @@ def prepare_new(options: LaunchOptions) -> Prepared:
     ]
     session = new_session_id()
     log = SessionLog.create(options.sessions_dir / f"{session}.jsonl", session, env=options.env)
-    supervisor = _open_session(options, log, options.env, definitions, make_backend)
+    supervisor = _open_session(options, log, options.env, definitions, make_backend, plan)
     return Prepared(
         supervisor=supervisor,
         log=log,
@@ -226,7 +231,11 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
     path = find_session(options.sessions_dir, session)
     log = SessionLog.open(path, env=options.env)
     try:
-        state = fold(read_events(path))
+        builder, seen = StateBuilder(), ChangeTracker(options.workspace.root)
+        for event in read_events(path):
+            builder.apply(event)
+            seen.apply(event)
+        state = builder.state
         started = _session_started(path)
         recorded_backend = started.get("backend") or {}
         if options.plan is None and started.get("plan"):
@@ -247,6 +256,7 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
                 )
             )
         supervisor = _open_session(options, log, options.env, definitions, make_backend)
+        supervisor.changes_seen = seen
     except Exception:
         log.close()
         raise

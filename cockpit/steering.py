@@ -25,12 +25,14 @@ if TYPE_CHECKING:
 class PlanSteering:
     """Keeps each agent's view of plan.md and turns edits into redirections."""
 
-    def __init__(self, supervisor: Supervisor, path: Path) -> None:
+    def __init__(self, supervisor: Supervisor, path: Path, given: Plan | None = None) -> None:
+        """``given``: the plan the agents' first messages were written from. The watcher
+        compares the file with it, so an edit saved before the watch began still counts."""
         self.supervisor = supervisor
         self.path = path
-        self.plan = load_plan(path)
+        self.plan = given if given is not None else load_plan(path)
         self.seen: dict[str, Plan] = {}
-        self.watcher = PlanWatcher(path, self._changed)
+        self.watcher = PlanWatcher(path, self._changed, initial=self.plan)
         self._task: asyncio.Task[None] | None = None
         self._writers: dict[str, str] = {}  # plan digest -> the agent whose write it is
 
@@ -114,7 +116,7 @@ class PlanSteering:
             "Your tasks now: " + ("; ".join(f"{t.title} [{t.status}]" for t in mine) or "none")
         )
         self.seen[name] = plan
-        await self.supervisor.redirect(name, "\n".join(lines), wake=bool(given))
+        await self.supervisor.redirect(name, "\n".join(lines), wake=bool(given), digest=plan.digest)
 
     async def update_task(self, agent: str, args: Mapping[str, Any]) -> tuple[str, bool]:
         result = await asyncio.to_thread(

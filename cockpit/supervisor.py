@@ -20,6 +20,7 @@ from typing import Any
 
 from cockpit import __version__
 from cockpit.agent.backends.base import Backend
+from cockpit.agent.changes import AgentChanges, ChangeTracker, agent_changes
 from cockpit.agent.definition import AgentDefinition
 from cockpit.agent.runtime import (
     BLOCKED,
@@ -31,7 +32,9 @@ from cockpit.agent.runtime import (
     ApprovalRequest,
 )
 from cockpit.agent.tools import Toolbox
+from cockpit.agent.watchdog import ModelLimits
 from cockpit.errors import SafeguardError
+from cockpit.plan import Plan
 from cockpit.policy import Decision, FileAction, Grant, Policy, Safeguard, ShellAction
 from cockpit.session import events as k
 from cockpit.session.events import Event
@@ -83,6 +86,8 @@ class Supervisor:
         plan_path: Path | None = None,
         spawn: Callable[[str], AgentSetup | None] | None = None,
         agent_names: Iterable[str] = (),
+        model_limits: ModelLimits | None = None,
+        plan: Plan | None = None,
     ) -> None:
         self.root = root
         self.log = log
@@ -93,6 +98,7 @@ class Supervisor:
         self._keep_alive = keep_alive
         self.approval_timeout_s = approval_timeout_s
         self.headless_deny = headless_deny
+        self.model_limits = model_limits or ModelLimits()
         self.runtimes: dict[str, AgentRuntime] = {}
         self.pending: dict[str, PendingApproval] = {}
         self._tasks: dict[str, asyncio.Task[str]] = {}
@@ -105,7 +111,9 @@ class Supervisor:
         self._ended = False
         self._spawn = spawn
         self._agent_names = set(agent_names)
-        self.steering = PlanSteering(self, self.plan_path)
+        self.changes_seen = ChangeTracker(root)
+        """The session-start snapshot and each agent's written files (see `changes`)."""
+        self.steering = PlanSteering(self, self.plan_path, plan)
 
     # -- the bus -------------------------------------------------------------------------
 
@@ -133,6 +141,7 @@ class Supervisor:
     ) -> Event:
         """Append an event (durable on return), then publish it in seq order."""
         event = await self.log.append_async(kind, data, agent=agent, iteration=iteration, call=call)
+        self.changes_seen.apply(event)
         self._unpublished[event.seq] = event
         while self._publish_next in self._unpublished:
             ready = self._unpublished.pop(self._publish_next)
@@ -170,6 +179,34 @@ class Supervisor:
                 data = {"ref": snap.ref, "commit": snap.commit}
         await self.record(k.SAFEGUARD_SNAPSHOT, data, agent=agent, iteration=iteration, call=call)
 
+    async def snapshot_start(self) -> None:
+        """Snapshot the tree as the session starts: what each agent's changes are
+        compared with (`changes`), and a point `cockpit rollback` can return to."""
+        try:
+            snap = await asyncio.to_thread(self.safeguard.snapshot, "session start")
+        except Exception as exc:  # recorded: the session goes on without a base
+            data: dict[str, Any] = {"skipped": f"snapshot failed: {exc}", "base": True}
+        else:
+            if snap is None:
+                data = {"skipped": "not a git repository: no snapshot could be taken", "base": True}
+            else:
+                data = {"ref": snap.ref, "commit": snap.commit, "base": True}
+        await self.record(k.SAFEGUARD_SNAPSHOT, data, agent=None)
+
+    async def changes(self, agent: str) -> AgentChanges:
+        """What ``agent`` changed since the session started (see `cockpit.agent.changes`)."""
+        seen = self.changes_seen
+        written = seen.files(agent)
+
+        def compare() -> AgentChanges:
+            tree = self.safeguard.current_tree() if seen.base is not None else None
+            return agent_changes(self.root, agent, seen.base, tree, written)
+
+        try:
+            return await asyncio.to_thread(compare)
+        except Exception as exc:
+            return AgentChanges(agent, seen.base, problem=f"cannot compare: {exc}")
+
     async def update_task(
         self, agent: str, iteration: int, call: str, args: Mapping[str, Any]
     ) -> tuple[str, bool]:
@@ -191,8 +228,11 @@ class Supervisor:
         """Agents in this session, and those that could join it (for the plan's owners)."""
         return self._agent_names | set(self.runtimes)
 
-    async def redirect(self, agent: str, note: str, *, wake: bool) -> None:
-        """Deliver a plan change to ``agent`` at its next safe point (starting it if asked)."""
+    async def redirect(
+        self, agent: str, note: str, *, wake: bool, digest: str | None = None
+    ) -> None:
+        """Deliver a plan change (to plan ``digest``) to ``agent`` at its next safe point,
+        starting it if asked."""
         runtime = self.runtimes.get(agent)
         if runtime is None:
             setup = self._spawn(agent) if (wake and self._spawn) else None
@@ -200,7 +240,7 @@ class Supervisor:
                 return
             await self._start_agent(setup, note)
             return
-        runtime.redirect(note)
+        runtime.redirect(note, digest)
         task = self._tasks.get(agent)
         if task is not None and task.done() and (wake or self._keep_alive):
             self._launch(runtime)
@@ -344,6 +384,7 @@ class Supervisor:
             agent=None,
         )
         await self.steering.problems()
+        await self.snapshot_start()
         for setup in setups:
             await self._start_agent(setup, kickoff.get(setup.definition.name, ""))
         self.steering.start()
@@ -393,7 +434,13 @@ class Supervisor:
 
     def _runtime(self, setup: AgentSetup, **kwargs: Any) -> AgentRuntime:
         runtime = AgentRuntime(
-            setup.definition, setup.system_prompt, setup.backend, self, self.toolbox, **kwargs
+            setup.definition,
+            setup.system_prompt,
+            setup.backend,
+            self,
+            self.toolbox,
+            limits=self.model_limits,
+            **kwargs,
         )
         self.runtimes[setup.definition.name] = runtime
         return runtime

@@ -30,6 +30,7 @@ Reply fields:
     error_type / error_message       default by status (overloaded_error, ...)
     retry_after: 0.01                the retry-after header, in seconds
     drop: true                       read the request, then close the socket without a reply
+    hang: true                       read the request, then never answer (until the server stops)
     drop_after: 3                    send this many SSE events (or half the JSON), then close
     stream_error: overloaded_error   with drop_after: send an SSE `error` event there instead
     event_delay_s: 0.05              pause between SSE events
@@ -90,6 +91,7 @@ class Reply:
     error_message: str | None = None
     retry_after: float | None = None
     drop: bool = False
+    hang: bool = False
     drop_after: int | None = None
     stream_error: str | None = None
     event_delay_s: float = 0.0
@@ -126,6 +128,8 @@ class FakeAnthropicAPI:
         self._server.daemon_threads = True
         self._server.api = self  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
+        self.stopping = threading.Event()
+        """Set when the server stops: what a hanging reply waits for."""
 
     @property
     def port(self) -> int:
@@ -157,6 +161,7 @@ class FakeAnthropicAPI:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -212,7 +217,10 @@ class _Handler(BaseHTTPRequestHandler):
         reply = self.api.take(RecordedRequest(self.path, headers, body))
         if reply is None:
             reply = Reply(content=[{"type": "text", "text": EXHAUSTED_TEXT}])
-        if reply.drop:
+        if reply.hang:
+            self.api.stopping.wait()
+            self._drop()
+        elif reply.drop:
             self._drop()
         elif reply.status != 200:
             message = reply.error_message or f"scripted {reply.status}"

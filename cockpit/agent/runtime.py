@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from cockpit.agent.backends.base import (
+    Activity,
     Backend,
     Retrying,
     StreamEvent,
@@ -40,6 +42,7 @@ from cockpit.agent.host import (
     PAUSED,
     RETRYING,
     RUNNING,
+    STALLED,
     THINKING,
     WAITING,
     AgentHost,
@@ -53,6 +56,7 @@ from cockpit.agent.tools import (
     check_input,
     tool_schemas,
 )
+from cockpit.agent.watchdog import ModelLimits, TurnTimedOut, TurnWatch
 from cockpit.errors import BackendError
 from cockpit.plan import load_plan
 from cockpit.policy import Decision, FileAction, RuleRef, ShellAction
@@ -60,6 +64,7 @@ from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.state import CallState
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _FILE_OPS = {"read_file": "read", "write_file": "write", "edit_file": "edit", "list_files": "list"}
 _INTERNAL = frozenset({"update_task", "report_blocked"})
 
@@ -78,6 +83,7 @@ class AgentRuntime:
         messages: list[dict[str, Any]] | None = None,
         iteration: int = 0,
         status: str = IDLE,
+        limits: ModelLimits | None = None,
     ) -> None:
         self.definition = definition
         self.name = definition.name
@@ -88,6 +94,8 @@ class AgentRuntime:
         self.messages: list[dict[str, Any]] = list(messages or [])
         self.iteration = iteration
         self.status = status
+        self.detail = ""
+        """What the current status is about (a failure's reason, a retry's wait)."""
         self.inbox: list[str] = []
         self._pending_results: list[dict[str, Any]] = []
         self._running = asyncio.Event()
@@ -97,19 +105,30 @@ class AgentRuntime:
         self._redirected = False
         self._status_before_pause = status
         self._tools = tool_schemas(list(definition.tools))
+        self.limits = limits or ModelLimits()
+        self._watch = TurnWatch(self.limits, self._stalled, self._answering)
+        self._timeouts = 0  # consecutive model turns given up for silence or length
+        self._plan_note: str | None = None  # digest of a plan change waiting in the inbox
+        self._restarted = False  # a streaming turn was cancelled for that change
 
     # -- commands from the supervisor --------------------------------------------------
 
     def deliver(self, text: str) -> None:
         """A note for the agent's next turn (a human message, a plan change)."""
-        self.inbox.append(text)
+        self.inbox.append(model_safe(text))
         self._mail.set()
 
-    def redirect(self, text: str) -> None:
-        """Deliver ``text`` and, if a model turn is streaming, restart it with the note."""
+    def redirect(self, text: str, digest: str | None = None) -> None:
+        """Deliver ``text`` and, if a model turn is streaming, restart it with the note.
+
+        ``digest``: the plan the note is about (its delivery is logged as
+        ``plan.delivered`` when the agent's next turn takes it)."""
         self.deliver(text)
+        if digest is not None:
+            self._plan_note = digest
         if self._turn is not None and not self._turn.done():
             self._redirected = True
+            self._restarted = self._restarted or digest is not None
             self._turn.cancel()
 
     def pause(self) -> None:
@@ -152,6 +171,11 @@ class AgentRuntime:
         except BackendError as exc:
             await self._set_status(FAILED, str(exc))
             return FAILED
+        except Exception as exc:  # never a silent death: the reason is logged and shown
+            with contextlib.suppress(Exception):
+                await self._set_status(FAILED, f"internal error: {type(exc).__name__}: {exc}")
+            self.status = FAILED
+            return FAILED
 
     def _conversation_idle(self) -> bool:
         """True when the last word is the model's and it asked for nothing."""
@@ -184,7 +208,7 @@ class AgentRuntime:
     async def _set_status(self, status: str, detail: str = "") -> None:
         if status == self.status and not detail:
             return
-        self.status = status
+        self.status, self.detail = status, detail
         await self.host.record(
             k.AGENT_STATUS,
             {"status": status, "detail": detail},
@@ -209,6 +233,14 @@ class AgentRuntime:
             await self._add_message({"role": "user", "content": content})
             self._pending_results.clear()
             self.inbox.clear()
+            if self._plan_note is not None:
+                await self.host.record(
+                    k.PLAN_DELIVERED,
+                    {"digest": self._plan_note, "restarted": self._restarted},
+                    agent=self.name,
+                    iteration=self.iteration,
+                )
+                self._plan_note, self._restarted = None, False
         self.iteration += 1
         await self._set_status(THINKING)
         request = TurnRequest(
@@ -220,16 +252,20 @@ class AgentRuntime:
         self._redirected = False
         self._turn = asyncio.ensure_future(self.backend.turn(request, self._on_stream))
         try:
-            result = await self._turn
+            result = await self._watch.wait(self._turn)
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if self._redirected and not (task is not None and task.cancelling()):
                 self.host.stream(self.name, "restart", "")
                 return None
             raise
+        except TurnTimedOut as exc:
+            await self._timed_out(str(exc))
+            return None  # asked again
         finally:
             self._turn = None
-        if self.status == RETRYING:
+        self._timeouts = 0
+        if self.status in (RETRYING, STALLED):
             await self._set_status(THINKING)
         await self._add_message({"role": "assistant", "content": result.content})
         await self.host.record(
@@ -240,7 +276,30 @@ class AgentRuntime:
         )
         return result
 
+    async def _timed_out(self, why: str) -> None:
+        """A turn given up for silence or length: ask again, or fail saying why."""
+        self._timeouts += 1
+        retries = self.limits.retries
+        if self._timeouts > retries:
+            raise BackendError(
+                f"{why}; gave up after {retries} retries (the limits are `model:` "
+                "stalled_after / idle_timeout / turn_timeout in .cockpit/config.yaml)"
+            )
+        detail = f"{why}: asking again ({self._timeouts}/{retries})"
+        self.host.stream(self.name, "retry", detail)
+        await self._set_status(RETRYING, detail)
+
+    async def _stalled(self, silent_s: float) -> None:
+        await self._set_status(STALLED, f"no answer from the model for {silent_s:.0f} s")
+
+    async def _answering(self) -> None:
+        if self.status == STALLED:
+            await self._set_status(THINKING)
+
     def _on_stream(self, event: StreamEvent) -> None:
+        self._watch.alive()
+        if isinstance(event, Activity):
+            return
         if isinstance(event, TextDelta):
             self.host.stream(self.name, "text", event.text)
         elif isinstance(event, Retrying):
@@ -300,8 +359,11 @@ class AgentRuntime:
         if previous is not None and previous.tier is not None:
             decision = decision_from_log(previous)
         else:
-            decision = self._decide(name, args, action)
-            await self._record(k.POLICY_DECIDED, decision.to_dict(), call)
+            decision, writes = self._decide(name, args, action)
+            data = decision.to_dict()
+            if writes:  # what a shell command writes, as the policy read it
+                data["writes"] = writes
+            await self._record(k.POLICY_DECIDED, data, call)
         if decision.tier == "deny":
             reasons = "; ".join(decision.reasons)
             return ToolOutcome(content=f"Denied by policy: {reasons}", is_error=True)
@@ -363,7 +425,7 @@ class AgentRuntime:
         if name == "report_blocked":
             reason = args["reason"]
             await self._record(k.AGENT_BLOCKED, {"reason": reason}, call)
-            self.status = BLOCKED
+            self.status, self.detail = BLOCKED, reason
             return ToolOutcome(
                 content="Reported. Wait: the human has been told and will answer.",
                 output=reason,
@@ -421,17 +483,20 @@ class AgentRuntime:
 
     def _decide(
         self, name: str, args: dict[str, Any], action: ShellAction | FileAction | None
-    ) -> Decision:
+    ) -> tuple[Decision, list[str]]:
+        """The decision, and the paths a shell command writes (those it can tell)."""
         if action is None:
             return Decision(
                 tier=1,
                 reasons=(f"{name}: cockpit's own tool, it changes only the session",),
                 rules=(),
-            )
+            ), []
+        known: list[str] = []
         if not isinstance(action, ShellAction):
             decision = self.host.classify(action)
         else:
             decision, writes = self.host.assess(action)
+            known = [t for t in writes if t is not None]
             # Inside the workspace the agent's scope decides; outside it, the policy's tier.
             outside = [
                 t or "a path it cannot tell"
@@ -439,10 +504,10 @@ class AgentRuntime:
                 if t is None or (self._in_workspace(t) and not self._may_write(t))
             ]
             if outside:
-                return self._out_of_scope(decision, outside[0])
+                return self._out_of_scope(decision, outside[0]), known
         if name in ("write_file", "edit_file") and not self._may_write(args["path"]):
-            return self._out_of_scope(decision, args["path"])
-        return decision
+            return self._out_of_scope(decision, args["path"]), known
+        return decision, known
 
     def _out_of_scope(self, decision: Decision, path: str) -> Decision:
         scope = ", ".join(self.definition.scope) or "nothing"
@@ -474,6 +539,13 @@ class AgentRuntime:
         return await self.host.record(
             kind, data, agent=self.name, iteration=self.iteration, call=call
         )
+
+
+def model_safe(text: str) -> str:
+    """``text`` as valid Unicode: a file's invalid bytes (kept as lone surrogates so the
+    file is rewritten byte for byte) become U+FFFD before they reach a model, whose
+    request could not be encoded otherwise."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _swallow(task: asyncio.Future[Any]) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cockpit.agent.changes import DIFF_INPUT_CAP, relative_path, text_diff
 from cockpit.session.log import SessionLog
 
 DEFAULT_TIMEOUT_S = 120.0
@@ -131,6 +132,9 @@ class ToolOutcome:
     artifact: dict[str, Any] | None = None
     error: str | None = None
     duration_s: float = 0.0
+    diff: str | None = None
+    """A file write's unified diff (for the transcript and the log), capped."""
+    diff_truncated: bool = False
 
     def log_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -143,6 +147,10 @@ class ToolOutcome:
             data["artifact"] = self.artifact
         if self.error:
             data["error"] = self.error
+        if self.diff:
+            data["diff"] = self.diff
+            if self.diff_truncated:
+                data["diff_truncated"] = True
         return data
 
 
@@ -269,10 +277,22 @@ class Toolbox:
     def _write(self, path: str, content: str) -> ToolOutcome:
         target = self.resolve(path)
         existed = target.exists()
+        before = _old_text(target) if existed else None
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content, encoding="utf-8")
         verb = "overwrote" if existed else "created"
-        return ToolOutcome(content=f"{verb} {path} ({len(content)} characters)", output=verb)
+        outcome = ToolOutcome(content=f"{verb} {path} ({len(content)} characters)", output=verb)
+        if existed and before is None:
+            return outcome  # too large or unreadable to compare: no diff, not a wrong one
+        return self._with_diff(outcome, target, before, content)
+
+    def _with_diff(
+        self, outcome: ToolOutcome, target: Path, before: str | None, after: str
+    ) -> ToolOutcome:
+        diff = text_diff(relative_path(self.root, str(target)), before, after)
+        if diff is None:
+            return outcome
+        return dataclasses.replace(outcome, diff=diff.text, diff_truncated=diff.truncated)
 
     def _edit(self, path: str, old: str, new: str) -> ToolOutcome:
         target = self.resolve(path)
@@ -289,8 +309,11 @@ class Toolbox:
                 f"edit_file {path}: the old text appears {count} times; "
                 "include more surrounding lines so it appears once"
             )
-        target.write_text(text.replace(old, new, 1), encoding="utf-8")
-        return ToolOutcome(content=f"edited {path}", output="edited")
+        after = text.replace(old, new, 1)
+        target.write_text(after, encoding="utf-8")
+        return self._with_diff(
+            ToolOutcome(content=f"edited {path}", output="edited"), target, text, after
+        )
 
     def _list(self, path: str) -> ToolOutcome:
         base = self.resolve(path)
@@ -308,6 +331,16 @@ class Toolbox:
                 break
         listing = "\n".join(entries) or "(empty)"
         return ToolOutcome(content=listing, output=f"{len(entries)} entries")
+
+
+def _old_text(target: Path) -> str | None:
+    """What a file held before a write, when it is small enough to diff (else None)."""
+    try:
+        if not target.is_file() or target.stat().st_size > DIFF_INPUT_CAP:
+            return None
+        return target.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
 
 
 def _with_duration(outcome: ToolOutcome, seconds: float) -> ToolOutcome:

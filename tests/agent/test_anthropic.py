@@ -16,6 +16,7 @@ from cockpit.agent.backends.anthropic import (
     credentials_from_env,
 )
 from cockpit.agent.backends.base import (
+    Activity,
     Retrying,
     StreamEvent,
     TextDelta,
@@ -237,11 +238,11 @@ async def test_a_stream_broken_mid_answer_starts_the_turn_again(
     events: list[StreamEvent] = []
     result = await backend.turn(request(), events.append)
 
-    kinds = [type(e).__name__ for e in events]
+    kinds = [type(e).__name__ for e in events if not isinstance(e, Activity)]
     assert kinds[:3] == ["TextDelta", "TextDelta", "Retrying"]
     assert "connection lost mid-answer" in retries(events)[0].reason
     # Everything streamed before the Retrying is void; after it the turn streams afresh.
-    after = events[kinds.index("Retrying") + 1 :]
+    after = [e for e in events if not isinstance(e, Activity)][kinds.index("Retrying") + 1 :]
     assert "".join(e.text for e in after if isinstance(e, TextDelta)) == "Second attempt."
     assert result.text == "Second attempt."
 
@@ -412,3 +413,15 @@ async def test_an_auth_token_is_sent_as_a_bearer_token(api: FakeAnthropicAPI) ->
     await backend.turn(request(), lambda e: None)
     await backend.aclose()
     assert api.requests[0].headers["authorization"] == "Bearer tok-123"
+
+
+async def test_a_tool_call_streaming_its_input_is_a_sign_of_life(
+    api: FakeAnthropicAPI, backend: AnthropicBackend
+) -> None:
+    # A long write_file streams its input as JSON, with no text: the watchdog must see
+    # the answer coming, or it would call a busy model stalled.
+    api.add({"tool_use": {"name": "write_file", "input": {"path": "a", "content": "x" * 50}}})
+    events: list[StreamEvent] = []
+    result = await backend.turn(request(), events.append)
+    assert result.tool_calls and not any(isinstance(e, TextDelta) for e in events)
+    assert sum(isinstance(e, Activity) for e in events) >= 3

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cockpit.config import Workspace
+from cockpit.launch import LaunchOptions, prepare_new
 from tests.supervisor._inprocess import (
     backend,
     finish,
@@ -15,6 +17,7 @@ from tests.supervisor._inprocess import (
     start,
     until,
 )
+from tests.supervisor.conftest import clean_env
 
 PLAN = """# Demo
 
@@ -56,6 +59,11 @@ async def test_edit_mid_turn_reaches_the_next_request(workspace: Path) -> None:
         changed = logged(prepared, "plan.changed")
         assert changed and changed[-1]["data"]["by"] == "human"
         assert "+- [ ] Add a docstring to greet @builder" in changed[-1]["data"]["diff"]
+        # the pane can say the change reached the agent, and that its turn restarted for it
+        delivered = logged(prepared, "plan.delivered")
+        assert [(d["agent"], d["data"]) for d in delivered] == [
+            ("builder", {"digest": changed[-1]["data"]["digest"], "restarted": True})
+        ]
         # the cancelled turn left nothing in the conversation
         assistant = [
             e
@@ -206,5 +214,35 @@ async def test_an_agents_plan_edit_is_its_own_and_reaches_the_others(workspace: 
         assert [c["data"]["by"] for c in changed] == ["planner"]
         planner = backend(prepared, "planner")
         assert all("edited plan.md" not in str(r.messages) for r in planner.requests)
+    finally:
+        await finish(prepared)
+
+
+async def test_an_edit_saved_while_the_session_starts_is_not_lost(workspace: Path) -> None:
+    """The plan is read for the agents' first messages before the watcher exists: an edit
+    saved in between reaches them as a change (the watcher compares with what they got)."""
+    plan = workspace / "plan.md"
+    plan.write_text(PLAN)
+    path = workspace.parent / "script.yaml"
+    path.write_text(LONG_THINK)
+    prepared = prepare_new(
+        LaunchOptions(
+            workspace=Workspace(workspace),
+            agents=["builder"],
+            script=path,
+            env=clean_env(),
+            keep_alive=True,
+        )
+    )
+    assert "Add a docstring" not in prepared.kickoff["builder"]
+    edit_in_other_process(plan, PLAN + "- [ ] Add a docstring to greet @builder\n")
+    sup = prepared.supervisor
+    await sup.start(prepared.setups, prepared.kickoff, session_data=prepared.session_data)
+    try:
+        model = backend(prepared, "builder")
+        await until(lambda: len(model.requests) == 2)
+        assert "Add a docstring to greet" in last_request_text(prepared, "builder")
+        changed = logged(prepared, "plan.changed")
+        assert "+- [ ] Add a docstring to greet @builder" in changed[-1]["data"]["diff"]
     finally:
         await finish(prepared)

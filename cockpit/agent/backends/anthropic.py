@@ -28,6 +28,7 @@ import httpx2
 from anthropic.types import Message
 
 from cockpit.agent.backends.base import (
+    Activity,
     EventCallback,
     Retrying,
     TextDelta,
@@ -50,6 +51,7 @@ _LOCAL_TOKEN = "cockpit-no-token"
 _EPHEMERAL = {"type": "ephemeral"}
 _CACHEABLE_BLOCKS = frozenset({"text", "tool_result", "image", "document"})
 _INITIAL_DELAY_S, _MAX_DELAY_S = 0.5, 8.0  # the SDK's backoff: 0.5 s doubling, capped at 8 s
+_ACTIVITY = Activity()
 _on_event: ContextVar[EventCallback | None] = ContextVar("cockpit_on_event", default=None)
 
 
@@ -167,6 +169,8 @@ class AnthropicBackend:
                 async for event in stream:
                     if event.type == "content_block_delta" and event.delta.type == "text_delta":
                         on_event(TextDelta(event.delta.text))
+                    else:  # thinking, a tool call's input: the answer is still coming
+                        on_event(_ACTIVITY)
                     finished = finished or event.type == "message_stop"
             except (httpx2.TransportError, anthropic.APIConnectionError) as exc:
                 raise _Interrupted(f"connection lost mid-answer: {_cause(exc)}") from exc

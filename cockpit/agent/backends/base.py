@@ -123,7 +123,13 @@ class Retrying:
         return f"retrying in {self.wait_s:.1f} s ({self.attempt}{of}): {self.reason}"
 
 
-StreamEvent = TextDelta | Retrying
+@dataclass(frozen=True)
+class Activity:
+    """The model is still answering, with something other than text (thinking, a tool
+    call's input as it streams): a sign of life, nothing to show."""
+
+
+StreamEvent = TextDelta | Retrying | Activity
 EventCallback = Callable[[StreamEvent], None]
 
 
