@@ -34,6 +34,7 @@ from cockpit.session.events import Event
 from cockpit.session.show import format_line
 from cockpit.session.state import StateBuilder
 from cockpit.ui import render
+from cockpit.ui.changes_view import ChangesScreen
 from cockpit.ui.dialogs import HelpScreen, LogScreen, MessageScreen
 from cockpit.ui.feed import Asked, Logged, SessionFeed, StreamChunk
 from cockpit.ui.grants import GrantsScreen
@@ -309,7 +310,13 @@ class CockpitApp(App[int]):
             self.notify(f"Revoked {pattern}: it asks again.")
 
     def open_changes(self, agent: str) -> None:
-        self.notify("The diff view is not available yet.", severity="warning")
+        """The agent's whole diff against the session's start (computed off the loop)."""
+        self.run_worker(self._show_changes(agent), name="changes", group="changes", exclusive=True)
+
+    async def _show_changes(self, agent: str) -> None:
+        changes = await self.supervisor.changes(agent)
+        if self.is_running:
+            self.push_screen(ChangesScreen(changes))
 
     def open_log(self) -> None:
         title = f"Session {self.prepared.session} · {self.prepared.log.path}"

@@ -10,6 +10,7 @@ from typing import Any
 from cockpit.session import events as k
 from cockpit.ui import render
 from cockpit.ui.app import CockpitApp
+from cockpit.ui.changes_view import ChangesScreen
 from cockpit.ui.dialogs import HelpScreen
 from cockpit.ui.grants import GrantsScreen
 from cockpit.ui.live_details import LiveDetailsScreen
@@ -328,6 +329,37 @@ async def test_g_without_grants_says_how_one_is_made(tmp_path: Path) -> None:
             await wait_for(pilot, lambda: isinstance(app.screen, GrantsScreen))
             await pilot.pause()
             assert "No grants: A on a tier-3 prompt saves one" in screen_text(app)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is app.main)
+        finally:
+            await stop(app)
+
+
+EDITING = """\
+agents:
+  builder:
+    - text: "Renaming the shop."
+      calls:
+        - edit_file: {path: README.md, old: "# shop", new: "# The shop\\nSells things."}
+    - text: "Done."
+"""
+
+
+async def test_d_shows_the_agents_whole_diff_against_the_session_start(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, EDITING, agents=["builder"])
+    app = make_app(prepared)
+    async with app.run_test(size=(100, 30)) as pilot:
+        try:
+            await wait_for(pilot, lambda: finished(app), what="the edit")
+            await wait_for(pilot, lambda: "+Sells things." in pane_text(app, "builder"))
+            (root / "notes.txt").write_text("the human's own file\n", encoding="utf-8")
+            await pilot.press("d")
+            await wait_for(pilot, lambda: isinstance(app.screen, ChangesScreen), what="the diff")
+            text = app.screen.query_one(Transcript).text
+            assert "1 file · +2 -1" in text
+            assert "-# shop\n+# The shop\n+Sells things." in text
+            assert "notes.txt" in text.split("Also changed since the start")[1]
             await pilot.press("escape")
             await wait_for(pilot, lambda: app.screen is app.main)
         finally:
