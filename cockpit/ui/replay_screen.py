@@ -24,6 +24,7 @@ from cockpit.replay.details import Details
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.state import StateBuilder, items_of
+from cockpit.ui import render
 from cockpit.ui.agent_pane import AgentPane
 from cockpit.ui.plan_view import PlanView
 from cockpit.ui.replay_transport import Frame, Played, Redraw, Timeline, Transport
@@ -155,11 +156,12 @@ class ReplayScreen(CockpitScreen, inherit_bindings=False):
         """Headers, the top line and the plan view from the state at the position; the
         pane of the current event is marked."""
         state = self.builder.state
+        now = render.epoch(current.ts) if current is not None else None  # the replay's clock
         for pane in self.query(AgentPane):
             agent = state.agents.get(pane.agent)
             if agent is not None and agent.model:
                 pane.model = agent.model
-            pane.show_state(agent, pause_requested=False)
+            pane.show_state(agent, pause_requested=False, now=now)
         self._mark_current(current)
         self._update("#status", session_line(state, self.first))
         plan = logged_plan(state, self.plan_change)
