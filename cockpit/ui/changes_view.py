@@ -41,8 +41,11 @@ def change_lines(changes: AgentChanges) -> list[Line]:
     if changes.others:
         lines += [
             ("text", ""),
-            ("note", "Also changed since the start, not by this agent's tools (another agent, "),
-            ("note", "you, or a program whose writes its command does not name):"),
+            (
+                "note",
+                "Also changed since the start, not by this agent's tools (another agent, "
+                "you, or a program whose writes its command does not name):",
+            ),
         ]
         lines += [("dim", f"  {name}") for name in changes.others]
     return [(style, render.clean(text)) for style, text in lines]
@@ -88,7 +91,7 @@ class ChangesScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         transcript = self.query_one(Transcript)
         transcript.write_lines(change_lines(self.changes))
-        transcript.scroll_home(animate=False)
+        transcript.action_scroll_home()  # read from the top, not followed
         transcript.focus()
 
     def action_close(self) -> None:

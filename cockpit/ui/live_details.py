@@ -130,7 +130,7 @@ class LiveDetailsScreen(DetailsScreen):
         transcript = self.query_one(Transcript)
         transcript.clear()
         transcript.write_lines(detail_lines(self.details))
-        transcript.scroll_home(animate=False)
+        transcript.action_scroll_home()
         self._show_position()
 
     def _show_position(self) -> None:

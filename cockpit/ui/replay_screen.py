@@ -302,6 +302,7 @@ class DetailsScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         transcript = self.query_one(Transcript)
         transcript.write_lines(detail_lines(self.details))
+        transcript.action_scroll_home()  # a page is read from its top, not followed
         transcript.focus()
 
     def action_close(self) -> None:

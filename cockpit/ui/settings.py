@@ -1,7 +1,7 @@
 """The screen's settings, from the ``keys:`` and ``screen:`` sections of .cockpit/config.yaml.
 
 ```yaml
-keys:                  # binding id: key (or "key1,key2"); see `cockpit --help` / `?`
+keys:                  # binding id: key (or "key1,key2"), as typed: `?`, `+`, `ctrl+n`
   zoom: z
   next_waiting: w
 screen:
@@ -9,8 +9,10 @@ screen:
   scrollback: 5000     # lines kept per agent pane
 ```
 
-Built once by `open_screen` and passed to the app; nothing is read at import time. Other
-top-level sections belong to other parts of cockpit and are left alone.
+A key given to two bindings of one screen is refused (Textual would silently drop one of
+them: `zoom: q` would take quit away), as is a key a screen keeps for itself; `ctrl+q`
+always quits. Built once by `open_screen` and passed to the app; nothing is read at import
+time. Other top-level sections belong to other parts of cockpit and are left alone.
 """
 
 from __future__ import annotations
