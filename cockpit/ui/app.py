@@ -34,13 +34,11 @@ from cockpit.session.events import Event
 from cockpit.session.show import format_line
 from cockpit.session.state import StateBuilder
 from cockpit.ui import render
-from cockpit.ui.changes_view import ChangesScreen
 from cockpit.ui.dialogs import HelpScreen, LogScreen, MessageScreen
 from cockpit.ui.feed import Asked, Logged, SessionFeed, StreamChunk
-from cockpit.ui.grants import GrantsScreen
 from cockpit.ui.inbox import Inbox
-from cockpit.ui.live_details import LiveDetailsScreen, RecentCalls
 from cockpit.ui.plan_view import PlanView
+from cockpit.ui.recent import RecentCalls
 from cockpit.ui.screen import CockpitScreen
 from cockpit.ui.settings import (
     ALWAYS_QUIT,
@@ -292,6 +290,8 @@ class CockpitApp(App[int]):
 
     def open_details(self, agent: str) -> None:
         """The agent's last call in full (earlier ones a key away), as replay's Enter."""
+        from cockpit.ui.live_details import LiveDetailsScreen  # not needed for the first frame
+
         entries = self.recent.of(agent)
         if not entries:
             self.notify(f"{agent} has made no call yet.")
@@ -300,6 +300,8 @@ class CockpitApp(App[int]):
 
     def open_grants(self) -> None:
         """The session's grants; the one picked is revoked through the supervisor."""
+        from cockpit.ui.grants_screen import GrantsScreen  # not needed for the first frame
+
         self.push_screen(GrantsScreen(self.supervisor.policy.grants), self._revoke)
 
     async def _revoke(self, grant_id: str | None) -> None:
@@ -314,6 +316,8 @@ class CockpitApp(App[int]):
         self.run_worker(self._show_changes(agent), name="changes", group="changes", exclusive=True)
 
     async def _show_changes(self, agent: str) -> None:
+        from cockpit.ui.changes_view import ChangesScreen  # not needed for the first frame
+
         changes = await self.supervisor.changes(agent)
         if self.is_running:
             self.push_screen(ChangesScreen(changes))

@@ -1,13 +1,12 @@
 """Enter on a live session: the selected agent's recent calls in full, as replay shows them.
 
-The live screen folds a lean state (finished calls are forgotten), so each agent's last
-calls are kept here, event by event and bounded, and turned into the `Details` page that
-replay's Enter opens, in the same `DetailsScreen`. Left and right step through them.
+Each agent's last calls are kept by `cockpit.ui.recent`; here one becomes the `Details`
+page that replay's Enter opens, in the same `DetailsScreen`. Left and right step through
+them.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -21,54 +20,9 @@ from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.show import format_line
 from cockpit.session.state import StateBuilder
+from cockpit.ui.recent import Entry
 from cockpit.ui.replay_screen import DetailsScreen, detail_lines
 from cockpit.ui.transcript import Transcript
-
-KEPT_PER_AGENT = 50
-"""Calls (and notable events) kept per agent for Enter."""
-
-NOTABLE = frozenset({k.AGENT_BLOCKED, k.HUMAN_MESSAGE, k.PLAN_DELIVERED})
-"""Events outside a call that Enter can show, besides a status that went wrong."""
-WRONG = frozenset({"failed", "stalled", "retrying"})
-"""Statuses whose reason Enter shows in full."""
-
-Entry = list[Event]
-"""One call's events so far, oldest first (or one notable event)."""
-
-
-class RecentCalls:
-    """The last `KEPT_PER_AGENT` calls of each agent, with every event of each."""
-
-    def __init__(self, per_agent: int = KEPT_PER_AGENT) -> None:
-        self.per_agent = per_agent
-        self._entries: dict[str, deque[Entry]] = {}
-        self._calls: dict[str, Entry] = {}  # call id -> its entry, while it is kept
-
-    def add(self, event: Event) -> None:
-        if event.agent is None:
-            return
-        if event.call is not None:
-            entry = self._calls.get(event.call)
-            if entry is None:
-                entry = self._calls[event.call] = []
-                self._keep(event.agent, entry)
-            entry.append(event)
-        elif event.kind in NOTABLE or (
-            event.kind == k.AGENT_STATUS and event.data.get("status") in WRONG
-        ):
-            self._keep(event.agent, [event])
-
-    def _keep(self, agent: str, entry: Entry) -> None:
-        kept = self._entries.setdefault(agent, deque())
-        kept.append(entry)
-        if len(kept) > self.per_agent:
-            dropped = kept.popleft()
-            if dropped and dropped[0].call is not None:
-                self._calls.pop(dropped[0].call, None)
-
-    def of(self, agent: str) -> list[Entry]:
-        """The agent's kept entries, oldest first."""
-        return list(self._entries.get(agent, ()))
 
 
 def details_of(entry: Sequence[Event], log_path: Path) -> Details:

@@ -12,7 +12,7 @@ from cockpit.ui import render
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.changes_view import ChangesScreen
 from cockpit.ui.dialogs import HelpScreen
-from cockpit.ui.grants import GrantsScreen
+from cockpit.ui.grants_screen import GrantsScreen
 from cockpit.ui.live_details import LiveDetailsScreen
 from cockpit.ui.replay_screen import DetailsScreen
 from cockpit.ui.transcript import Transcript
