@@ -9,7 +9,8 @@ from textual.app import App, ComposeResult
 from textual.geometry import Offset
 from textual.selection import Selection
 
-from cockpit.ui.transcript import Transcript, visible, wrap_ascii, wrap_cells
+from cockpit.ui.transcript import Transcript
+from cockpit.ui.wrap import visible, wrap_ascii, wrap_cells
 
 
 class Host(App[None]):
