@@ -304,6 +304,17 @@ class Supervisor:
         )
         return grant if approved else None
 
+    async def revoke_grant(self, grant_id: str) -> bool:
+        """Withdraw a session grant the human saved (logged first, ``by: human``): the
+        commands it allowed ask again. False when there is no such grant."""
+        grant = next((g for g in self.policy.grants if g.id == grant_id), None)
+        if grant is None:
+            return False
+        await self.record(
+            k.GRANT_REVOKED, {"pattern": grant.pattern, "id": grant.id, "by": "human"}, agent=None
+        )
+        return self.policy.revoke_grant(grant)
+
     async def resolve(
         self,
         call: str,

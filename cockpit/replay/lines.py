@@ -32,6 +32,7 @@ KINDS: tuple[str, ...] = (
     k.HUMAN_MESSAGE,
     k.LOG_RECOVERED,
     k.PLAN_DELIVERED,
+    k.GRANT_REVOKED,
 )
 """Kind codes are 1 + the position here (0: a kind this version does not know). Append only."""
 CODES = {kind: code for code, kind in enumerate(KINDS, 1)}

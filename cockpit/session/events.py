@@ -47,6 +47,7 @@ TASK_VERIFIED = "task.verified"  # {task, command, passed, exit_code}
 HUMAN_MESSAGE = "human.message"  # {text}
 LOG_RECOVERED = "log.recovered"  # {bytes_dropped, line}
 PLAN_DELIVERED = "plan.delivered"  # {digest, restarted}: an agent's turn took a plan change
+GRANT_REVOKED = "grant.revoked"  # {pattern, id, by: human}: a session grant withdrawn
 
 KNOWN_KINDS = frozenset(
     {
@@ -71,6 +72,7 @@ KNOWN_KINDS = frozenset(
         HUMAN_MESSAGE,
         LOG_RECOVERED,
         PLAN_DELIVERED,
+        GRANT_REVOKED,
     }
 )
 

@@ -16,6 +16,8 @@ from typing import Any
 from cockpit.session import events as k
 from cockpit.session.events import Event
 
+THINKING, STALLED = "thinking", "stalled"  # as `cockpit.agent.host` names them (a lower layer)
+
 
 @dataclass
 class CallState:
@@ -74,6 +76,10 @@ class AgentState:
     name: str
     status: str = "starting"
     detail: str = ""
+    status_since: str | None = None
+    """The ``ts`` of the event that set the current status: how long the current step has
+    taken. A stall continues the model request it interrupts (its time counts from the
+    start of that request)."""
     model: str = ""
     iteration: int = 0
     task: str | None = None
@@ -200,11 +206,15 @@ class StateBuilder:
             a = self.state.agent(e.agent)
             a.model = str(e.data.get("model", a.model))
             a.status = "starting"
+            a.status_since = e.ts
 
     def _agent_status(self, e: Event) -> None:
         if e.agent:
             a = self.state.agent(e.agent)
-            a.status = str(e.data.get("status", a.status))
+            status = str(e.data.get("status", a.status))
+            if not (status == STALLED and a.status in (THINKING, STALLED)):
+                a.status_since = e.ts
+            a.status = status
             a.detail = str(e.data.get("detail", ""))
             if "task" in e.data:
                 a.task = e.data["task"]
@@ -213,6 +223,7 @@ class StateBuilder:
         if e.agent:
             a = self.state.agent(e.agent)
             a.status = "blocked"
+            a.status_since = e.ts
             a.blocked_reason = str(e.data.get("reason", ""))
 
     def _model_message(self, e: Event) -> None:

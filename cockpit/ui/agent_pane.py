@@ -40,6 +40,8 @@ class AgentPane(Vertical):
         self._output_streamed = False
         self._shown_header: Content | None = None
         self._transcript: Transcript | None = None
+        self._since_ts: str | None = None
+        self._since_s: float | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self._header(None, pause_requested=False), classes="pane-header")
@@ -57,15 +59,19 @@ class AgentPane(Vertical):
 
     # -- what the app hands down -----------------------------------------------------
 
-    def show_state(self, state: AgentState | None, *, pause_requested: bool) -> None:
-        """Refresh the header from the folded session state."""
-        header = self._header(state, pause_requested=pause_requested)
+    def show_state(
+        self, state: AgentState | None, *, pause_requested: bool, now: float | None = None
+    ) -> None:
+        """Refresh the header from the folded session state; ``now`` (epoch seconds) shows
+        how long the current status has lasted."""
+        header = self._header(state, pause_requested=pause_requested, now=now)
         if header != self._shown_header:  # a changed header costs a repaint, not a layout
             self._shown_header = header
             self.query_one(".pane-header", Static).update(header, layout=False)
         status = state.status if state is not None else "starting"
         self.set_class(status == "waiting for you", "-waiting")
         self.set_class(status in ("blocked", "failed"), "-blocked")
+        self.set_class(status == "stalled", "-stalled")
         self.set_class(status in ("done", "idle"), "-quiet")
 
     def add_event(self, event: Event, call: CallState | None) -> None:
@@ -106,28 +112,49 @@ class AgentPane(Vertical):
 
     # -- header ----------------------------------------------------------------------
 
-    def _header(self, state: AgentState | None, *, pause_requested: bool) -> Content:
+    def _header(
+        self, state: AgentState | None, *, pause_requested: bool, now: float | None = None
+    ) -> Content:
+        """``name status 12s · detail · tokens · cost · model · task``: what matters first, so
+        a narrow pane cuts the model name and the task, not the status."""
         status = state.status if state is not None else "starting"
         colour = render.STATUS_COLOURS.get(status, "$text")
-        shown = f" {status} " if status == "waiting for you" else status
+        shown = status
+        if now is not None and state is not None and status in render.TIMED:
+            since = self._since(state.status_since)
+            if since is not None:
+                shown += f" {render.elapsed(now - since)}"
+        if status == "waiting for you":
+            shown = f" {shown} "
         if pause_requested and status != "paused":
             shown += " (pausing at the next step)"
         parts = [
-            Content.from_markup(
-                "[b]$name[/b] [$text-muted]$model[/] ", name=self.agent, model=self.model
-            ),
+            Content.from_markup("[b]$name[/b] ", name=self.agent),
             Content.styled(shown, colour),
         ]
+        muted = "$text-muted"
+        if state is not None and state.detail and status in ("failed", "stalled", "retrying"):
+            parts.append(Content.assemble((": ", muted), (state.detail, colour)))
         if state is not None:
             parts.append(
                 Content.from_markup(
                     " [$text-muted]·[/] $tokens tok [$text-muted]·[/] $cost",
                     tokens=render.tokens(render.total_tokens(state)),
-                    cost=render.cost(state.cost_usd),
+                    cost=render.agent_cost(state),
                 )
             )
+        model = (state.model if state is not None else "") or self.model
+        if model:
+            parts.append(Content.assemble((" · ", muted), (model, muted)))
+        if state is not None:
             if state.task:
                 parts.append(Content.from_markup(" [$text-muted]· task:[/] $task", task=state.task))
-            elif state.detail and status in ("running", "retrying", "failed"):
+            elif state.detail and status == "running":
                 parts.append(Content.from_markup(" [$text-muted]·[/] $detail", detail=state.detail))
         return Content("").join(parts)
+
+    def _since(self, ts: str | None) -> float | None:
+        """``ts`` in epoch seconds (the last one read is kept: asked for every second)."""
+        if ts != self._since_ts:
+            self._since_ts, self._since_s = ts, render.epoch(ts)
+        return self._since_s

@@ -13,8 +13,9 @@ import dataclasses
 import gc
 import os
 import sys
+import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import PurePath
@@ -24,6 +25,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
+from cockpit.agent.host import FINAL
 from cockpit.config import cockpit_command
 from cockpit.errors import CockpitError
 from cockpit.headless import printable, summary
@@ -33,15 +35,26 @@ from cockpit.session.chain import read_events
 from cockpit.session.events import Event
 from cockpit.session.show import format_line
 from cockpit.session.state import StateBuilder
+from cockpit.ui import render
 from cockpit.ui.dialogs import HelpScreen, LogScreen, MessageScreen
 from cockpit.ui.feed import Asked, Logged, SessionFeed, StreamChunk
 from cockpit.ui.inbox import Inbox
 from cockpit.ui.plan_view import PlanView
+from cockpit.ui.recent import RecentCalls
 from cockpit.ui.screen import CockpitScreen
-from cockpit.ui.settings import KEYS, ScreenConfig, load_screen_config
+from cockpit.ui.settings import (
+    ALWAYS_QUIT,
+    PROMPT_KEYS,
+    SCREEN_KEYS,
+    ScreenConfig,
+    key_label,
+    load_screen_config,
+)
 
 LOG_VIEW_LINES = 10_000
 HISTORY_SHOWN = 20_000  # events of a resumed session drawn into the panes (all are folded)
+NOTICES_SHOWN = 5  # launch warnings in the first notification (help lists them all)
+NOTICE_S = 30.0  # how long that notification stays
 
 
 class CockpitApp(App[int]):
@@ -66,8 +79,12 @@ class CockpitApp(App[int]):
         *,
         history: Sequence[Event] = (),
         env: Mapping[str, str] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__()
+        self.clock = clock
+        """Wall-clock seconds: how long each agent's current step has taken is shown
+        against it (a test passes a fixed one)."""
         self.prepared = prepared
         self.supervisor = prepared.supervisor
         self.config = config or ScreenConfig()
@@ -77,6 +94,7 @@ class CockpitApp(App[int]):
         self.feed = SessionFeed(self._wake)
         self.log_lines: deque[str] = deque(maxlen=LOG_VIEW_LINES)
         self.inbox = Inbox(self, self.supervisor, self.config, self.env)
+        self.recent = RecentCalls()
         self.started = False
         self.statuses: dict[str, str] = {}
         self.failure: str | None = None
@@ -120,9 +138,29 @@ class CockpitApp(App[int]):
             self._show_event(event, set(), draw=index >= shown_from)
         self.history = []
         self._refresh(set(self.state.state.agents))
+        self._show_notices()
         self.inbox.prepare()
         self._freeze_the_built()
+        self.set_interval(1.0, self._tick)
         self.run_worker(self._run_session(), name="session", exit_on_error=False)
+
+    def _show_notices(self) -> None:
+        """The launch's warnings (a skipped agent file, a plan problem), once: a
+        notification now, and a count on the status line that help spells out."""
+        notices = self.prepared.notices
+        if notices:
+            shown = "\n".join(notices[:NOTICES_SHOWN])
+            more = len(notices) - NOTICES_SHOWN
+            if more > 0:
+                shown += f"\n… and {more} more (the help key lists them)"
+            self.notify(shown, title="At start", severity="warning", timeout=NOTICE_S)
+
+    def _tick(self) -> None:
+        """Once a second: the elapsed time in the headers of the agents mid-step (a
+        repaint of one line each, no layout)."""
+        timed = {name for name, a in self.state.state.agents.items() if a.status in render.TIMED}
+        if timed:
+            self._refresh_panes(timed)
 
     def _freeze_the_built(self) -> None:
         """Move what is built by now (modules, classes, the screen's widgets, a resumed
@@ -178,6 +216,7 @@ class CockpitApp(App[int]):
             call = self.state.state.calls.get(event.call) if event.call else None
             self.main.show_event(event, call)
         self.state.apply(event)
+        self.recent.add(event)
         if event.agent is not None:
             touched.add(event.agent)
         if event.kind in (k.PLAN_CHANGED, k.TASK_UPDATED):
@@ -190,14 +229,25 @@ class CockpitApp(App[int]):
             self.screen.append(line)
 
     def _refresh(self, agents: set[str]) -> None:
+        self._refresh_panes(agents)
+        self._show_status()
+
+    def _refresh_panes(self, agents: set[str]) -> None:
         state = self.state.state
+        now = self.clock()
         for name in agents:
             pane = self.main.pane(name)
             runtime = self.supervisor.runtimes.get(name)
             if pane is not None:
                 paused = runtime is not None and runtime.paused
-                pane.show_state(state.agents.get(name), pause_requested=paused)
-        self.main.show_status(self.state.state.agents.values(), stopping=self._stopping)
+                pane.show_state(state.agents.get(name), pause_requested=paused, now=now)
+
+    def _show_status(self) -> None:
+        self.main.show_status(
+            self.state.state.agents.values(),
+            stopping=self._stopping,
+            notices=len(self.prepared.notices),
+        )
 
     def needing_me(self) -> list[str]:
         statuses = {name: a.status for name, a in self.state.state.agents.items()}
@@ -212,6 +262,14 @@ class CockpitApp(App[int]):
         runtime = self.supervisor.runtimes.get(agent)
         if runtime is None:
             self.notify(f"{agent} is not running in this session.", severity="warning")
+            return
+        status = self.supervisor.statuses().get(agent, runtime.status)
+        if status in FINAL and not runtime.paused:
+            self.notify(
+                f"{agent} has finished ({status}): there is nothing to pause. "
+                f"A message ({key_label(self._key('message'))}) gives it more to do.",
+                severity="warning",
+            )
             return
         if runtime.paused:
             self.supervisor.unpause(agent)
@@ -229,19 +287,69 @@ class CockpitApp(App[int]):
         if text:
             await self.supervisor.message(agent, text)
 
+    def _key(self, binding_id: str) -> str:
+        return self.config.keymap.get(binding_id, SCREEN_KEYS[binding_id][0])
+
+    def open_details(self, agent: str) -> None:
+        """The agent's last call in full (earlier ones a key away), as replay's Enter."""
+        from cockpit.ui.live_details import LiveDetailsScreen  # not needed for the first frame
+
+        entries = self.recent.of(agent)
+        if not entries:
+            self.notify(f"{agent} has made no call yet.")
+            return
+        self.push_screen(LiveDetailsScreen(agent, entries, self.prepared.log.path))
+
+    def open_grants(self) -> None:
+        """The session's grants; the one picked is revoked through the supervisor."""
+        from cockpit.ui.grants_screen import GrantsScreen  # not needed for the first frame
+
+        self.push_screen(GrantsScreen(self.supervisor.policy.grants), self._revoke)
+
+    async def _revoke(self, grant_id: str | None) -> None:
+        if grant_id is None:
+            return
+        pattern = next((g.pattern for g in self.supervisor.policy.grants if g.id == grant_id), "")
+        if await self.supervisor.revoke_grant(grant_id):
+            self.notify(f"Revoked {pattern}: it asks again.")
+
+    def open_changes(self, agent: str) -> None:
+        """The agent's whole diff against the session's start (computed off the loop)."""
+        self.run_worker(self._show_changes(agent), name="changes", group="changes", exclusive=True)
+
+    async def _show_changes(self, agent: str) -> None:
+        from cockpit.ui.changes_view import ChangesScreen  # not needed for the first frame
+
+        changes = await self.supervisor.changes(agent)
+        if self.is_running:
+            self.push_screen(ChangesScreen(changes))
+
     def open_log(self) -> None:
         title = f"Session {self.prepared.session} · {self.prepared.log.path}"
         self.push_screen(LogScreen(title, self.log_lines, max_lines=LOG_VIEW_LINES))
 
     def open_help(self) -> None:
+        keymap = self.config.keymap
         keys = [
-            (self.config.keymap.get(name, default), what)
-            for name, (default, what) in KEYS.items()
-            if not what.startswith("prompt:")
+            (key_label(keymap.get(name, default)), what)
+            for name, (default, what) in SCREEN_KEYS.items()
         ]
-        keys += [("tab", "select the next pane"), ("ctrl+c", "copy the selected text")]
-        notes = [f"Session {self.prepared.session}", "Keys are remapped in .cockpit/config.yaml"]
-        self.push_screen(HelpScreen(keys, notes))
+        keys += [
+            ("tab", "select the next pane"),
+            ("↑ ↓ home end", "scroll the selected pane (home: its first line kept)"),
+            ("ctrl+c", "copy the selected text (drag with the mouse to select)"),
+            (key_label(ALWAYS_QUIT), "quit, whatever the keys are mapped to"),
+        ]
+        prompt = [
+            (key_label(keymap.get(name, default)), what)
+            for name, (default, what) in PROMPT_KEYS.items()
+        ]
+        notes = [
+            *(f"⚠ {notice}" for notice in self.prepared.notices),
+            f"Session {self.prepared.session}",
+            "Keys are remapped in .cockpit/config.yaml",
+        ]
+        self.push_screen(HelpScreen(keys, notes, prompt_keys=prompt))
 
     def quit_session(self) -> None:
         """Stop every agent cleanly (a running command is killed and logged), then exit."""
@@ -249,7 +357,7 @@ class CockpitApp(App[int]):
             return
         self._stopping = True
         self.inbox.closed = True
-        self.main.show_status(self.state.state.agents.values(), stopping=self._stopping)
+        self._show_status()
         self.run_worker(self._stop_and_exit(), name="stop", exit_on_error=False)
 
     async def _stop_and_exit(self) -> None:

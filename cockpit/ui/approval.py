@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.events import Resize
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, Input, Static
@@ -26,6 +27,15 @@ from cockpit.agent.runtime import ApprovalRequest
 from cockpit.policy.model import Decision
 
 GRACE_S = 0.5
+
+# Rows of the prompt outside its scrolling part (border, padding, title, buttons, footnote;
+# see approval.tcss), on a short terminal (under 32 rows) and a tall one.
+FIXED_ROWS_SHORT = 9
+FIXED_ROWS_TALL = 14
+REASON_ROWS = 4  # the reason box, once N opened it
+MIN_BODY_ROWS = 4
+COMMAND_ROWS = 12  # the most a command takes before it scrolls on its own
+MIN_COMMAND_ROWS = 3
 
 Choice = Literal["approve", "deny", "session", "later", "gone"]
 
@@ -62,7 +72,15 @@ class ApprovalScreen(ModalScreen[Verdict]):
         Binding("a", "allow_session", "Allow for session", id="allow_session"),
         Binding("escape", "deny_now", "Deny", id="deny_now"),
         Binding("h", "later", "Decide later", id="later"),
+        Binding("up", "scroll(-1)", "Scroll up", show=False),
+        Binding("down", "scroll(1)", "Scroll down", show=False),
+        Binding("pageup", "scroll(-10)", "Page up", show=False),
+        Binding("pagedown", "scroll(10)", "Page down", show=False),
     ]
+    # Less air on a short or narrow terminal (approval.tcss). Textual declares these
+    # without ClassVar, so they are not annotated here (mypy would refuse the override).
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # noqa: RUF012
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012
 
     def __init__(
         self,
@@ -106,6 +124,7 @@ class ApprovalScreen(ModalScreen[Verdict]):
             reason = self.query_one("#approval-reason", Input)
             reason.value = ""
             reason.remove_class("-open")
+            self._fit()
             for button in self.query(Button):
                 button.disabled = True
             self._fill()
@@ -117,11 +136,14 @@ class ApprovalScreen(ModalScreen[Verdict]):
     def compose(self) -> ComposeResult:
         with Vertical(id="approval-box"):
             yield Static(id="approval-title")
-            with VerticalScroll(id="approval-command"):
-                yield Static(id="approval-command-text")
-            yield Static(id="approval-cwd")
-            yield Static(id="approval-why")
-            yield Static(id="approval-grant")
+            # The part that scrolls (up/down, the wheel) when the terminal is short: the
+            # title, the answer box and the buttons below it always stay in sight.
+            with VerticalScroll(id="approval-body"):
+                with VerticalScroll(id="approval-command"):
+                    yield Static(id="approval-command-text")
+                yield Static(id="approval-cwd")
+                yield Static(id="approval-why")
+                yield Static(id="approval-grant")
             yield Input(
                 placeholder="Why? The agent sees this (optional). Enter denies.",
                 id="approval-reason",
@@ -137,6 +159,39 @@ class ApprovalScreen(ModalScreen[Verdict]):
 
     def on_mount(self) -> None:
         self._fill()
+        self._fit()
+
+    def on_resize(self, _: Resize) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Bound the scrolling part by what the terminal leaves once the title, the answer
+        box and the buttons are placed, so those are on screen at any size (CSS cannot
+        say "the rest of the screen" inside a box that is as tall as its content)."""
+        short = self.size.height < 32
+        fixed = FIXED_ROWS_SHORT if short else FIXED_ROWS_TALL
+        if self.query_one("#approval-reason", Input).has_class("-open"):
+            fixed += REASON_ROWS
+        room = max(MIN_BODY_ROWS, self.size.height - fixed)
+        self.query_one("#approval-body").styles.max_height = room
+        # The command gets at most half of it while reasons follow, so both are in sight.
+        rows = max(MIN_COMMAND_ROWS, min(COMMAND_ROWS, room // 2))
+        command = self.query_one("#approval-command", VerticalScroll)
+        command.styles.max_height = rows
+        lines = (self.request.command or self.request.tool).count("\n") + 1
+        shown = rows - 2  # inside its border
+        command.border_subtitle = f"{lines} lines · ↑↓ to read" if lines > shown else ""
+
+    def action_scroll(self, lines: int) -> None:
+        """Scroll the request: down reads the command to its end, then what follows it; up
+        goes back the same way. The buttons stay where they are."""
+        command = self.query_one("#approval-command", VerticalScroll)
+        body = self.query_one("#approval-body", VerticalScroll)
+        if lines > 0:
+            first = command if command.scroll_y < command.max_scroll_y else body
+        else:
+            first = body if body.scroll_y > 0 else command
+        first.scroll_relative(y=lines, animate=False)
 
     def _fill(self) -> None:
         """Write the request into the prompt's widgets."""
@@ -161,6 +216,7 @@ class ApprovalScreen(ModalScreen[Verdict]):
         for selector, text in texts.items():
             self.query_one(selector, Static).update(text)
         self.query_one("#approval-command", VerticalScroll).scroll_home(animate=False)
+        self.query_one("#approval-body", VerticalScroll).scroll_home(animate=False)
 
     def _why(self) -> Content:
         d = self.request.decision
@@ -237,6 +293,7 @@ class ApprovalScreen(ModalScreen[Verdict]):
             self.dismiss(Verdict("deny", reason.value.strip() or None))
             return
         reason.add_class("-open")
+        self._fit()
         reason.focus()
 
     def action_deny_now(self) -> None:

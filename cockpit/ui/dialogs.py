@@ -8,8 +8,9 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.events import Resize
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Log, Static
 
@@ -47,8 +48,13 @@ class MessageScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+Keys = list[tuple[str, str]]
+"""(key as people type it, what it does) pairs."""
+
+
 class HelpScreen(ModalScreen[None]):
-    """The keys, as currently mapped."""
+    """The keys, as currently mapped: one row each, the text wrapping beside its key, the
+    whole list scrolling when the terminal is short."""
 
     CSS_PATH = "dialogs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -60,39 +66,49 @@ class HelpScreen(ModalScreen[None]):
         keys: Iterable[tuple[str, str]],
         notes: Iterable[str] = (),
         *,
-        prompt_keys: bool = True,
+        prompt_keys: Iterable[tuple[str, str]] = (),
     ) -> None:
         super().__init__()
         self.keys = list(keys)
         self.notes = list(notes)
-        self.prompt_keys = prompt_keys
-        """Also list the tier-3 prompt's keys (a replay has no prompts)."""
+        self.prompt_keys = list(prompt_keys)
+        """The tier-3 prompt's keys (a replay has no prompts)."""
 
     def compose(self) -> ComposeResult:
-        width = max((len(key) for key, _ in self.keys), default=4)
-        lines = [Content.styled("Keys", "bold")]
-        lines += [
-            Content.assemble((key.ljust(width + 2), "bold $accent"), what)
-            for key, what in self.keys
-        ]
-        if self.prompt_keys:
-            lines += [Content(""), Content.styled("On a tier-3 prompt", "bold")]
-            lines += [
-                Content.assemble((key.ljust(width + 2), "bold $accent"), what)
-                for key, what in (
-                    ("y", "approve: the command runs"),
-                    ("n", "deny, with an optional reason the agent sees (Enter sends)"),
-                    ("a", "allow this exact program for the session (shown first), and approve"),
-                    ("esc", "deny"),
-                    ("h", "decide later (the next-needing-me key brings it back)"),
-                )
-            ]
-        if self.notes:
-            lines.append(Content(""))
-            lines += [Content.styled(note, "$text-muted") for note in self.notes]
+        width = max((len(key) for key, _ in [*self.keys, *self.prompt_keys]), default=4) + 2
         with Vertical(classes="dialog"):
-            yield Static(Content("\n").join(lines))
-            yield Static(Content.styled("Esc closes", "$text-muted"))
+            with VerticalScroll(id="help-keys"):
+                yield Static(Content.styled("Keys", "bold"))
+                yield from self._rows(self.keys, width)
+                if self.prompt_keys:
+                    yield Static(Content.styled("On a tier-3 prompt", "bold"), classes="heading")
+                    yield from self._rows(self.prompt_keys, width)
+                for index, note in enumerate(self.notes):
+                    yield Static(
+                        Content.styled(note, "$text-muted"), classes="heading" if not index else ""
+                    )
+            yield Static(Content.styled("Esc closes · ↑↓ scroll", "$text-muted"), id="help-foot")
+
+    @staticmethod
+    def _rows(keys: Keys, width: int) -> ComposeResult:
+        for key, what in keys:
+            with Horizontal(classes="help-row"):
+                key_cell = Static(Content.styled(key, "bold $accent"), classes="help-key")
+                key_cell.styles.width = width
+                yield key_cell
+                yield Static(what, classes="help-what")
+
+    def on_mount(self) -> None:
+        self._fit()
+        self.query_one("#help-keys").focus()
+
+    def on_resize(self, _: Resize) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        # The dialog takes at most 90 % of the height; its border, padding and foot 5 rows.
+        room = max(3, int(self.size.height * 0.9) - 5)
+        self.query_one("#help-keys").styles.max_height = room
 
     def action_close(self) -> None:
         self.dismiss(None)

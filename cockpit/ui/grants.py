@@ -1,7 +1,8 @@
 """What A ("allow for this session") offers, and saving it: both decided by the core.
 
 The policy decides which narrow grant (the exact program and subcommand) may be offered,
-or why none is; the screen only shows it and, on A, asks the supervisor to save it.
+or why none is; the screen only shows it and, on A, asks the supervisor to save it. The
+list of saved grants, to revoke one, is `cockpit.ui.grants_screen`.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from cockpit.supervisor import PendingApproval, Supervisor
 from cockpit.ui import notify
 from cockpit.ui.approval import NOTHING_ASKED, ApprovalScreen, GrantOffer, Verdict
 from cockpit.ui.grants import allow_for_session, grant_offer
-from cockpit.ui.settings import KEYS, ScreenConfig
+from cockpit.ui.settings import KEYS, ScreenConfig, key_label
 
 HOLD_COLLECTOR_S = 1.0
 """The longest the cycle collector stays paused for a prompt to come up."""
@@ -129,7 +129,7 @@ class Inbox:
             await allow_for_session(self.supervisor, call)
         elif choice == "later":
             self._deferred.add(call)
-            key = self.config.keymap.get("next_waiting", KEYS["next_waiting"][0])
+            key = key_label(self.config.keymap.get("next_waiting", KEYS["next_waiting"][0]))
             self.app.notify(f"Left for later: press {key} to come back to it.")
         self.show_next()
 

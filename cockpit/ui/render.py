@@ -8,7 +8,8 @@ colours come from the theme (`app.tcss`).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from cockpit.session import events as k
@@ -17,8 +18,24 @@ from cockpit.session.state import AgentState, CallState
 
 Line = tuple[str, str]
 
-STYLES = ("text", "dim", "tier-1", "tier-2", "tier-3", "deny", "ok", "fail", "human", "note")
+STYLES = (
+    "text",
+    "dim",
+    "tier-1",
+    "tier-2",
+    "tier-3",
+    "deny",
+    "ok",
+    "fail",
+    "human",
+    "note",
+    "added",
+    "removed",
+)
 """Every style a transcript line can have."""
+
+DIFF_LINES = 8
+"""Changed lines of an edit shown in the transcript (the diff view shows them all)."""
 
 SLOW_S = 2.0
 """A command that ran this long shows its duration."""
@@ -39,6 +56,7 @@ STATUS_COLOURS: Mapping[str, str] = {
     "paused": "$text-muted",
     "blocked": "bold $error",
     "retrying": "$warning",
+    "stalled": "bold $warning",
     "done": "$success",
     "failed": "bold $error",
     "idle": "$text-muted",
@@ -70,6 +88,42 @@ def tokens(count: int) -> str:
 
 def cost(usd: float) -> str:
     return f"${usd:.3f}" if usd < 10 else f"${usd:.2f}"
+
+
+def agent_cost(agent: AgentState) -> str:
+    """The agent's cost, or ``cost ?`` when its model has no price (unknown, not zero)."""
+    return "cost ?" if agent.unpriced_model else cost(agent.cost_usd)
+
+
+def session_cost(agents: Iterable[AgentState]) -> str:
+    """The cost of every agent; ``+ ?`` when one of them has no price."""
+    agents = list(agents)
+    spent = cost(sum(a.cost_usd for a in agents))
+    return f"{spent} + ?" if any(a.unpriced_model for a in agents) else spent
+
+
+TIMED = frozenset({"thinking", "running", "waiting for you", "retrying", "stalled", "paused"})
+"""Statuses whose header shows how long they have lasted."""
+
+
+def elapsed(seconds: float) -> str:
+    """``12s``, ``1m05s``, ``2h03m``."""
+    whole = max(0, int(seconds))
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+
+
+def epoch(ts: str | None) -> float | None:
+    """Seconds since the epoch of a log timestamp (None if it is not one)."""
+    if not ts:
+        return None
+    try:
+        return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        return None
 
 
 def total_tokens(agent: AgentState) -> int:
@@ -140,6 +194,12 @@ def _describe(event: Event, call: CallState | None, output_streamed: bool) -> li
         if d.get("passed"):
             return [("ok", f"  ✓ verified: {command}")]
         return [("fail", f"  ✗ verify failed (exit {d.get('exit_code')}): {command}")]
+    if kind == k.PLAN_DELIVERED:
+        if d.get("restarted"):
+            return [("note", "✎ plan.md change delivered: the turn restarted with it")]
+        return [("note", "✎ plan.md change delivered with this turn")]
+    if kind == k.GRANT_REVOKED:
+        return [("note", f"── session grant revoked by you: {d.get('pattern', '?')} asks again ──")]
     if kind == k.SESSION_RESUMED:
         return [("note", "── session resumed ──")]
     if kind == k.SESSION_ENDED:
@@ -210,7 +270,57 @@ def _finished(d: Mapping[str, Any], call: CallState | None, streamed: bool) -> l
     elif tool == "bash":
         lines.append(("ok", f"  ✓ exit 0{took}"))
     else:
+        diff = d.get("diff")
+        if isinstance(diff, str) and diff:
+            return lines + diff_lines(diff, took, cut=bool(d.get("diff_truncated")))
         lines.append(("ok", f"  ✓ done{took}"))
+    return lines
+
+
+def diff_counts(diff: str) -> tuple[int, int]:
+    """Lines added and removed by a unified diff."""
+    added = removed = 0
+    for line in _changed(diff):
+        if line.startswith("+"):
+            added += 1
+        else:
+            removed += 1
+    return added, removed
+
+
+_HUNK = re.compile(r"@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
+
+
+def _changed(diff: str) -> Iterable[str]:
+    """The added and removed lines of a unified diff, read by its hunk headers' counts (so
+    a removed line that starts with ``--`` is not taken for the next file's header)."""
+    old = new = 0
+    for line in diff.split("\n"):
+        if old > 0 or new > 0:
+            if line.startswith("-"):
+                old -= 1
+                yield line
+            elif line.startswith("+"):
+                new -= 1
+                yield line
+            elif not line.startswith("\\"):  # "\ No newline at end of file"
+                old, new = old - 1, new - 1
+        elif (hunk := _HUNK.match(line)) is not None:
+            old = int(hunk.group(1) or 1)
+            new = int(hunk.group(2) or 1)
+
+
+def diff_lines(diff: str, took: str = "", *, cut: bool = False) -> list[Line]:
+    """An edit's outcome: ``✓ done · +N -M`` and its first changed lines, coloured."""
+    added, removed = diff_counts(diff)
+    so_far = " in the part logged" if cut else ""
+    lines: list[Line] = [("ok", f"  ✓ done · +{added} -{removed}{so_far}{took}")]
+    for shown, line in enumerate(_changed(diff)):
+        if shown == DIFF_LINES:
+            rest = added + removed - shown
+            lines.append(("dim", f"    … {rest} more changed lines"))
+            break
+        lines.append(("added" if line[0] == "+" else "removed", f"    {_first_line(line)}"))
     return lines
 
 
@@ -221,6 +331,8 @@ def _status(d: Mapping[str, Any]) -> list[Line]:
         return [("fail", f"✗ failed: {detail}" if detail else "✗ failed")]
     if status == "retrying":
         return [("tier-2", f"… retrying: {detail}" if detail else "… retrying")]
+    if status == "stalled":
+        return [("tier-2", f"… stalled: {detail}" if detail else "… stalled: no answer yet")]
     if status == "paused":
         return [("note", "‖ paused by you (p resumes)")]
     if status == "done":

@@ -28,7 +28,13 @@ from cockpit.ui.replay_transport import (
     Timeline,
     Transport,
 )
-from cockpit.ui.settings import REPLAY_KEYS, ScreenConfig, load_screen_config
+from cockpit.ui.settings import (
+    ALWAYS_QUIT,
+    REPLAY_KEYS,
+    ScreenConfig,
+    key_label,
+    load_screen_config,
+)
 
 TAIL_EVENTS = 500
 """Events drawn into the panes on a redraw (a seek, a step back): what comes before is
@@ -110,20 +116,21 @@ class ReplayApp(App[int]):
 
     def open_help(self) -> None:
         keys = [
-            (self.config.keymap.get(name, default), what)
+            (key_label(self.config.keymap.get(name, default)), what)
             for name, (default, what) in REPLAY_KEYS.items()
             if not name.startswith("seek_")
         ]
-        first, last = (self.config.keymap.get(f"seek_{n}", str(n)) for n in (0, 9))
+        first, last = (key_label(self.config.keymap.get(f"seek_{n}", str(n))) for n in (0, 9))
         keys.insert(7, (f"{first}-{last}", "seek to 0 %, 10 %, .. 90 % of the session"))
         keys.append(("tab", "select the next pane"))
+        keys.append((key_label(ALWAYS_QUIT), "quit, whatever the keys are mapped to"))
         notes = [
             f"Replaying {self.player.log_path}",
             "Timeline: ● here · ◆ denial · ✗ error · ▲ approval",
             "Long pauses are shortened to the idle cap (cockpit replay --idle-cap S)",
             "Keys are remapped in .cockpit/config.yaml",
         ]
-        self.push_screen(HelpScreen(keys, notes, prompt_keys=False))
+        self.push_screen(HelpScreen(keys, notes))
 
 
 def config_for(log_path: Path) -> ScreenConfig:

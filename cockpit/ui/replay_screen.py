@@ -24,11 +24,12 @@ from cockpit.replay.details import Details
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.state import StateBuilder, items_of
+from cockpit.ui import render
 from cockpit.ui.agent_pane import AgentPane
 from cockpit.ui.plan_view import PlanView
 from cockpit.ui.replay_transport import Frame, Played, Redraw, Timeline, Transport
 from cockpit.ui.replay_view import logged_plan, session_line, timeline_bar, transport_line
-from cockpit.ui.screen import CockpitScreen
+from cockpit.ui.screen import CockpitScreen, fit_keys
 from cockpit.ui.settings import REPLAY_KEYS
 from cockpit.ui.transcript import Transcript
 
@@ -155,11 +156,12 @@ class ReplayScreen(CockpitScreen, inherit_bindings=False):
         """Headers, the top line and the plan view from the state at the position; the
         pane of the current event is marked."""
         state = self.builder.state
+        now = render.epoch(current.ts) if current is not None else None  # the replay's clock
         for pane in self.query(AgentPane):
             agent = state.agents.get(pane.agent)
             if agent is not None and agent.model:
                 pane.model = agent.model
-            pane.show_state(agent, pause_requested=False)
+            pane.show_state(agent, pause_requested=False, now=now)
         self._mark_current(current)
         self._update("#status", session_line(state, self.first))
         plan = logged_plan(state, self.plan_change)
@@ -203,26 +205,23 @@ class ReplayScreen(CockpitScreen, inherit_bindings=False):
     def on_resize(self, _: Resize) -> None:
         self._draw_timeline()
 
-    def _key_line(self) -> Content:
+    def _key_line(self, columns: int = 0) -> Content:
         def key(binding_id: str) -> str:
             return self.app.get_key_display(self._binding(binding_id))
 
         shown = [
-            (key("play"), "play/pause"),
-            (f"{key('faster')} {key('slower')}", "speed"),
-            (f"{key('step')} {key('step_back')}", "step"),
-            (f"{key('next_marker')} {key('prev_marker')}", "marker"),
-            (f"{key('seek_0')}-{key('seek_9')}", "seek"),
-            (f"{key('start')} {key('end')}", "start/end"),
-            (key("follow"), "follow"),
-            (key("details"), "details"),
-            (key("help"), "help"),
-            (key("quit"), "quit"),
+            (key("play"), "play/pause", "play"),
+            (f"{key('faster')} {key('slower')}", "speed", "speed"),
+            (f"{key('step')} {key('step_back')}", "step", "step"),
+            (f"{key('next_marker')} {key('prev_marker')}", "marker", "marker"),
+            (f"{key('seek_0')}-{key('seek_9')}", "seek", "seek"),
+            (f"{key('start')} {key('end')}", "start/end", "start/end"),
+            (key("follow"), "follow", "follow"),
+            (key("details"), "details", "details"),
+            (key("help"), "help", "help"),
+            (key("quit"), "quit", "quit"),
         ]
-        parts: list[str | tuple[str, str]] = []
-        for keys, what in shown:
-            parts += [(f" {keys} ", "bold reverse $accent"), f" {what}  "]
-        return Content.assemble(*parts)
+        return fit_keys(shown, columns)
 
     # -- keys ----------------------------------------------------------------------
 
@@ -303,6 +302,7 @@ class DetailsScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         transcript = self.query_one(Transcript)
         transcript.write_lines(detail_lines(self.details))
+        transcript.action_scroll_home()  # a page is read from its top, not followed
         transcript.focus()
 
     def action_close(self) -> None:

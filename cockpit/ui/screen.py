@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
 from textual.content import Content
-from textual.events import DescendantFocus
+from textual.events import DescendantFocus, Resize
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
@@ -29,13 +29,66 @@ from cockpit.session.state import AgentState, CallState
 from cockpit.ui import render
 from cockpit.ui.agent_pane import AgentPane, pane_id
 from cockpit.ui.plan_view import PlanView
+from cockpit.ui.settings import SCREEN_KEYS
 from cockpit.ui.transcript import REFRESH_HZ, Transcript
 
 if TYPE_CHECKING:
     from cockpit.ui.app import CockpitApp
 
-SESSION_WIDE = frozenset({k.SESSION_RESUMED, k.SESSION_ENDED, k.LOG_RECOVERED})
+SESSION_WIDE = frozenset({k.SESSION_RESUMED, k.SESSION_ENDED, k.LOG_RECOVERED, k.GRANT_REVOKED})
 """Events of no agent that every pane shows."""
+
+PLAN_WIDTH = 44
+PLAN_MIN_WIDTH = 30
+PLAN_SHARE = 0.3
+"""The plan view takes 30 % of the width, between 30 and 44 columns."""
+PLAN_HIDDEN_BELOW = 100
+"""Columns under which the plan view starts hidden (the plan key still shows it): on an
+80-column terminal the agents' panes need the room."""
+
+
+KEY_LINE_DROPS = ("log", "grants", "diff", "details", "zoom", "message", "plan", "pause")
+"""The keys the key line leaves out first when the terminal is narrow (help lists all)."""
+
+SHORT_NAMES = {
+    "pause": "Pause",
+    "message": "Msg",
+    "next_waiting": "Next",
+}
+"""What the key line calls a binding when the terminal is too narrow for its full name."""
+
+
+def _bind(binding_id: str, action: str, description: str) -> Binding:
+    """A binding with its default key from `SCREEN_KEYS` (remappable by id)."""
+    return Binding(SCREEN_KEYS[binding_id][0], action, description, id=binding_id)
+
+
+def fit_keys(
+    keys: Sequence[tuple[str, str, str]], columns: int, drop: Sequence[int] = ()
+) -> Content:
+    """The key line: each (key, what it does, a shorter name), as many as ``columns``
+    hold. The short names come first; then keys are left out in the order of the indexes
+    in ``drop`` (else from the end), never the last two (help and quit: help lists them
+    all)."""
+
+    def line(shown: Iterable[tuple[str, str]]) -> Content:
+        parts: list[str | tuple[str, str]] = []
+        for key, what in shown:
+            parts += [(f" {key} ", "bold reverse $accent"), f" {what}  "]
+        return Content.assemble(*parts)
+
+    full = line((key, what) for key, what, _ in keys)
+    if not columns or full.cell_length <= columns:
+        return full
+    kept = dict(enumerate((key, short) for key, _, short in keys))
+    order = list(drop) or list(range(len(keys) - 3, -1, -1))
+    while order and line(kept.values()).cell_length > columns:
+        kept.pop(order.pop(0), None)
+    return line(kept.values())
+
+
+def plan_width(columns: int) -> int:
+    return max(PLAN_MIN_WIDTH, min(PLAN_WIDTH, int(columns * PLAN_SHARE)))
 
 
 def grid_shape(count: int) -> tuple[int, int, int, str]:
@@ -58,14 +111,17 @@ class CockpitScreen(Screen[None]):
     """As Textual's, without repainting the whole screen on every focus change: the
     widgets whose focus styles change repaint themselves, so Tab costs two panes."""
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("z", "zoom", "Zoom", id="zoom"),
-        Binding("p", "pause", "Pause/resume", id="pause"),
-        Binding("m", "message", "Message", id="message"),
-        Binding("w", "next_waiting", "Next needing me", id="next_waiting"),
-        Binding("t", "toggle_plan", "Plan", id="plan"),
-        Binding("l", "log", "Log", id="log"),
-        Binding("question_mark", "help", "Help", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
+        _bind("next_waiting", "next_waiting", "Next needing me"),
+        _bind("pause", "pause", "Pause/resume"),
+        _bind("message", "message", "Message"),
+        _bind("zoom", "zoom", "Zoom"),
+        _bind("details", "details", "Details"),
+        _bind("diff", "diff", "Diff"),
+        _bind("grants", "grants", "Grants"),
+        _bind("plan", "toggle_plan", "Plan"),
+        _bind("log", "log", "Log"),
+        _bind("help", "help", "Help"),
+        _bind("quit", "quit", "Quit"),
     ]
 
     def __init__(
@@ -85,6 +141,8 @@ class CockpitScreen(Screen[None]):
         self._status: Content | None = None
         self._panes: dict[str, AgentPane] = {}
         self._zoomed: AgentPane | None = None
+        self._plan_wanted: bool | None = None  # the plan key's choice; None: by the width
+        self._keys_shown: Content | None = None
 
     @property
     def cockpit(self) -> CockpitApp:
@@ -103,7 +161,7 @@ class CockpitScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.arrange_panes()
-        self.query_one("#keys", Static).update(self._key_line())
+        self._fit(self.size.width)
         # One redraw for every streaming pane at once: one frame, not eight.
         self.set_interval(1 / REFRESH_HZ, self._flush_transcripts)
         panes = list(self.query(AgentPane))
@@ -121,6 +179,31 @@ class CockpitScreen(Screen[None]):
         grid.grid_columns = widths
         for index, pane in enumerate(panes):
             pane.styles.row_span = span if index == 0 else 1
+
+    def on_resize(self, event: Resize) -> None:
+        self._fit(event.size.width)
+
+    def _fit(self, columns: int) -> None:
+        """Size the plan view and the key line for the terminal's width."""
+        self.query_one(PlanView).styles.width = plan_width(columns)
+        self._show_plan()
+        keys = self._key_line(columns)
+        if keys != self._keys_shown:
+            self._keys_shown = keys
+            self.query_one("#keys", Static).update(keys, layout=False)
+
+    @property
+    def plan_shown(self) -> bool:
+        """The plan view is on screen (or would be, once no pane is zoomed)."""
+        if self._plan_wanted is not None:
+            return self._plan_wanted
+        return self.size.width >= PLAN_HIDDEN_BELOW
+
+    def _show_plan(self) -> None:
+        plan = self.query_one(PlanView)
+        shown = self._zoomed is None and self.plan_shown
+        if plan.display != shown:
+            plan.display = shown
 
     def _flush_transcripts(self) -> None:
         for transcript in self.query(Transcript):
@@ -148,11 +231,15 @@ class CockpitScreen(Screen[None]):
             for pane in self.query(AgentPane):
                 pane.add_event(event, None)
 
-    def show_status(self, agents: Iterable[AgentState], *, stopping: bool = False) -> None:
-        """The top line: how many agents, who waits for the human, tokens and cost."""
+    def show_status(
+        self, agents: Iterable[AgentState], *, stopping: bool = False, notices: int = 0
+    ) -> None:
+        """The top line: how many agents, who waits for the human, who failed or stalled,
+        warnings from the start, tokens and cost."""
         agents = list(agents)
         waiting = sum(1 for a in agents if a.status == "waiting for you")
         blocked = sum(1 for a in agents if a.status in ("blocked", "failed"))
+        stalled = sum(1 for a in agents if a.status == "stalled")
         parts: list[str | tuple[str, str]] = [
             ("cockpit", "bold"),
             f" · {self.workspace} · {len(agents)} agents",
@@ -162,23 +249,33 @@ class CockpitScreen(Screen[None]):
             parts += [" · ", (f" ⚠ {waiting} waiting for you ({key}) ", "bold reverse $warning")]
         if blocked:
             parts += [" · ", (f"{blocked} blocked or failed", "bold $error")]
+        if stalled:
+            parts += [" · ", (f"{stalled} stalled", "bold $warning")]
+        if notices:
+            key = self.app.get_key_display(self._binding("help"))
+            warnings = "1 warning" if notices == 1 else f"{notices} warnings"
+            parts += [" · ", (f"⚠ {warnings} at start ({key})", "$warning")]
         if stopping:
             parts += [" · ", ("stopping the agents…", "bold $warning")]
         used = sum(render.total_tokens(a) for a in agents)
-        spent = sum(a.cost_usd for a in agents)
-        parts.append(f" · {render.tokens(used)} tok · {render.cost(spent)}")
+        parts.append(f" · {render.tokens(used)} tok · {render.session_cost(agents)}")
         line = Content.assemble(*parts)
         if line != self._status:  # a changed line costs a repaint, not a layout
             self._status = line
             self.query_one("#status", Static).update(line, layout=False)
 
-    def _key_line(self) -> Content:
-        parts: list[str | tuple[str, str]] = []
+    def _key_line(self, columns: int = 0) -> Content:
+        """The screen's keys, as many as ``columns`` hold (see `fit_keys`)."""
+        keys: list[tuple[str, str, str]] = []
+        ids: list[str] = []
         for binding in self.BINDINGS:
             if isinstance(binding, Binding) and binding.id is not None:
                 key = self.app.get_key_display(self._binding(binding.id))
-                parts += [(f" {key} ", "bold reverse $accent"), f" {binding.description}  "]
-        return Content.assemble(*parts)
+                brief = SHORT_NAMES.get(binding.id, binding.description)
+                keys.append((key, binding.description, brief))
+                ids.append(binding.id)
+        drop = [ids.index(name) for name in KEY_LINE_DROPS if name in ids]
+        return fit_keys(keys, columns, drop)
 
     def _binding(self, action_id: str) -> Binding:
         """The binding with id ``action_id``, with the user's key if remapped."""
@@ -223,11 +320,8 @@ class CockpitScreen(Screen[None]):
         self._zoomed = pane
         for other in self.query(AgentPane):
             other.display = pane is None or other is pane
-        plan = self.query_one(PlanView)
-        if pane is None:
-            plan.styles.clear_rule("display")  # back to what its CSS (and `t`) says
-        else:
-            plan.display = False
+        self._show_plan()
+        if pane is not None:
             focused = self.focused
             if focused is None or pane not in focused.ancestors_with_self:
                 pane.transcript.focus()  # what had focus may be hidden now
@@ -259,8 +353,22 @@ class CockpitScreen(Screen[None]):
         self.focus_agent(agent)
         self.cockpit.reopen_prompt(agent)
 
+    def action_details(self) -> None:
+        if self.selected is not None:
+            self.cockpit.open_details(self.selected)
+
+    def action_diff(self) -> None:
+        if self.selected is not None:
+            self.cockpit.open_changes(self.selected)
+
+    def action_grants(self) -> None:
+        self.cockpit.open_grants()
+
     def action_toggle_plan(self) -> None:
-        self.query_one(PlanView).toggle_class("-hidden")
+        self._plan_wanted = not self.plan_shown
+        if self._zoomed is not None and self._plan_wanted:
+            self.zoom(None)  # the plan shows beside the panes, not beside a zoomed one
+        self._show_plan()
 
     def action_log(self) -> None:
         self.cockpit.open_log()

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import ClassVar, NamedTuple
 
-from rich.cells import cell_len, get_character_cell_size
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -27,6 +27,7 @@ from textual.selection import Selection
 from textual.strip import Strip
 
 from cockpit.ui.render import STYLES
+from cockpit.ui.wrap import visible, wrap_ascii, wrap_cells
 
 CACHED_ROWS_MIN = 32
 """Finished rows a transcript keeps, at least; else three times what it shows. Not more:
@@ -54,52 +55,6 @@ REFRESH_HZ = 10
 frame rate, so eight busy panes leave the screen free to answer keys."""
 
 
-def wrap_ascii(text: str, width: int) -> list[str]:
-    """``text`` in rows of at most ``width`` characters, broken after a space where there
-    is one (else inside the word). The rows join back into ``text`` exactly."""
-    rows: list[str] = []
-    start, end = 0, len(text)
-    while end - start > width:
-        space = text.rfind(" ", start + 1, start + width + 1)
-        # after the last space that fits (a space just past the row starts the next)
-        cut = start + width if space in (-1, start + width) else space + 1
-        rows.append(text[start:cut])
-        start = cut
-        if text.startswith(" ", start):
-            # Spaces a break left at the start of a row get a row of their own when the
-            # word after them fits a row alone but not behind them (as textwrap does).
-            word = start
-            while word < end and text[word] == " ":
-                word += 1
-            word_end = text.find(" ", word)
-            word_end = end if word_end == -1 else word_end
-            if word - start <= width < word_end - start and word_end - word <= width:
-                rows.append(text[start:word])
-                start = word
-    rows.append(text[start:])
-    return rows
-
-
-def wrap_cells(text: str, width: int) -> list[str]:
-    """Like `wrap_ascii` for any text: rows of at most ``width`` terminal cells (a wide
-    character takes two), broken after a space where there is one."""
-    rows: list[str] = []
-    row_start, cells, last_space = 0, 0, -1
-    for index, char in enumerate(text):
-        size = get_character_cell_size(char)
-        if cells + size > width and index > row_start:
-            # at this space (it starts the next row), after the last one, or in the word
-            cut = index if char == " " or last_space < row_start else last_space + 1
-            rows.append(text[row_start:cut])
-            row_start, last_space = cut, -1
-            cells = cell_len(text[row_start:index])
-        if char == " ":
-            last_space = index
-        cells += size
-    rows.append(text[row_start:])
-    return rows
-
-
 class Transcript(ScrollView, can_focus=True):
     """Scrollback of one agent: model text, tool calls with their tier, outcomes."""
 
@@ -119,6 +74,8 @@ class Transcript(ScrollView, can_focus=True):
         & > .transcript--fail { color: $error; }
         & > .transcript--human { color: $accent; text-style: bold; }
         & > .transcript--note { color: $secondary; text-style: italic; }
+        & > .transcript--added { color: $text-success; background: $success 15%; }
+        & > .transcript--removed { color: $text-error; background: $error 15%; }
     }
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"transcript--{s}" for s in STYLES}
@@ -282,6 +239,17 @@ class Transcript(ScrollView, can_focus=True):
             self.set_reactive(Transcript.virtual_size, size)
             self._scroll_update(size)
 
+    def action_scroll_home(self) -> None:
+        """The first line kept, and stay there while the agent writes on (a scroll that
+        animated was overtaken by the next flush, which followed the stream back down)."""
+        self._follow = False
+        self.scroll_home(animate=False, immediate=True, x_axis=False)
+
+    def action_scroll_end(self) -> None:
+        """The newest line, and follow the stream again."""
+        self._follow = True
+        self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+
     def watch_has_focus(self, _has_focus: bool) -> None:
         """Focus changes nothing in a transcript's look (its pane's header shows it), so
         the restyle of the widget and its scrollbars Textual does here is skipped."""
@@ -407,8 +375,9 @@ class Transcript(ScrollView, can_focus=True):
                 return cached[2]
         width = max(0, look.width - left - right)
         row_style = self._style(style)
-        if selection is None and row.isascii() and row.isprintable() and len(row) <= width:
-            strip = self._plain_row(row, row_style, at, look, left, right)
+        shown = visible(row, width)
+        if selection is None and shown.isascii() and shown.isprintable() and len(shown) <= width:
+            strip = self._plain_row(shown, row_style, at, look, left, right)
         else:
             strip = self._rich_row(row, row_style, at, look, left, right, selection)
         if selection is None:
@@ -464,11 +433,7 @@ class Transcript(ScrollView, can_focus=True):
         text = Text(row, style=style)
         if selection is not None and (span := selection.get_span(at)) is not None:
             start, end = span
-            text.stylize(
-                self.screen.get_component_rich_style("screen--selection"),
-                start,
-                len(row) if end == -1 else end,
-            )
+            text.stylize(self._selection_style(), start, len(row) if end == -1 else end)
         # Text.render leaves the text's own style to its caller when there are no spans.
         rendered = Segment.apply_style(text.render(self.app.console), style)
         body = Strip(rendered, cell_len(row)).crop_extend(0, width, base)
@@ -480,6 +445,23 @@ class Transcript(ScrollView, can_focus=True):
         for line_filter in look.filters:
             segments = line_filter.apply(segments, look.background)
         return Strip(segments, look.width)
+
+    def _selection_style(self) -> Style:
+        """The theme's selection colours laid over this transcript's background.
+
+        The theme gives a see-through background and a "transparent" text colour (keep the
+        text's own). Taken as a Rich style as they are, both came out as the same solid
+        colour: selected text vanished into its background.
+        """
+        style = self._styles.get("-selection")
+        if style is None:
+            selection = self.screen.get_component_styles("screen--selection")
+            background = self.background_colors[1] + selection.background
+            style = Style(bgcolor=background.rich_color)
+            if selection.color.a > 0:
+                style += Style(color=(background + selection.color).rich_color)
+            self._styles["-selection"] = style
+        return style
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The selected text; rows of one wrapped line are joined back without a break."""

@@ -163,6 +163,7 @@ def test_every_status_has_a_colour() -> None:
         "done",
         "failed",
         "idle",
+        "stalled",
     ]
     assert all(s in render.STATUS_COLOURS for s in statuses)
 
@@ -192,3 +193,118 @@ def test_a_command_with_escape_codes_and_tabs_reaches_the_pane_clean() -> None:
     for _, text in lines:
         assert "\x1b" not in text and "\x07" not in text and "\t" not in text
     assert "printf" in lines[0][1] and "done" in lines[0][1]
+
+
+EDIT_DIFF = "\n".join(
+    [
+        "--- a/textstats/core.py",
+        "+++ b/textstats/core.py",
+        "@@ -1,4 +1,4 @@",
+        " def word_count(text):",
+        '-    return len(text.split(" "))',
+        "+    return len(text.split())",
+        " ",
+        " ",
+        "@@ -10,3 +10,5 @@ def line_count(text):",
+        '     return text.count("\\n")',
+        "+",
+        "+--- not a header: an added line that starts with dashes",
+        "",
+    ]
+)
+
+
+def file_call(tool: str, path: str) -> CallState:
+    return CallState("c-1", "builder", 1, tool=tool, input={"path": path})
+
+
+def test_an_edit_shows_its_counts_and_changed_lines_in_diff_colours() -> None:
+    data = {"exit_code": None, "output": "edited textstats/core.py", "diff": EDIT_DIFF}
+    lines = render.describe(event(k.TOOL_FINISHED, data), file_call("edit_file", "x"))
+    assert lines == [
+        ("dim", "  edited textstats/core.py"),
+        ("ok", "  ✓ done · +3 -1"),
+        ("removed", '    -    return len(text.split(" "))'),
+        ("added", "    +    return len(text.split())"),
+        ("added", "    +"),
+        ("added", "    +--- not a header: an added line that starts with dashes"),
+    ]
+
+
+def test_a_long_diff_shows_its_first_changed_lines_and_how_many_more() -> None:
+    body = "".join(f"+line {n}\n" for n in range(30))
+    diff = f"--- /dev/null\n+++ b/new.txt\n@@ -0,0 +1,30 @@\n{body}"
+    data = {"exit_code": None, "diff": diff, "diff_truncated": True}
+    lines = render.describe(event(k.TOOL_FINISHED, data), file_call("write_file", "new.txt"))
+    assert lines[0] == ("ok", "  ✓ done · +30 -0 in the part logged")
+    assert lines[1 : 1 + render.DIFF_LINES] == [
+        ("added", f"    +line {n}") for n in range(render.DIFF_LINES)
+    ]
+    assert lines[-1] == ("dim", f"    … {30 - render.DIFF_LINES} more changed lines")
+
+
+def test_a_diff_with_escape_codes_reaches_the_pane_clean() -> None:
+    diff = "@@ -1 +1 @@\n-old\n+\x1b]0;owned\x07new\tline\n"
+    lines = render.describe(
+        event(k.TOOL_FINISHED, {"exit_code": None, "diff": diff}), file_call("edit_file", "x")
+    )
+    assert ("added", "    +new    line") in lines  # the tab expanded, the codes gone
+
+
+@pytest.mark.parametrize(
+    ("data", "line"),
+    [
+        ({"digest": "ab12", "restarted": True}, "the turn restarted with it"),
+        ({"digest": "ab12", "restarted": False}, "delivered with this turn"),
+    ],
+)
+def test_a_delivered_plan_change_is_one_line_in_the_pane(data: dict[str, Any], line: str) -> None:
+    lines = render.describe(event(k.PLAN_DELIVERED, data, call=None), None)  # type: ignore[arg-type]
+    assert len(lines) == 1 and lines[0][0] == "note"
+    assert "plan.md change delivered" in lines[0][1] and line in lines[0][1]
+
+
+def test_a_stall_and_a_failure_say_why() -> None:
+    stalled = {"status": "stalled", "detail": "no answer from the model for 45 s"}
+    assert render.describe(event(k.AGENT_STATUS, stalled), None) == [
+        ("tier-2", "… stalled: no answer from the model for 45 s")
+    ]
+    failed = {"status": "failed", "detail": "plan.md line 3 is not UTF-8"}
+    assert render.describe(event(k.AGENT_STATUS, failed), None) == [
+        ("fail", "✗ failed: plan.md line 3 is not UTF-8")
+    ]
+
+
+def test_a_revoked_grant_is_said() -> None:
+    data = {"pattern": "rm -rf …", "id": "grant:rm -rf", "by": "human"}
+    lines = render.describe(event(k.GRANT_REVOKED, data, agent=None, call=None), None)  # type: ignore[arg-type]
+    assert lines == [("note", "── session grant revoked by you: rm -rf … asks again ──")]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(0, "0s"), (12.9, "12s"), (65, "1m05s"), (3725, "1h02m")]
+)
+def test_elapsed(seconds: float, text: str) -> None:
+    assert render.elapsed(seconds) == text
+
+
+def test_an_unpriced_model_costs_a_question_mark_not_zero() -> None:
+    priced = AgentState("a", cost_usd=0.25)
+    unpriced = AgentState("b", unpriced_model="my-local-model")
+    assert render.agent_cost(priced) == "$0.250"
+    assert render.agent_cost(unpriced) == "cost ?"
+    assert render.session_cost([priced, unpriced]) == "$0.250 + ?"
+    assert render.session_cost([priced]) == "$0.250"
+
+
+def test_a_stall_keeps_the_time_of_the_request_it_interrupts() -> None:
+    from cockpit.session.state import fold
+
+    def status(seq: int, ts: str, value: str) -> Event:
+        return Event(seq, ts, "s", k.AGENT_STATUS, agent="b", data={"status": value})
+
+    ts = ["2026-11-21T10:00:00.000000Z", "2026-11-21T10:00:45.000000Z"]
+    state = fold([status(0, ts[0], "thinking"), status(1, ts[1], "stalled")])
+    assert state.agents["b"].status_since == ts[0]
+    state = fold([status(0, ts[0], "running"), status(1, ts[1], "thinking")])
+    assert state.agents["b"].status_since == ts[1]

@@ -169,7 +169,9 @@ async def test_a_resumed_session_shows_its_past_and_carries_on(tmp_path: Path) -
 
 async def test_tab_selects_the_next_pane_and_its_header_shows_it(tmp_path: Path) -> None:
     root = make_workspace(tmp_path / "shop")
-    prepared = prepare(root, reading_turns(2, 0.1), agents=["builder", "reviewer"])
+    script = reading_turns(40, 0.1)
+    script += script.split("  builder:\n", 1)[1].join(["  reviewer:\n", ""])
+    prepared = prepare(root, script, agents=["builder", "reviewer"])
     app = make_app(prepared)
     async with app.run_test(size=(120, 36)) as pilot:
         try:

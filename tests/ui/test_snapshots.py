@@ -1,4 +1,5 @@
-"""Snapshots of the key screens: three agents, a zoomed pane, the approval prompt.
+"""Snapshots of the key screens: three agents, a zoomed pane, the approval prompt, at
+130x36 and at the sizes people use (80x24, 100x30).
 
 The sessions are real (scripted backend, explicit token counts) in a workspace without
 git, so nothing in the render varies from run to run: no time, no path, no session id,
@@ -25,6 +26,7 @@ from tests.ui._session import make_app, make_workspace, prepare, wait_for
 
 Snap = Callable[..., bool]
 SIZE = (130, 36)
+SMALL_SIZES = [(80, 24), (100, 30)]
 
 PLAN = """\
 # textstats
@@ -148,3 +150,51 @@ def test_approval_prompt(snap_compare: Snap) -> None:
         await wait_for(pilot, lambda: screen.armed and screen.focused is not None)
 
     assert snap_compare(PromptHost(), terminal_size=(100, 32), run_before=armed)
+
+
+@pytest.mark.parametrize("size", SMALL_SIZES, ids=["80x24", "100x30"])
+def test_main_screen_at_the_sizes_people_use(
+    snap_compare: Snap, session_app: CockpitApp, size: tuple[int, int]
+) -> None:
+    assert snap_compare(session_app, terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SMALL_SIZES, ids=["80x24", "100x30"])
+def test_approval_prompt_at_the_sizes_people_use(snap_compare: Snap, size: tuple[int, int]) -> None:
+    async def armed(pilot: Pilot[Any]) -> None:
+        screen = pilot.app.screen
+        assert isinstance(screen, ApprovalScreen)
+        await wait_for(pilot, lambda: screen.armed and screen.focused is not None)
+
+    assert snap_compare(PromptHost(), terminal_size=size, run_before=armed)
+
+
+class LongPromptHost(App[None]):
+    """A prompt that cannot fit 80x24 whole: a 20-line command, five reasons."""
+
+    def on_mount(self) -> None:
+        command = "\n".join(f"rm -rf /srv/cache/part-{n} && echo part {n} gone" for n in range(20))
+        request = ApprovalRequest(
+            agent="builder",
+            call="c-8",
+            tool="bash",
+            command=command,
+            cwd="/home/dev/textstats",
+            decision=Decision(
+                3,
+                tuple(f"deletes outside the workspace: /srv/cache/part-{n}" for n in range(5)),
+                (RuleRef("builtin:rm-recursive", "rules/default.yaml:32"),),
+            ),
+            action=None,
+        )
+        offer = GrantOffer("rm -rf … (rules: builtin:rm-recursive)")
+        self.push_screen(ApprovalScreen(request, offer, grace_s=0.0))
+
+
+def test_a_long_prompt_at_80x24_keeps_its_buttons(snap_compare: Snap) -> None:
+    async def armed(pilot: Pilot[Any]) -> None:
+        screen = pilot.app.screen
+        assert isinstance(screen, ApprovalScreen)
+        await wait_for(pilot, lambda: screen.armed and screen.focused is not None)
+
+    assert snap_compare(LongPromptHost(), terminal_size=(80, 24), run_before=armed)

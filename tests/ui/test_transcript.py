@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.cells import cell_len
@@ -11,7 +9,8 @@ from textual.app import App, ComposeResult
 from textual.geometry import Offset
 from textual.selection import Selection
 
-from cockpit.ui.transcript import Transcript, wrap_ascii, wrap_cells
+from cockpit.ui.transcript import Transcript
+from cockpit.ui.wrap import visible, wrap_ascii, wrap_cells
 
 
 class Host(App[None]):
@@ -136,19 +135,24 @@ async def test_selection_still_lands_on_the_rows_shown_after_old_ones_dropped() 
 def test_wrapped_rows_fit_and_join_back_into_the_line(text: str, width: int) -> None:
     rows = wrap_ascii(text, width)
     assert "".join(rows) == text  # a copied selection gives back the line as written
-    assert all(len(row) <= width for row in rows)
+    assert all(len(visible(row, width)) <= width for row in rows)  # what is drawn fits
     assert all(rows[:-1])  # no empty row in the middle
-    for row, after in itertools.pairwise(rows):
-        if " " in row[1:] and len(row) < width:
-            assert row.endswith(" ") or after.startswith(" ")  # broken at a space
+    # A continuation row never starts with a space: the break's spaces end the row before.
+    assert not any(row.startswith(" ") for row in rows[1:])
+    assert rows == wrap_cells(text, width)  # the fast path wraps as the general one
+    for row in rows[:-1]:
+        if " " in row.strip(" ") and len(row.rstrip(" ")) < width:
+            assert row.endswith(" ")  # broken at a space
 
 
 def test_wrapping_prefers_spaces_and_breaks_long_words() -> None:
     assert wrap_ascii("the quick brown fox", 10) == ["the quick ", "brown fox"]
     assert wrap_ascii("abcdefghijkl", 5) == ["abcde", "fghij", "kl"]
     assert wrap_ascii("", 5) == [""]
-    # A word as wide as the row stays whole, even right after a break at a space.
-    assert wrap_ascii("hello world and more", 5) == ["hello", " ", "world", " and ", "more"]
+    # A word as wide as the row stays whole; the spaces of a break end the row before it.
+    assert wrap_ascii("hello world and more", 5) == ["hello ", "world ", "and ", "more"]
+    assert wrap_ascii("  gap found", 6) == ["  gap ", "found"]  # the indentation stays
+    assert wrap_ascii("abc de fg", 3) == ["abc ", "de ", "fg"]
     path = "/home/dev/src/textstats/core.py"
     assert path in wrap_ascii(f"edit {path}", len(path))
 
@@ -157,8 +161,10 @@ def test_wrapping_prefers_spaces_and_breaks_long_words() -> None:
 def test_wide_characters_wrap_by_the_cells_they_take(text: str, width: int) -> None:
     rows = wrap_cells(text, width)
     assert "".join(rows) == text
-    assert all(cell_len(row) <= width for row in rows if len(row) > 1)
+    # what is drawn fits (the spaces that end a row are not drawn)
+    assert all(cell_len(row.rstrip(" ")) <= width for row in rows if len(row.rstrip(" ")) > 1)
     assert all(rows[:-1])
+    assert not any(row.startswith(" ") for row in rows[1:])
 
 
 def test_a_line_of_wide_characters_is_shown_whole() -> None:
@@ -202,3 +208,69 @@ async def test_a_resize_drops_the_selection_instead_of_marking_other_text() -> N
         await pilot.resize_terminal(80, 10)  # the rows are wrapped (and numbered) anew
         await pilot.pause()
         assert t.text_selection is None
+
+
+async def test_selected_text_stays_readable_on_the_selection_colour() -> None:
+    app = Host()
+    async with app.run_test(size=(40, 10)) as pilot:
+        t = app.query_one(Transcript)
+        t.write_lines([("text", "plain words here"), ("tier-1", "[T1] read_file x")])
+        t.flush()
+        await pilot.pause()
+        app.screen.selections = {t: Selection(Offset(0, 0), Offset(5, 1))}
+        await pilot.pause()
+        strips = t.render_lines(t.region.reset_offset)
+        selected = [strips[0].crop(0, 5), strips[1].crop(0, 5)]
+        unselected_bg = next(iter(strips[1].crop(8, 12))).style.bgcolor  # type: ignore[union-attr]
+        for strip, style_name in zip(selected, ("text", "tier-1"), strict=True):
+            for segment in strip:
+                assert segment.style is not None
+                assert segment.style.color != segment.style.bgcolor  # the text is seen
+                assert segment.style.bgcolor != unselected_bg  # and marked as selected
+                own = t.get_component_rich_style(f"transcript--{style_name}").color
+                assert segment.style.color == own  # in its own colour
+
+
+async def test_home_shows_the_first_line_while_the_agent_writes_on() -> None:
+    app = Host(max_lines=1000)
+    async with app.run_test(size=(40, 10)) as pilot:
+        app.animation_level = "full"  # as in a terminal (tests run without animations)
+        t = app.query_one(Transcript)
+        t.focus()
+        for n in range(200):
+            t.write(f"line {n}\n")
+        await pilot.pause(0.2)  # drawn: the transcript follows its end
+        assert t.scroll_y == t.max_scroll_y > 0
+        # What Home does, with the stream's next redraw right behind it (a pilot key press
+        # would wait for the scroll to end first, which a streaming agent does not).
+        await t.run_action("scroll_home")
+        t.write("line 200\n")
+        t.flush()
+        await pilot.pause(0.2)
+        rows = [strip.text.strip() for strip in t.render_lines(t.region.reset_offset)]
+        assert t.scroll_y == 0
+        assert rows[0] == "line 0"
+        await t.run_action("scroll_end")  # and End follows the stream again
+        t.write("line 201\n")
+        t.flush()
+        await pilot.pause(0.2)
+        assert t.scroll_y == t.max_scroll_y
+        rows = [strip.text.strip() for strip in t.render_lines(t.region.reset_offset)]
+        assert "line 201" in rows
+
+
+async def test_continuation_rows_start_with_the_next_word() -> None:
+    app = Host()
+    async with app.run_test(size=(20, 10)) as pilot:
+        t = app.query_one(Transcript)
+        # 18 cells a row: the first row's last word ends on its last cell
+        t.write_lines([("text", "The plan covers it now: no gaps found at all")])
+        t.flush()
+        await pilot.pause()
+        rows = [strip.text for strip in t.render_lines(t.region.reset_offset)]
+        shown = [row.rstrip() for row in rows if row.strip()]
+        assert len(shown) > 2
+        assert not any(row.startswith(" ") for row in shown)
+        selected = t.get_selection(Selection(Offset(0, 0), Offset(0, 99)))
+        assert selected is not None
+        assert selected[0] == "The plan covers it now: no gaps found at all"

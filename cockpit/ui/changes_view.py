@@ -1,0 +1,98 @@
+"""What an agent changed since the session started (the `diff` key): its whole diff,
+coloured, in a page like replay's details, and what else changed in the tree by name.
+
+The supervisor computes the changes (`Supervisor.changes`); this only shows them.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from cockpit.agent.changes import AgentChanges
+from cockpit.ui import render
+from cockpit.ui.render import Line
+from cockpit.ui.transcript import Transcript
+
+
+def change_lines(changes: AgentChanges) -> list[Line]:
+    """The page: the agent's files and diff (added and removed lines in their colours),
+    then the files someone else changed, or why there is nothing to compare."""
+    if changes.problem:
+        return [("fail", f"Cannot show what {changes.agent} changed: {changes.problem}")]
+    lines: list[Line] = []
+    if not changes.files:
+        lines.append(("note", f"{changes.agent} has changed no file since the session started."))
+    else:
+        added, removed = render.diff_counts(changes.diff)
+        count = f"{len(changes.files)} file" + ("s" if len(changes.files) != 1 else "")
+        lines.append(("ok", f"{count} · +{added} -{removed}"))
+        lines += [("dim", f"  {name}") for name in changes.files]
+        lines.append(("text", ""))
+        lines += [(_diff_style(line), line) for line in changes.diff.rstrip("\n").split("\n")]
+        if changes.truncated:
+            lines.append(("note", "… the diff is longer: the rest is cut here"))
+    if changes.others:
+        lines += [
+            ("text", ""),
+            (
+                "note",
+                "Also changed since the start, not by this agent's tools (another agent, "
+                "you, or a program whose writes its command does not name):",
+            ),
+        ]
+        lines += [("dim", f"  {name}") for name in changes.others]
+    return [(style, render.clean(text)) for style, text in lines]
+
+
+def _diff_style(line: str) -> str:
+    if line.startswith(("+++", "---", "diff --git", "index ", "new file", "deleted file")):
+        return "note"
+    if line.startswith("@@"):
+        return "dim"
+    if line.startswith("+"):
+        return "added"
+    if line.startswith("-"):
+        return "removed"
+    return "text"
+
+
+class ChangesScreen(ModalScreen[None]):
+    """An agent's whole diff against the session's start: scrollable, selectable."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,enter,q", "close", "Close", id="changes.close")
+    ]
+    MAX_LINES = 200_000
+
+    def __init__(self, changes: AgentChanges) -> None:
+        super().__init__()
+        self.changes = changes
+
+    def compose(self) -> ComposeResult:
+        c = self.changes
+        base = f" (snapshot {c.base[:10]})" if c.base else ""
+        with Vertical(classes="dialog"):
+            yield Static(
+                Content.assemble(
+                    (c.agent, "bold"), f" · what it changed since the session started{base}"
+                ),
+                id="details-title",
+            )
+            yield Transcript(self.MAX_LINES, id="details-text")
+            yield Static(Content.styled("Esc closes · ↑↓ scroll", "$text-muted"))
+
+    def on_mount(self) -> None:
+        transcript = self.query_one(Transcript)
+        transcript.write_lines(change_lines(self.changes))
+        transcript.action_scroll_home()  # read from the top, not followed
+        transcript.focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,366 @@
+"""The live screen tells what happens: how long a step takes, a stall, a failure and why, a
+plan change delivered, warnings from the start, an edit's diff, a call's details (Enter),
+the session's grants (revocable), and `p` on an agent that has finished."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cockpit.session import events as k
+from cockpit.ui import render
+from cockpit.ui.app import CockpitApp
+from cockpit.ui.changes_view import ChangesScreen
+from cockpit.ui.dialogs import HelpScreen
+from cockpit.ui.grants_screen import GrantsScreen
+from cockpit.ui.live_details import LiveDetailsScreen
+from cockpit.ui.replay_screen import DetailsScreen
+from cockpit.ui.transcript import Transcript
+from tests.ui._screen import screen_text
+from tests.ui._session import (
+    backend,
+    events,
+    make_app,
+    make_workspace,
+    prepare,
+    stop,
+    wait_for,
+    wait_for_prompt,
+)
+
+THINKING = """\
+agents:
+  builder:
+    - delay_s: 60
+      text: "A long think."
+"""
+
+TWO_CALLS = """\
+agents:
+  builder:
+    - text: "Reading first."
+      calls:
+        - read_file: {path: README.md}
+    - text: "Then listing."
+      calls:
+        - bash: {command: "ls"}
+    - text: "Done."
+"""
+
+
+def header(app: CockpitApp, agent: str) -> str:
+    pane = app.main.pane(agent)
+    assert pane is not None
+    return str(pane.query_one(".pane-header").render())
+
+
+def status_line(app: CockpitApp) -> str:
+    return str(app.main.query_one("#status").render())
+
+
+def pane_text(app: CockpitApp, agent: str) -> str:
+    pane = app.main.pane(agent)
+    assert pane is not None
+    return pane.transcript.text
+
+
+class Clock:
+    """A wall clock the test sets (the screen reads it once a second)."""
+
+    def __init__(self) -> None:
+        self.now: float | None = None
+
+    def __call__(self) -> float:
+        import time
+
+        return time.time() if self.now is None else self.now
+
+
+def finished(app: CockpitApp) -> bool:
+    return app.started and app.supervisor.all_final
+
+
+def thinking_since(app: CockpitApp) -> float | None:
+    agent = app.state.state.agents.get("builder")
+    if agent is None or agent.status != "thinking":
+        return None
+    return render.epoch(agent.status_since)
+
+
+async def test_the_header_shows_how_long_the_step_has_taken_and_a_stall(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, THINKING, agents=["builder"])
+    clock = Clock()
+    app = CockpitApp(prepared, make_app(prepared).config, env={}, clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        try:
+            await wait_for(pilot, lambda: thinking_since(app) is not None, what="thinking")
+            since = thinking_since(app)
+            assert since is not None
+            clock.now = since + 75  # nothing is logged meanwhile: the tick redraws it
+            await wait_for(pilot, lambda: "thinking 1m15s" in header(app, "builder"))
+            assert header(app, "builder").index("thinking") < header(app, "builder").index(
+                "claude"
+            )  # the status before the model
+            detail = "no answer from the model for 45 s"
+            await app.supervisor.record(
+                k.AGENT_STATUS, {"status": "stalled", "detail": detail}, agent="builder"
+            )
+            clock.now = since + 80
+            # The stall counts from the request it interrupts, and says why.
+            await wait_for(pilot, lambda: f"stalled 1m20s: {detail}" in header(app, "builder"))
+            assert f"… stalled: {detail}" in pane_text(app, "builder")
+            assert "1 stalled" in status_line(app)
+        finally:
+            await stop(app)
+
+
+async def test_a_failure_shows_its_reason_in_header_pane_and_status_line(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, THINKING, agents=["builder"])
+    app = make_app(prepared)
+    async with app.run_test(size=(100, 30)) as pilot:
+        try:
+            await wait_for(pilot, lambda: thinking_since(app) is not None, what="thinking")
+            reason = "plan.md line 3: invalid UTF-8"
+            await app.supervisor.record(
+                k.AGENT_STATUS, {"status": "failed", "detail": reason}, agent="builder"
+            )
+            await wait_for(pilot, lambda: f"failed: {reason}" in header(app, "builder"))
+            assert f"✗ failed: {reason}" in pane_text(app, "builder")
+            assert "1 blocked or failed" in status_line(app)
+        finally:
+            await stop(app)
+
+
+async def test_a_delivered_plan_change_is_said_in_the_pane(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, THINKING, agents=["builder"])
+    app = make_app(prepared)
+    async with app.run_test(size=(100, 30)) as pilot:
+        try:
+            await wait_for(pilot, lambda: app.started, what="the session")
+            await app.supervisor.record(
+                k.PLAN_DELIVERED, {"digest": "ab12", "restarted": True}, agent="builder"
+            )
+            await wait_for(
+                pilot,
+                lambda: "plan.md change delivered: the turn restarted" in pane_text(app, "builder"),
+            )
+        finally:
+            await stop(app)
+
+
+async def test_warnings_from_the_start_are_shown_once_and_kept_in_help(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, TWO_CALLS, agents=["builder"])
+    notice = ".claude/agents/README.md:1: no front matter: skipped"
+    prepared.notices.append(notice)
+    app = make_app(prepared)
+    async with app.run_test(size=(100, 30)) as pilot:
+        try:
+            await wait_for(pilot, lambda: app.started, what="the session")
+            assert [n.message for n in app._notifications] == [notice]
+            assert "⚠ 1 warning at start (?)" in status_line(app)
+            await pilot.press("question_mark")
+            await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+            await pilot.press("end")  # the notes close the help
+            await pilot.pause()
+            assert f"⚠ {notice}" in screen_text(app)
+        finally:
+            await stop(app)
+
+
+async def test_help_names_keys_as_they_are_typed(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, TWO_CALLS, agents=["builder"])
+    app = make_app(prepared, keymap={"zoom": "plus"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        try:
+            await pilot.press("question_mark")
+            await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+            await pilot.pause()
+            text = screen_text(app)
+            assert "question_mark" not in text and "plus" not in text and "escape" not in text
+            assert "?    " in text or "? " in text
+            assert "+" in text and "zoom the selected pane" in text
+            await pilot.press("end")  # the help scrolls on a short terminal
+            await pilot.pause()
+            assert "On a tier-3 prompt" in screen_text(app)
+            assert "esc" in screen_text(app)
+        finally:
+            await stop(app)
+
+
+async def test_p_on_an_agent_that_has_finished_says_so(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, TWO_CALLS, agents=["builder"])
+    app = make_app(prepared)
+    async with app.run_test(size=(100, 30)) as pilot:
+        try:
+            await wait_for(pilot, lambda: finished(app), what="the agent to finish")
+            await pilot.press("p")
+            await wait_for(pilot, lambda: bool(app._notifications), what="a word about it")
+            said = [n.message for n in app._notifications]
+            assert any("builder has finished (done)" in message for message in said), said
+            assert not app.supervisor.runtimes["builder"].paused
+            assert "pausing" not in header(app, "builder")
+        finally:
+            await stop(app)
+
+
+async def test_enter_opens_the_last_call_and_left_the_one_before(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, TWO_CALLS, agents=["builder"])
+    app = make_app(prepared)
+    async with app.run_test(size=(100, 30)) as pilot:
+        try:
+            await wait_for(pilot, lambda: finished(app), what="the agent to finish")
+            await pilot.pause(0.2)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, LiveDetailsScreen))
+            screen = app.screen
+            assert isinstance(screen, DetailsScreen)
+            text = screen.query_one(Transcript).text
+            assert "command:\n  ls" in text
+            assert "exit code: 0" in text and "README.md" in text  # the listing, in full
+            await pilot.press("left")
+            await wait_for(
+                pilot, lambda: "read_file README.md" in screen.query_one(Transcript).text
+            )
+            assert "read 7 characters" in screen.query_one(Transcript).text  # its outcome
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is app.main)
+        finally:
+            await stop(app)
+
+
+EDIT = """\
+--- a/README.md
++++ b/README.md
+@@ -1 +1,2 @@
+-# shop
++# The shop
++Sells things.
+"""
+
+
+async def test_an_edit_shows_its_diff_in_the_pane_and_in_its_details(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, THINKING, agents=["builder"])
+    app = make_app(prepared)
+    async with app.run_test(size=(100, 30)) as pilot:
+        try:
+            await wait_for(pilot, lambda: app.started, what="the session")
+            record = app.supervisor.record
+            tool = {"tool": "edit_file", "input": {"path": "README.md"}}
+            await record(k.TOOL_REQUESTED, tool, agent="builder", call="c-90")
+            await record(
+                k.POLICY_DECIDED, {"tier": 2, "reasons": ["edits"]}, agent="builder", call="c-90"
+            )
+            finished = {"exit_code": None, "output": "edited README.md", "diff": EDIT}
+            await record(k.TOOL_FINISHED, finished, agent="builder", call="c-90")
+            await wait_for(pilot, lambda: "+Sells things." in pane_text(app, "builder"))
+            text = pane_text(app, "builder")
+            assert "✓ done · +2 -1" in text and "    -# shop" in text
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, LiveDetailsScreen))
+            assert "+# The shop" in app.screen.query_one(Transcript).text
+        finally:
+            await stop(app)
+
+
+GRANTED = """\
+agents:
+  builder:
+    - text: "Cleaning."
+      calls:
+        - bash: {command: "rm -rf build"}
+    - text: "Clean."
+    - text: "Cleaning again."
+      calls:
+        - bash: {command: "rm -rf build"}
+    - text: "Clean again."
+"""
+
+
+def asked(prepared: Any) -> int:
+    return len(events(prepared, "approval.requested"))
+
+
+async def test_g_lists_the_session_grants_and_revokes_one(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, GRANTED, agents=["builder"])
+    app = make_app(prepared)
+    async with app.run_test(size=(100, 30)) as pilot:
+        try:
+            await wait_for_prompt(pilot)
+            await pilot.press("a")  # allow `rm -rf …` for the session
+            await wait_for(pilot, lambda: bool(app.supervisor.policy.grants), what="the grant")
+            await wait_for(pilot, lambda: app.supervisor.all_final, what="the first task")
+            await pilot.press("g")
+            await wait_for(pilot, lambda: isinstance(app.screen, GrantsScreen))
+            await pilot.pause()
+            assert "rm -rf …" in screen_text(app)
+            await pilot.press("enter")  # revoke the highlighted one
+            await wait_for(pilot, lambda: not app.supervisor.policy.grants, what="the revoke")
+            revoked = events(prepared, "grant.revoked")
+            assert [e["data"]["by"] for e in revoked] == ["human"]
+            assert revoked[0]["data"]["pattern"] == "rm -rf …"
+            assert "session grant revoked by you: rm -rf …" in pane_text(app, "builder")
+            # The same command asks again.
+            model = backend(prepared, "builder")
+            before = asked(prepared)
+            await app.supervisor.message("builder", "clean it once more")
+            await wait_for(pilot, lambda: asked(prepared) > before, what="the second request")
+            await wait_for_prompt(pilot)
+            assert len(model.requests) >= 3
+        finally:
+            await stop(app)
+
+
+async def test_g_without_grants_says_how_one_is_made(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, TWO_CALLS, agents=["builder"])
+    app = make_app(prepared)
+    async with app.run_test(size=(80, 24)) as pilot:
+        try:
+            await pilot.press("g")
+            await wait_for(pilot, lambda: isinstance(app.screen, GrantsScreen))
+            await pilot.pause()
+            assert "No grants: A on a tier-3 prompt saves one" in screen_text(app)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is app.main)
+        finally:
+            await stop(app)
+
+
+EDITING = """\
+agents:
+  builder:
+    - text: "Renaming the shop."
+      calls:
+        - edit_file: {path: README.md, old: "# shop", new: "# The shop\\nSells things."}
+    - text: "Done."
+"""
+
+
+async def test_d_shows_the_agents_whole_diff_against_the_session_start(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, EDITING, agents=["builder"])
+    app = make_app(prepared)
+    async with app.run_test(size=(100, 30)) as pilot:
+        try:
+            await wait_for(pilot, lambda: finished(app), what="the edit")
+            await wait_for(pilot, lambda: "+Sells things." in pane_text(app, "builder"))
+            (root / "notes.txt").write_text("the human's own file\n", encoding="utf-8")
+            await pilot.press("d")
+            await wait_for(pilot, lambda: isinstance(app.screen, ChangesScreen), what="the diff")
+            text = app.screen.query_one(Transcript).text
+            assert "1 file · +2 -1" in text
+            assert "-# shop\n+# The shop\n+Sells things." in text
+            assert "notes.txt" in text.split("Also changed since the start")[1]
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is app.main)
+        finally:
+            await stop(app)
