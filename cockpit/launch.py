@@ -174,7 +174,9 @@ def _open_session(
         )
 
     policy = Policy.load(root)
-    safeguard = Safeguard(root, log.session)
+    # Said once at the start instead (`git_notice`): a warning printed from a worker
+    # thread would land on the screen raw; each skipped snapshot is in the log too.
+    safeguard = Safeguard(root, log.session, warn=lambda _message: None)
     toolbox = Toolbox(root, scrubbed_env(env), log)
     return Supervisor(
         root,
@@ -223,8 +225,18 @@ def prepare_new(options: LaunchOptions) -> Prepared:
             "model": model,
             "skipped_agents": definitions.skipped_records(),
         },
-        notices=startup_notices(definitions, names, model),
+        notices=[*git_notice(workspace), *startup_notices(definitions, names, model)],
     )
+
+
+def git_notice(workspace: Workspace) -> list[str]:
+    """Outside git, say once that tier-2 actions cannot be snapshotted."""
+    if (workspace.root / ".git").exists():
+        return []
+    return [
+        f"{workspace.root} is not a git repository: tier-2 actions run without a snapshot "
+        "and cannot be rolled back (run `git init` to have them)"
+    ]
 
 
 def find_session(sessions_dir: Path, session: str | None) -> Path:

@@ -128,3 +128,23 @@ def test_headless_names_plan_problems_with_the_workspaces_agents(workspace: Path
     assert line.startswith("cockpit: plan.md line 5: @nobody is no agent (agents: ")
     # the workspace's agents, not only this session's (only the builder runs)
     assert "planner" in line and "reviewer" in line
+
+
+def test_outside_git_the_missing_snapshots_are_said_once_at_the_start(tmp_path: Path) -> None:
+    root = tmp_path / "plain"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "app.py").write_text("def greet():\n    return 'hello'\n")
+    edit = {"path": "src/app.py", "old": "'hello'", "new": "'hello, friend'"}
+    with FakeAnthropicAPI([{"tool_use": {"name": "edit_file", "input": edit}}]) as api:
+        code, _out, err = _headless(root, api)
+    assert code == 0, err
+    said = [line for line in err.splitlines() if "is not a git repository" in line]
+    # once, as cockpit's own line (not a stray log record printed over the screen)
+    assert said == [
+        f"cockpit: {root} is not a git repository: tier-2 actions run without a snapshot "
+        "and cannot be rolled back (run `git init` to have them)"
+    ]
+    skipped = of_kind(events(session_log(root)), "safeguard.snapshot")
+    assert len(skipped) == 2 and all(
+        "not a git repository" in s["data"]["skipped"] for s in skipped
+    )
