@@ -78,6 +78,9 @@ class Details:
             out += ["", self.text]
         if self.output:
             out += ["", "output:", self.output]
+        if c is not None and c.diff:
+            cut = " (cut: the log keeps the start of it)" if c.diff_truncated else ""
+            out += ["", f"diff{cut}:", c.diff.rstrip("\n")]
         if self.artifact_path is not None:
             out += ["", f"artifact: {self.artifact_path}"]
             if self.artifact_problem:

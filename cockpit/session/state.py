@@ -43,6 +43,9 @@ class CallState:
     output: str | None = None
     error: str | None = None
     artifact: dict[str, Any] | None = None
+    diff: str | None = None
+    """A file write's unified diff (not kept in lean mode)."""
+    diff_truncated: bool = False
     started_ts: str | None = None
     finished_ts: str | None = None
 
@@ -350,6 +353,9 @@ class StateBuilder:
         c.error = e.data.get("error")
         output = e.data.get("output")
         c.output = output if isinstance(output, str) and not self._lean else None
+        diff = e.data.get("diff")
+        c.diff = diff if isinstance(diff, str) and diff and not self._lean else None
+        c.diff_truncated = bool(e.data.get("diff_truncated"))
         artifact = e.data.get("artifact")
         c.artifact = artifact if isinstance(artifact, dict) else None
         self._close(c)

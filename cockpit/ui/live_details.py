@@ -16,7 +16,6 @@ from textual.content import Content
 from textual.widgets import Static
 
 from cockpit.replay.details import Details, event_text, read_artifact
-from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.show import format_line
 from cockpit.session.state import StateBuilder
@@ -34,10 +33,6 @@ def details_of(entry: Sequence[Event], log_path: Path) -> Details:
         builder.apply(earlier)
     call = builder.state.calls.get(event.call) if event.call is not None else None
     text = event_text(event)
-    diff = event.data.get("diff") if event.kind == k.TOOL_FINISHED else None
-    if isinstance(diff, str) and diff:
-        cut = " (cut: the log keeps the start of it)" if event.data.get("diff_truncated") else ""
-        text = "\n".join(filter(None, [text, f"diff{cut}:", diff.rstrip("\n")]))
     path = artifact_text = problem = None
     artifact = call.artifact if call is not None else event.data.get("artifact")
     if isinstance(artifact, dict):

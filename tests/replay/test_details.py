@@ -106,3 +106,20 @@ def test_details_of_each_event_never_fail(tmp_path: Path) -> None:
         details = player.details(i)
         assert details.event.seq == i and details.data == json.loads(raw)["data"]
         assert details.render().startswith(details.line)
+
+
+def test_an_edit_shows_its_diff_from_any_of_its_events(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    log = realistic(path)
+    kw = {"agent": "builder", "iteration": 7, "call": "c-20"}
+    edit = {"path": "src/app.py", "old": "'hello'", "new": "'hi'"}
+    diff = "--- a/src/app.py\n+++ b/src/app.py\n@@ -1 +1 @@\n-x = 'hello'\n+x = 'hi'\n"
+    log.append("tool.requested", {"tool": "edit_file", "input": edit}, **kw)
+    log.append("policy.decided", {"tier": 2, "reasons": ["edits a file"], "rules": []}, **kw)
+    log.append("tool.started", {"tool": "edit_file", "command": "edit_file src/app.py"}, **kw)
+    log.append("tool.finished", {"exit_code": None, "output": "edited", "diff": diff}, **kw)
+    log.close()
+    player = Player.open(path)
+    for kind in ("policy.decided", "tool.finished"):
+        page = player.details(_find(player, kind, "c-20")).render()
+        assert "diff:\n--- a/src/app.py" in page and "+x = 'hi'" in page, kind
