@@ -107,6 +107,11 @@ async def wait_for(
         await pilot.pause(0.05)
 
 
+def caught_up(app: CockpitApp) -> bool:
+    """The screen has taken in every event logged so far (the feed is drained)."""
+    return app.state.state.last_seq + 1 >= app.prepared.log.next_seq
+
+
 async def wait_for_prompt(pilot: Pilot[Any], *, armed: bool = True) -> ApprovalScreen:
     """The approval prompt once it is on screen (and, by default, past its grace period)."""
     app = pilot.app

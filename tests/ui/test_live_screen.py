@@ -19,6 +19,7 @@ from cockpit.ui.transcript import Transcript
 from tests.ui._screen import screen_text
 from tests.ui._session import (
     backend,
+    caught_up,
     events,
     make_app,
     make_workspace,
@@ -77,7 +78,8 @@ class Clock:
 
 
 def finished(app: CockpitApp) -> bool:
-    return app.started and app.supervisor.all_final
+    """Every agent is final and the screen has taken in all they logged."""
+    return app.started and app.supervisor.all_final and caught_up(app)
 
 
 def thinking_since(app: CockpitApp) -> float | None:
@@ -216,7 +218,6 @@ async def test_enter_opens_the_last_call_and_left_the_one_before(tmp_path: Path)
     async with app.run_test(size=(100, 30)) as pilot:
         try:
             await wait_for(pilot, lambda: finished(app), what="the agent to finish")
-            await pilot.pause(0.2)
             await pilot.press("enter")
             await wait_for(pilot, lambda: isinstance(app.screen, LiveDetailsScreen))
             screen = app.screen

@@ -69,12 +69,16 @@ async def test_headers_lead_with_the_status_and_keys_keep_help_and_quit(
     async with app.run_test(size=size) as pilot:
         try:
             await wait_for(pilot, lambda: app.supervisor.all_final, what="the agents")
-            await pilot.pause(0.3)
-            rows = screen_rows(app)
-            headers = [row for row in rows if "builder " in row or "reviewer " in row]
-            assert any("builder done" in row for row in headers), headers
-            assert any("reviewer done" in row for row in headers), headers
-            keys = rows[-1]
+
+            def headers() -> list[str]:
+                return [r for r in screen_rows(app) if "builder " in r or "reviewer " in r]
+
+            def both_done() -> bool:
+                shown = headers()
+                return all(any(f"{a} done" in r for r in shown) for a in ("builder", "reviewer"))
+
+            await wait_for(pilot, both_done, what=f"both headers to say done: {headers()}")
+            keys = screen_rows(app)[-1]
             assert len(keys) <= size[0]
             assert "? " in keys and "Help" in keys and "q " in keys and "Quit" in keys
         finally:

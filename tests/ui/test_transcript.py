@@ -11,6 +11,7 @@ from textual.selection import Selection
 
 from cockpit.ui.transcript import Transcript
 from cockpit.ui.wrap import visible, wrap_ascii, wrap_cells
+from tests.ui._session import wait_for
 
 
 class Host(App[None]):
@@ -239,8 +240,7 @@ async def test_home_shows_the_first_line_while_the_agent_writes_on() -> None:
         t.focus()
         for n in range(200):
             t.write(f"line {n}\n")
-        await pilot.pause(0.2)  # drawn: the transcript follows its end
-        assert t.scroll_y == t.max_scroll_y > 0
+        await wait_for(pilot, lambda: t.scroll_y == t.max_scroll_y > 0, what="the end shown")
         # What Home does, with the stream's next redraw right behind it (a pilot key press
         # would wait for the scroll to end first, which a streaming agent does not).
         await t.run_action("scroll_home")
