@@ -12,6 +12,15 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cockpit.agent._yaml import YamlSource
+from cockpit.errors import ConfigError
+
+if TYPE_CHECKING:
+    import yaml
+
+Sections = dict[str, tuple["yaml.Node", "yaml.Node"]]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -26,6 +35,24 @@ def builtin_dir(name: str) -> Path:
     if installed.is_dir():
         return installed
     return _PACKAGE_DIR.parent / name
+
+
+def read_config(path: Path) -> tuple[YamlSource, Sections]:
+    """``.cockpit/config.yaml``'s top-level sections, each part of cockpit reading its own
+    (none when the file is missing or empty).
+
+    Raises:
+        ConfigError: the file cannot be read or is not YAML; the message names file:line.
+    """
+    src = YamlSource(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return src, {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}:1: cannot read: {exc}") from exc
+    root = src.parse(text)
+    return src, ({} if root is None else src.mapping(root, "config.yaml"))
 
 
 def cockpit_command() -> str:

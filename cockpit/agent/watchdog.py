@@ -26,8 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from cockpit.agent._yaml import YamlSource
-from cockpit.errors import ConfigError
+from cockpit.config import read_config
 
 T = TypeVar("T")
 
@@ -59,17 +58,7 @@ def load_model_limits(path: Path) -> ModelLimits:
     Raises:
         ConfigError: a malformed value; the message names the file and line.
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        return ModelLimits()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}:1: cannot read: {exc}") from exc
-    src = YamlSource(path)
-    root = src.parse(text)
-    if root is None:
-        return ModelLimits()
-    top = src.mapping(root, "config.yaml")
+    src, top = read_config(path)
     if "model" not in top:
         return ModelLimits()
     values: dict[str, float | int] = {}

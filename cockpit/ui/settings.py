@@ -25,7 +25,7 @@ import yaml
 from textual.keys import _character_to_key, format_key
 
 from cockpit.agent._yaml import YamlSource
-from cockpit.errors import ConfigError
+from cockpit.config import read_config
 
 SCREEN_KEYS: Mapping[str, tuple[str, str]] = {
     "next_waiting": ("w", "jump to the next agent that needs you (reopens its prompt)"),
@@ -148,17 +148,7 @@ def load_screen_config(path: Path) -> ScreenConfig:
     Raises:
         ConfigError: the file is malformed; the message names the file and line.
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        return ScreenConfig()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}:1: cannot read: {exc}") from exc
-    src = YamlSource(path)
-    root = src.parse(text)
-    if root is None:
-        return ScreenConfig()
-    top = src.mapping(root, "config.yaml")
+    src, top = read_config(path)
     keymap: dict[str, str] = {}
     lines: dict[str, yaml.Node] = {}
     if "keys" in top:
