@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shlex
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TextIO
 
 from cockpit.agent.runtime import DONE
@@ -107,6 +109,16 @@ def warn(text: str) -> None:
     print(f"cockpit: {printable(text)}", file=sys.stderr, flush=True)
 
 
+def resume_hint(prepared: Prepared) -> str:
+    """The command that continues this session from the user's shell: the session id
+    inside its workspace, the log's path from anywhere else."""
+    root = prepared.supervisor.root.resolve()
+    here = Path.cwd().resolve()
+    inside = here == root or root in here.parents
+    target = prepared.session if inside else shlex.quote(str(prepared.log.path))
+    return f"{cockpit_command()} resume {target}"
+
+
 def summary(supervisor: Supervisor, statuses: dict[str, str]) -> list[str]:
     """One line per agent: its final status and, when it did not finish, why."""
     lines = []
@@ -154,8 +166,7 @@ async def run_headless(prepared: Prepared, *, ask: bool, on_idle: OnIdle | None 
         warn(line)
     print(f"cockpit: log {prepared.log.path}", file=sys.stderr)
     if interrupted or not all(s == DONE for s in statuses.values()):
-        again = f"{cockpit_command()} resume {prepared.session}"
-        print(f"cockpit: to continue: {again}", file=sys.stderr)
+        print(f"cockpit: to continue: {resume_hint(prepared)}", file=sys.stderr)
     if interrupted:
         return 130
     return exit_code(statuses)

@@ -26,9 +26,8 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from cockpit.agent.host import FINAL
-from cockpit.config import cockpit_command
 from cockpit.errors import CockpitError
-from cockpit.headless import printable, summary
+from cockpit.headless import printable, resume_hint, summary
 from cockpit.launch import LaunchOptions, Prepared, prepare_new, prepare_resume
 from cockpit.session import events as k
 from cockpit.session.chain import read_events
@@ -430,4 +429,4 @@ def print_farewell(prepared: Prepared, result: ScreenResult) -> None:
     for line in summary(prepared.supervisor, result.statuses):
         print(f"cockpit: {printable(line)}", file=out)
     print(f"cockpit: log {prepared.log.path}", file=out)
-    print(f"cockpit: to continue: {cockpit_command()} resume {prepared.session}", file=out)
+    print(f"cockpit: to continue: {resume_hint(prepared)}", file=out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,8 @@ def test_a_model_that_never_answers_stalls_then_fails_with_the_reason(workspace:
     failed = statuses[-1][1]
     assert "no answer from the model for" in failed and "gave up after 1 retries" in failed
     assert f"cockpit: builder: failed: {failed}" in err
+    session = session_log(workspace).stem  # run inside the workspace: the id is enough
+    assert err.rstrip().endswith(f"to continue: {sys.executable} -m cockpit resume {session}")
 
 
 def test_a_slow_answer_shows_stalled_then_thinking_again(workspace: Path) -> None:
