@@ -67,7 +67,8 @@ class LiveDetailsScreen(DetailsScreen):
         super().__init__(details_of(self.entries[self.at], log_path))
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # Textual calls DetailsScreen.on_mount too (handlers run for each class): only add
+        # what this page has beyond it, or the page is written twice.
         self._show_position()
 
     def action_step(self, delta: int) -> None:
