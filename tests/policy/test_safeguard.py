@@ -187,15 +187,27 @@ def test_agents_snapshotting_at_once_get_one_numbered_snapshot_each(repo: Path) 
 
 
 def fresh_tree(root: Path) -> str:
-    """What a snapshot must hold, found the slow way: the real index's entries with every
-    file hashed again (no stat data trusted), then `git add --all`."""
+    """What a snapshot must hold, found the slow way and trusting no stat data at all: an
+    empty index, `git add --all` (every file hashed), then the ignored files the real
+    index tracks (`git add -f` ones), as a copy of the real index would keep them.
+
+    (A copied index carries the real one's stat data, which a copy made with a new
+    modification time can make look fresh while a same-size file changed in the same
+    clock tick: an oracle must not share the shortcut it checks.)"""
+    run = ["git", "-C", str(root)]
+    tracked_ignored = subprocess.run(
+        [*run, "ls-files", "-z", "--cached", "--ignored", "--exclude-standard"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    forced = [p for p in tracked_ignored if p and os.path.lexists(root / p)]
     with tempfile.TemporaryDirectory() as tmp:
         env = {**ENV, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
-        if (root / ".git" / "index").exists():
-            shutil.copyfile(root / ".git" / "index", env["GIT_INDEX_FILE"])
-        run = ["git", "-C", str(root)]
-        subprocess.run([*run, "update-index", "-q", "--really-refresh"], env=env)
-        for args in (["add", "--all", "--", ":/"], ["write-tree"]):
+        steps = [["add", "--all", "--", ":/"]]
+        if forced:
+            steps.append(["add", "-f", "--", *forced])
+        for args in [*steps, ["write-tree"]]:
             out = subprocess.run([*run, *args], capture_output=True, text=True, env=env)
             assert out.returncode == 0, out.stderr
         return out.stdout.strip()
