@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import PurePath
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -152,7 +152,13 @@ class CockpitApp(App[int]):
             more = len(notices) - NOTICES_SHOWN
             if more > 0:
                 shown += f"\n… and {more} more (the help key lists them)"
-            self.notify(shown, title="At start", severity="warning", timeout=NOTICE_S)
+            self.tell(shown, title="At start", severity="warning", timeout=NOTICE_S)
+
+    def tell(self, text: str, **options: Any) -> None:
+        """A notification of text that may come from a file, a command or an agent: shown
+        as it reads (never as markup, which `[/]` in a path would break) and cleaned of
+        control codes."""
+        self.notify(render.clean(text), markup=False, **options)
 
     def _tick(self) -> None:
         """Once a second: the elapsed time in the headers of the agents mid-step (a
@@ -260,11 +266,11 @@ class CockpitApp(App[int]):
     def toggle_pause(self, agent: str) -> None:
         runtime = self.supervisor.runtimes.get(agent)
         if runtime is None:
-            self.notify(f"{agent} is not running in this session.", severity="warning")
+            self.tell(f"{agent} is not running in this session.", severity="warning")
             return
         status = self.supervisor.statuses().get(agent, runtime.status)
         if status in FINAL and not runtime.paused:
-            self.notify(
+            self.tell(
                 f"{agent} has finished ({status}): there is nothing to pause. "
                 f"A message ({key_label(self._key('message'))}) gives it more to do.",
                 severity="warning",
@@ -278,7 +284,7 @@ class CockpitApp(App[int]):
 
     def ask_message(self, agent: str) -> None:
         if agent not in self.supervisor.runtimes:
-            self.notify(f"{agent} is not running in this session.", severity="warning")
+            self.tell(f"{agent} is not running in this session.", severity="warning")
             return
         self.push_screen(MessageScreen(agent), partial(self._send_message, agent))
 
@@ -295,7 +301,7 @@ class CockpitApp(App[int]):
 
         entries = self.recent.of(agent)
         if not entries:
-            self.notify(f"{agent} has made no call yet.")
+            self.tell(f"{agent} has made no call yet.")
             return
         self.push_screen(LiveDetailsScreen(agent, entries, self.prepared.log.path))
 
@@ -310,7 +316,7 @@ class CockpitApp(App[int]):
             return
         pattern = next((g.pattern for g in self.supervisor.policy.grants if g.id == grant_id), "")
         if await self.supervisor.revoke_grant(grant_id):
-            self.notify(f"Revoked {pattern}: it asks again.")
+            self.tell(f"Revoked {pattern}: it asks again.")
 
     def open_changes(self, agent: str) -> None:
         """The agent's whole diff against the session's start (computed off the loop)."""

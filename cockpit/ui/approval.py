@@ -305,7 +305,7 @@ class ApprovalScreen(ModalScreen[Verdict]):
         if not self.armed:
             return
         if self.offer.rule is None:
-            self.notify(self._grant_line().plain, severity="warning")
+            self.notify(self._grant_line().plain, severity="warning", markup=False)
             return
         self.dismiss(Verdict("session"))
 

@@ -130,7 +130,7 @@ class Inbox:
         elif choice == "later":
             self._deferred.add(call)
             key = key_label(self.config.keymap.get("next_waiting", KEYS["next_waiting"][0]))
-            self.app.notify(f"Left for later: press {key} to come back to it.")
+            self.app.notify(f"Left for later: press {key} to come back to it.", markup=False)
         self.show_next()
 
     def settled(self, call: str | None) -> None:

@@ -110,9 +110,9 @@ class ReplayApp(App[int]):
             self.push_screen(DetailsScreen(report.details))
         elif isinstance(report, Notice):
             if report.error:
-                self.notify(report.message, severity="error", timeout=30)
+                self.notify(report.message, severity="error", timeout=30, markup=False)
             else:
-                self.notify(report.message, timeout=4)
+                self.notify(report.message, timeout=4, markup=False)
 
     def open_help(self) -> None:
         keys = [

@@ -173,6 +173,30 @@ async def test_warnings_from_the_start_are_shown_once_and_kept_in_help(tmp_path:
             await stop(app)
 
 
+async def test_an_agent_file_whose_error_reads_as_markup_is_shown_as_written(
+    tmp_path: Path,
+) -> None:
+    root = make_workspace(tmp_path / "shop")
+    agents = root / ".claude" / "agents"
+    agents.mkdir(parents=True)
+    # `[/]` would close a markup tag; the escape code would retitle the terminal
+    (agents / "bad.md").write_text('---\nname: bad\nscope: "/[/]\\e]0;pwned\\a"\n---\nhi\n')
+    prepared = prepare(root, TWO_CALLS, agents=["builder"])
+    (notice,) = [n for n in prepared.notices if "bad.md" in n]
+    app = make_app(prepared)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        try:
+            await wait_for(pilot, lambda: app.started, what="the session")
+            (shown,) = [n.message for n in app._notifications]
+            assert "[/]" in shown and "\x1b" not in shown and "\x07" not in shown
+            assert shown == render.clean(notice)
+            # drawn as written (as markup, `[/]` broke the screen: an internal error)
+            await wait_for(pilot, lambda: "At start" in screen_text(app), what="the toast")
+            assert "'/[/]\\x1b]0;pwned\\x07'" in screen_text(app)
+        finally:
+            await stop(app)
+
+
 async def test_help_names_keys_as_they_are_typed(tmp_path: Path) -> None:
     root = make_workspace(tmp_path / "shop")
     prepared = prepare(root, TWO_CALLS, agents=["builder"])
