@@ -11,8 +11,9 @@ fields cockpit cannot honour. The rules, Claude Code's where it has one:
   and no control characters (a name is printed everywhere).
 - `tools`: a list, or a string split on commas outside parentheses (`Agent(a, b)`,
   `Bash(git diff:*)`). Names map as `CLAUDE_TOOLS` says; the rest (`WebFetch`, `Task`,
-  `mcp__*`...) are dropped and listed. `Grep` maps to `bash`: cockpit has no search tool,
-  searching is `grep`/`rg` through bash, and every command still passes the policy. A limit
+  `mcp__*`...) are dropped and listed. `Grep` maps to a read-only `bash`: cockpit has no
+  search tool, searching is `grep`/`rg` through bash, and an agent given `Grep` but not `Bash`
+  runs only read-only (tier-1) commands, as it could run none in Claude Code. A limit
   in parentheses on a tool that writes or runs (`Bash(git diff:*)`) cannot be kept, and the
   warning says so. Listed tools of which none is usable: refused, as Claude Code refuses to
   launch it.
@@ -20,8 +21,9 @@ fields cockpit cannot honour. The rules, Claude Code's where it has one:
   `Grep` alone does not take away a granted shell.
 - `permissionMode: plan` is read-only. Other modes, `hooks` and `mcpServers` are not honoured
   (the policy decides what runs; agents get no MCP servers), and a warning says so.
-- Without a writing tool the agent gets an empty `scope`: it may write nothing, through bash
-  either, as it could not in Claude Code.
+- Without a writing tool the agent gets an empty `scope` (unless the file gives a `scope:`,
+  cockpit's own field): it may write nothing, through bash either, as far as the policy can
+  read a command's writes (the sandbox of a later issue makes that exact).
 - `model`: an alias, a full id, or `inherit` (the session's model); see `models.py`.
 """
 
@@ -91,6 +93,7 @@ def load_claude_agent(path: Path, *, default_model: str | None = None) -> AgentD
     warnings: list[AgentWarning] = []
     description = _description(src, fields, warnings)
     tools, dropped, read_only = _tools(src, fields, name, warnings)
+    shell_granted = _grants_bash(src, fields)
     if read_only:
         scope: tuple[str, ...] = ()
     elif "scope" in fields:
@@ -120,7 +123,16 @@ def load_claude_agent(path: Path, *, default_model: str | None = None) -> AgentD
         origin=AgentOrigin.CLAUDE,
         dropped_tools=tuple(dropped),
         warnings=tuple(sorted(warnings, key=lambda w: w.line)),
+        read_only_shell="bash" in tools and not shell_granted,
     )
+
+
+def _grants_bash(src: YamlSource, fields: Fields) -> bool:
+    """Whether the file gives a real shell: `Bash` listed (or every tool, by listing none).
+    `Grep` alone maps to a read-only one."""
+    if "tools" not in fields or src.value(fields["tools"][1]) is None:
+        return True
+    return any(_call(raw)[0] == "Bash" for raw, _ in _entries(src, fields["tools"][1], "tools"))
 
 
 def split_tool_list(text: str) -> list[str]:

@@ -87,7 +87,8 @@ def render(report: dict[str, Any]) -> list[str]:
     for agent in report["agents"]:
         lines += ["", f"{agent['name']}  {_model(agent['model'], agent['priced'])}"]
         lines.append(f"  from     {agent['source']} ({agent['origin']})")
-        lines.append(f"  tools    {', '.join(agent['tools'])}")
+        shell = " (bash: read-only commands)" if agent["read_only_shell"] else ""
+        lines.append(f"  tools    {', '.join(agent['tools'])}{shell}")
         lines.append(f"  writes   {agent['writes']}")
         if agent["dropped_tools"]:
             lines.append(f"  dropped  {', '.join(agent['dropped_tools'])}")
@@ -107,6 +108,7 @@ def _agent(catalog: AgentCatalog, defn: AgentDefinition) -> dict[str, Any]:
         "model": defn.model,
         "priced": is_known(defn.model),
         "tools": list(defn.tools),
+        "read_only_shell": defn.read_only_shell and "bash" in defn.tools,
         "writes": defn.describe_scope(),
         "scope": list(defn.scope),
         "dropped_tools": list(defn.dropped_tools),

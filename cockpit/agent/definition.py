@@ -109,6 +109,9 @@ class AgentDefinition:
     """The file of the agent of the same name this one overrides (a built-in, say)."""
     widens: tuple[str, ...] = ()
     """What this one may do that the agent it replaces may not (more tools, wider scope)."""
+    read_only_shell: bool = False
+    """Its `bash` runs read-only commands only (tier 1): a Claude Code file that grants
+    `Grep` (a search tool) but not `Bash` gets searching, not a shell."""
 
     def may_write(self, rel_path: str) -> bool:
         """Whether `rel_path` (relative to the workspace root, `/`-separated) is in scope.
@@ -137,6 +140,11 @@ def load_agents(workspace: Workspace, *, default_model: str | None = None) -> Ag
     return load(workspace, default_model=default_model)
 
 
+CLAUDE_ONLY_LIMITS = ("permissionMode", "disallowedTools", "allowedTools")
+"""Claude Code fields that narrow an agent, refused in cockpit's own files rather than
+silently ignored."""
+
+
 def load_agent_file(
     path: Path,
     *,
@@ -154,6 +162,13 @@ def load_agent_file(
     if root is None:
         raise src.error(1, "front matter is empty; it needs at least `name:`")
     fields = src.mapping(root, "front matter")
+    for key in CLAUDE_ONLY_LIMITS:
+        if key in fields:  # ignored, the agent would end wider than its file says
+            raise src.error(
+                fields[key][0],
+                f"`{key}` is Claude Code's: a cockpit agent file says what it may do with "
+                "`tools` and `scope` (`scope: []` writes nothing)",
+            )
 
     if "name" not in fields:
         raise src.error(1, "front matter has no `name:` (the agent's name)")
@@ -290,6 +305,11 @@ def _identity(defn: AgentDefinition) -> str:
     if defn.description:
         lines += ["", defn.description]
     lines += ["", f"Your tools: {', '.join(defn.tools)}."]
+    if defn.read_only_shell and "bash" in defn.tools:
+        lines.append(
+            "Your bash runs read-only commands only (searching and reading: grep, rg, cat, "
+            "ls, git log...); any other command is refused."
+        )
     if not defn.scope:
         lines.append("You may not write or change any file, by any tool.")
     elif defn.scope == EVERYWHERE:

@@ -506,7 +506,20 @@ class AgentRuntime:
                 return self._out_of_scope(decision, outside[0]), known
         if name in ("write_file", "edit_file") and not self._may_write(args["path"]):
             return self._out_of_scope(decision, args["path"]), known
+        if name == "bash" and self.definition.read_only_shell and decision.tier not in (1, "deny"):
+            return self._read_only_shell(decision), known
         return decision, known
+
+    def _read_only_shell(self, decision: Decision) -> Decision:
+        return Decision(
+            tier="deny",
+            reasons=(
+                *decision.reasons,
+                f"{self.name} may run read-only commands only: its file grants Grep, not "
+                f"Bash (this one is tier {decision.tier})",
+            ),
+            rules=(*decision.rules, RuleRef(f"shell:{self.name}", str(self.definition.source))),
+        )
 
     def _out_of_scope(self, decision: Decision, path: str) -> Decision:
         scope = ", ".join(self.definition.scope) or "nothing"

@@ -61,7 +61,7 @@ def test_agents_lists_every_agent_and_every_skipped_file(repo: Path) -> None:
     assert explorer == [
         "claude-haiku-5-5",
         "  from     .claude/agents/research/explorer.md (Claude Code)",
-        "  tools    bash, read_file, update_task, report_blocked",
+        "  tools    bash, read_file, update_task, report_blocked (bash: read-only commands)",
         "  writes   nothing",
         "  dropped  WebFetch",
         "  warning  line 4: tools cockpit does not have are left out: WebFetch",
@@ -94,6 +94,7 @@ def test_agents_json_is_plain_data_a_script_can_read(repo: Path) -> None:
         "model": "claude-haiku-5-5",
         "priced": True,
         "tools": ["bash", "read_file", "update_task", "report_blocked"],
+        "read_only_shell": True,
         "writes": "nothing",
         "scope": [],
         "dropped_tools": ["WebFetch"],

@@ -117,3 +117,55 @@ async def test_a_model_without_a_price_says_so_in_the_log_and_the_state(repo: Pa
         assert state.agents["builder"].unpriced_model is None
     finally:
         await finish(prepared)
+
+
+SEARCHER = """
+agents:
+  searcher:
+    - calls:
+        - bash: {command: "grep -rn 'Look around' . --include=*.md"}
+        - bash: {command: "python3 -c \\"open('pwned', 'w').write('x')\\""}
+        - bash: {command: "make"}
+        - bash: {command: "git commit --allow-empty -qm sneaky"}
+    - text: "Searched."
+"""
+
+
+async def test_an_agent_given_grep_but_not_bash_runs_read_only_commands_only(
+    repo: Path,
+) -> None:
+    (repo / "Makefile").write_text("all:\n\ttouch made\n")
+    (repo / ".claude" / "agents" / "searcher.md").write_text(
+        "---\nname: searcher\ntools: Read, Grep, Glob\n---\nSearch.\n"
+    )
+    head = git(repo, "rev-parse", "HEAD")
+    prepared = await start(repo, SEARCHER, ["searcher"])
+    try:
+        assert await prepared.supervisor.wait() == {"searcher": "done"}
+        tiers = [d["data"]["tier"] for d in logged(prepared, "policy.decided")]
+        assert tiers == [1, "deny", "deny", "deny"]
+        denied = logged(prepared, "policy.decided")[1]["data"]["reasons"][-1]
+        assert denied.startswith("searcher may run read-only commands only: its file grants")
+        assert not (repo / "pwned").exists() and not (repo / "made").exists()
+        assert git(repo, "rev-parse", "HEAD") == head  # no commit slipped through
+        (search,) = [f for f in logged(prepared, "tool.finished") if f["data"]["exit_code"] == 0]
+        assert "plan.md:3:- [ ] Look around @builder" in search["data"]["output"]  # it searched
+    finally:
+        await finish(prepared)
+
+
+def test_a_cockpit_agent_file_with_claude_codes_limits_is_refused_not_widened(
+    repo: Path,
+) -> None:
+    agents = repo / ".cockpit" / "agents"
+    agents.mkdir(parents=True)
+    (agents / "ro.md").write_text(
+        "---\nname: ro\ntools: [read_file, write_file]\npermissionMode: plan\n---\nRead.\n"
+    )
+    listed = cockpit(repo, "agents")
+    assert listed.returncode == 0, listed.stderr
+    assert (
+        ".cockpit/agents/ro.md:4: `permissionMode` is Claude Code's: a cockpit agent file says "
+        "what it may do with `tools` and `scope`" in listed.stdout
+    )
+    assert "\nro " not in listed.stdout and "agent ro" not in listed.stdout
