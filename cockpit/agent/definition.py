@@ -253,6 +253,8 @@ def read_model(
     if "model" in fields and src.value(fields["model"][1]) is not None:
         written = src.string(fields["model"][1], "model")
         line = src.line(fields["model"][1])
+        if any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in written):
+            raise src.error(line, f"`model` {written!r} holds a control character")
     model = resolve_model(written, default_model, read_only=read_only)
     if written is None or is_known(model):
         return model, ()

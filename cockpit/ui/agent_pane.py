@@ -128,13 +128,14 @@ class AgentPane(Vertical):
             shown = f" {shown} "
         if pause_requested and status != "paused":
             shown += " (pausing at the next step)"
+        clean = render.clean  # a model id, a task title, a reason: from files, never raw
         parts = [
-            Content.from_markup("[b]$name[/b] ", name=self.agent),
+            Content.from_markup("[b]$name[/b] ", name=clean(self.agent)),
             Content.styled(shown, colour),
         ]
         muted = "$text-muted"
         if state is not None and state.detail and status in ("failed", "stalled", "retrying"):
-            parts.append(Content.assemble((": ", muted), (state.detail, colour)))
+            parts.append(Content.assemble((": ", muted), (clean(state.detail), colour)))
         if state is not None:
             parts.append(
                 Content.from_markup(
@@ -145,12 +146,14 @@ class AgentPane(Vertical):
             )
         model = (state.model if state is not None else "") or self.model
         if model:
-            parts.append(Content.assemble((" · ", muted), (model, muted)))
+            parts.append(Content.assemble((" · ", muted), (clean(model), muted)))
         if state is not None:
             if state.task:
-                parts.append(Content.from_markup(" [$text-muted]· task:[/] $task", task=state.task))
+                task = clean(state.task)
+                parts.append(Content.from_markup(" [$text-muted]· task:[/] $task", task=task))
             elif state.detail and status == "running":
-                parts.append(Content.from_markup(" [$text-muted]·[/] $detail", detail=state.detail))
+                detail = clean(state.detail)
+                parts.append(Content.from_markup(" [$text-muted]·[/] $detail", detail=detail))
         return Content("").join(parts)
 
     def _since(self, ts: str | None) -> float | None:

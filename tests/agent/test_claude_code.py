@@ -245,3 +245,8 @@ def test_an_unreadable_or_binary_file_is_refused_with_its_line(tmp_path: Path) -
     link.symlink_to(tmp_path / "nowhere" / "agent.md")
     with pytest.raises(SourceError, match=r"gone\.md:1: cannot read agent file: No such file"):
         load_claude_agent(link)
+
+
+def test_a_model_id_with_a_control_character_is_refused(tmp_path: Path) -> None:
+    error = refused(tmp_path, 'name: esc\nmodel: "claude\\e]0;PWNED\\a"\n')
+    assert error.line == 3 and "holds a control character" in str(error)

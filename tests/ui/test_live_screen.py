@@ -135,6 +135,29 @@ async def test_a_failure_shows_its_reason_in_header_pane_and_status_line(tmp_pat
             await stop(app)
 
 
+async def test_header_texts_from_files_never_reach_the_terminal_raw(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "shop")
+    prepared = prepare(root, THINKING, agents=["builder"])
+    app = make_app(prepared)
+    osc = "\x1b]0;PWNED\x07"
+    async with app.run_test(size=(160, 30)) as pilot:
+        try:
+            await wait_for(pilot, lambda: thinking_since(app) is not None, what="thinking")
+            # a task title from plan.md, a failure reason quoting a file, a model id
+            await app.supervisor.record(
+                k.TASK_UPDATED, {"task": f"Fix {osc}it", "status": "doing"}, agent="builder"
+            )
+            await app.supervisor.record(
+                k.AGENT_STATUS, {"status": "failed", "detail": f"bad {osc}file"}, agent="builder"
+            )
+            await wait_for(pilot, lambda: "failed: bad file" in header(app, "builder"))
+            shown = header(app, "builder")
+            assert "task: Fix it" in shown
+            assert "\x1b" not in shown and "\x07" not in shown
+        finally:
+            await stop(app)
+
+
 async def test_a_delivered_plan_change_is_said_in_the_pane(tmp_path: Path) -> None:
     root = make_workspace(tmp_path / "shop")
     prepared = prepare(root, THINKING, agents=["builder"])
