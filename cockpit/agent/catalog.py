@@ -109,9 +109,18 @@ def load_agents(workspace: Workspace, *, default_model: str | None = None) -> Ag
     )
     catalog = AgentCatalog(root, {}, [])
     agents, skipped = catalog.agents, catalog.skipped
+    inside = root.resolve()
     for folder, origin in sources:
         seen: dict[str, Path] = {}
+        workspace_file = origin is not AgentOrigin.BUILTIN
+        if workspace_file and folder.is_dir() and not folder.resolve().is_relative_to(inside):
+            skipped.append(SkippedFile(folder, 1, _outside(folder)))
+            continue
         for path in agent_files(folder, recursive=origin is AgentOrigin.CLAUDE):
+            if workspace_file and not path.resolve().is_relative_to(inside):
+                # A cloned repository's link must not make an agent of any file on the disk.
+                skipped.append(SkippedFile(path, 1, _outside(path)))
+                continue
             try:
                 defn = _load(path, origin, default_model)
             except NotAnAgent as exc:
@@ -154,6 +163,10 @@ def agent_files(folder: Path, *, recursive: bool) -> list[Path]:
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if recursive else []
         found.extend(Path(top) / f for f in files if f.endswith(".md") and not f.startswith("."))
     return sorted(found, key=lambda p: p.relative_to(folder).parts)
+
+
+def _outside(path: Path) -> str:
+    return f"links outside the workspace (to {path.resolve()}): not read"
 
 
 def _load(path: Path, origin: AgentOrigin, default_model: str | None) -> AgentDefinition:
