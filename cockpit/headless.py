@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from cockpit.agent.runtime import DONE
+from cockpit.agent.safe_text import visible
 from cockpit.config import cockpit_command
 from cockpit.launch import Prepared
 from cockpit.session import events as k
@@ -106,7 +107,7 @@ def printable(text: str) -> str:
 
 
 def warn(text: str) -> None:
-    print(f"cockpit: {printable(text)}", file=sys.stderr, flush=True)
+    print(f"cockpit: {visible(text)}", file=sys.stderr, flush=True)
 
 
 def resume_hint(prepared: Prepared) -> str:

@@ -19,6 +19,7 @@ from cockpit.agent.credentials import credentials_from_env
 from cockpit.agent.definition import AgentDefinition, compose_system_prompt
 from cockpit.agent.environment import scrubbed_env
 from cockpit.agent.models import session_model
+from cockpit.agent.safe_text import visible
 from cockpit.agent.tools import Toolbox
 from cockpit.agent.watchdog import load_model_limits
 from cockpit.config import Workspace
@@ -297,7 +298,7 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
             options, plan, state, definitions, {s.definition.name for s in setups}, path
         )
         setups += [setup(name) for name in notes]
-        supervisor = _open_session(options, log, options.env, definitions, make_backend)
+        supervisor = _open_session(options, log, options.env, definitions, make_backend, plan)
         supervisor.changes_seen = seen
     except Exception:
         log.close()
@@ -321,7 +322,7 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
         recovered=recovered,
         notices=[
             *startup_notices(definitions, [s.definition.name for s in setups], model),
-            *notices,
+            *(visible(line) for line in notices),  # task titles from plan.md
         ],
     )
 

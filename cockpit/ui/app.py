@@ -26,8 +26,9 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from cockpit.agent.host import FINAL
+from cockpit.agent.safe_text import visible
 from cockpit.errors import CockpitError
-from cockpit.headless import printable, resume_hint, summary
+from cockpit.headless import resume_hint, summary
 from cockpit.launch import LaunchOptions, Prepared, prepare_new, prepare_resume
 from cockpit.session import events as k
 from cockpit.session.chain import read_events
@@ -433,6 +434,6 @@ def print_farewell(prepared: Prepared, result: ScreenResult) -> None:
     if result.failure is not None:
         print(f"cockpit: {result.failure}", file=out)
     for line in summary(prepared.supervisor, result.statuses):
-        print(f"cockpit: {printable(line)}", file=out)
+        print(f"cockpit: {visible(line)}", file=out)
     print(f"cockpit: log {prepared.log.path}", file=out)
     print(f"cockpit: to continue: {resume_hint(prepared)}", file=out)

@@ -72,3 +72,15 @@ def test_open_tasks_no_agent_can_take_are_named_with_their_line(
     assert again.returncode == 0, again.stderr
     assert "plan.md line 5: “Ship it” is open but @nobody is no agent here" in again.stdout
     assert "plan.md line 6: “Tidy up” is open but has no @owner" in again.stdout
+
+
+def test_open_task_titles_reach_the_terminal_with_their_control_codes_shown(
+    workspace: Path, tmp_path: Path
+) -> None:
+    _first_run(workspace, tmp_path)
+    plan = workspace / "plan.md"
+    plan.write_text(plan.read_text() + "- [ ] Ship \x1b]0;PWNED\x07 it\n")
+    again = cockpit(workspace, "resume", "--headless")
+    assert again.returncode == 0, again.stderr
+    assert "“Ship \\x1b]0;PWNED\\x07 it” is open but has no @owner" in again.stdout
+    assert "\x1b" not in again.stdout and "\x07" not in again.stdout

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from cockpit.config import Workspace
-from cockpit.launch import LaunchOptions, prepare_new
+from cockpit.launch import LaunchOptions, prepare_new, prepare_resume
 from tests.supervisor._inprocess import (
     backend,
     finish,
@@ -246,3 +246,25 @@ async def test_an_edit_saved_while_the_session_starts_is_not_lost(workspace: Pat
         assert "+- [ ] Add a docstring to greet @builder" in changed[-1]["data"]["diff"]
     finally:
         await finish(prepared)
+
+
+async def test_an_edit_saved_while_a_session_resumes_is_not_lost(workspace: Path) -> None:
+    plan = workspace / "plan.md"
+    plan.write_text(PLAN)
+    first = await start(workspace, LONG_THINK, ["builder"])
+    await finish(first)
+    resumed = prepare_resume(
+        LaunchOptions(
+            workspace=Workspace(workspace), env=clean_env(), keep_alive=True, continue_tasks=True
+        ),
+        first.session,
+    )
+    edit_in_other_process(plan, PLAN + "- [ ] Add a docstring to greet @builder\n")
+    sup = resumed.supervisor
+    await sup.resume(resumed.setups, resumed.state, resumed.recovered, resumed.kickoff)
+    try:
+        await until(lambda: any(logged(resumed, "plan.changed")))
+        changed = logged(resumed, "plan.changed")
+        assert "+- [ ] Add a docstring to greet @builder" in changed[-1]["data"]["diff"]
+    finally:
+        await finish(resumed)
