@@ -108,6 +108,12 @@ SCREENS: Mapping[str, tuple[Mapping[str, tuple[str, str]], frozenset[str]]] = {
 (moving between panes, scrolling, copying, the quit that always works)."""
 
 
+APPROVING = ("approve", "allow_session")
+NEVER_APPROVES = frozenset(["escape", "enter", "space", "n", "q", "backspace", "delete"])
+"""Keys a person presses to get rid of a prompt (or that deny by default): a config file
+(a cloned repository's, say) may never make one of them approve."""
+
+
 def normal_key(key: str) -> str:
     """A key as Textual names it: ``?`` is ``question_mark``, ``ctrl+x`` stays."""
     key = key.strip()
@@ -199,6 +205,17 @@ def _refuse_collisions(
         ConfigError: two bindings of one screen share a key, or a binding takes a key the
             screen keeps for itself.
     """
+    dismissing = NEVER_APPROVES | {
+        key for name in ("deny", "deny_now", "later") for key in PROMPT_KEYS[name][0].split(",")
+    }
+    for name in APPROVING:
+        for key in keymap.get(name, "").split(","):
+            if key in dismissing:
+                raise src.error(
+                    lines[name],
+                    f"keys: `{name}` cannot take `{key_label(key)}`: a key people press to "
+                    "dismiss or deny a prompt never approves",
+                )
     for screen, (bindings, kept) in SCREENS.items():
         owner: dict[str, str] = {}  # key -> binding id
         # Remapped bindings last, so a collision is reported on a line of the file.

@@ -75,7 +75,11 @@ def test_every_binding_has_a_default_key_and_a_description() -> None:
     [
         # zoom on q would silently take the quit key away
         ("keys:\n  pause: x\n  zoom: q\n", 3, "`q` is the key of both `quit` and `zoom`"),
-        ("keys:\n  approve: n\n", 2, "`n` is the key of both `deny` and `approve`"),
+        ("keys:\n  approve: n\n", 2, "`approve` cannot take `n`: a key people press to"),
+        # a swap passes the collision check, but Escape must never approve
+        ("keys:\n  approve: escape\n  deny_now: y\n", 2, "`approve` cannot take `esc`"),
+        ("keys:\n  allow_session: enter\n", 2, "`allow_session` cannot take `⏎`"),
+        ("keys:\n  later: x\n  approve: h\n", 3, "`approve` cannot take `h`"),
         ("keys:\n  zoom: f\n", 2, "`f` is the key of both `follow` and `zoom` on the replay"),
         ("keys:\n  help: w\n", 2, "`w` is the key of both `next_waiting` and `help`"),
         ("keys:\n  zoom: ctrl+q\n", 2, "`zoom` cannot take `ctrl+q`: it always quits"),
