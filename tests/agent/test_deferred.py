@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+from cockpit.agent.backends import deferred
 from cockpit.agent.backends.anthropic import AnthropicBackend
 from cockpit.agent.backends.base import TurnRequest
 from cockpit.agent.backends.deferred import DeferredAnthropic
@@ -44,3 +47,32 @@ async def test_agents_starting_together_each_get_a_backend_with_their_options() 
     failed = [r for r in results if isinstance(r, BackendError)]
     assert len(failed) == 1 and "overloaded" in str(failed[0])
     assert agents[0].loaded is not agents[1].loaded
+
+
+async def test_a_load_that_fails_says_why_and_the_next_turn_tries_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with FakeAnthropicAPI([{"text": "back"}]) as api:
+        backend = DeferredAnthropic(Credentials(api_key="k", base_url=api.base_url))
+        monkeypatch.setattr(deferred, "BACKEND_MODULE", "cockpit.agent.backends.no_such_sdk")
+        with pytest.raises(BackendError, match="cannot load the Anthropic SDK: No module named"):
+            await backend.turn(request("hi"), lambda e: None)
+        monkeypatch.undo()
+        again = await backend.turn(request("hi"), lambda e: None)
+        await backend.aclose()
+    assert again.text == "back"
+
+
+async def test_a_turn_cancelled_while_loading_leaves_the_load_to_the_next() -> None:
+    with FakeAnthropicAPI([{"text": "loaded once"}]) as api:
+        backend = DeferredAnthropic(Credentials(api_key="k", base_url=api.base_url))
+        beats: list[object] = []
+        first = asyncio.ensure_future(backend.turn(request("hi"), beats.append))
+        while not beats:  # loading has begun
+            await asyncio.sleep(0)
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        result = await backend.turn(request("again"), lambda e: None)
+        await backend.aclose()
+    assert result.text == "loaded once" and len(api.requests) == 1
