@@ -137,26 +137,38 @@ def agent_changes(
             "repository, or the snapshot failed: the log says which)"
         )
         return AgentChanges(agent, base, problem=why)
-    # cockpit's own files (the session log itself) are not anyone's change.
-    changed = _git(
-        root, "diff", "--no-renames", "--name-only", "-z", base, tree, "--", ".", ":!.cockpit"
-    ).split("\0")
+    changed = _git(root, "diff", "--no-renames", "--name-only", "-z", base, tree).split("\0")
     written = set(written)
     mine: list[str] = []
     others: list[str] = []
     for name in filter(None, changed):
+        if name.startswith(".cockpit/"):
+            continue  # cockpit's own files (the session log itself) are nobody's change
         covered = any(name == w or name.startswith(w.rstrip("/") + "/") for w in written)
         (mine if covered else others).append(name)
     diff = ""
     if mine:
-        diff = _git(root, "diff", "--no-renames", "--no-color", base, tree, "--", *mine)
+        diff = _git(
+            root,
+            "diff",
+            "--no-renames",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            base,
+            tree,
+            "--",
+            *mine,
+        )
     truncated = len(diff) > WHOLE_DIFF_CAP
     return AgentChanges(agent, base, diff[:WHOLE_DIFF_CAP], mine, others, None, truncated=truncated)
 
 
 def _git(root: Path, *args: str) -> str:
     done = subprocess.run(
-        ["git", "-C", str(root), "-c", "core.quotepath=off", *args],
+        # Paths are names, not patterns (a file called `*.py` is that file), and what the
+        # view shows is git's own diff: no external diff or textconv from the config.
+        ["git", "--literal-pathspecs", "-C", str(root), "-c", "core.quotepath=off", *args],
         capture_output=True,
         text=True,
         errors="replace",

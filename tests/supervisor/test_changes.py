@@ -101,3 +101,25 @@ def test_a_long_diff_is_cut_and_says_so() -> None:
     assert diff is not None and diff.truncated
     assert diff.text.count("\n") == DIFF_LINES
     assert text_diff("same.txt", "x\n", "x\n") is None
+
+
+GLOB_NAME = """
+agents:
+  builder:
+    - calls:
+        - write_file: {path: "src/*.py", content: "odd = 'name'\\n"}
+    - text: "Done."
+"""
+
+
+async def test_a_file_named_like_a_pattern_is_only_itself(workspace: Path) -> None:
+    prepared = await start(workspace, GLOB_NAME, ["builder"])
+    try:
+        await prepared.supervisor.wait()
+        (workspace / "src" / "other.py").write_text("by someone else\n")
+        git(workspace, "config", "diff.external", "false")  # the view is git's own diff
+        changes = await prepared.supervisor.changes("builder")
+        assert changes.files == ["src/*.py"] and changes.others == ["src/other.py"]
+        assert "+odd = 'name'" in changes.diff and "someone else" not in changes.diff
+    finally:
+        await finish(prepared)
