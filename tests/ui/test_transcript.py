@@ -244,19 +244,24 @@ async def test_home_shows_the_first_line_while_the_agent_writes_on() -> None:
         # What Home does, with the stream's next redraw right behind it (a pilot key press
         # would wait for the scroll to end first, which a streaming agent does not).
         await t.run_action("scroll_home")
+        end = t.max_scroll_y
         t.write("line 200\n")
         t.flush()
-        await pilot.pause(0.2)
-        rows = [strip.text.strip() for strip in t.render_lines(t.region.reset_offset)]
-        assert t.scroll_y == 0
-        assert rows[0] == "line 0"
+        await wait_for(pilot, lambda: t.max_scroll_y > end, what="the new line laid out")
+        for _ in range(5):  # and it stays there, frame after frame
+            await pilot.pause()
+            rows = [strip.text.strip() for strip in t.render_lines(t.region.reset_offset)]
+            assert t.scroll_y == 0
+            assert rows[0] == "line 0"
         await t.run_action("scroll_end")  # and End follows the stream again
         t.write("line 201\n")
         t.flush()
-        await pilot.pause(0.2)
-        assert t.scroll_y == t.max_scroll_y
-        rows = [strip.text.strip() for strip in t.render_lines(t.region.reset_offset)]
-        assert "line 201" in rows
+
+        def showing_the_end() -> bool:
+            rows = [strip.text.strip() for strip in t.render_lines(t.region.reset_offset)]
+            return t.scroll_y == t.max_scroll_y and "line 201" in rows
+
+        await wait_for(pilot, showing_the_end, what="the end followed again")
 
 
 async def test_continuation_rows_start_with_the_next_word() -> None:
