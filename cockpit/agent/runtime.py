@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -25,6 +24,7 @@ from cockpit.agent.backends.base import (
     TurnRequest,
     TurnResult,
 )
+from cockpit.agent.boundary import Boundary
 from cockpit.agent.calls import (
     answered_from_log,
     decision_from_log,
@@ -60,13 +60,11 @@ from cockpit.agent.tools import (
 from cockpit.agent.watchdog import ModelLimits, TurnTimedOut, TurnWatch
 from cockpit.errors import BackendError
 from cockpit.plan import load_plan
-from cockpit.policy import Decision, FileAction, RuleRef, ShellAction
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.state import CallState
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_FILE_OPS = {"read_file": "read", "write_file": "write", "edit_file": "edit", "list_files": "list"}
 _INTERNAL = frozenset({"update_task", "report_blocked"})
 
 
@@ -106,6 +104,7 @@ class AgentRuntime:
         self._redirected = False
         self._status_before_pause = status
         self._tools = tool_schemas(list(definition.tools))
+        self.boundary = Boundary(definition, host, toolbox)
         self.limits = limits or ModelLimits()
         self._watch = TurnWatch(self.limits, self._stalled, self._answering)
         self._timeouts = 0  # consecutive model turns given up for silence or length
@@ -354,11 +353,11 @@ class AgentRuntime:
         self, call: str, name: str, args: dict[str, Any], previous: CallState | None
     ) -> ToolOutcome:
         """policy -> (approval) -> (snapshot) -> run, each step logged; the outcome."""
-        action = self._action(name, args)
+        action = self.boundary.action(name, args)
         if previous is not None and previous.tier is not None:
             decision = decision_from_log(previous)
         else:
-            decision, writes = self._decide(name, args, action)
+            decision, writes = self.boundary.decide(name, args, action)
             data = decision.to_dict()
             if writes:  # what a shell command writes, as the policy read it
                 data["writes"] = writes
@@ -403,7 +402,7 @@ class AgentRuntime:
                 outcome = await self.toolbox.run(
                     call, name, args, lambda text: self.host.stream(self.name, "output", text)
                 )
-                if name in ("write_file", "edit_file") and self._is_plan(args["path"]):
+                if name in ("write_file", "edit_file") and self.boundary.is_plan(args["path"]):
                     # Before the loop runs again (and the watcher sees it): this edit of
                     # plan.md is the agent's, not the human's.
                     self.host.plan_written_by(self.name)
@@ -470,82 +469,6 @@ class AgentRuntime:
                     output=f"verify failed: {command}",
                 )
         return None
-
-    def _action(self, name: str, args: dict[str, Any]) -> ShellAction | FileAction | None:
-        if name == "bash":
-            return ShellAction(command=args["command"], cwd=self.host.root)
-        op = _FILE_OPS.get(name)
-        if op is None:
-            return None
-        path = self.toolbox.resolve(args.get("path") or ".")
-        return FileAction(op=op, path=path)  # type: ignore[arg-type]
-
-    def _decide(
-        self, name: str, args: dict[str, Any], action: ShellAction | FileAction | None
-    ) -> tuple[Decision, list[str]]:
-        """The decision, and the paths a shell command writes (those it can tell)."""
-        if action is None:
-            return Decision(
-                tier=1,
-                reasons=(f"{name}: cockpit's own tool, it changes only the session",),
-                rules=(),
-            ), []
-        known: list[str] = []
-        if not isinstance(action, ShellAction):
-            decision = self.host.classify(action)
-        else:
-            decision, writes = self.host.assess(action)
-            known = [t for t in writes if t is not None]
-            # Inside the workspace the agent's scope decides; outside it, the policy's tier.
-            outside = [
-                t or "a path it cannot tell"
-                for t in writes
-                if t is None or (self._in_workspace(t) and not self._may_write(t))
-            ]
-            if outside:
-                return self._out_of_scope(decision, outside[0]), known
-        if name in ("write_file", "edit_file") and not self._may_write(args["path"]):
-            return self._out_of_scope(decision, args["path"]), known
-        if name == "bash" and self.definition.read_only_shell and decision.tier not in (1, "deny"):
-            return self._read_only_shell(decision), known
-        return decision, known
-
-    def _read_only_shell(self, decision: Decision) -> Decision:
-        return Decision(
-            tier="deny",
-            reasons=(
-                *decision.reasons,
-                f"{self.name} may run read-only commands only: its file grants Grep, not "
-                f"Bash (this one is tier {decision.tier})",
-            ),
-            rules=(*decision.rules, RuleRef(f"shell:{self.name}", str(self.definition.source))),
-        )
-
-    def _out_of_scope(self, decision: Decision, path: str) -> Decision:
-        scope = ", ".join(self.definition.scope) or "nothing"
-        return Decision(
-            tier="deny",
-            reasons=(
-                *decision.reasons,
-                f"{path} is outside {self.name}'s scope (it may write: {scope})",
-            ),
-            rules=(*decision.rules, RuleRef(f"scope:{self.name}", str(self.definition.source))),
-        )
-
-    def _is_plan(self, path: str) -> bool:
-        target = os.path.realpath(self.toolbox.resolve(path))
-        return target == os.path.realpath(self.host.plan_path)
-
-    def _in_workspace(self, path: str) -> bool:
-        root = os.path.realpath(self.host.root)
-        return os.path.commonpath([os.path.realpath(path), root]) == root
-
-    def _may_write(self, path: str) -> bool:
-        target = os.path.realpath(self.toolbox.resolve(path))
-        root = os.path.realpath(self.host.root)
-        if os.path.commonpath([target, root]) != root:
-            return False
-        return self.definition.may_write(os.path.relpath(target, root))
 
     async def _record(self, kind: str, data: Mapping[str, Any], call: str) -> Event:
         return await self.host.record(
