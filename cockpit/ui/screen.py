@@ -264,6 +264,11 @@ class CockpitScreen(Screen[None]):
             self._status = line
             self.query_one("#status", Static).update(line, layout=False)
 
+    def show_failure(self, message: str) -> None:
+        """The top line says why the session could not start (the screen then closes)."""
+        self._status = Content.styled(message, "bold $error")
+        self.query_one("#status", Static).update(self._status, layout=False)
+
     def _key_line(self, columns: int = 0) -> Content:
         """The screen's keys, as many as ``columns`` hold (see `fit_keys`)."""
         keys: list[tuple[str, str, str]] = []
