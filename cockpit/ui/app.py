@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
@@ -31,7 +31,6 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
-from cockpit.agent.host import FINAL
 from cockpit.config import cockpit_command
 from cockpit.errors import CockpitError
 from cockpit.launch import LaunchOptions, NewSession, Prepared, begin_new, prepare_resume
@@ -66,9 +65,11 @@ NOTICE_S = 30.0  # how long that notification stays
 class CockpitApp(App[int]):
     """One session on screen."""
 
-    # The screens' own files too: read once at start, not when a prompt first appears
-    # (reading a stylesheet restyles every widget on screen).
-    CSS_PATH: ClassVar[list[str | PurePath]] = ["app.tcss", "approval.tcss", "dialogs.tcss"]
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["app.tcss"]
+    LATER_CSS = ("approval.tcss", "dialogs.tcss")
+    """The prompt's and the dialogs' own files: read right after the first frame, which
+    shows none of their screens, and not when one first opens (a screen that reads its
+    stylesheet then restyles every widget on screen). They style only their screens."""
     TITLE = "cockpit"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -136,17 +137,20 @@ class CockpitApp(App[int]):
         self.post_message(self.FeedReady())
 
     def get_default_screen(self) -> CockpitScreen:
-        if self._opening is not None:
-            agents, options = self._opening.agents, self._opening.options
-            plan_path, root = options.plan_path, options.workspace.root
-        else:
-            agents, plan_path, root = (
-                self._agents(),
-                self.supervisor.plan_path,
-                self.supervisor.root,
+        if self._opening is not None:  # a new session: its plan.md was read a moment ago
+            new = self._opening
+            return CockpitScreen(
+                new.agents,
+                new.options.plan_path,
+                workspace=new.options.workspace.root.name,
+                scrollback=self.config.scrollback,
+                plan=new.plan,
             )
         return CockpitScreen(
-            agents, plan_path, workspace=root.name, scrollback=self.config.scrollback
+            self._agents(),
+            self.supervisor.plan_path,
+            workspace=self.supervisor.root.name,
+            scrollback=self.config.scrollback,
         )
 
     @property
@@ -186,6 +190,7 @@ class CockpitApp(App[int]):
         self.history = []
         self._refresh(set(self.state.state.agents))
         self._show_notices()
+        self._read_later_css()
         self.inbox.prepare()
         self._freeze_the_built()
         self.set_interval(1.0, self._tick)
@@ -207,6 +212,11 @@ class CockpitApp(App[int]):
         self._opening = None
         self._adopt(prepared)
         return True
+
+    def _read_later_css(self) -> None:
+        for name in self.LATER_CSS:
+            self.stylesheet.read(Path(__file__).with_name(name))
+        self.stylesheet.parse()
 
     def _show_notices(self) -> None:
         """The launch's warnings (a skipped agent file, a plan problem), once: a
@@ -327,6 +337,8 @@ class CockpitApp(App[int]):
     # -- the human's other commands ---------------------------------------------------
 
     def toggle_pause(self, agent: str) -> None:
+        from cockpit.agent.host import FINAL  # the agent loop's: loaded after the first frame
+
         runtime = self.supervisor.runtimes.get(agent)
         if runtime is None:
             self.notify(f"{agent} is not running in this session.", severity="warning")

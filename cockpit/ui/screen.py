@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
+from cockpit.plan.document import Plan
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.state import AgentState, CallState
@@ -131,11 +132,13 @@ class CockpitScreen(Screen[None]):
         *,
         workspace: str = "",
         scrollback: int = 5000,
+        plan: Plan | None = None,
     ) -> None:
         super().__init__()
         self.agents = list(agents)
         self.workspace = workspace
         self.plan_path = plan_path
+        self.plan = plan
         self.scrollback = scrollback
         self.selected: str | None = self.agents[0][0] if self.agents else None
         self._status: Content | None = None
@@ -154,7 +157,8 @@ class CockpitScreen(Screen[None]):
             with Container(id="panes"):
                 for name, model in self.agents:
                     yield AgentPane(name, model, scrollback=self.scrollback)
-            yield PlanView(self.plan_path, {name for name, _ in self.agents}, id="plan")
+            agents = {name for name, _ in self.agents}
+            yield PlanView(self.plan_path, agents, id="plan", plan=self.plan)
         # A plain line, not Textual's Footer: that one rebuilds its widgets on every focus
         # change, which made Tab cost a full relayout. These keys do not change.
         yield Static(id="keys")
