@@ -124,7 +124,7 @@ class CockpitApp(App[int]):
     @property
     def opened(self) -> bool:
         """The session is open: `prepared`, `supervisor` and `inbox` exist."""
-        return "prepared" in self.__dict__
+        return self._opening is None
 
     def _adopt(self, prepared: Prepared) -> None:
         from cockpit.ui.inbox import Inbox  # the prompt's code: not needed for the first frame
