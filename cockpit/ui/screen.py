@@ -277,9 +277,12 @@ class CockpitScreen(Screen[None]):
         """The screen's keys, as many as ``columns`` hold (see `fit_keys`)."""
         keys: list[tuple[str, str, str]] = []
         ids: list[str] = []
+        active: dict[str | None, Binding] = {}  # the user's keys, found in one walk
+        for found in self.active_bindings.values():
+            active.setdefault(found.binding.id, found.binding)
         for binding in self.BINDINGS:
             if isinstance(binding, Binding) and binding.id is not None:
-                key = self.app.get_key_display(self._binding(binding.id))
+                key = self.app.get_key_display(active.get(binding.id, binding))
                 brief = SHORT_NAMES.get(binding.id, binding.description)
                 keys.append((key, binding.description, brief))
                 ids.append(binding.id)
