@@ -1,6 +1,10 @@
 """Assemble a session: workspace, log, policy, safeguard, agents, backends, supervisor.
 
 Used by the headless run, the screen and the demo alike, so all three run the same session.
+A new session is assembled in two steps, `begin_new` (the choices, and every mistake in
+the user's files they reveal) and `NewSession.open` (the policy, the log, the supervisor),
+so that the screen can draw its first frame in between; this module imports the second
+step's machinery only when it runs.
 """
 
 from __future__ import annotations
@@ -183,6 +187,8 @@ def _open_session(
 
     if policy is None:
         policy = Policy.load(root)
+    if model_limits is None:
+        model_limits = load_model_limits(options.workspace.config_file)
     safeguard = Safeguard(root, log.session)
     toolbox = Toolbox(root, scrubbed_env(env), log)
     return Supervisor(
@@ -197,7 +203,7 @@ def _open_session(
         plan_path=options.plan_path,
         spawn=spawn,
         agent_names=definitions,
-        model_limits=model_limits or load_model_limits(options.workspace.config_file),
+        model_limits=model_limits,
         plan=plan,
     )
 
