@@ -4,6 +4,7 @@
   builder) and the Anthropic backend configured (`ANTHROPIC_BASE_URL` at a local address
   nobody listens on: the frame must not wait for the model), in a real pseudo-terminal of
   140x40, from exec to the last row of the first frame (the key line) read from the pty.
+  The frame counts only if it is the real one: the builder's pane and plan.md's task on it.
   Baseline: a bare `python -c "import textual.app"`, exec to exit. Goal: < 1.5x.
 - `cockpit --help` against `python -c "import argparse"` (all that help needs), and
   `cockpit check ls` against `python -c "import argparse, json, cockpit.policy.engine"`
@@ -32,8 +33,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-PLAN = "# Plan\n\n## Phase 1\n- [ ] Add a health check endpoint @builder\n"
+TASK = "Add a health check endpoint"
+PLAN = f"# Plan\n\n## Phase 1\n- [ ] {TASK} @builder\n"
 FRAME_END = b"Quit"  # the key line, the last row of the first frame
+FRAME_SHOWS = (b"builder", TASK.encode())  # the agent's pane and the plan view's task
 _SCRIPT = Path(sys.executable).with_name("cockpit")  # the console script, as a user runs it
 COCKPIT = (
     [str(_SCRIPT)]
@@ -190,6 +193,10 @@ def run(quick: bool = False) -> dict[str, Any]:
             if elapsed != elapsed:  # NaN: no frame
                 tail = seen[-400:].decode("utf-8", "replace")
                 raise RuntimeError(f"no first frame from cockpit; it wrote: {tail!r}")
+            frame = seen[: seen.index(FRAME_END)]
+            missing = [text.decode() for text in FRAME_SHOWS if text not in frame]
+            if missing:
+                raise RuntimeError(f"cockpit's first frame lacks {missing}: not the real one")
             return elapsed
 
         def command(*argv: str) -> Callable[[], float]:

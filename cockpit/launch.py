@@ -1,6 +1,10 @@
 """Assemble a session: workspace, log, policy, safeguard, agents, backends, supervisor.
 
 Used by the headless run, the screen and the demo alike, so all three run the same session.
+A new session is assembled in two steps, `begin_new` (the choices, and every mistake in
+the user's files they reveal) and `NewSession.open` (the policy, the log, the supervisor),
+so that the screen can draw its first frame in between; this module imports the second
+step's machinery only when it runs.
 """
 
 from __future__ import annotations
@@ -9,30 +13,27 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cockpit.agent.backends.base import Backend
-from cockpit.agent.backends.deferred import DeferredAnthropic
-from cockpit.agent.catalog import load_agents, startup_notices
-from cockpit.agent.changes import ChangeTracker
+from cockpit.agent.catalog import AgentCatalog, load_agents, startup_notices
 from cockpit.agent.credentials import credentials_from_env
 from cockpit.agent.definition import AgentDefinition, compose_system_prompt
-from cockpit.agent.environment import scrubbed_env
 from cockpit.agent.models import session_model
 from cockpit.agent.safe_text import visible
-from cockpit.agent.tools import Toolbox
-from cockpit.agent.watchdog import load_model_limits
+from cockpit.agent.watchdog import ModelLimits, load_model_limits
 from cockpit.config import Workspace
 from cockpit.errors import LogError, UsageError
-from cockpit.plan import Plan, Task, load_plan
-from cockpit.policy import Policy, Safeguard
-from cockpit.session.chain import read_events
-from cockpit.session.events import new_session_id
-from cockpit.session.log import SessionLog
-from cockpit.session.state import SessionState, StateBuilder
-from cockpit.supervisor import AgentSetup, Supervisor
+from cockpit.plan.document import Plan, load_plan
+from cockpit.plan.model import Task
 
-BackendFactory = Callable[[AgentDefinition, int], Backend]
+if TYPE_CHECKING:
+    from cockpit.agent.backends.base import Backend
+    from cockpit.policy.engine import Policy
+    from cockpit.session.log import SessionLog
+    from cockpit.session.state import SessionState
+    from cockpit.supervisor import AgentSetup, Supervisor
+
+BackendFactory = Callable[[AgentDefinition, int], "Backend"]
 
 
 @dataclass
@@ -110,6 +111,8 @@ def backend_factory(options: LaunchOptions, recorded: Mapping[str, Any]) -> Back
     credentials = credentials_from_env(options.env)  # says what to set when nothing is
 
     def anthropic(defn: AgentDefinition, played: int) -> Backend:
+        from cockpit.agent.backends.deferred import DeferredAnthropic
+
         del played
         return DeferredAnthropic(credentials)
 
@@ -163,7 +166,16 @@ def _open_session(
     definitions: Mapping[str, AgentDefinition],
     make_backend: BackendFactory,
     plan: Plan | None = None,
+    *,
+    policy: Policy | None = None,
+    model_limits: ModelLimits | None = None,
 ) -> Supervisor:
+    from cockpit.agent.environment import scrubbed_env
+    from cockpit.agent.tools import Toolbox
+    from cockpit.policy.engine import Policy
+    from cockpit.policy.safeguard import Safeguard
+    from cockpit.supervisor import AgentSetup, Supervisor
+
     root = options.workspace.root
 
     def spawn(name: str) -> AgentSetup | None:
@@ -174,7 +186,10 @@ def _open_session(
             defn, compose_system_prompt(defn, options.workspace), make_backend(defn, 0)
         )
 
-    policy = Policy.load(root)
+    if policy is None:
+        policy = Policy.load(root)
+    if model_limits is None:
+        model_limits = load_model_limits(options.workspace.config_file)
     # Said once at the start instead (`git_notice`): a warning printed from a worker
     # thread would land on the screen raw; each skipped snapshot is in the log too.
     safeguard = Safeguard(root, log.session, warn=lambda _message: None)
@@ -191,43 +206,108 @@ def _open_session(
         plan_path=options.plan_path,
         spawn=spawn,
         agent_names=definitions,
-        model_limits=load_model_limits(options.workspace.config_file),
+        model_limits=model_limits,
         plan=plan,
     )
 
 
-def prepare_new(options: LaunchOptions) -> Prepared:
-    """A new session: choose agents, create the log, build the supervisor."""
+@dataclass
+class NewSession:
+    """A new session decided but not yet open: its agents, plan and backends are chosen
+    and every mistake of the user's files that these reveal is reported (`begin_new`);
+    `open` then loads the policy, creates the log and builds the supervisor.
+
+    The screen draws its first frame from this (the agents' panes, the plan) and opens
+    the session after it: the policy engine and the session machinery are a good part of
+    the start-up time, and nothing on the first frame needs them.
+    """
+
+    options: LaunchOptions
+    definitions: AgentCatalog
+    names: list[str]
+    plan: Plan
+    model: str
+    make_backend: BackendFactory
+    prompts: dict[str, str]
+    model_limits: ModelLimits
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def agents(self) -> list[tuple[str, str]]:
+        """Each agent's name and model, as its pane shows them."""
+        return [(n, self.definitions[n].model) for n in self.names]
+
+    def open(self) -> Prepared:
+        """Load the policy (a bad rule file raises before any log exists), create the
+        session log, build the supervisor."""
+        from cockpit.policy.engine import Policy
+        from cockpit.session.events import new_session_id
+        from cockpit.session.log import SessionLog
+        from cockpit.supervisor import AgentSetup
+
+        options = self.options
+        policy = Policy.load(options.workspace.root)
+        setups = [
+            AgentSetup(
+                self.definitions[n], self.prompts[n], self.make_backend(self.definitions[n], 0)
+            )
+            for n in self.names
+        ]
+        session = new_session_id()
+        log = SessionLog.create(options.sessions_dir / f"{session}.jsonl", session, env=options.env)
+        try:
+            supervisor = _open_session(
+                options,
+                log,
+                options.env,
+                self.definitions,
+                self.make_backend,
+                self.plan,
+                policy=policy,
+                model_limits=self.model_limits,
+            )
+        except Exception:
+            log.close()
+            raise
+        return Prepared(
+            supervisor=supervisor,
+            log=log,
+            setups=setups,
+            kickoff={n: kickoff_message(n, options, self.plan) for n in self.names},
+            session_data={
+                "goal": options.goal,
+                "backend": _backend_record(options),
+                "model": self.model,
+                "skipped_agents": self.definitions.skipped_records(),
+            },
+            notices=self.notices,
+        )
+
+
+def begin_new(options: LaunchOptions) -> NewSession:
+    """A new session's choices (agents, plan, model, backends), checked: a missing key, an
+    unknown agent, a bad config.yaml or a missing built-in raise here."""
     workspace = options.workspace
     model = session_model(options.model, options.env)
     definitions = load_agents(workspace, default_model=model)
     plan = load_plan(options.plan_path)
     names = choose_agents(options, definitions, plan)
-    make_backend = backend_factory(options, {})
-    setups = [
-        AgentSetup(
-            definitions[n],
-            compose_system_prompt(definitions[n], workspace),
-            make_backend(definitions[n], 0),
-        )
-        for n in names
-    ]
-    session = new_session_id()
-    log = SessionLog.create(options.sessions_dir / f"{session}.jsonl", session, env=options.env)
-    supervisor = _open_session(options, log, options.env, definitions, make_backend, plan)
-    return Prepared(
-        supervisor=supervisor,
-        log=log,
-        setups=setups,
-        kickoff={n: kickoff_message(n, options, plan) for n in names},
-        session_data={
-            "goal": options.goal,
-            "backend": _backend_record(options),
-            "model": model,
-            "skipped_agents": definitions.skipped_records(),
-        },
+    return NewSession(
+        options=options,
+        definitions=definitions,
+        names=names,
+        plan=plan,
+        model=model,
+        make_backend=backend_factory(options, {}),
+        prompts={n: compose_system_prompt(definitions[n], workspace) for n in names},
+        model_limits=load_model_limits(workspace.config_file),
         notices=[*git_notice(workspace), *startup_notices(definitions, names, model)],
     )
+
+
+def prepare_new(options: LaunchOptions) -> Prepared:
+    """A new session: choose agents, create the log, build the supervisor."""
+    return begin_new(options).open()
 
 
 def git_notice(workspace: Workspace) -> list[str]:
@@ -258,6 +338,12 @@ def find_session(sessions_dir: Path, session: str | None) -> Path:
 
 def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
     """Reopen a session's log (cutting a torn tail), fold it, rebuild its agents."""
+    from cockpit.agent.changes import ChangeTracker
+    from cockpit.session.chain import read_events
+    from cockpit.session.log import SessionLog
+    from cockpit.session.state import StateBuilder
+    from cockpit.supervisor import AgentSetup
+
     path = find_session(options.sessions_dir, session)
     log = SessionLog.open(path, env=options.env)
     try:
@@ -379,6 +465,8 @@ def _continue_open_tasks(
 
 def session_started(path: Path) -> dict[str, Any]:
     """The data of a log's first event, ``session.started``."""
+    from cockpit.session.chain import read_events
+
     for event in read_events(path):
         if event.kind == "session.started":
             return dict(event.data)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import importlib
 import signal
 import sys
@@ -97,8 +98,15 @@ def open_screen(options: LaunchOptions, *, resume: str | None) -> int:
     """The Textual screen (imported only when wanted: the core never loads Textual)."""
     options.keep_alive = True
     options.headless_deny = False
-    screen = importlib.import_module("cockpit.ui.app")
-    return int(screen.open_screen(options, resume=resume))
+    # The cycle collector stays off until the first frame (the app turns it back on):
+    # start-up allocates a great deal and frees almost nothing, so each collection on
+    # the way would walk everything built so far for no gain.
+    gc.disable()
+    try:
+        screen = importlib.import_module("cockpit.ui.app")
+        return int(screen.open_screen(options, resume=resume))
+    finally:
+        gc.enable()
 
 
 def _drive(coro: Coroutine[Any, Any, int]) -> int:

@@ -37,8 +37,10 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cockpit.agent.backends.base import Usage
+if TYPE_CHECKING:  # read when the screen starts: the backend's types load with the backend
+    from cockpit.agent.backends.base import Usage
 
 ALIASES: dict[str, str] = {
     "opus": "claude-opus-5-5",

@@ -36,11 +36,31 @@ The format, exactly:
 
 from __future__ import annotations
 
-from cockpit.plan.diff import PlanDiff, diff_plans
-from cockpit.plan.document import Plan, load_plan
-from cockpit.plan.model import STATES, Phase, PlanProblem, Task
-from cockpit.plan.update import TaskUpdate, update_task
-from cockpit.plan.watch import PlanWatcher
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cockpit.plan.diff import PlanDiff, diff_plans
+    from cockpit.plan.document import Plan, load_plan
+    from cockpit.plan.model import STATES, Phase, PlanProblem, Task
+    from cockpit.plan.update import TaskUpdate, update_task
+    from cockpit.plan.watch import PlanWatcher
+
+# Each name loads its own module on first use: reading plan.md (for the screen's first
+# frame) must not wait for the file watcher (watchfiles) or the diff and update code.
+_HOMES = {
+    "PlanDiff": "cockpit.plan.diff",
+    "diff_plans": "cockpit.plan.diff",
+    "Plan": "cockpit.plan.document",
+    "load_plan": "cockpit.plan.document",
+    "STATES": "cockpit.plan.model",
+    "Phase": "cockpit.plan.model",
+    "PlanProblem": "cockpit.plan.model",
+    "Task": "cockpit.plan.model",
+    "TaskUpdate": "cockpit.plan.update",
+    "update_task": "cockpit.plan.update",
+    "PlanWatcher": "cockpit.plan.watch",
+}
 
 __all__ = [
     "STATES",
@@ -55,3 +75,12 @@ __all__ = [
     "load_plan",
     "update_task",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

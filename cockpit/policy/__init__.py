@@ -4,26 +4,55 @@ policy = Policy.load(workspace_root)
 decision = policy.classify(ShellAction("git status && pwd", cwd))
 decision.tier            # 1
 decision.to_dict()       # {"tier": 1, "reasons": [...], "rules": [...]}
+
+The names load on first use: the tiers and decisions (`model`) are small and every agent
+module needs them, while the engine (tree-sitter, the bash grammar, the rule modules) is
+tens of milliseconds that the screen's first frame does not wait for.
 """
 
 from __future__ import annotations
 
-from cockpit.policy.engine import Policy
-from cockpit.policy.grants import Grant
-from cockpit.policy.model import (
-    TIERS,
-    Action,
-    Decision,
-    FileAction,
-    FileOp,
-    RuleRef,
-    ShellAction,
-    Tier,
-    parse_tier,
-    severity,
-    strictest,
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cockpit.policy.engine import Policy
+    from cockpit.policy.grants import Grant
+    from cockpit.policy.model import (
+        TIERS,
+        Action,
+        Decision,
+        FileAction,
+        FileOp,
+        RuleRef,
+        ShellAction,
+        Tier,
+        parse_tier,
+        severity,
+        strictest,
+    )
+    from cockpit.policy.safeguard import Safeguard, Snapshot
+
+_MODEL = (
+    "TIERS",
+    "Action",
+    "Decision",
+    "FileAction",
+    "FileOp",
+    "RuleRef",
+    "ShellAction",
+    "Tier",
+    "parse_tier",
+    "severity",
+    "strictest",
 )
-from cockpit.policy.safeguard import Safeguard, Snapshot
+_HOMES = {
+    **dict.fromkeys(_MODEL, "cockpit.policy.model"),
+    "Policy": "cockpit.policy.engine",
+    "Grant": "cockpit.policy.grants",
+    "Safeguard": "cockpit.policy.safeguard",
+    "Snapshot": "cockpit.policy.safeguard",
+}
 
 __all__ = [
     "TIERS",
@@ -42,3 +71,13 @@ __all__ = [
     "severity",
     "strictest",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """`from cockpit.policy import X` imports X's own module, and only that one."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

@@ -4,6 +4,11 @@ The app holds no domain state: it folds the events it is fed (`StateBuilder`) to
 headers, hands events and stream chunks to the panes, shows the inbox's most critical
 prompt, and turns the human's keys into supervisor commands (resolve, pause, message,
 stop). `open_screen` is what `cockpit`, `cockpit run` and `cockpit resume` call.
+
+A new session is opened after the first frame: the frame needs only the agents and the
+plan (`NewSession`), while the policy engine, the supervisor and what they import are a
+good part of the start-up time. So this module imports none of them at the top, nor the
+prompt and the dialogs, which no first frame shows.
 """
 
 from __future__ import annotations
@@ -18,27 +23,22 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import PurePath
-from typing import Any, ClassVar
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
-from cockpit.agent.host import FINAL
 from cockpit.agent.safe_text import visible
 from cockpit.errors import CockpitError
-from cockpit.headless import resume_hint, summary
-from cockpit.launch import LaunchOptions, Prepared, prepare_new, prepare_resume
+from cockpit.launch import LaunchOptions, NewSession, Prepared, begin_new, prepare_resume
 from cockpit.session import events as k
-from cockpit.session.chain import read_events
 from cockpit.session.events import Event
-from cockpit.session.show import format_line
 from cockpit.session.state import StateBuilder
 from cockpit.ui import render
-from cockpit.ui.dialogs import HelpScreen, LogScreen, MessageScreen
 from cockpit.ui.feed import Asked, Logged, SessionFeed, StreamChunk
-from cockpit.ui.inbox import Inbox
 from cockpit.ui.plan_view import PlanView
 from cockpit.ui.recent import RecentCalls
 from cockpit.ui.screen import CockpitScreen
@@ -51,6 +51,11 @@ from cockpit.ui.settings import (
     load_screen_config,
 )
 
+if TYPE_CHECKING:
+    from cockpit.supervisor import Supervisor
+    from cockpit.ui.dialogs import LogScreen
+    from cockpit.ui.inbox import Inbox
+
 LOG_VIEW_LINES = 10_000
 HISTORY_SHOWN = 20_000  # events of a resumed session drawn into the panes (all are folded)
 NOTICES_SHOWN = 5  # launch warnings in the first notification (help lists them all)
@@ -60,9 +65,11 @@ NOTICE_S = 30.0  # how long that notification stays
 class CockpitApp(App[int]):
     """One session on screen."""
 
-    # The screens' own files too: read once at start, not when a prompt first appears
-    # (reading a stylesheet restyles every widget on screen).
-    CSS_PATH: ClassVar[list[str | PurePath]] = ["app.tcss", "approval.tcss", "dialogs.tcss"]
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["app.tcss"]
+    LATER_CSS = ("approval.tcss", "dialogs.tcss")
+    """The prompt's and the dialogs' own files: read right after the first frame, which
+    shows none of their screens, and not when one first opens (a screen that reads its
+    stylesheet then restyles every widget on screen). They style only their screens."""
     TITLE = "cockpit"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -72,9 +79,15 @@ class CockpitApp(App[int]):
     class FeedReady(Message):
         """The session feed has a batch waiting."""
 
+    prepared: Prepared
+    supervisor: Supervisor
+    inbox: Inbox
+    """These three exist once the session is open: at once for a `Prepared` session, after
+    the first frame for a `NewSession` (keys pressed before then wait for it)."""
+
     def __init__(
         self,
-        prepared: Prepared,
+        session: Prepared | NewSession,
         config: ScreenConfig | None = None,
         *,
         history: Sequence[Event] = (),
@@ -85,26 +98,54 @@ class CockpitApp(App[int]):
         self.clock = clock
         """Wall-clock seconds: how long each agent's current step has taken is shown
         against it (a test passes a fixed one)."""
-        self.prepared = prepared
-        self.supervisor = prepared.supervisor
         self.config = config or ScreenConfig()
         self.env = dict(os.environ if env is None else env)
         self.history = list(history)
         self.state = StateBuilder(lean=True)
         self.feed = SessionFeed(self._wake)
         self.log_lines: deque[str] = deque(maxlen=LOG_VIEW_LINES)
-        self.inbox = Inbox(self, self.supervisor, self.config, self.env)
         self.recent = RecentCalls()
         self.started = False
         self.statuses: dict[str, str] = {}
         self.failure: str | None = None
+        self.open_error: CockpitError | None = None
+        """Why the session could not be opened after the first frame (a bad rule file):
+        shown on the screen, which then closes; `open_screen` raises it for the CLI."""
+        self._opening: NewSession | None = None
+        self._early_keys: list[events.Key] = []
+        self._log_view: LogScreen | None = None
         self._stopping = False
         self._frozen = False
+        if isinstance(session, NewSession):
+            self._opening = session
+        else:
+            self._adopt(session)
+
+    @property
+    def opened(self) -> bool:
+        """The session is open: `prepared`, `supervisor` and `inbox` exist."""
+        return self._opening is None
+
+    def _adopt(self, prepared: Prepared) -> None:
+        from cockpit.ui.inbox import Inbox  # the prompt's code: not needed for the first frame
+
+        self.prepared = prepared
+        self.supervisor = prepared.supervisor
+        self.inbox = Inbox(self, self.supervisor, self.config, self.env)
 
     def _wake(self) -> None:
         self.post_message(self.FeedReady())
 
     def get_default_screen(self) -> CockpitScreen:
+        if self._opening is not None:  # a new session: its plan.md was read a moment ago
+            new = self._opening
+            return CockpitScreen(
+                new.agents,
+                new.options.plan_path,
+                workspace=new.options.workspace.root.name,
+                scrollback=self.config.scrollback,
+                plan=new.plan,
+            )
         return CockpitScreen(
             self._agents(),
             self.supervisor.plan_path,
@@ -130,8 +171,18 @@ class CockpitApp(App[int]):
     def on_mount(self) -> None:
         self.set_keymap(dict(self.config.keymap))
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not self.opened:
+            if self.open_error is None:  # typed ahead: it counts once the session is open
+                self._early_keys.append(event)
+            return
+        await super().on_event(event)
+
     def on_ready(self) -> None:
-        """The screen is up: draw a resumed session's past, then start the agents."""
+        """The screen is up: open a new session, draw a resumed session's past, then
+        start the agents."""
+        if self._opening is not None and not self._open(self._opening):
+            return
         self.feed.attach(self.supervisor)
         shown_from = len(self.history) - HISTORY_SHOWN
         for index, event in enumerate(self.history):
@@ -139,10 +190,33 @@ class CockpitApp(App[int]):
         self.history = []
         self._refresh(set(self.state.state.agents))
         self._show_notices()
+        self._read_later_css()
         self.inbox.prepare()
         self._freeze_the_built()
         self.set_interval(1.0, self._tick)
         self.run_worker(self._run_session(), name="session", exit_on_error=False)
+        for key in self._early_keys:
+            self.post_message(events.Key(key.key, key.character))
+        self._early_keys = []
+
+    def _open(self, new: NewSession) -> bool:
+        """Open the session the first frame shows. What fails (a bad rule file) is shown
+        on the screen, which closes once that is drawn."""
+        try:
+            prepared = new.open()
+        except CockpitError as exc:
+            self.open_error = exc
+            self.main.show_failure(f"cockpit: {exc}")
+            self.call_after_refresh(self.exit, exc.exit_code)
+            return False
+        self._opening = None
+        self._adopt(prepared)
+        return True
+
+    def _read_later_css(self) -> None:
+        for name in self.LATER_CSS:
+            self.stylesheet.read(Path(__file__).with_name(name))
+        self.stylesheet.parse()
 
     def _show_notices(self) -> None:
         """The launch's warnings (a skipped agent file, a plan problem), once: a
@@ -176,6 +250,7 @@ class CockpitApp(App[int]):
         every half second or so: walking only what the session adds halves each pause,
         and the pauses are what a key or a prompt waits behind.
         """
+        gc.enable()  # `cockpit` keeps it off until the first frame (run_commands.py)
         if gc.get_freeze_count():
             return  # frozen by someone else (a replay's state): theirs to let go, not ours
         gc.collect()
@@ -183,7 +258,8 @@ class CockpitApp(App[int]):
         self._frozen = True
 
     def on_unmount(self) -> None:
-        self.inbox.release_collector()
+        if self.opened:
+            self.inbox.release_collector()
         if self._frozen:
             self._frozen = False
             gc.unfreeze()
@@ -229,10 +305,12 @@ class CockpitApp(App[int]):
             self.main.query_one(PlanView).refresh_plan()
         if event.kind == k.APPROVAL_RESOLVED:
             self.inbox.settled(event.call)
+        from cockpit.session.show import format_line  # loaded once, after the first frame
+
         line = format_line(event)
         self.log_lines.append(line)
-        if isinstance(self.screen, LogScreen):
-            self.screen.append(line)
+        if self._log_view is not None and self.screen is self._log_view:
+            self._log_view.append(line)
 
     def _refresh(self, agents: set[str]) -> None:
         self._refresh_panes(agents)
@@ -265,6 +343,8 @@ class CockpitApp(App[int]):
     # -- the human's other commands ---------------------------------------------------
 
     def toggle_pause(self, agent: str) -> None:
+        from cockpit.agent.host import FINAL  # the agent loop's: loaded after the first frame
+
         runtime = self.supervisor.runtimes.get(agent)
         if runtime is None:
             self.tell(f"{agent} is not running in this session.", severity="warning")
@@ -287,6 +367,8 @@ class CockpitApp(App[int]):
         if agent not in self.supervisor.runtimes:
             self.tell(f"{agent} is not running in this session.", severity="warning")
             return
+        from cockpit.ui.dialogs import MessageScreen  # not needed for the first frame
+
         self.push_screen(MessageScreen(agent), partial(self._send_message, agent))
 
     async def _send_message(self, agent: str, text: str | None) -> None:
@@ -331,8 +413,11 @@ class CockpitApp(App[int]):
             self.push_screen(ChangesScreen(changes))
 
     def open_log(self) -> None:
+        from cockpit.ui.dialogs import LogScreen  # not needed for the first frame
+
         title = f"Session {self.prepared.session} · {self.prepared.log.path}"
-        self.push_screen(LogScreen(title, self.log_lines, max_lines=LOG_VIEW_LINES))
+        self._log_view = LogScreen(title, self.log_lines, max_lines=LOG_VIEW_LINES)
+        self.push_screen(self._log_view)
 
     def open_help(self) -> None:
         keymap = self.config.keymap
@@ -355,11 +440,13 @@ class CockpitApp(App[int]):
             f"Session {self.prepared.session}",
             "Keys are remapped in .cockpit/config.yaml",
         ]
+        from cockpit.ui.dialogs import HelpScreen  # not needed for the first frame
+
         self.push_screen(HelpScreen(keys, notes, prompt_keys=prompt))
 
     def quit_session(self) -> None:
         """Stop every agent cleanly (a running command is killed and logged), then exit."""
-        if self._stopping:
+        if self._stopping or not self.opened:
             return
         self._stopping = True
         self.inbox.closed = True
@@ -379,29 +466,37 @@ class CockpitApp(App[int]):
 class ScreenResult:
     """How a screen session ended."""
 
+    prepared: Prepared
     exit_code: int
     statuses: dict[str, str] = field(default_factory=dict)
     failure: str | None = None
 
 
 def run_screen(
-    prepared: Prepared, config: ScreenConfig, history: Sequence[Event] = ()
+    session: Prepared | NewSession, config: ScreenConfig, history: Sequence[Event] = ()
 ) -> ScreenResult:
-    """Run the screen until the human quits; the agents are stopped on the way out."""
-    app = CockpitApp(prepared, config, history=history)
+    """Run the screen until the human quits; the agents are stopped on the way out.
+
+    Raises:
+        CockpitError: a new session could not be opened (after its first frame).
+    """
+    app = CockpitApp(session, config, history=history)
 
     async def main() -> int | None:
         try:
             return await app.run_async()
         finally:
             if app.started:
-                app.statuses = await prepared.supervisor.stop("quit")
-            prepared.log.close()
+                app.statuses = await app.supervisor.stop("quit")
+            if app.opened:
+                app.prepared.log.close()
 
     code = asyncio.run(main())
+    if app.open_error is not None:
+        raise app.open_error
     if app.failure is not None:
-        return ScreenResult(1, app.statuses, app.failure)
-    return ScreenResult(code or 0, app.statuses)
+        return ScreenResult(app.prepared, 1, app.statuses, app.failure)
+    return ScreenResult(app.prepared, code or 0, app.statuses)
 
 
 def open_screen(options: LaunchOptions, resume: str | None) -> int:
@@ -412,24 +507,29 @@ def open_screen(options: LaunchOptions, resume: str | None) -> int:
     options = dataclasses.replace(options, keep_alive=True, headless_deny=False)
     config = load_screen_config(options.workspace.config_file)
     history: list[Event] = []
+    session: Prepared | NewSession
     if resume is None:
-        prepared = prepare_new(options)
+        session = begin_new(options)  # opened after the first frame
     else:
-        prepared = prepare_resume(options, resume or None)
-        if not prepared.setups:
-            prepared.log.close()
-            for notice in prepared.notices:
+        from cockpit.session.chain import read_events
+
+        session = prepare_resume(options, resume or None)
+        if not session.setups:
+            session.log.close()
+            for notice in session.notices:
                 print(f"cockpit: {notice}")
-            print(f"cockpit: session {prepared.session} has nothing left to do")
+            print(f"cockpit: session {session.session} has nothing left to do")
             return 0
-        history = list(read_events(prepared.log.path))
-    result = run_screen(prepared, config, history)
-    print_farewell(prepared, result)
+        history = list(read_events(session.log.path))
+    result = run_screen(session, config, history)
+    print_farewell(result.prepared, result)
     return result.exit_code
 
 
 def print_farewell(prepared: Prepared, result: ScreenResult) -> None:
     """What happened to each agent, where the log is, and how to carry on."""
+    from cockpit.headless import resume_hint, summary
+
     out = sys.stderr
     if result.failure is not None:
         print(f"cockpit: {result.failure}", file=out)

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cockpit.session.events import Event
-from cockpit.supervisor import PendingApproval, Supervisor
+
+if TYPE_CHECKING:  # the app imports the feed before its first frame, the supervisor after
+    from cockpit.supervisor import PendingApproval, Supervisor
 
 
 @dataclass(frozen=True)

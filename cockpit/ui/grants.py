@@ -7,8 +7,12 @@ list of saved grants, to revoke one, is `cockpit.ui.grants_screen`.
 
 from __future__ import annotations
 
-from cockpit.supervisor import Supervisor
+from typing import TYPE_CHECKING
+
 from cockpit.ui.approval import GrantOffer
+
+if TYPE_CHECKING:
+    from cockpit.supervisor import Supervisor
 
 
 def grant_offer(supervisor: Supervisor, call: str) -> GrantOffer:

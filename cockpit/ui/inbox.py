@@ -11,16 +11,18 @@ from __future__ import annotations
 import gc
 from collections.abc import Mapping
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.timer import Timer
 
-from cockpit.supervisor import PendingApproval, Supervisor
 from cockpit.ui import notify
 from cockpit.ui.approval import NOTHING_ASKED, ApprovalScreen, GrantOffer, Verdict
 from cockpit.ui.grants import allow_for_session, grant_offer
 from cockpit.ui.settings import KEYS, ScreenConfig, key_label
+
+if TYPE_CHECKING:
+    from cockpit.supervisor import PendingApproval, Supervisor
 
 HOLD_COLLECTOR_S = 1.0
 """The longest the cycle collector stays paused for a prompt to come up."""

@@ -71,20 +71,32 @@ class PlanView(VerticalScroll):
     """A side panel with plan.md's tasks; `refresh_plan` re-reads the file.
 
     ``path`` None: no file is read; the owner feeds the view with `show` (a replay shows
-    what the log knows of the plan at its position).
+    what the log knows of the plan at its position). ``plan``: the file as just read (a
+    new session's), shown at once instead of read again.
     """
 
-    def __init__(self, path: Path | None, agents: set[str], *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | None,
+        agents: set[str],
+        *,
+        id: str | None = None,
+        plan: Plan | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.path = path
         self.agents = agents
+        self.plan = plan
         self.border_title = "plan.md"
 
     def compose(self) -> ComposeResult:
-        yield Static("Reading plan.md…" if self.path else "", id="plan-tasks")
+        if self.plan is not None:
+            yield Static(plan_content(self.plan, self.agents), id="plan-tasks")
+        else:
+            yield Static("Reading plan.md…" if self.path else "", id="plan-tasks")
 
     def on_mount(self) -> None:
-        if self.path is not None:
+        if self.path is not None and self.plan is None:
             self.refresh_plan()
 
     @work(thread=True, exclusive=True, group="plan-read", exit_on_error=False)

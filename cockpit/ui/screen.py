@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
+from cockpit.plan.document import Plan
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.state import AgentState, CallState
@@ -131,11 +132,13 @@ class CockpitScreen(Screen[None]):
         *,
         workspace: str = "",
         scrollback: int = 5000,
+        plan: Plan | None = None,
     ) -> None:
         super().__init__()
         self.agents = list(agents)
         self.workspace = workspace
         self.plan_path = plan_path
+        self.plan = plan
         self.scrollback = scrollback
         self.selected: str | None = self.agents[0][0] if self.agents else None
         self._status: Content | None = None
@@ -154,7 +157,8 @@ class CockpitScreen(Screen[None]):
             with Container(id="panes"):
                 for name, model in self.agents:
                     yield AgentPane(name, model, scrollback=self.scrollback)
-            yield PlanView(self.plan_path, {name for name, _ in self.agents}, id="plan")
+            agents = {name for name, _ in self.agents}
+            yield PlanView(self.plan_path, agents, id="plan", plan=self.plan)
         # A plain line, not Textual's Footer: that one rebuilds its widgets on every focus
         # change, which made Tab cost a full relayout. These keys do not change.
         yield Static(id="keys")
@@ -264,13 +268,21 @@ class CockpitScreen(Screen[None]):
             self._status = line
             self.query_one("#status", Static).update(line, layout=False)
 
+    def show_failure(self, message: str) -> None:
+        """The top line says why the session could not start (the screen then closes)."""
+        self._status = Content.styled(message, "bold $error")
+        self.query_one("#status", Static).update(self._status, layout=False)
+
     def _key_line(self, columns: int = 0) -> Content:
         """The screen's keys, as many as ``columns`` hold (see `fit_keys`)."""
         keys: list[tuple[str, str, str]] = []
         ids: list[str] = []
+        active: dict[str | None, Binding] = {}  # the user's keys, found in one walk
+        for found in self.active_bindings.values():
+            active.setdefault(found.binding.id, found.binding)
         for binding in self.BINDINGS:
             if isinstance(binding, Binding) and binding.id is not None:
-                key = self.app.get_key_display(self._binding(binding.id))
+                key = self.app.get_key_display(active.get(binding.id, binding))
                 brief = SHORT_NAMES.get(binding.id, binding.description)
                 keys.append((key, binding.description, brief))
                 ids.append(binding.id)

@@ -147,6 +147,8 @@ BAD_FILES = [
     ("---\nname: x\nscope:\n  - src\n  - /etc\n---\n", 5, "inside the workspace"),
     ("---\nname: x\nscope: ../up\n---\n", 3, "`scope` must be a list"),
     ("---\n---\nbody\n", 1, "front matter is empty"),
+    ("---\nname: x\nmodel: !fast sonnet\n---\n", 3, "invalid YAML value: could not determine"),
+    ("---\nname: x\ndescription: 2026-13-45\n---\n", 3, "invalid YAML value: month must be"),
 ]
 
 
