@@ -66,10 +66,9 @@ async def test_a_load_that_fails_says_why_and_the_next_turn_tries_again(
 async def test_a_turn_cancelled_while_loading_leaves_the_load_to_the_next() -> None:
     with FakeAnthropicAPI([{"text": "loaded once"}]) as api:
         backend = DeferredAnthropic(Credentials(api_key="k", base_url=api.base_url))
-        beats: list[object] = []
-        first = asyncio.ensure_future(backend.turn(request("hi"), beats.append))
-        while not beats:  # loading has begun
-            await asyncio.sleep(0)
+        loading = asyncio.Event()
+        first = asyncio.ensure_future(backend.turn(request("hi"), lambda e: loading.set()))
+        await loading.wait()  # the load has begun: its first sign of life
         first.cancel()
         with pytest.raises(asyncio.CancelledError):
             await first
