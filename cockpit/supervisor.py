@@ -166,32 +166,26 @@ class Supervisor:
         return self.policy.assess(action)
 
     async def snapshot(self, agent: str, iteration: int, call: str, reason: str) -> None:
-        try:
-            snap = await asyncio.to_thread(self.safeguard.snapshot, reason)
-        except SafeguardError as exc:  # recorded; the action goes on, without a snapshot
-            data: dict[str, Any] = {"skipped": str(exc)}
-        except Exception as exc:
-            data = {"skipped": f"snapshot failed: {type(exc).__name__}: {exc}"}
-        else:
-            if snap is None:
-                data = {"skipped": "not a git repository: no snapshot could be taken"}
-            else:
-                data = {"ref": snap.ref, "commit": snap.commit}
+        data = await self._take_snapshot(reason)
         await self.record(k.SAFEGUARD_SNAPSHOT, data, agent=agent, iteration=iteration, call=call)
 
     async def snapshot_start(self) -> None:
         """Snapshot the tree as the session starts: what each agent's changes are
         compared with (`changes`), and a point `cockpit rollback` can return to."""
+        data = await self._take_snapshot("session start")
+        await self.record(k.SAFEGUARD_SNAPSHOT, {**data, "base": True}, agent=None)
+
+    async def _take_snapshot(self, reason: str) -> dict[str, Any]:
+        """A snapshot's event data; a failure is recorded and the session goes on."""
         try:
-            snap = await asyncio.to_thread(self.safeguard.snapshot, "session start")
-        except Exception as exc:  # recorded: the session goes on without a base
-            data: dict[str, Any] = {"skipped": f"snapshot failed: {exc}", "base": True}
-        else:
-            if snap is None:
-                data = {"skipped": "not a git repository: no snapshot could be taken", "base": True}
-            else:
-                data = {"ref": snap.ref, "commit": snap.commit, "base": True}
-        await self.record(k.SAFEGUARD_SNAPSHOT, data, agent=None)
+            snap = await asyncio.to_thread(self.safeguard.snapshot, reason)
+        except SafeguardError as exc:
+            return {"skipped": str(exc)}
+        except Exception as exc:
+            return {"skipped": f"snapshot failed: {type(exc).__name__}: {exc}"}
+        if snap is None:
+            return {"skipped": "not a git repository: no snapshot could be taken"}
+        return {"ref": snap.ref, "commit": snap.commit}
 
     async def changes(self, agent: str) -> AgentChanges:
         """What ``agent`` changed since the session started (see `cockpit.agent.changes`)."""
