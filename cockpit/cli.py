@@ -12,6 +12,7 @@ from typing import NoReturn
 
 from cockpit import __version__
 from cockpit.errors import CockpitError
+from cockpit.safe_text import visible
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -99,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except CockpitError as exc:
-        print(f"cockpit: {exc}", file=sys.stderr)
+        print(f"cockpit: {visible(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("cockpit: interrupted", file=sys.stderr)
@@ -113,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("COCKPIT_DEBUG"):
             raise
         print(
-            f"cockpit: internal error: {type(exc).__name__}: {exc} "
+            f"cockpit: internal error: {type(exc).__name__}: {visible(str(exc))} "
             "(set COCKPIT_DEBUG=1 to see the traceback)",
             file=sys.stderr,
         )

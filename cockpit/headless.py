@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TextIO
 
 from cockpit.agent.runtime import DONE
-from cockpit.agent.safe_text import visible
 from cockpit.config import cockpit_command
 from cockpit.launch import Prepared
+from cockpit.safe_text import visible
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.show import format_line

@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from cockpit.replay.player import Player
+from cockpit.safe_text import visible
 from cockpit.ui.dialogs import HelpScreen
 from cockpit.ui.replay_screen import DetailsScreen, ReplayScreen
 from cockpit.ui.replay_transport import (
@@ -162,6 +163,6 @@ def open_replay(log_path: Path, player: Player) -> int:
         app.transport.stop()
         app.transport.wait_stopped(STOP_WAIT_S)
     if app.transport.failure is not None:
-        print(f"cockpit: {app.transport.failure}", file=sys.stderr)
+        print(f"cockpit: {visible(str(app.transport.failure))}", file=sys.stderr)
         return 1
     return code or 0
