@@ -67,8 +67,12 @@ def visible_lines(text: str, *, colours: bool = False, tab_size: int = 4) -> str
     """
     if colours:
         text = _SGR.sub("", text)
-    text = text.replace("\r\n", "\n").expandtabs(tab_size)
-    return "\n".join(_UNSAFE.sub(_escape, line) for line in text.split("\n"))
+    text = text.replace("\r\n", "\n")
+    # Tabs expand to the columns the escaped text takes on screen, not the raw one's.
+    return "\n".join(
+        "\t".join(_UNSAFE.sub(_escape, part) for part in line.split("\t")).expandtabs(tab_size)
+        for line in text.split("\n")
+    )
 
 
 def hidden_characters(text: str, *, layout: bool = True) -> list[tuple[int, str]]:
