@@ -8,7 +8,7 @@ the output, and each payload's visible form (``\\x1b]0;...``) does.
 
 from __future__ import annotations
 
-from cockpit.safe_text import hidden_characters, visible
+from cockpit.safe_text import hidden_characters, visible, visible_lines
 
 HOSTILE: dict[str, str] = {
     "osc-0-title": "\x1b]0;pwned title\x07",
@@ -50,13 +50,19 @@ def everything() -> str:
     return " ".join(HOSTILE.values())
 
 
-def assert_shown(output: str, payloads: list[str] | None = None, *, lines: bool = True) -> None:
+def assert_shown(
+    output: str, payloads: list[str] | None = None, *, lines: bool = True, forged: bool = False
+) -> None:
     """No hidden character in ``output`` (a newline and tab allowed when ``lines``), and
     every payload's visible form in it, as one line (the fake approval line included: a
-    surface that escapes newlines shows it after ``\\n``, never as a line of its own)."""
+    surface that escapes newlines shows it after ``\\n``, never as a line of its own).
+
+    ``forged``: the output is a transcript, where model text keeps its lines: the fake line
+    may stand on its own (the caller checks it keeps the model's colour)."""
     found = hidden_characters(output, layout=lines)
     assert not found, f"raw characters reached the output: {found[:5]} in {output[:2000]!r}"
     for payload in payloads if payloads is not None else list(HOSTILE.values()):
-        shown = visible(payload)
+        shown = visible_lines(payload) if forged else visible(payload)
         assert shown in output, f"{shown!r} is not shown in {output[:3000]!r}"
-    assert not any(line.lstrip().startswith(FAKE_LINE) for line in output.splitlines())
+    if not forged:
+        assert not any(line.lstrip().startswith(FAKE_LINE) for line in output.splitlines())
