@@ -231,8 +231,8 @@ class CockpitApp(App[int]):
 
     def tell(self, text: str, **options: Any) -> None:
         """A notification of text that may come from a file, a command or an agent: shown
-        as it reads (never as markup, which `[/]` in a path would break) and cleaned of
-        control codes."""
+        as it reads (never as markup, which `[/]` in a path would break), its control
+        codes shown as escapes, never obeyed."""
         self.notify(render.clean(text), markup=False, **options)
 
     def _tick(self) -> None:

@@ -17,6 +17,7 @@ from textual.message import Message
 
 from cockpit.replay.player import Player
 from cockpit.safe_text import visible
+from cockpit.ui import render
 from cockpit.ui.dialogs import HelpScreen
 from cockpit.ui.replay_screen import DetailsScreen, ReplayScreen
 from cockpit.ui.replay_transport import (
@@ -110,10 +111,11 @@ class ReplayApp(App[int]):
         elif isinstance(report, Shown):
             self.push_screen(DetailsScreen(report.details))
         elif isinstance(report, Notice):
+            said = render.clean(report.message)  # it may quote a damaged log line
             if report.error:
-                self.notify(report.message, severity="error", timeout=30, markup=False)
+                self.notify(said, severity="error", timeout=30, markup=False)
             else:
-                self.notify(report.message, timeout=4, markup=False)
+                self.notify(said, timeout=4, markup=False)
 
     def open_help(self) -> None:
         keys = [
