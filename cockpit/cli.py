@@ -12,7 +12,6 @@ from typing import NoReturn
 
 from cockpit import __version__
 from cockpit.errors import CockpitError
-from cockpit.safe_text import visible
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -100,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except CockpitError as exc:
-        print(f"cockpit: {visible(str(exc))}", file=sys.stderr)
+        print(f"cockpit: {_shown(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("cockpit: interrupted", file=sys.stderr)
@@ -114,11 +113,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("COCKPIT_DEBUG"):
             raise
         print(
-            f"cockpit: internal error: {type(exc).__name__}: {visible(str(exc))} "
+            f"cockpit: internal error: {type(exc).__name__}: {_shown(exc)} "
             "(set COCKPIT_DEBUG=1 to see the traceback)",
             file=sys.stderr,
         )
         return 70
+
+
+def _shown(exc: BaseException) -> str:
+    """An error's message with its control characters shown (it may quote a file or a
+    command); imported here so `--help` loads no more than it needs."""
+    from cockpit.safe_text import visible
+
+    return visible(str(exc))
 
 
 def entrypoint() -> NoReturn:

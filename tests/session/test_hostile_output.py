@@ -59,3 +59,11 @@ def test_audit_prints_every_hostile_command_and_reason_escaped(hostile_log: Path
     run = cockpit("audit", hostile_log)
     assert run.out.startswith("VALID"), run.out
     assert_shown(run.out)  # the commands run, and the denials with their reasons
+
+
+def test_an_error_naming_a_hostile_path_shows_it_escaped(tmp_path: Path) -> None:
+    missing = tmp_path / f"x{HOSTILE['osc-0-title']}{HOSTILE['bidi-rlo']}.jsonl"
+    run = cockpit("log", "show", missing)
+    assert run.code != 0
+    assert_shown(run.err, [HOSTILE["osc-0-title"], HOSTILE["bidi-rlo"]])
+    assert run.err.count("\n") == 1  # one line, never a traceback
