@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except CockpitError as exc:
-        print(f"cockpit: {exc}", file=sys.stderr)
+        print(f"cockpit: {_shown(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("cockpit: interrupted", file=sys.stderr)
@@ -113,11 +113,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("COCKPIT_DEBUG"):
             raise
         print(
-            f"cockpit: internal error: {type(exc).__name__}: {exc} "
+            f"cockpit: internal error: {type(exc).__name__}: {_shown(exc)} "
             "(set COCKPIT_DEBUG=1 to see the traceback)",
             file=sys.stderr,
         )
         return 70
+
+
+def _shown(exc: BaseException) -> str:
+    """An error's message with its control characters shown (it may quote a file or a
+    command); imported here so `--help` loads no more than it needs."""
+    from cockpit.safe_text import visible
+
+    return visible(str(exc))
 
 
 def entrypoint() -> NoReturn:

@@ -11,10 +11,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
-from cockpit.agent.runtime import DONE
-from cockpit.agent.safe_text import visible
+from cockpit.agent.runtime import DONE, ApprovalRequest
 from cockpit.config import cockpit_command
 from cockpit.launch import Prepared
+from cockpit.safe_text import visible
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.show import format_line
@@ -56,16 +56,7 @@ class HeadlessConsole:
             if pending.future.done():
                 continue
             request = pending.request
-            lines = [
-                "",
-                f"=== {request.agent} wants to run a tier-{request.decision.tier} action ===",
-                *(f"    {line}" for line in request.command.splitlines() or [""]),
-                f"  cwd: {request.cwd}",
-                *(f"  why: {reason}" for reason in request.decision.reasons),
-                *(f"  rule: {r.id} ({r.source})" for r in request.decision.rules),
-                "Approve? [y/N] ",
-            ]
-            self.out.write("\n".join(lines))
+            self.out.write("\n".join(question(request)))
             self.out.flush()
             answer = await self._readline()
             if pending.future.done():  # settled meanwhile (a timeout)
@@ -98,6 +89,23 @@ class HeadlessConsole:
     def close(self) -> None:
         if self._asker is not None:
             self._asker.cancel()
+
+
+def question(request: ApprovalRequest) -> list[str]:
+    """The tier-3 question as the terminal shows it: the command exactly as bash gets it,
+    one shown line per line of it, with every control or invisible character written as
+    its escape (an escape code cannot erase the line above and pass for another command);
+    the agent, cwd, reasons and rules likewise."""
+    decision = request.decision
+    return [
+        "",
+        f"=== {visible(request.agent)} wants to run a tier-{decision.tier} action ===",
+        *(f"    {visible(line)}" for line in (request.command or request.tool).split("\n")),
+        f"  cwd: {visible(str(request.cwd))}",
+        *(f"  why: {visible(reason)}" for reason in decision.reasons),
+        *(f"  rule: {visible(r.id)} ({visible(r.source)})" for r in decision.rules),
+        "Approve? [y/N] ",
+    ]
 
 
 def printable(text: str) -> str:

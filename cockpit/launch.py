@@ -19,12 +19,12 @@ from cockpit.agent.catalog import AgentCatalog, load_agents, startup_notices
 from cockpit.agent.credentials import credentials_from_env
 from cockpit.agent.definition import AgentDefinition, compose_system_prompt
 from cockpit.agent.models import session_model
-from cockpit.agent.safe_text import visible
 from cockpit.agent.watchdog import ModelLimits, load_model_limits
 from cockpit.config import Workspace
 from cockpit.errors import LogError, UsageError
 from cockpit.plan.document import Plan, load_plan
 from cockpit.plan.model import Task
+from cockpit.safe_text import visible
 
 if TYPE_CHECKING:
     from cockpit.agent.backends.base import Backend

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cockpit.config import Workspace
+from cockpit.safe_text import visible
 
 if TYPE_CHECKING:
     from cockpit.launch import LaunchOptions
@@ -75,7 +76,7 @@ def _resume(args: argparse.Namespace) -> int:
     if not prepared.setups:
         prepared.log.close()
         for notice in prepared.notices:
-            print(f"cockpit: {notice}")
+            print(f"cockpit: {visible(notice)}")
         print(f"cockpit: session {prepared.session} has nothing left to do")
         return 0
     return _drive(run_headless(prepared, ask=not options.headless_deny))

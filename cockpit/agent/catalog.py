@@ -34,8 +34,8 @@ from cockpit.agent.definition import (
 )
 from cockpit.agent.models import ENV_MODEL, is_known, unknown_model_note
 from cockpit.agent.project_rules import project_rules_notices
-from cockpit.agent.safe_text import visible
 from cockpit.config import Workspace, builtin_dir
+from cockpit.safe_text import visible
 
 
 @dataclass(frozen=True)

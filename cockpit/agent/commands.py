@@ -77,7 +77,7 @@ def catalog_report(catalog: AgentCatalog, model: str) -> dict[str, Any]:
 def render(report: dict[str, Any]) -> list[str]:
     """The report for a terminal: one block per agent, then the skipped files."""
     from cockpit.agent.models import ENV_MODEL
-    from cockpit.agent.safe_text import visible
+    from cockpit.safe_text import visible
 
     session = report["session_model"]
     lines = [

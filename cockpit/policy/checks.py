@@ -40,6 +40,7 @@ CHECKS: dict[str, str] = {
     "git-config-write": "changes git configuration",
     "dynamic-command": "runs code that is only known at run time",
     "parse-error": "the command cannot be parsed",
+    "hidden-characters": "control or invisible characters in a command or a path",
     "nesting-limit": "the command is nested too deeply to analyse",
     "destructive-system": "changes the machine: disks, services, users, processes",
     "setuid": "sets the setuid/setgid bit",

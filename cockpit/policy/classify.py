@@ -4,7 +4,6 @@ match the rules, settle (see `subjects`)."""
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,7 @@ from cockpit.policy.rules import RuleSet
 from cockpit.policy.shell import Analysis, SimpleCommand, analyze
 from cockpit.policy.subjects import Evaluation, Subject, rule_item, short
 from cockpit.policy.words import Word
+from cockpit.safe_text import describe_hidden
 
 if TYPE_CHECKING:
     from cockpit.policy.grants import Grant
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 MAX_SCRIPT_DEPTH = 8
 MAX_INVOCATION_DEPTH = 24
 MAX_COMMAND_BYTES = 1_000_000
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _new = tuple.__new__
 
 
@@ -93,11 +92,12 @@ class _Run(PathEffects):
         if len(command) > MAX_COMMAND_BYTES:
             self.structure("parse-error", "the command is too long to analyse")
             return
-        if _CONTROL.search(command):
+        hidden = describe_hidden(command)
+        if hidden is not None:
             self.structure(
-                "parse-error",
-                "the command contains control characters "
-                "(bash and cockpit may read it differently)",
+                "hidden-characters",
+                f"the command contains control or invisible characters ({hidden}): what "
+                "the terminal shows is not what bash runs",
             )
         self.analysis(analyze(command, cwd, self.home))
 
@@ -110,6 +110,12 @@ class _Run(PathEffects):
             "delete": "delete",
         }.get(action.op)
         raw = str(action.path)
+        hidden = describe_hidden(raw, layout=False)
+        if hidden is not None:
+            self.structure(
+                "hidden-characters",
+                f"the path contains control or invisible characters ({hidden})",
+            )
         if op is None:
             self.structure("parse-error", f"unknown file operation {action.op!r}")
             return

@@ -13,6 +13,7 @@ from cockpit.errors import SafeguardError, UsageError
 from cockpit.policy.engine import Policy
 from cockpit.policy.model import Decision, ShellAction
 from cockpit.policy.safeguard import Safeguard
+from cockpit.safe_text import visible, visible_json
 
 
 def register(sub: Any) -> None:
@@ -74,16 +75,22 @@ def check_command(args: argparse.Namespace) -> int:
     command = " ".join(args.command)
     decision = policy.classify(ShellAction(command, cwd))
     if args.json:
-        print(json.dumps({"command": command, **decision.to_dict()}, ensure_ascii=False))
+        print(
+            visible_json(json.dumps({"command": command, **decision.to_dict()}, ensure_ascii=False))
+        )
     else:
         print(render_decision(decision))
     return 0
 
 
 def render_decision(decision: Decision) -> str:
+    """The decision as `cockpit check` prints it: a reason quotes the command, a rule id
+    and source come from rule files, so each is shown with its control characters visible."""
     lines = [f"tier {decision.tier}"]
-    lines.extend(f"  reason: {reason}" for reason in decision.reasons)
-    lines.extend(f"  rule:   {rule.id} ({rule.source})" for rule in decision.rules)
+    lines.extend(f"  reason: {visible(reason)}" for reason in decision.reasons)
+    lines.extend(
+        f"  rule:   {visible(rule.id)} ({visible(rule.source)})" for rule in decision.rules
+    )
     return "\n".join(lines)
 
 
@@ -113,7 +120,7 @@ def stream_jsonl(policy: Policy, base: Path, source: TextIO, out: TextIO) -> Non
 
 
 def _emit(out: TextIO, obj: dict[str, Any]) -> None:
-    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    out.write(visible_json(json.dumps(obj, ensure_ascii=False)) + "\n")
     out.flush()
 
 
@@ -140,35 +147,34 @@ def rules_command(args: argparse.Namespace) -> int:
     ]
     project = _project_rules(workspace.root)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "files": list(policy.files),
-                    "checks": checks,
-                    "rules": rules,
-                    "project_rules": project,
-                },
-                ensure_ascii=False,
-            )
-        )
+        listing = {"files": list(policy.files), "checks": checks, "rules": rules}
+        print(visible_json(json.dumps({**listing, "project_rules": project}, ensure_ascii=False)))
         return 0
-    print("files: " + ", ".join(policy.files))
+    print(visible("files: " + ", ".join(policy.files)))
     print("\nbuilt-in checks:")
     width = max(len(str(c["id"])) for c in checks)
     for c in checks:
-        print(f"  {c['id']:<{width}}  {c['tier']!s:<4}  {c['source']:<24}  {c['justification']}")
+        print(
+            visible(
+                f"  {c['id']:<{width}}  {c['tier']!s:<4}  {c['source']:<24}  {c['justification']}"
+            )
+        )
     print("\nrules:")
     width = max((len(str(r["id"])) for r in rules), default=4)
     for r in rules:
-        print(f"  {r['id']:<{width}}  {r['tier']!s:<4}  {r['source']:<24}  {r['justification']}")
-        print(f"  {'':<{width}}        {r['match']}")
+        print(
+            visible(
+                f"  {r['id']:<{width}}  {r['tier']!s:<4}  {r['source']:<24}  {r['justification']}"
+            )
+        )
+        print(visible(f"  {'':<{width}}        {r['match']}"))
     print("\nproject rules (every agent reads them after the shared base rules):")
     if not project:
         print("  none: no AGENTS.md or CLAUDE.md at the repository root")
     for p in project:
         given = "given to agents" if p["included"] else "not given"
         note = f"; {p['note']}" if p["note"] else ""
-        print(f"  {p['file']:<10}  {p['bytes']:>8,} bytes  {given}{note}")
+        print(visible(f"  {p['file']:<10}  {p['bytes']:>8,} bytes  {given}{note}"))
     return 0
 
 
@@ -202,7 +208,7 @@ def rollback_command(args: argparse.Namespace) -> int:
         if not snaps:
             print("no snapshots")
         for snap in snaps:
-            print(f"{snap.ref}  {snap.commit[:12]}  {snap.reason}")
+            print(visible(f"{snap.ref}  {snap.commit[:12]}  {snap.reason}"))
         return 0
     if not args.ref:
         raise UsageError("rollback needs a REF (see `cockpit rollback --list`)")
@@ -210,13 +216,13 @@ def rollback_command(args: argparse.Namespace) -> int:
         raise SafeguardError(f"{workspace.root} is not a git repository: nothing to roll back")
     target, restored, removed = safeguard.plan(args.ref)
     if not restored and not removed:
-        print(f"the working tree already matches {target.ref}")
+        print(visible(f"the working tree already matches {target.ref}"))
         return 0
-    print(f"roll back to {target.ref} ({target.commit[:12]}: {target.reason})")
+    print(visible(f"roll back to {target.ref} ({target.commit[:12]}: {target.reason})"))
     for name in restored:
-        print(f"  restore {name}")
+        print(f"  restore {visible(name)}")  # a file name may hold anything
     for name in removed:
-        print(f"  remove  {name}")
+        print(f"  remove  {visible(name)}")
     if not args.yes:
         if not sys.stdin.isatty():
             raise UsageError(
@@ -229,9 +235,9 @@ def rollback_command(args: argparse.Namespace) -> int:
     result = safeguard.rollback(args.ref)
     print(f"restored {len(result.restored)} file(s), removed {len(result.removed)}")
     if result.safety is not None:
-        print(f"undo with: cockpit rollback {result.safety.ref}")
+        print(visible(f"undo with: cockpit rollback {result.safety.ref}"))
     return 0
 
 
 def _stderr(message: str) -> None:
-    print(f"cockpit: {message}", file=sys.stderr)
+    print(f"cockpit: {visible(message)}", file=sys.stderr)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cockpit.errors import LogError
+from cockpit.safe_text import visible
 
 if TYPE_CHECKING:
     from cockpit.replay.player import Player
@@ -109,7 +110,7 @@ def _replay(args: argparse.Namespace) -> int:
             code: int = screen.open_replay(args.log, player)
             return code
     except LogError as exc:
-        print(f"cockpit: {exc}", file=sys.stderr)
+        print(f"cockpit: {visible(str(exc))}", file=sys.stderr)
         return 1
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.errors import LogCorruptError, LogError
+from cockpit.safe_text import visible
 from cockpit.session.audit import audit
 from cockpit.session.chain import parse_line
 from cockpit.session.events import GENESIS, SESSION_ENDED, Event, digest
@@ -51,7 +52,7 @@ def _audit(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps({"path": str(path), "valid": False, "reason": str(exc)}))
         else:
-            print(f"INVALID: {exc}")
+            print(f"INVALID: {visible(str(exc))}")  # it may quote the damaged line
         return 1
     try:  # streamed: a report of a 1M-event log is printed in flat memory
         if args.json:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from cockpit.safe_text import visible
 from cockpit.session import events as k
 from cockpit.session.audit import AuditReport
 from cockpit.session.events import Event
@@ -25,7 +26,10 @@ _STATE_BY_KIND = {
 
 
 def _short(text: Any, width: int = 100) -> str:
-    flat = " ".join(str(text).split())
+    """One line, cut to ``width``, with every control or invisible character (a newline
+    too) shown as its escape (``\n``, ``\x1b``): what the log holds cannot repaint the
+    terminal or pass for another line of output, and it reads as it was logged."""
+    flat = visible(str(text))
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
@@ -131,9 +135,9 @@ def format_line(event: Event) -> str:
     # one line.
     return " | ".join(
         (
-            event.ts,
+            visible(event.ts),  # a forged log may hold anything, even here
             _short(state, 60),
-            str(event.iteration),
+            visible(str(event.iteration)),
             _short(action, 80),
             _short(result),
             _short(artifacts, 200),
@@ -148,7 +152,13 @@ def render_audit(report: AuditReport) -> str:
 
 def audit_lines(report: AuditReport) -> Iterator[str]:
     """`render_audit` line by line: commands and denials are streamed from the report's
-    spools, so printing the report of any log takes flat memory."""
+    spools, so printing the report of any log takes flat memory. Every line is shown with
+    its control characters visible: a command, a reason or a path may hold anything."""
+    for line in _audit_lines(report):
+        yield visible(line)
+
+
+def _audit_lines(report: AuditReport) -> Iterator[str]:
     s = report.state
     verdict = "VALID" if report.valid else "INVALID"
     yield f"{verdict}: {report.path}"

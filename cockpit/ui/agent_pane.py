@@ -105,7 +105,7 @@ class AgentPane(Vertical):
             transcript.write(render.clean(text), "text")
         elif kind == "output":
             self._output_streamed = True
-            transcript.write(render.clean(text), "dim")
+            transcript.write(render.clean_output(text), "dim")
         elif kind == "restart":
             self._text_streamed = False
             transcript.write_lines([("note", "↻ new instructions arrived: the turn restarts")])
@@ -128,7 +128,7 @@ class AgentPane(Vertical):
             shown = f" {shown} "
         if pause_requested and status != "paused":
             shown += " (pausing at the next step)"
-        clean = render.clean  # a model id, a task title, a reason: from files, never raw
+        clean = render.one_line  # a model id, a task title, a reason: from files, never raw
         parts = [
             Content.from_markup("[b]$name[/b] ", name=clean(self.agent)),
             Content.styled(shown, colour),

@@ -31,9 +31,9 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
-from cockpit.agent.safe_text import visible
 from cockpit.errors import CockpitError
 from cockpit.launch import LaunchOptions, NewSession, Prepared, begin_new, prepare_resume
+from cockpit.safe_text import visible
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.state import StateBuilder
@@ -231,8 +231,8 @@ class CockpitApp(App[int]):
 
     def tell(self, text: str, **options: Any) -> None:
         """A notification of text that may come from a file, a command or an agent: shown
-        as it reads (never as markup, which `[/]` in a path would break) and cleaned of
-        control codes."""
+        as it reads (never as markup, which `[/]` in a path would break), its control
+        codes shown as escapes, never obeyed."""
         self.notify(render.clean(text), markup=False, **options)
 
     def _tick(self) -> None:
@@ -517,7 +517,7 @@ def open_screen(options: LaunchOptions, resume: str | None) -> int:
         if not session.setups:
             session.log.close()
             for notice in session.notices:
-                print(f"cockpit: {notice}")
+                print(f"cockpit: {visible(notice)}")
             print(f"cockpit: session {session.session} has nothing left to do")
             return 0
         history = list(read_events(session.log.path))
@@ -532,7 +532,7 @@ def print_farewell(prepared: Prepared, result: ScreenResult) -> None:
 
     out = sys.stderr
     if result.failure is not None:
-        print(f"cockpit: {result.failure}", file=out)
+        print(f"cockpit: {visible(result.failure)}", file=out)
     for line in summary(prepared.supervisor, result.statuses):
         print(f"cockpit: {visible(line)}", file=out)
     print(f"cockpit: log {prepared.log.path}", file=out)

@@ -25,6 +25,7 @@ from textual.widgets import Button, Input, Static
 
 from cockpit.agent.runtime import ApprovalRequest
 from cockpit.policy.model import Decision
+from cockpit.ui.render import one_line
 
 GRACE_S = 0.5
 
@@ -60,6 +61,14 @@ NOTHING_ASKED = ApprovalRequest(
     agent="", call="", tool="", command="", cwd="", decision=Decision(3, (), ()), action=None
 )
 """What a prompt built ahead of its first request holds (never shown: `load` comes first)."""
+
+
+def shown_command(command: str) -> str:
+    """The command exactly as bash gets it: each of its lines as it is, nothing trimmed or
+    collapsed, but every control or invisible character written as its escape (``\x1b``,
+    ``\r``, ``\t``, ``\u202e``): an escape code in it cannot erase the line above and
+    pass for another command, a tab cannot hide as spaces. Never read as markup."""
+    return "\n".join(one_line(line) for line in command.split("\n"))
 
 
 class ApprovalScreen(ModalScreen[Verdict]):
@@ -199,16 +208,16 @@ class ApprovalScreen(ModalScreen[Verdict]):
         tier = "DENY" if d.tier == "deny" else f"tier {d.tier}"
         title = Content.from_markup(
             "[b]⚠ $agent[/b] wants to run a [b]$tier[/b] action ($tool)",
-            agent=r.agent,
+            agent=one_line(r.agent),
             tier=tier,
-            tool=r.tool,
+            tool=one_line(r.tool),
         )
         at, of = self.position
         queue = f"{at} of {of} waiting · most critical first · " if of > 1 else ""
         texts = {
             "#approval-title": title,
-            "#approval-command-text": Content(r.command or r.tool),
-            "#approval-cwd": Content.assemble(("cwd ", "$text-muted"), r.cwd),
+            "#approval-command-text": Content(shown_command(r.command or r.tool)),
+            "#approval-cwd": Content.assemble(("cwd ", "$text-muted"), one_line(str(r.cwd))),
             "#approval-why": self._why(),
             "#approval-grant": self._grant_line(),
             "#approval-footnote": Content.styled(f"{queue}Esc denies", "$text-muted"),
@@ -221,12 +230,14 @@ class ApprovalScreen(ModalScreen[Verdict]):
     def _why(self) -> Content:
         d = self.request.decision
         lines = [Content.styled("Why it needs you", "bold")]
-        lines += [Content.assemble("  • ", reason) for reason in d.reasons]
+        lines += [Content.assemble("  • ", one_line(reason)) for reason in d.reasons]
         if d.rules:
             lines.append(Content.styled("Matched rules", "bold"))
             lines += [
                 Content.assemble(
-                    "  • ", (rule.id, "$secondary"), (f"  {rule.source}", "$text-muted")
+                    "  • ",
+                    (one_line(rule.id), "$secondary"),
+                    (f"  {one_line(rule.source)}", "$text-muted"),
                 )
                 for rule in d.rules
             ]
@@ -235,9 +246,10 @@ class ApprovalScreen(ModalScreen[Verdict]):
     def _grant_line(self) -> Content:
         if self.offer.rule is not None:
             return Content.assemble(
-                ("A saves this grant for the session: ", "$text-muted"), (self.offer.rule, "bold")
+                ("A saves this grant for the session: ", "$text-muted"),
+                (one_line(self.offer.rule), "bold"),
             )
-        why = self.offer.refusal or "no narrow rule covers it"
+        why = one_line(self.offer.refusal or "no narrow rule covers it")
         return Content.styled(f"A is not offered: {why}", "$text-muted")
 
     def on_screen_resume(self) -> None:

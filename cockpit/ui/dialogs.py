@@ -15,6 +15,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Log, Static
 
 from cockpit.session.show import HEADER
+from cockpit.ui.render import one_line
 
 
 class MessageScreen(ModalScreen[str | None]):
@@ -34,7 +35,7 @@ class MessageScreen(ModalScreen[str | None]):
             yield Static(
                 Content.from_markup(
                     "Message to [b]$agent[/b] [$text-muted](it reads it at its next turn)[/]",
-                    agent=self.agent,
+                    agent=one_line(self.agent),
                 )
             )
             yield Input(placeholder="Type, then Enter. Esc cancels.", id="message-text")
@@ -129,20 +130,20 @@ class LogScreen(Screen[None]):
         self.max_lines = max_lines
 
     def compose(self) -> ComposeResult:
-        yield Static(Content.styled(self.title_text, "bold"), id="log-title")
+        yield Static(Content.styled(one_line(self.title_text), "bold"), id="log-title")
         yield Static(Content.styled(HEADER, "$text-muted"), id="log-header")
         yield Log(max_lines=self.max_lines, id="log-lines")
         yield Footer()
 
     def on_mount(self) -> None:
         log = self.query_one(Log)
-        log.write_lines(self._initial)
+        log.write_lines([one_line(line) for line in self._initial])
         self._initial = []
         log.focus()
 
     def append(self, line: str) -> None:
         """One more event (the app calls this while the log view is open)."""
-        self.query_one(Log).write_line(line)
+        self.query_one(Log).write_line(one_line(line))
 
     def action_close(self) -> None:
         self.dismiss(None)

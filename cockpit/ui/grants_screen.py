@@ -16,6 +16,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from cockpit.policy import Grant
+from cockpit.ui.render import one_line
 
 
 class GrantsScreen(ModalScreen[str | None]):
@@ -71,4 +72,4 @@ class GrantsScreen(ModalScreen[str | None]):
 
 def _grant_line(grant: Grant) -> Content:
     covers = f"  rules: {', '.join(grant.covers)}" if grant.covers else ""
-    return Content.assemble((grant.pattern, "bold"), (covers, "$text-muted"))
+    return Content.assemble((one_line(grant.pattern), "bold"), (one_line(covers), "$text-muted"))

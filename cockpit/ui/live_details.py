@@ -20,6 +20,7 @@ from cockpit.session.events import Event
 from cockpit.session.show import format_line
 from cockpit.session.state import StateBuilder
 from cockpit.ui.recent import Entry
+from cockpit.ui.render import one_line
 from cockpit.ui.replay_screen import DetailsScreen, detail_lines
 from cockpit.ui.transcript import Transcript
 
@@ -86,9 +87,9 @@ class LiveDetailsScreen(DetailsScreen):
     def _show_position(self) -> None:
         d = self.details
         title = Content.assemble(
-            (self.agent, "bold"),
+            (one_line(self.agent), "bold"),
             f" · {self.at + 1} of {len(self.entries)} (← → earlier, later)",
-            f" · event {d.index:,} · {d.event.kind}",
-            (f" · call {d.event.call}" if d.event.call else ""),
+            one_line(f" · event {d.index:,} · {d.event.kind}"),
+            one_line(f" · call {d.event.call}" if d.event.call else ""),
         )
         self.query_one("#details-title", Static).update(title)

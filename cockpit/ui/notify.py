@@ -8,10 +8,9 @@ tmux the sequence is wrapped for passthrough (it needs ``set -g allow-passthroug
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f;]+")
+from cockpit.safe_text import visible
 
 
 def choose(setting: str, env: Mapping[str, str]) -> str:
@@ -39,6 +38,7 @@ def sequence(kind: str, title: str, body: str, *, tmux: bool = False) -> str:
 
 
 def _safe(text: str) -> str:
-    """No control characters (they would end the sequence early) and no ``;``."""
-    flat = _UNSAFE.sub(" ", text).strip()
+    """Control characters shown as escapes (raw, one would end the sequence early: BEL,
+    ESC, the C1 string terminator) and no ``;``."""
+    flat = visible(text).replace(";", " ").strip()
     return flat if len(flat) <= 200 else flat[:199] + "…"

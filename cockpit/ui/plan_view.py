@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from cockpit.errors import CockpitError
 from cockpit.plan import Plan, load_plan
+from cockpit.ui.render import one_line
 
 STATE_STYLES = {
     "todo": ("[ ]", "$text-muted"),
@@ -39,26 +40,30 @@ def plan_content(plan: Plan, agents: set[str] | None = None) -> Content:
             phase = task.phase
             if lines:
                 lines.append(Content(""))
-            lines.append(Content.styled(phase or "(no phase)", "bold $primary"))
+            lines.append(Content.styled(one_line(phase or "(no phase)"), "bold $primary"))
         box, style = STATE_STYLES.get(task.status, ("[?]", "$warning"))
         indent = "  " if task.parent else ""
-        owner = f"@{task.owner}" if task.owner else "(no owner)"
+        owner = one_line(f"@{task.owner}") if task.owner else "(no owner)"
         lines.append(
             Content.assemble(
                 indent,
                 (box, style),
                 " ",
-                task.title,
+                one_line(task.title),  # what a file holds: its escapes shown, never obeyed
                 " ",
                 (owner, "$warning" if _stranger(task.owner, agents) else "$secondary"),
             )
         )
         if task.note and task.status != "todo":
-            lines.append(Content.styled(f"{indent}    {task.status}: {task.note}", "$text-muted"))
+            lines.append(
+                Content.styled(one_line(f"{indent}    {task.status}: {task.note}"), "$text-muted")
+            )
     problems = plan.problems(agents)
     if problems:
         lines.append(Content(""))
-        lines += [Content.styled(f"plan.md {problem}", "$warning") for problem in problems]
+        lines += [
+            Content.styled(one_line(f"plan.md {problem}"), "$warning") for problem in problems
+        ]
     return Content("\n").join(lines)
 
 
@@ -107,7 +112,7 @@ class PlanView(VerticalScroll):
         try:
             content = plan_content(load_plan(self.path), self.agents)
         except (CockpitError, OSError) as exc:
-            content = Content.styled(f"plan.md cannot be read: {exc}", "$error")
+            content = Content.styled(one_line(f"plan.md cannot be read: {exc}"), "$error")
         self.app.call_from_thread(self.show, content)
 
     def show(self, content: Content) -> None:

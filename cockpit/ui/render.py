@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from cockpit.safe_text import visible, visible_lines
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.state import AgentState, CallState
@@ -46,8 +47,6 @@ OUTPUT_LINES = 6
 _TIER_STYLE: dict[object, str] = {1: "tier-1", 2: "tier-2", 3: "tier-3", "deny": "deny"}
 _TIER_LABEL: dict[object, str] = {1: "T1", 2: "T2", 3: "T3", "deny": "DENY"}
 _INTERNAL_TOOLS = frozenset({"update_task", "report_blocked"})
-_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 STATUS_COLOURS: Mapping[str, str] = {
     "thinking": "$accent",
@@ -66,15 +65,21 @@ STATUS_COLOURS: Mapping[str, str] = {
 
 
 def clean(text: str) -> str:
-    """Terminal-safe text: colour codes dropped, tabs expanded, a carriage return keeps
-    only what was written after it (a progress bar's last state)."""
-    text = _ANSI.sub("", text).expandtabs(4)
-    lines = []
-    for line in text.split("\n"):
-        if "\r" in line.rstrip("\r"):
-            line = line.rstrip("\r").rsplit("\r", 1)[-1]
-        lines.append(_CONTROL.sub("", line))
-    return "\n".join(lines)
+    """Text from an agent, a model, a file or a log as a pane shows it: lines kept, tabs
+    expanded, every other control or invisible character shown as its escape (``\x1b``,
+    ``\u202e``), never sent to the terminal and never silently dropped (a dropped escape
+    hid what the text really held)."""
+    return visible_lines(text)
+
+
+def clean_output(text: str) -> str:
+    """A command's output as a pane shows it: as `clean`, but plain colour codes are
+    dropped so test runners stay readable (they only colour; every other escape shows)."""
+    return visible_lines(text, colours=True)
+
+
+one_line = visible
+"""A header field, a title, a table cell: one line, newlines and tabs shown as escapes."""
 
 
 def tokens(count: int) -> str:
@@ -256,7 +261,7 @@ def _finished(d: Mapping[str, Any], call: CallState | None, streamed: bool) -> l
     slow = isinstance(seconds, int | float) and seconds >= SLOW_S
     took = f" · {seconds:.0f} s" if slow else ""
     lines: list[Line] = []
-    output = clean(str(d.get("output") or ""))
+    output = clean_output(str(d.get("output") or ""))
     if output.strip() and not streamed:
         if tool == "bash":
             tail = output.rstrip("\n").split("\n")[-OUTPUT_LINES:]

@@ -16,6 +16,8 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from cockpit.replay.player import Player
+from cockpit.safe_text import visible
+from cockpit.ui import render
 from cockpit.ui.dialogs import HelpScreen
 from cockpit.ui.replay_screen import DetailsScreen, ReplayScreen
 from cockpit.ui.replay_transport import (
@@ -109,10 +111,11 @@ class ReplayApp(App[int]):
         elif isinstance(report, Shown):
             self.push_screen(DetailsScreen(report.details))
         elif isinstance(report, Notice):
+            said = render.clean(report.message)  # it may quote a damaged log line
             if report.error:
-                self.notify(report.message, severity="error", timeout=30, markup=False)
+                self.notify(said, severity="error", timeout=30, markup=False)
             else:
-                self.notify(report.message, timeout=4, markup=False)
+                self.notify(said, timeout=4, markup=False)
 
     def open_help(self) -> None:
         keys = [
@@ -162,6 +165,6 @@ def open_replay(log_path: Path, player: Player) -> int:
         app.transport.stop()
         app.transport.wait_stopped(STOP_WAIT_S)
     if app.transport.failure is not None:
-        print(f"cockpit: {app.transport.failure}", file=sys.stderr)
+        print(f"cockpit: {visible(str(app.transport.failure))}", file=sys.stderr)
         return 1
     return code or 0

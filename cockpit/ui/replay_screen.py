@@ -290,9 +290,9 @@ class DetailsScreen(ModalScreen[None]):
             yield Static(
                 Content.assemble(
                     (f"Event {d.index:,}", "bold"),
-                    f" · {d.event.kind}",
-                    f" · {d.event.agent or 'session'}",
-                    (f" · call {d.event.call}" if d.event.call else ""),
+                    render.one_line(f" · {d.event.kind}"),
+                    render.one_line(f" · {d.event.agent or 'session'}"),
+                    render.one_line(f" · call {d.event.call}" if d.event.call else ""),
                 ),
                 id="details-title",
             )
@@ -319,5 +319,5 @@ def detail_lines(details: Details) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = []
     for line in details.render().split("\n"):
         style = tier if line.startswith(("reason: ", "tier: ")) else "text"
-        lines.append((style, line))
+        lines.append((style, render.clean(line)))  # a command, output, a file's text
     return lines

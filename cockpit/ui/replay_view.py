@@ -32,10 +32,10 @@ def session_line(state: SessionState, first: Event | None) -> Content:
     parts: Parts = [("replay", "bold")]
     workspace = first.data.get("workspace") if first is not None else None
     if isinstance(workspace, str) and workspace:
-        parts.append(f" · {PurePath(workspace).name}")
+        parts.append(f" · {render.one_line(PurePath(workspace).name)}")
     session = state.session or (first.session if first is not None else None)
     if session:
-        parts.append(f" · {session}")
+        parts.append(f" · {render.one_line(session)}")
     parts.append(f" · {len(agents)} agents")
     waiting = sum(1 for a in agents if a.status == "waiting for you")
     blocked = sum(1 for a in agents if a.status in ("blocked", "failed"))
@@ -44,7 +44,7 @@ def session_line(state: SessionState, first: Event | None) -> Content:
     if blocked:
         parts += [" · ", (f"{blocked} blocked or failed", "bold $error")]
     if state.ended:
-        parts += [" · ", (f"ended: {state.end_reason or '?'}", "$text-muted")]
+        parts += [" · ", (render.one_line(f"ended: {state.end_reason or '?'}"), "$text-muted")]
     used = sum(render.total_tokens(a) for a in agents)
     spent = sum(a.cost_usd for a in agents)
     parts.append(f" · {render.tokens(used)} tok · {render.cost(spent)}")
@@ -113,23 +113,27 @@ def logged_plan(state: SessionState, change: Event | None) -> Content:
         for title, data in state.tasks.items():
             status = str(data.get("status", ""))
             box, style = STATE_STYLES.get(status, ("[?]", "$warning"))
-            who = "".join(f" @{name}" for name in owners.get(title, []))
-            lines.append(Content.assemble((box, style), " ", title, (who, "$secondary")))
+            who = render.one_line("".join(f" @{name}" for name in owners.get(title, [])))
+            shown = render.one_line(title)
+            lines.append(Content.assemble((box, style), " ", shown, (who, "$secondary")))
             note = data.get("note")
             if note:
-                lines.append(Content.styled(f"    {status}: {note}", "$text-muted"))
+                lines.append(
+                    Content.styled(render.one_line(f"    {status}: {note}"), "$text-muted")
+                )
     else:
         lines += [Content(""), Content("No task reported yet.")]
     changes = state.kinds.get("plan.changed", 0)
     if changes:
         lines.append(Content(""))
         by = f", last by {change.data.get('by', '?')}" if change is not None else ""
-        lines.append(Content.styled(f"plan.md changed {changes} time(s){by}", "bold $primary"))
+        said = render.one_line(f"plan.md changed {changes} time(s){by}")
+        lines.append(Content.styled(said, "bold $primary"))
     if change is not None:
         for problem in items_of(change.data.get("problems")):
             if isinstance(problem, dict):
                 text = f"plan.md line {problem.get('line', '?')}: {problem.get('message', '')}"
-                lines.append(Content.styled(text, "$warning"))
+                lines.append(Content.styled(render.one_line(text), "$warning"))
     return Content("\n").join(lines)
 
 

@@ -246,7 +246,7 @@ class CockpitScreen(Screen[None]):
         stalled = sum(1 for a in agents if a.status == "stalled")
         parts: list[str | tuple[str, str]] = [
             ("cockpit", "bold"),
-            f" · {self.workspace} · {len(agents)} agents",
+            f" · {render.one_line(str(self.workspace))} · {len(agents)} agents",
         ]
         if waiting:
             key = self.app.get_key_display(self._binding("next_waiting"))
@@ -270,7 +270,7 @@ class CockpitScreen(Screen[None]):
 
     def show_failure(self, message: str) -> None:
         """The top line says why the session could not start (the screen then closes)."""
-        self._status = Content.styled(message, "bold $error")
+        self._status = Content.styled(render.one_line(message), "bold $error")
         self.query_one("#status", Static).update(self._status, layout=False)
 
     def _key_line(self, columns: int = 0) -> Content:

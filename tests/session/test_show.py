@@ -65,10 +65,10 @@ def test_one_event_a_line_in_the_seed_format(tmp_path: Path) -> None:
     assert only("exit 2")[1] == "tester running"
     finished = only("exit 1")
     assert finished[-1] == "s/c-9.out"  # ARTIFACTS: beside the log, in <session>/
-    message = only("assistant: first line second line")
+    message = only("assistant: first line\\nsecond line")  # one line, as logged
     assert message[2] == "5"
     assert message[4].endswith("…") and len(message[4]) <= 100
-    assert only("weird status")[1] == "tester weird status"
+    assert only("weird\\nstatus")[1] == "tester weird\\nstatus"
 
 
 def test_show_stops_at_damage_with_one_line(tmp_path: Path) -> None:

@@ -150,9 +150,10 @@ async def test_header_texts_from_files_never_reach_the_terminal_raw(tmp_path: Pa
             await app.supervisor.record(
                 k.AGENT_STATUS, {"status": "failed", "detail": f"bad {osc}file"}, agent="builder"
             )
-            await wait_for(pilot, lambda: "failed: bad file" in header(app, "builder"))
+            shown_osc = "\\x1b]0;PWNED\\x07"  # shown, not obeyed, not dropped
+            await wait_for(pilot, lambda: f"failed: bad {shown_osc}file" in header(app, "builder"))
             shown = header(app, "builder")
-            assert "task: Fix it" in shown
+            assert f"task: Fix {shown_osc}it" in shown
             assert "\x1b" not in shown and "\x07" not in shown
         finally:
             await stop(app)

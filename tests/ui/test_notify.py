@@ -40,6 +40,11 @@ def test_a_command_cannot_end_the_sequence_early() -> None:
     assert seq.count(";") == 3  # 777;notify;title;body
 
 
+def test_a_c1_terminator_or_a_bidi_override_is_shown_in_the_notification() -> None:
+    seq = notify.sequence("osc9", "cockpit", "rm -rf /\x9c\x1b]52;c;eA==\x07 \u202eexe")
+    assert seq == "\x1b]9;cockpit: rm -rf /\\x9c\\x1b]52 c eA==\\x07 \\u202eexe\x07"
+
+
 def test_inside_tmux_the_sequence_is_wrapped_for_passthrough() -> None:
     seq = notify.sequence("osc9", "a", "b", tmux=True)
     assert seq == "\x1bPtmux;\x1b\x1b]9;a: b\x07\x1b\\"

@@ -113,10 +113,13 @@ def test_errors_and_snapshots() -> None:
     assert skipped == [("tier-2", "  no snapshot: not a git repository")]
 
 
-def test_clean_drops_colour_codes_and_control_characters() -> None:
-    assert render.clean("\x1b[31mred\x1b[0m\tx\x07") == "red x"
-    assert render.clean("10%\r50%\r100%\nnext") == "100%\nnext"
-    assert render.clean("osc \x1b]0;title\x07end") == "osc end"
+def test_clean_shows_control_characters_and_output_drops_only_colours() -> None:
+    assert render.clean("\x1b[31mred\x1b[0m\tx\x07") == "\\x1b[31mred\\x1b[0m  x\\x07"
+    assert render.clean_output("\x1b[31mred\x1b[0m\tx\x07") == "red x\\x07"
+    # a carriage return that would overwrite the line is shown, a CRLF is a line end
+    assert render.clean_output("10%\r50%\r100%\r\nnext") == "10%\\r50%\\r100%\nnext"
+    assert render.clean_output("osc \x1b]0;title\x07end") == "osc \\x1b]0;title\\x07end"
+    assert render.clean("rtl \u202eexe.txt zw\u200bj") == "rtl \\u202eexe.txt zw\\u200bj"
 
 
 def test_model_text_comes_from_assistant_messages_only() -> None:
@@ -192,7 +195,7 @@ def test_a_command_with_escape_codes_and_tabs_reaches_the_pane_clean() -> None:
     assert lines
     for _, text in lines:
         assert "\x1b" not in text and "\x07" not in text and "\t" not in text
-    assert "printf" in lines[0][1] and "done" in lines[0][1]
+    assert lines[0][1] == "[T1] $ printf '\\x1b[2J\\x1b]0;owned\\x07' done"
 
 
 EDIT_DIFF = "\n".join(
@@ -248,7 +251,8 @@ def test_a_diff_with_escape_codes_reaches_the_pane_clean() -> None:
     lines = render.describe(
         event(k.TOOL_FINISHED, {"exit_code": None, "diff": diff}), file_call("edit_file", "x")
     )
-    assert ("added", "    +new    line") in lines  # the tab expanded, the codes gone
+    # the tab expanded, the codes shown, not obeyed
+    assert ("added", "    +\\x1b]0;owned\\x07new    line") in lines
 
 
 @pytest.mark.parametrize(
