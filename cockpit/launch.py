@@ -187,7 +187,7 @@ def _open_session(
         )
 
     if policy is None:
-        policy = Policy.load(root)
+        policy = Policy.load(root, plan=options.plan_path)
     if model_limits is None:
         model_limits = load_model_limits(options.workspace.config_file)
     # Said once at the start instead (`git_notice`): a warning printed from a worker
@@ -246,7 +246,7 @@ class NewSession:
         from cockpit.supervisor import AgentSetup
 
         options = self.options
-        policy = Policy.load(options.workspace.root)
+        policy = Policy.load(options.workspace.root, plan=options.plan_path)
         setups = [
             AgentSetup(
                 self.definitions[n], self.prompts[n], self.make_backend(self.definitions[n], 0)
