@@ -426,7 +426,8 @@ def _continue_open_tasks(
     waiting: dict[str, list[Task]] = {}
     notices: list[str] = []
     for task in plan.tasks:
-        if task.status == "done" or task.owner in resumed:
+        ticked = task.id in state.unverified  # ticked by an edit, never verified: open
+        if (task.status == "done" and not ticked) or task.owner in resumed:
             continue
         where = f"plan.md line {task.line}: “{task.title}” is open"
         if task.owner is None:
