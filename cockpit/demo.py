@@ -4,8 +4,8 @@ It copies a small project (``sessions/demo/project``: textstats, with a failing 
 a plan.md) into a fresh temporary git repository and runs a scripted planner, builder and
 reviewer on it (``sessions/demo/script.yaml``). They hit every tier: reads and new files
 run at once, edits and test runs are snapshotted first, and four critical actions wait
-for you (approve the planner's plan.md edit and the next two, deny the force-push). At the end it prints where the log
-is and how to replay it. Textual is imported only when the screen opens.
+for you (approve the planner's plan.md edit and the next two, deny the force-push). At the
+end it prints where the log is and how to replay it. Textual is imported only when the screen opens.
 """
 
 from __future__ import annotations

@@ -64,9 +64,7 @@ def plan_content(
         )
         if ticked_by is not None:
             who = "an unknown writer" if ticked_by == "unknown" else ticked_by
-            lines.append(
-                Content.styled(f"{indent}    ticked by {who}, not verified", "$warning")
-            )
+            lines.append(Content.styled(f"{indent}    ticked by {who}, not verified", "$warning"))
         if task.note and task.status != "todo":
             lines.append(Content.styled(f"{indent}    {task.status}: {task.note}", "$text-muted"))
     problems = plan.problems(agents)

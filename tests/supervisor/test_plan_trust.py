@@ -20,6 +20,7 @@ from cockpit.session.chain import read_events
 from cockpit.session.state import fold
 from tests.fakeapi import FakeAnthropicAPI
 from tests.supervisor._inprocess import finish, logged, until
+from tests.supervisor._inprocess import start as scripted_start
 from tests.supervisor.conftest import clean_env
 
 PLAN = "# Demo\n\n## Phase 1\n- [ ] Make greet friendlier @builder\n"
@@ -175,3 +176,79 @@ async def test_a_box_the_agent_ticks_itself_is_not_a_verified_task(workspace: Pa
             }
         finally:
             await finish(prepared)
+
+
+# The race with the watcher, step by step: the hooks the agent loop calls around each
+# command (`command_started` / `command_finished`), and the file written from another
+# process, with no await in between, so the watcher (on the same event loop) can only look
+# after all of them, as it does when a command is quicker than its debounce.
+
+IDLE = "agents:\n  builder: []\n  planner: []\n"
+
+
+async def idle_session(workspace: Path) -> Prepared:
+    prepared = await scripted_start(workspace, IDLE, ["builder", "planner"], keep_alive=True)
+    await until(prepared.supervisor.steering.watcher.ready.is_set)
+    return prepared
+
+
+async def test_a_human_edit_saved_just_before_an_agent_command_starts_is_the_humans(
+    workspace: Path,
+) -> None:
+    prepared = await idle_session(workspace)
+    sup = prepared.supervisor
+    try:
+        save_from_editor(workspace / "plan.md", PLAN + "- [ ] From the human @builder\n")
+        sup.command_started("builder", "c-1", writes_plan=False)  # the plan was already new
+        await until(lambda: bool(logged(prepared, "plan.changed")))
+        assert sup.steering._running  # the command was still running when it was seen
+        (changed,) = logged(prepared, "plan.changed")
+        assert changed["data"]["by"] == "human"
+    finally:
+        sup.command_finished("c-1")
+        await finish(prepared)
+
+
+async def test_a_change_by_a_command_that_finished_before_the_watcher_looked_is_unknown(
+    workspace: Path,
+) -> None:
+    prepared = await idle_session(workspace)
+    sup = prepared.supervisor
+    try:
+        sup.command_started("builder", "c-1", writes_plan=False)
+        save_from_editor(workspace / "plan.md", PLAN + "- [ ] Who wrote this? @builder\n")
+        sup.command_finished("c-1")
+        await until(lambda: bool(logged(prepared, "plan.changed")))
+        (changed,) = logged(prepared, "plan.changed")
+        assert changed["data"]["by"] == "unknown"
+        # and the next edit, with no command running, is the human's again
+        save_from_editor(workspace / "plan.md", PLAN + "- [ ] The human's now @builder\n")
+        await until(lambda: len(logged(prepared, "plan.changed")) == 2)
+        assert logged(prepared, "plan.changed")[1]["data"]["by"] == "human"
+    finally:
+        await finish(prepared)
+
+
+async def test_an_approved_plan_write_is_its_agents_while_another_command_runs(
+    workspace: Path,
+) -> None:
+    """The plan is what the planner's approved write left: the planner's, even though the
+    builder's tests were running; had the plan been different, it would be unknown."""
+    prepared = await idle_session(workspace)
+    sup = prepared.supervisor
+    try:
+        sup.command_started("builder", "c-1", writes_plan=False)
+        sup.command_started("planner", "c-2", writes_plan=True)
+        save_from_editor(workspace / "plan.md", PLAN + "- [ ] Planned @builder\n")
+        sup.command_finished("c-2")
+        await until(lambda: bool(logged(prepared, "plan.changed")))
+        assert logged(prepared, "plan.changed")[0]["data"]["by"] == "planner"
+        sup.command_started("planner", "c-3", writes_plan=True)
+        save_from_editor(workspace / "plan.md", PLAN + "- [ ] Planned again @builder\n")
+        sup.command_finished("c-3")
+        save_from_editor(workspace / "plan.md", PLAN + "- [ ] Then changed @builder\n")
+        await until(lambda: len(logged(prepared, "plan.changed")) == 2)
+        assert logged(prepared, "plan.changed")[1]["data"]["by"] == "unknown"
+    finally:
+        sup.command_finished("c-1")
+        await finish(prepared)
