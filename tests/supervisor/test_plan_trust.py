@@ -21,7 +21,7 @@ from cockpit.session.state import fold
 from tests.fakeapi import FakeAnthropicAPI
 from tests.supervisor._inprocess import finish, logged, until
 from tests.supervisor._inprocess import start as scripted_start
-from tests.supervisor.conftest import clean_env
+from tests.supervisor.conftest import clean_env, cockpit
 
 PLAN = "# Demo\n\n## Phase 1\n- [ ] Make greet friendlier @builder\n"
 PLAN_REASON = "the human's plan: agents change it only through update_task"
@@ -252,3 +252,32 @@ async def test_an_approved_plan_write_is_its_agents_while_another_command_runs(
     finally:
         sup.command_finished("c-1")
         await finish(prepared)
+
+
+TICKS_ITS_OWN_BOX = """
+agents:
+  builder:
+    - calls:
+        - edit_file: {path: plan.md, old: "- [ ] Make greet", new: "- [x] Make greet"}
+    - text: "Done."
+"""
+
+
+async def test_resume_still_counts_a_box_the_agent_ticked_itself_as_open(
+    workspace: Path,
+) -> None:
+    prepared = await scripted_start(workspace, TICKS_ITS_OWN_BOX, ["builder"])
+    sup = prepared.supervisor
+    try:
+        await approve_the_plan_write(prepared)
+        await until(lambda: bool(logged(prepared, "plan.changed")))
+        await sup.wait()
+    finally:
+        await finish(prepared)
+    assert "- [x] Make greet friendlier @builder" in (workspace / "plan.md").read_text()
+    again = cockpit(workspace, "resume", "--headless")
+    assert again.returncode == 0, again.stderr
+    assert (
+        "plan.md still has open tasks for agents that stopped: builder (done): "
+        "“Make greet friendlier”" in again.stdout
+    )
