@@ -3,9 +3,9 @@
 It copies a small project (``sessions/demo/project``: textstats, with a failing test and
 a plan.md) into a fresh temporary git repository and runs a scripted planner, builder and
 reviewer on it (``sessions/demo/script.yaml``). They hit every tier: reads and new files
-run at once, edits and test runs are snapshotted first, and three critical commands wait
-for you (approve the first two, deny the force-push). At the end it prints where the log
-is and how to replay it. Textual is imported only when the screen opens.
+run at once, edits and test runs are snapshotted first, and four critical actions wait
+for you (approve the planner's plan.md edit and the next two, deny the force-push). At the
+end it prints where the log is and how to replay it. Textual is imported only when the screen opens.
 """
 
 from __future__ import annotations
@@ -176,8 +176,9 @@ def register(sub: Any) -> None:
         help="an offline session with scripted agents: no API key needed",
         description=(
             "Run a scripted planner, builder and reviewer on a small project in a new "
-            "temporary git repository. Three critical commands will ask for you: approve "
-            "the first two with y, deny the force-push with n."
+            "temporary git repository. Four critical actions will ask for you: approve "
+            "the first three with y (the planner's edit of plan.md among them), deny the "
+            "force-push with n."
         ),
     )
     demo.add_argument("--headless", action="store_true", help="no screen: print log lines")

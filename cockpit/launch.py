@@ -187,7 +187,7 @@ def _open_session(
         )
 
     if policy is None:
-        policy = Policy.load(root)
+        policy = Policy.load(root, plan=options.plan_path)
     if model_limits is None:
         model_limits = load_model_limits(options.workspace.config_file)
     # Said once at the start instead (`git_notice`): a warning printed from a worker
@@ -246,7 +246,7 @@ class NewSession:
         from cockpit.supervisor import AgentSetup
 
         options = self.options
-        policy = Policy.load(options.workspace.root)
+        policy = Policy.load(options.workspace.root, plan=options.plan_path)
         setups = [
             AgentSetup(
                 self.definitions[n], self.prompts[n], self.make_backend(self.definitions[n], 0)
@@ -426,7 +426,8 @@ def _continue_open_tasks(
     waiting: dict[str, list[Task]] = {}
     notices: list[str] = []
     for task in plan.tasks:
-        if task.status == "done" or task.owner in resumed:
+        ticked = task.id in state.unverified  # ticked by an edit, never verified: open
+        if (task.status == "done" and not ticked) or task.owner in resumed:
             continue
         where = f"plan.md line {task.line}: “{task.title}” is open"
         if task.owner is None:

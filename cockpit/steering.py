@@ -1,21 +1,41 @@
 """plan.md as the steering wheel: the human's edits redirect agents; agents update tasks.
 
-A change saved from any editor becomes ``plan.changed`` (by human, diff, digest) and, at
-each affected agent's next safe point, a note with the diff: a streaming turn is cancelled
-and taken again with it; a running command is left to finish. Agents change the plan only
-through `update_task`, which never overwrites a line the human edited meanwhile.
+A change saved from any editor becomes ``plan.changed`` (by, diff, digest) and, at each
+affected agent's next safe point, a note with the diff: a streaming turn is cancelled and
+taken again with it; a running command is left to finish. Agents change the plan only
+through `update_task` (which never overwrites a line the human edited meanwhile, and runs a
+task's ``verify:`` before it is done); any other agent write to plan.md is tier 3.
+
+Who changed it (``by``) is what cockpit knows, never ``human`` by default. Every agent
+command that could write the plan (each bash command, a file tool on plan.md) is tracked
+from start to finish with the plan's digest at both ends. When the watcher reports a change
+to digest D (it debounces, so the command may be over by then):
+
+- D is what the plan was when a command the policy saw writing the plan (approved at tier
+  3) finished, or the only commands that may have made the change are one agent's such
+  writes still running: ``by`` is that agent;
+- else, if a command was running whose start saw a plan other than D, or one finished that
+  changed the plan and whose change no report has covered yet: ``by`` is ``unknown``;
+- else no agent command was running: ``by`` is ``human``.
+
+A task whose box an agent's edit (or an unknown writer) ticks is not done: ``plan.changed``
+lists it under ``unverified``, the plan view says so, and the agents are told that only
+`update_task` (which runs ``verify:``) finishes a task.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cockpit.errors import CockpitError
 from cockpit.plan import Plan, PlanDiff, PlanWatcher, diff_plans, load_plan, update_task
+from cockpit.plan.model import Task
 from cockpit.session import events as k
 
 if TYPE_CHECKING:
@@ -35,11 +55,50 @@ class PlanSteering:
         self.watcher = PlanWatcher(path, self._changed, initial=self.plan)
         self._task: asyncio.Task[None] | None = None
         self._writers: dict[str, str] = {}  # plan digest -> the agent whose write it is
+        self._running: dict[str, _Command] = {}  # call -> an agent command under way
+        self._finished: list[_Command] = []  # finished, changed the plan, not yet reported
+        self.unverified: dict[str, str] = {}
+        """Task id -> who ticked its box without `update_task` (so without ``verify:``)."""
 
-    def written_by(self, agent: str) -> None:
-        """``agent`` just wrote plan.md with a file tool: the coming change is its own."""
-        written = load_plan(self.path)
-        self._writers[written.digest] = agent
+    def command_started(self, call: str, agent: str, *, writes_plan: bool) -> None:
+        """An agent command that could write plan.md starts (``writes_plan``: the policy
+        saw it writing the plan, and it was approved)."""
+        self._running[call] = _Command(agent, writes_plan, self._digest())
+
+    def command_finished(self, call: str) -> None:
+        command = self._running.pop(call, None)
+        if command is None:
+            return
+        command.after = self._digest()
+        if command.after == command.before:
+            return
+        if command.writes_plan:
+            self._writers[command.after] = command.agent
+        self._finished.append(command)
+
+    def _digest(self) -> str:
+        try:
+            return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            return hashlib.sha256(b"").hexdigest()
+        except OSError:
+            return ""
+
+    def _author(self, digest: str) -> str:
+        """Who made the change to ``digest`` (see the module's docstring)."""
+        writer = self._writers.pop(digest, None)
+        suspects = [c for c in self._running.values() if c.before != digest]
+        suspects += [c for c in self._finished if c.before != digest]
+        self._writers.clear()
+        self._finished.clear()
+        if writer is not None:
+            return writer
+        if not suspects:
+            return "human"
+        agents = {c.agent for c in suspects}
+        if len(agents) == 1 and all(c.writes_plan and c.after is None for c in suspects):
+            return agents.pop()
+        return UNKNOWN
 
     def saw(self, agent: str) -> None:
         """``agent`` was just given the current plan."""
@@ -76,32 +135,56 @@ class PlanSteering:
         change = diff_plans(previous, new)
         if change.empty:
             return
-        writer = self._writers.pop(new.digest, None)
+        by = self._author(new.digest)
+        writer = by if by not in ("human", UNKNOWN) else None
         names = set(self.supervisor.known_agents())
         problems = new.problems(names)
-        await self.supervisor.record(
-            k.PLAN_CHANGED,
-            {
-                "by": writer or "human",
-                "digest": new.digest,
-                "diff": change.text,
-                "problems": [{"line": p.line, "message": p.message} for p in problems],
-            },
-            agent=writer,
-        )
+        data: dict[str, Any] = {
+            "by": by,
+            "digest": new.digest,
+            "diff": change.text,
+            "problems": [{"line": p.line, "message": p.message} for p in problems],
+        }
+        ticked = [] if by == "human" else _ticked(previous, new)
+        if ticked:
+            data["unverified"] = [{"task": t.id, "title": t.title} for t in ticked]
+            self.unverified.update((t.id, by) for t in ticked)
+        await self.supervisor.record(k.PLAN_CHANGED, data, agent=writer)
         if writer is not None:
             self.seen[writer] = new
-        for name in sorted(change.affected(names) - {writer} if writer else change.affected(names)):
-            await self._redirect(name, change, new, writer)
+        told = change.affected(names) - {writer} if writer else change.affected(names)
+        if writer is not None and ticked:
+            told.add(writer)  # it is told its tick is not a finished task
+        for name in sorted(told):
+            await self._redirect(name, change, new, by, ticked)
 
-    async def _redirect(self, name: str, change: PlanDiff, plan: Plan, writer: str | None) -> None:
-        who = f"{writer} (an agent)" if writer else "The human"
+    async def _redirect(
+        self, name: str, change: PlanDiff, plan: Plan, by: str, ticked: Sequence[Task] = ()
+    ) -> None:
+        if by == "human":
+            who = "The human edited plan.md"
+        elif by == UNKNOWN:
+            who = (
+                "plan.md changed while an agent's command was running; cockpit cannot tell "
+                "who changed it"
+            )
+        elif by == name:
+            who = "Your command edited plan.md"
+        else:
+            who = f"{by} (an agent) edited plan.md"
         lines = [
-            f"{who} edited plan.md. The change:",
+            f"{who}. The change:",
             "```diff",
             change.text.rstrip(),
             "```",
         ]
+        if ticked:
+            lines.append(
+                "Ticking a box in plan.md does not finish a task, and these are not done: "
+                + "; ".join(t.title for t in ticked)
+                + ". Only update_task with status done finishes a task (cockpit runs its "
+                "verify: command first); never edit plan.md to change a task."
+            )
         taken = change.taken_from(name)
         if taken:
             lines.append(
@@ -118,7 +201,10 @@ class PlanSteering:
         self.seen[name] = plan
         await self.supervisor.redirect(name, "\n".join(lines), wake=bool(given), digest=plan.digest)
 
-    async def update_task(self, agent: str, args: Mapping[str, Any]) -> tuple[str, bool]:
+    async def update_task(
+        self, agent: str, args: Mapping[str, Any]
+    ) -> tuple[str, bool, str | None]:
+        """The message for the agent, whether it failed, and the id of the task updated."""
         result = await asyncio.to_thread(
             update_task,
             self.path,
@@ -132,7 +218,29 @@ class PlanSteering:
         if result.plan is not None:
             self.plan = result.plan
             self.seen[agent] = result.plan
+        task = result.task.id if result.task is not None else None
+        if result.ok and task is not None and args["status"] == "done":
+            self.unverified.pop(task, None)
         if result.conflict:
             human = f"\nThe line now reads:\n{result.human_line}" if result.human_line else ""
-            return f"{result.message}{human}", True
-        return result.message, not result.ok
+            return f"{result.message}{human}", True, task
+        return result.message, not result.ok, task
+
+
+UNKNOWN = "unknown"
+
+
+@dataclass
+class _Command:
+    """An agent command that could write plan.md, and the plan's digest around it."""
+
+    agent: str
+    writes_plan: bool
+    before: str
+    after: str | None = None  # None while it runs
+
+
+def _ticked(old: Plan, new: Plan) -> list[Task]:
+    """Tasks whose box is ticked in ``new`` and was not in ``old`` (or that are new)."""
+    was = {t.id: t.done for t in old.tasks}
+    return [t for t in new.tasks if t.done and not was.get(t.id, False)]

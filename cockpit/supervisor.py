@@ -204,19 +204,25 @@ class Supervisor:
     async def update_task(
         self, agent: str, iteration: int, call: str, args: Mapping[str, Any]
     ) -> tuple[str, bool]:
-        text, failed = await self.steering.update_task(agent, args)
+        text, failed, task = await self.steering.update_task(agent, args)
         if not failed:
+            data = {"task": args["task"], "status": args["status"], "note": args.get("note")}
+            if task is not None:
+                data["id"] = task  # the task's id in plan.md, whatever the agent called it
             await self.record(
                 k.TASK_UPDATED,
-                {"task": args["task"], "status": args["status"], "note": args.get("note")},
+                data,
                 agent=agent,
                 iteration=iteration,
                 call=call,
             )
         return text, failed
 
-    def plan_written_by(self, agent: str) -> None:
-        self.steering.written_by(agent)
+    def command_started(self, agent: str, call: str, *, writes_plan: bool) -> None:
+        self.steering.command_started(call, agent, writes_plan=writes_plan)
+
+    def command_finished(self, call: str) -> None:
+        self.steering.command_finished(call)
 
     def known_agents(self) -> set[str]:
         """Agents in this session, and those that could join it (for the plan's owners)."""

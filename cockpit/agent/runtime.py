@@ -66,6 +66,7 @@ from cockpit.session.state import CallState
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _INTERNAL = frozenset({"update_task", "report_blocked"})
+PLAN_WRITE = "builtin:plan-write"  # the policy's check for a write to the human's plan
 
 
 class AgentRuntime:
@@ -389,23 +390,32 @@ class AgentRuntime:
                 )
         if decision.tier == 2 and not (previous is not None and previous.snapshot):
             await self.host.snapshot(self.name, self.iteration, call, describe(name, args))
-        return await self._execute(call, name, args)
+        writes_plan = any(r.id == PLAN_WRITE for r in decision.rules)
+        return await self._execute(call, name, args, writes_plan=writes_plan)
 
-    async def _execute(self, call: str, name: str, args: dict[str, Any]) -> ToolOutcome:
+    async def _execute(
+        self, call: str, name: str, args: dict[str, Any], *, writes_plan: bool = False
+    ) -> ToolOutcome:
         await self._set_status(RUNNING, describe(name, args))
         started: dict[str, Any] = {"tool": name, "command": describe(name, args)}
         await self._record(k.TOOL_STARTED, started, call)
+        # Whatever changes plan.md while this runs may be this command's (see steering).
+        watched = name == "bash" or (
+            name in ("write_file", "edit_file") and self.boundary.is_plan(args["path"])
+        )
+        if watched:
+            self.host.command_started(self.name, call, writes_plan=writes_plan)
         try:
             if name in _INTERNAL:
                 outcome = await self._internal(call, name, args)
             else:
-                outcome = await self.toolbox.run(
-                    call, name, args, lambda text: self.host.stream(self.name, "output", text)
-                )
-                if name in ("write_file", "edit_file") and self.boundary.is_plan(args["path"]):
-                    # Before the loop runs again (and the watcher sees it): this edit of
-                    # plan.md is the agent's, not the human's.
-                    self.host.plan_written_by(self.name)
+                try:
+                    outcome = await self.toolbox.run(
+                        call, name, args, lambda text: self.host.stream(self.name, "output", text)
+                    )
+                finally:
+                    if watched:
+                        self.host.command_finished(call)
         except asyncio.CancelledError:
             # The session is stopping: the command's process group was killed. Say so in
             # the log, never silently; resume will not run it again.

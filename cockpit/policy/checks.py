@@ -51,5 +51,6 @@ CHECKS: dict[str, str] = {
     "container": "controls containers (root-equivalent on this machine)",
     "read-credentials": "reads stored credentials",
     "unknown-wrapper": "an unknown program given another program to run",
+    "plan-write": "an agent writes the human's plan.md instead of calling update_task",
     "internal-error": "cockpit failed while classifying (fails closed)",
 }

@@ -172,9 +172,29 @@ class PathEffects(Collector):
                 items.append(self.item("modify-file", f"{what} {shown}: {text}"))
             else:
                 items.append(self.item("create-file", f"creates {shown}: {text}"))
+            if self.paths.holds_plan(real, recursive):
+                items.append(self.item("plan-write", self._plan_reason(verb, real, shown, text)))
         for rule in rules:
             items.append(rule_item(rule, text, shown))
         self.settle(subject)
+
+    def rewrites_tree(self, what: str) -> None:
+        plan = self.paths.plan
+        if plan and self.paths.inside(plan) and self.resolve(plan)[1]:
+            inv = self.inv
+            text = inv.text if inv else what
+            reason = (
+                f"{what} may rewrite {self.paths.display(plan)}, the human's plan: agents "
+                f"change it only through update_task: {text}"
+            )
+            self.settle(Subject("path", [self.item("plan-write", reason)], op="write", real=plan))
+
+    def _plan_reason(self, verb: str, real: str, shown: str, text: str) -> str:
+        plan = self.paths.display(self.paths.plan)
+        where = shown if real == self.paths.plan else f"{plan} (under {shown})"
+        return (
+            f"{verb} {where}, the human's plan: agents change it only through update_task: {text}"
+        )
 
     def _unknown_path(self, op: str, word: Word, text: str) -> None:
         if op == "read":

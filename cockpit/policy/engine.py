@@ -30,13 +30,19 @@ class Policy:
 
     @classmethod
     def load(
-        cls, workspace_root: Path, *, home: Path | None = None, temp_dir: Path | None = None
+        cls,
+        workspace_root: Path,
+        *,
+        home: Path | None = None,
+        temp_dir: Path | None = None,
+        plan: Path | None = None,
     ) -> Policy:
         """The built-in rules and `<root>/.cockpit/rules/*.yaml`; a bad file raises
         ConfigError naming file:line and what is wrong. `home` and `temp_dir` default to the
-        real ones (tests pass fakes)."""
+        real ones (tests pass fakes); `plan` (the session's plan.md, `<root>/plan.md` by
+        default) is the human's: any write to it is tier 3."""
         root = Path(workspace_root)
-        paths = PathContext(root, home if home is not None else Path.home(), temp_dir)
+        paths = PathContext(root, home if home is not None else Path.home(), temp_dir, plan)
         builtin = builtin_dir("rules") / DEFAULT_RULES
         if not builtin.is_file():
             raise PolicyError(f"built-in rules not found at {builtin}")

@@ -160,6 +160,7 @@ def _checkout(sub: str, args: Sequence[Word], ctx: Ctx) -> None:
         and parsed.value("-b", "-B", "--orphan") is None
     ):
         ctx.flag("git-destructive", "git checkout of files discards their uncommitted changes")
+        _pathspecs(args, parsed.positionals, ctx)
     else:
         _write(sub, args, ctx)
 
@@ -170,6 +171,22 @@ def _restore(sub: str, args: Sequence[Word], ctx: Ctx) -> None:
         _write(sub, args, ctx)
     else:
         ctx.flag("git-destructive", "git restore discards uncommitted changes")
+        _pathspecs(args, parsed.positionals, ctx)
+
+
+def _pathspecs(args: Sequence[Word], positionals: Sequence[Word], ctx: Ctx) -> None:
+    """The files a checkout or restore of paths rewrites: those after `--`, or the
+    positionals that exist; a pattern (`*.md`, `:(glob)...`) could be any of them."""
+    words = [w.text for w in args]
+    if "--" in words:
+        specs: Sequence[Word] = args[words.index("--") + 1 :]
+    else:
+        specs = [w for w in positionals if w.text == "." or ctx.is_existing(w)]
+    for word in specs:
+        if word.dynamic or word.text.startswith(":") or any(c in word.text for c in "*?["):
+            ctx.write(Word(word.text, word.raw, dynamic=True))
+        else:
+            ctx.write(word, recursive=ctx.is_dir(word))
 
 
 def _stash(sub: str, args: Sequence[Word], ctx: Ctx) -> None:
@@ -180,6 +197,9 @@ def _stash(sub: str, args: Sequence[Word], ctx: Ctx) -> None:
         ctx.flag("git-destructive", f"git stash {action} discards stashed changes")
     else:
         _write(sub, args, ctx)
+        if action in ("push", "save", "pop", "apply") or action.startswith("-"):
+            # Stashing puts back, and popping rewrites, every changed file of the tree.
+            ctx.rewrites_tree("git stash")
 
 
 def _config(sub: str, args: Sequence[Word], ctx: Ctx) -> None:

@@ -59,6 +59,9 @@ class Ctx(Protocol):
 
     def delete(self, word: Word, *, recursive: bool = False) -> None: ...
 
+    def rewrites_tree(self, what: str) -> None:
+        """The program may rewrite any file of the working tree (`git stash`)."""
+
     def script(self, code: Word | None, what: str) -> None:
         """Shell code the program will run; None or a dynamic word is code we cannot see."""
 

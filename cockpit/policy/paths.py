@@ -33,14 +33,30 @@ _HARMLESS_PREFIXES = ("/dev/fd/", "/proc/self/fd/")
 class PathContext:
     """The workspace root, the home directory and the temp directory, all resolved once."""
 
-    __slots__ = ("home", "home_display", "root", "root_lexical", "tmp")
+    __slots__ = ("home", "home_display", "plan", "root", "root_lexical", "tmp")
 
-    def __init__(self, root: Path, home: Path, temp_dir: Path | None = None) -> None:
+    def __init__(
+        self, root: Path, home: Path, temp_dir: Path | None = None, plan: Path | None = None
+    ) -> None:
         self.root_lexical = os.path.normpath(os.path.abspath(root))
         self.root = os.path.realpath(self.root_lexical)
         self.home = os.path.realpath(os.path.abspath(home))
         self.home_display = os.path.normpath(os.path.abspath(home))
         self.tmp = os.path.realpath(temp_dir if temp_dir is not None else tempfile.gettempdir())
+        self.plan = ""
+        self.set_plan(plan if plan is not None else Path(self.root_lexical) / "plan.md")
+
+    def set_plan(self, plan: Path) -> None:
+        """The session's plan (the human's: agents change it only through update_task),
+        where it really is."""
+        self.plan = self.real(os.path.normpath(os.path.abspath(plan))) or ""
+
+    def holds_plan(self, real: str, recursive: bool) -> bool:
+        """Whether a write or delete of ``real`` (a tree, when ``recursive``) reaches the plan."""
+        plan = self.plan
+        if not plan:
+            return False
+        return real == plan or (recursive and plan.startswith(real.rstrip("/") + "/"))
 
     def absolute(self, text: str, tilde: bool, cwd: str | None) -> str | None:
         """The lexical absolute form of `text` (`~` expanded); None when it depends on an

@@ -119,6 +119,8 @@ class SessionState:
     resumes: int = 0
     plan_digest: str | None = None
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unverified: dict[str, str] = field(default_factory=dict)
+    """Task id -> who ticked its box in plan.md without update_task: not done."""
 
     @property
     def pending_approvals(self) -> list[CallState]:
@@ -364,6 +366,12 @@ class StateBuilder:
 
     def _plan_changed(self, e: Event) -> None:
         self.state.plan_digest = e.data.get("digest")
+        by = e.data.get("by")
+        ticked = e.data.get("unverified")
+        if isinstance(ticked, list):
+            for item in ticked:
+                if isinstance(item, dict) and isinstance(item.get("task"), str):
+                    self.state.unverified[item["task"]] = str(by)
 
     def _task_updated(self, e: Event) -> None:
         task = e.data.get("task")
@@ -371,6 +379,9 @@ class StateBuilder:
             self.state.tasks[task] = dict(e.data)
             if e.agent:
                 self.state.agent(e.agent).task = task
+        ident = e.data.get("id")
+        if isinstance(ident, str) and e.data.get("status") == "done":
+            self.state.unverified.pop(ident, None)
 
     def _log_recovered(self, e: Event) -> None:
         self.state.recoveries.append({"seq": e.seq, "ts": e.ts, **e.data})

@@ -302,7 +302,9 @@ class CockpitApp(App[int]):
         if event.agent is not None:
             touched.add(event.agent)
         if event.kind in (k.PLAN_CHANGED, k.TASK_UPDATED):
-            self.main.query_one(PlanView).refresh_plan()
+            view = self.main.query_one(PlanView)
+            view.unverified = dict(self.state.state.unverified)
+            view.refresh_plan()
         if event.kind == k.APPROVAL_RESOLVED:
             self.inbox.settled(event.call)
         from cockpit.session.show import format_line  # loaded once, after the first frame

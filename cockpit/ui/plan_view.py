@@ -7,6 +7,7 @@ is given with `show`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from textual import work
@@ -27,8 +28,13 @@ STATE_STYLES = {
 }
 
 
-def plan_content(plan: Plan, agents: set[str] | None = None) -> Content:
-    """The plan as the view shows it: phases, then one line per task, then problems."""
+def plan_content(
+    plan: Plan, agents: set[str] | None = None, unverified: Mapping[str, str] | None = None
+) -> Content:
+    """The plan as the view shows it: phases, then one line per task, then problems.
+
+    ``unverified``: task id -> who ticked its box without update_task; such a task is
+    shown as not done, with who ticked it."""
     if not plan.tasks:
         if plan.text.strip():
             return Content("plan.md has no tasks (- [ ] task @owner)")
@@ -41,7 +47,10 @@ def plan_content(plan: Plan, agents: set[str] | None = None) -> Content:
             if lines:
                 lines.append(Content(""))
             lines.append(Content.styled(one_line(phase or "(no phase)"), "bold $primary"))
+        ticked_by = (unverified or {}).get(task.id) if task.done else None
         box, style = STATE_STYLES.get(task.status, ("[?]", "$warning"))
+        if ticked_by is not None:
+            box, style = "[x?]", "bold $warning"
         indent = "  " if task.parent else ""
         owner = one_line(f"@{task.owner}") if task.owner else "(no owner)"
         lines.append(
@@ -54,6 +63,11 @@ def plan_content(plan: Plan, agents: set[str] | None = None) -> Content:
                 (owner, "$warning" if _stranger(task.owner, agents) else "$secondary"),
             )
         )
+        if ticked_by is not None:
+            who = "an unknown writer" if ticked_by == "unknown" else ticked_by
+            lines.append(
+                Content.styled(one_line(f"{indent}    ticked by {who}, not verified"), "$warning")
+            )
         if task.note and task.status != "todo":
             lines.append(
                 Content.styled(one_line(f"{indent}    {task.status}: {task.note}"), "$text-muted")
@@ -92,6 +106,8 @@ class PlanView(VerticalScroll):
         self.path = path
         self.agents = agents
         self.plan = plan
+        self.unverified: dict[str, str] = {}
+        """Task id -> who ticked its box without update_task (from the session's log)."""
         self.border_title = "plan.md"
 
     def compose(self) -> ComposeResult:
@@ -110,7 +126,7 @@ class PlanView(VerticalScroll):
         if self.path is None:
             return
         try:
-            content = plan_content(load_plan(self.path), self.agents)
+            content = plan_content(load_plan(self.path), self.agents, dict(self.unverified))
         except (CockpitError, OSError) as exc:
             content = Content.styled(one_line(f"plan.md cannot be read: {exc}"), "$error")
         self.app.call_from_thread(self.show, content)

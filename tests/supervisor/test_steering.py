@@ -206,6 +206,11 @@ async def test_an_agents_plan_edit_is_its_own_and_reaches_the_others(workspace: 
     plan.write_text(PLAN)
     prepared = await start(workspace, PLANNER_WRITES, ["planner", "builder"], keep_alive=True)
     try:
+        sup = prepared.supervisor
+        await until(lambda: bool(sup.pending))  # the plan is the human's: they approve it
+        (call,) = list(sup.pending)
+        assert sup.pending[call].request.decision.tier == 3
+        await sup.resolve(call, True, "human")
         builder = backend(prepared, "builder")
         await until(lambda: len(builder.requests) == 2)
         assert "Test greet" in last_request_text(prepared, "builder")
