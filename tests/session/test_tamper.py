@@ -139,9 +139,9 @@ def test_truncated_by_whole_lines(session_log: Path, cut: int) -> None:
         SessionLog.open(session_log, env={})
 
 
-def test_rechained_after_an_edit_is_caught_by_the_head(session_log: Path) -> None:
-    """Someone who edits a line and recomputes every later 'prev' still fails: the head
-    file holds the digest of the real last line."""
+def test_rechained_after_an_edit_is_caught_at_the_edit(session_log: Path) -> None:
+    """Someone who edits a line and recomputes every later 'prev' still fails, at the
+    edited line: its keyed digest needs the user's key."""
     lines = [json.loads(raw) for raw in lines_of(session_log)]
     lines[10]["data"]["command"] = "echo harmless"
     prev = GENESIS
@@ -152,7 +152,8 @@ def test_rechained_after_an_edit_is_caught_by_the_head(session_log: Path) -> Non
         prev = hashlib.sha256(raw).hexdigest()
         out.append(raw + b"\n")
     session_log.write_bytes(b"".join(out))
-    _expect_bad(session_log, len(out), head="mismatch")
+    report = _expect_bad(session_log, 11, head="unchecked")
+    assert "keyed digest" in str(report["reason"])
 
 
 def test_missing_head_file_fails_audit(session_log: Path) -> None:
