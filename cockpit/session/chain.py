@@ -240,7 +240,7 @@ class _Scan:
             for raw in lines:
                 if raw[-1:] != b"\n":
                     torn_size = len(raw)
-                    torn_crash_like = _crash_like(raw, seq)
+                    torn_crash_like = crash_like(raw, seq)
                     break
                 line = raw[:-1]
                 # Fast path: the C scanner on the ASCII text, and a lean check of what the
@@ -357,7 +357,7 @@ def _signature_problem(
     return None
 
 
-def _crash_like(fragment: bytes, seq: int) -> bool:
+def crash_like(fragment: bytes, seq: int) -> bool:
     """Whether an unterminated last line is the start of the line the writer writes next."""
     if not _printable(fragment):
         return False
