@@ -103,6 +103,7 @@ def test_sigkill_mid_command_then_resume(workspace: Path, tmp_path: Path) -> Non
     assert of_kind(after, "agent.status")[-1]["data"]["status"] == "done"
     audit = cockpit(workspace, "audit", str(log))
     assert audit.returncode == 0, audit.stdout
+    assert "Violations" not in audit.stdout  # the resumed calls reuse what was on record
     assert "INTERRUPTED" not in audit.stdout or "interrupted" in audit.stdout.lower()
 
 
