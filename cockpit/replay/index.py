@@ -466,9 +466,9 @@ class Index:
             self.path = None
 
 
-def _unsigned(obj: dict[str, Any], line: bytes, keyed: bool | None, key: LogKey | None) -> (
-    str | None
-):
+def _unsigned(
+    obj: dict[str, Any], line: bytes, keyed: bool | None, key: LogKey | None
+) -> str | None:
     """Why a line of a keyed log (or a keyed line) is not as this user's cockpit wrote it."""
     if len(obj) != 11:
         return "the line has no keyed digest ('mac') but the log is keyed: added"

@@ -343,9 +343,7 @@ def _signature_problem(
             seq + 1, seq, "the line has no keyed digest ('mac') but the log is keyed: added"
         )
     if keyed is False:
-        return LineProblem(
-            seq + 1, seq, "the line is keyed but the lines before it are not: added"
-        )
+        return LineProblem(seq + 1, seq, "the line is keyed but the lines before it are not: added")
     if key is not None and not key.line_ok(line):
         return LineProblem(
             seq + 1,

@@ -156,7 +156,7 @@ class Event:
 
 
 _FIELD_SETTERS = tuple((name, getattr(Event, name).__set__) for name in FIELDS)
-_set_mac = Event.mac.__set__  # type: ignore[attr-defined]
+_set_mac = vars(Event)["mac"].__set__  # the slot descriptor, as for the fields above
 
 
 def encode_line(

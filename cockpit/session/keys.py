@@ -176,13 +176,15 @@ def read_anchor(key: LogKey, session: str) -> Anchor | None:
         obj = json.loads(raw)
         mac = obj.pop("mac")
         anchor = Anchor(
-            str(obj["session"]), int(obj["seq"]), str(obj["digest"]), str(obj["ts"]), str(obj["log"])
+            str(obj["session"]),
+            int(obj["seq"]),
+            str(obj["digest"]),
+            str(obj["ts"]),
+            str(obj["log"]),
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise LogError(f"{path}: the anchor is not valid: it was altered") from exc
-    if not isinstance(mac, str) or not hmac.compare_digest(
-        key.mac(_anchor_body(anchor)), mac
-    ):
+    if not isinstance(mac, str) or not hmac.compare_digest(key.mac(_anchor_body(anchor)), mac):
         raise LogError(f"{path}: the anchor's keyed digest does not match: it was altered")
     if anchor.session != session:
         raise LogError(f"{path}: the anchor is for session {anchor.session}, not {session}")

@@ -122,9 +122,9 @@ def verify_log(path: Path, visit: Visitor | None = None) -> Verdict:
     return verdict
 
 
-def open_problem(path: Path, check: ChainCheck, head: Head | None, key: LogKey | None) -> (
-    LineProblem | None
-):
+def open_problem(
+    path: Path, check: ChainCheck, head: Head | None, key: LogKey | None
+) -> LineProblem | None:
     """What keeps a log with a verified chain from being continued (`SessionLog.open`)."""
     anchor, anchor_error = _anchor(key, check.session or _first_session(path))
     if anchor_error is not None:

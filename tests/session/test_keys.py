@@ -34,8 +34,8 @@ def test_the_key_is_made_on_first_use_private_and_never_written_out(tmp_path: Pa
     assert _mode(anchor) == 0o600
     assert json.loads(anchor.read_text())["seq"] == len(lines_of(path)) - 1
     run = cockpit("audit", "--json", path)
-    texts = [path.read_text(), path.with_suffix(".head").read_text(), anchor.read_text(),
-             run.out, run.err, cockpit("audit", path).out, cockpit("log", "show", path).out]  # fmt: skip
+    texts = [path.read_text(), path.with_suffix(".head").read_text(), anchor.read_text()]
+    texts += [run.out, run.err, cockpit("audit", path).out, cockpit("log", "show", path).out]
     assert all(key not in text for text in texts)
     # A second log uses the same key: one per user, not one per session.
     write_session(tmp_path / "t.jsonl", session="s-key-2").close()

@@ -48,9 +48,12 @@ def _check_schema(path: Path, session: str) -> list[dict[str, object]]:
         assert obj["v"] == 2
         # The keyed digest: HMAC-SHA256 under the user's key of the line without 'mac'.
         body = line[: -len(',"mac":"' + 64 * "0" + '"}')] + b"}"
-        assert body == json.dumps(
-            {k: v for k, v in json.loads(line).items() if k != "mac"}, separators=(",", ":")
-        ).encode()
+        assert (
+            body
+            == json.dumps(
+                {k: v for k, v in json.loads(line).items() if k != "mac"}, separators=(",", ":")
+            ).encode()
+        )
         assert obj["mac"] == hmac.new(_user_key(), body, "sha256").hexdigest()
         assert obj["seq"] == seq
         assert re.fullmatch(TS_PATTERN, str(obj["ts"]))

@@ -13,11 +13,10 @@ def _audits_clean(prepared: Prepared) -> None:
     """The real session's log: valid, keyed, and no violation (what ran was allowed)."""
     report = audit(prepared.log.path)
     try:
-        assert (report.valid, report.chain, report.violations) == (True, "keyed", []), (
-            report.reason
-        )
+        assert (report.valid, report.chain, report.violations) == (True, "keyed", []), report.reason
     finally:
         report.close()
+
 
 RISKY = """
 agents:
