@@ -98,6 +98,8 @@ class Index:
         self._head_checked = False
         self._key: LogKey | None = load_key(create=False)
         self._keyed: bool | None = None  # whether the log's lines carry 'mac'
+        self.live = False
+        """Set when a writer may still be at work (replay --follow): see `verify_log`."""
 
     @classmethod
     def open(cls, log_path: Path, *, persist: bool = True) -> Index:
@@ -194,14 +196,19 @@ class Index:
                         problem = self._damage(f, slow, seq, line, head)
                         break
                     obj = slow
-                if len(obj) == 11 or keyed:
-                    unsigned = _unsigned(obj, line, keyed, key)
-                    if unsigned is not None:
-                        problem = LogCorruptError(str(self.log_path), seq + 1, unsigned)
-                        break
-                    keyed = True
-                elif keyed is None:
-                    keyed = False
+                signed = len(obj) == 11
+                if keyed is None:
+                    keyed = signed  # the first line says which kind of log this is
+                elif signed is not keyed:
+                    problem = LogCorruptError(
+                        str(self.log_path), seq + 1, _unsigned(obj, keyed, seq)
+                    )
+                    break
+                if signed and key is not None and not key.line_ok(line):
+                    problem = LogCorruptError(
+                        str(self.log_path), seq + 1, _unsigned(obj, keyed, seq)
+                    )
+                    break
                 if session is None:
                     session = obj["session"]
                 code = codes.get(obj["kind"], 0)
@@ -265,7 +272,7 @@ class Index:
             len(self), self.session, self.last_digest, self.indexed_bytes, None, torn,
             None, self._keyed, ended,
         )  # fmt: skip
-        problem = end_problem(check, head, anchor)
+        problem = end_problem(check, head, anchor, live=self.live)
         if problem is not None:
             raise LogCorruptError(str(self.log_path), problem.line, problem.reason)
 
@@ -466,20 +473,16 @@ class Index:
             self.path = None
 
 
-def _unsigned(
-    obj: dict[str, Any], line: bytes, keyed: bool | None, key: LogKey | None
-) -> str | None:
+def _unsigned(obj: dict[str, Any], keyed: bool | None, seq: int) -> str:
     """Why a line of a keyed log (or a keyed line) is not as this user's cockpit wrote it."""
     if len(obj) != 11:
         return "the line has no keyed digest ('mac') but the log is keyed: added"
     if keyed is False:
         return "the line is keyed but the lines before it are not: added"
-    if key is not None and not key.line_ok(line):
-        return (
-            "the line was changed, added or moved by someone without this user's log key: "
-            "its keyed digest ('mac') does not verify"
-        )
-    return None
+    return (
+        f"line {seq + 1} was changed, added or moved by someone without this user's log "
+        "key: its keyed digest ('mac') does not verify"
+    )
 
 
 def _quiet_head(log_path: Path) -> Head | None:

@@ -275,12 +275,14 @@ class _Scan:
                             problem = LineProblem(line=seq + 1, seq=seq, reason=parsed)
                         break
                     obj = parsed
-                if len(obj) == 11 or keyed:  # a keyed line, or a line of a keyed log
-                    sign = _signature_problem(obj, line, seq, keyed, key)
-                    if sign is not None:
-                        problem = sign
+                if len(obj) == 11:  # a keyed line
+                    if keyed is False or (key is not None and not key.line_ok(line)):
+                        problem = _signature_problem(obj, line, seq, keyed, key)
                         break
                     keyed = True
+                elif keyed:  # an unkeyed line in a keyed log
+                    problem = _signature_problem(obj, line, seq, keyed, key)
+                    break
                 elif keyed is None:
                     keyed = False
                 if obj["kind"] == "session.ended":

@@ -98,7 +98,7 @@ def _log_show(args: argparse.Namespace) -> int:
         while not ended:
             time.sleep(0.2)
             ended = follower.print_available()
-    verdict = verify_log(path)
+    verdict = verify_log(path, live=args.follow)
     problem, torn = verdict.problem, verdict.check.torn
     if problem is not None and verdict.head == "missing" and problem.reason == verdict.head_detail:
         problem = None  # no head file (a log from another tool): nothing to say it was cut

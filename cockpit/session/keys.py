@@ -48,27 +48,45 @@ def config_dir(env: Mapping[str, str] | None = None) -> Path:
     return Path(home) / ".config" / "cockpit"
 
 
-@dataclass(frozen=True)
 class LogKey:
-    """The user's secret for keyed log lines and anchors."""
+    """The user's secret for keyed log lines and anchors.
 
-    secret: bytes
-    folder: Path
+    HMAC-SHA256 (RFC 2104) with the padded key's two hash states computed once and copied
+    per line: the same digest as ``hmac.digest``, at less than half its cost per call,
+    which is most of what verifying a keyed line adds to audit, resume and replay.
+    """
+
+    __slots__ = ("_inner", "_outer", "folder")
+
+    def __init__(self, secret: bytes, folder: Path) -> None:
+        self.folder = folder
+        padded = secret.ljust(64, b"\0") if len(secret) <= 64 else hashlib.sha256(secret).digest()
+        padded = padded.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
 
     def __repr__(self) -> str:  # never show the secret, even in a traceback
         return f"LogKey(folder={str(self.folder)!r})"
 
+    def _digest(self, *parts: bytes | memoryview) -> str:
+        inner = self._inner.copy()
+        for part in parts:
+            inner.update(part)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
     def mac(self, body: bytes) -> str:
         """The keyed digest of a line's body (the line without its ``mac`` field)."""
-        return hmac.digest(self.secret, body, "sha256").hex()
+        return self._digest(body)
 
     def line_ok(self, line: bytes) -> bool:
         """Whether a keyed line's ``mac`` is right for its body."""
         cut = len(line) - MAC_SUFFIX_LEN
         if cut < 1 or line[cut : cut + 8] != b',"mac":"':
             return False
-        body = line[:cut] + b"}"
-        return hmac.compare_digest(self.mac(body).encode("ascii"), line[cut + 8 : -2])
+        mac = self._digest(memoryview(line)[:cut], b"}")
+        return hmac.compare_digest(mac.encode("ascii"), line[cut + 8 : -2])
 
 
 def keyed_line(key: LogKey, body: bytes) -> bytes:

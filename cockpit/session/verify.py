@@ -59,9 +59,11 @@ class Verdict:
         return self.problem is None
 
 
-def verify_log(path: Path, visit: Visitor | None = None) -> Verdict:
+def verify_log(path: Path, visit: Visitor | None = None, *, live: bool = False) -> Verdict:
     """Verify ``path`` the way `cockpit audit` does, calling ``visit`` per good event.
 
+    ``live``: a writer may still be closing the log (a follower saw its session.ended
+    before the writer rewrote the head), so a head behind that end is not held against it.
     LogError when the log cannot be read at all.
     """
     key_note = ""
@@ -118,7 +120,7 @@ def verify_log(path: Path, visit: Visitor | None = None) -> Verdict:
         verdict.problem = LineProblem(check.events + 1, None, anchor_error)
         return verdict
     verdict.anchor_detail = _anchor_text(kind, anchor, key)
-    verdict.problem = end_problem(check, head, anchor)
+    verdict.problem = end_problem(check, head, anchor, live=live)
     return verdict
 
 
@@ -132,8 +134,11 @@ def open_problem(
     return end_problem(check, head, anchor)
 
 
-def end_problem(check: ChainCheck, head: Head | None, anchor: Anchor | None) -> LineProblem | None:
-    """The first problem at the end of a log whose lines are all good, or None."""
+def end_problem(
+    check: ChainCheck, head: Head | None, anchor: Anchor | None, *, live: bool = False
+) -> LineProblem | None:
+    """The first problem at the end of a log whose lines are all good, or None (``live``:
+    see `verify_log`)."""
     last = check.last_seq
     torn = check.torn
     if torn is not None and not torn.crash_like:
@@ -176,7 +181,7 @@ def end_problem(check: ChainCheck, head: Head | None, anchor: Anchor | None) -> 
                 f"head file is at seq {head.seq}, behind this user's anchor at seq "
                 f"{anchor.seq}: the head file was rolled back",
             )
-    if head is not None and head.seq < check.last_ended:
+    if head is not None and head.seq < check.last_ended and not live:
         return LineProblem(
             head.seq + 2,
             head.seq + 1,
