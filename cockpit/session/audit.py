@@ -135,6 +135,8 @@ def _write_rows(out: TextIO, rows: Iterator[dict[str, Any]], pad: str) -> None:
 
 
 def _allowed_by(c: CallState) -> str:
+    if c.tier is None:
+        return "NOBODY (no decision on record)"
     if c.tier == 3 and c.approval != "approved":
         return "NOBODY (no approval on record)"
     if c.decided_by == "policy":

@@ -95,6 +95,7 @@ def test_started_with_no_decision(tmp_path: Path) -> None:
     assert f"seq {seq}" in " ".join(first.split())
     assert "started with no policy decision on record: make" in first
     assert "write_file x.py" in second
+    assert "allowed by NOBODY (no decision on record)" in cockpit("audit", path).out
 
 
 def test_grant_used_outside_its_scope(tmp_path: Path) -> None:
