@@ -29,6 +29,7 @@ from typing import Any
 from cockpit.session.audit import audit
 from cockpit.session.chain import read_events
 from cockpit.session.events import GENESIS
+from cockpit.session.keys import Anchor, keyed_line, load_key, write_anchor
 from cockpit.session.log import SessionLog
 from cockpit.session.state import fold
 
@@ -52,7 +53,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         big_log = folder / "big.jsonl"
         small_log = folder / "small.jsonl"
         generate_log(big_log, big)
-        generate_log(small_log, small)
+        generate_log(small_log, small, session_id=f"{SESSION}-small")  # its own anchor
         audit_figures = _audit(big_log, min(rounds, 3))
         memory = {
             f"{small}_events": _peak_rss(small_log),
@@ -159,12 +160,15 @@ def _cycle(n: int) -> list[tuple[str, str | None, str | None, int, dict[str, Any
     return rows
 
 
-def generate_log(path: Path, events: int) -> None:
+def generate_log(path: Path, events: int, *, session_id: str = SESSION) -> None:
     """Write a chained log of ``events`` realistic events with its head file, without the
-    writer (no fsync per event): the line bytes are exactly what the writer produces."""
+    writer (no fsync per event): the line bytes are exactly what the writer produces, keyed
+    lines under the user's log key, and the anchor beside the key."""
+    key = load_key(create=True)
+    assert key is not None
     dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True).encode
     sha256 = hashlib.sha256
-    session = dumps(SESSION)
+    session = dumps(session_id)
     prev = GENESIS
     seq = 0
     n = 0
@@ -179,11 +183,14 @@ def generate_log(path: Path, events: int) -> None:
                     f"2026-11-21T{10 + ms // 3_600_000 % 14:02d}:{ms // 60_000 % 60:02d}:"
                     f"{ms // 1000 % 60:02d}.{ms % 1000 * 1000:06d}Z"
                 )
-                line = (
-                    f'{{"v":1,"seq":{seq},"ts":"{ts}","session":{session},'
-                    f'"agent":{dumps(agent)},"iteration":{it},"kind":"{kind}",'
-                    f'"call":{dumps(call)},"data":{dumps(data)},"prev":"{prev}"}}'
-                ).encode()
+                line = keyed_line(
+                    key,
+                    (
+                        f'{{"v":2,"seq":{seq},"ts":"{ts}","session":{session},'
+                        f'"agent":{dumps(agent)},"iteration":{it},"kind":"{kind}",'
+                        f'"call":{dumps(call)},"data":{dumps(data)},"prev":"{prev}"}}'
+                    ).encode(),
+                )
                 prev = sha256(line).hexdigest()
                 buf.append(line)
                 seq += 1
@@ -194,8 +201,9 @@ def generate_log(path: Path, events: int) -> None:
         if buf:
             f.write(b"\n".join(buf) + b"\n")
     path.with_suffix(".head").write_text(
-        json.dumps({"session": SESSION, "seq": events - 1, "digest": prev, "ts": ts})
+        json.dumps({"session": session_id, "seq": events - 1, "digest": prev, "ts": ts})
     )
+    write_anchor(key, Anchor(session_id, events - 1, prev, ts, str(path)))
 
 
 # -- appends -------------------------------------------------------------------------------

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 MAX_GLOB_MATCHES = 200
 _CREDENTIAL_HINT = re.compile(
     r"(?:^|/)(?:\.ssh|\.aws|\.gnupg|\.netrc|\.git-credentials|\.pgpass|\.kube|\.azure|"
-    r"\.docker/config\.json|\.config/gcloud|\.config/gh|id_rsa|id_ed25519|id_ecdsa)(?:/|$)"
+    r"\.docker/config\.json|\.config/gcloud|\.config/gh|\.config/cockpit|id_rsa|id_ed25519|"
+    r"id_ecdsa)(?:/|$)|XDG_CONFIG_HOME\}?/cockpit(?:/|$)"
 )
 
 

@@ -42,8 +42,19 @@ from typing import Any
 
 from cockpit.errors import LogCorruptError, LogError
 from cockpit.replay.lines import CODES, KINDS, MAY_MARK, Flag, fast_parse, marker_flags, ts_seconds
-from cockpit.session.chain import CHAIN_BROKEN, Head, head_path, parse_line, read_head
-from cockpit.session.events import GENESIS, digest
+from cockpit.session.chain import (
+    CHAIN_BROKEN,
+    ChainCheck,
+    Head,
+    TornTail,
+    crash_like,
+    head_path,
+    parse_line,
+    read_head,
+)
+from cockpit.session.events import GENESIS, SESSION_ENDED, digest
+from cockpit.session.keys import Anchor, LogKey, load_key, read_anchor
+from cockpit.session.verify import end_problem
 
 MAGIC = b"CKPTRIDX"
 VERSION = 1
@@ -85,6 +96,10 @@ class Index:
         self._saved = 0  # records already in the file
         self._markers: list[int] | None = None
         self._head_checked = False
+        self._key: LogKey | None = load_key(create=False)
+        self._keyed: bool | None = None  # whether the log's lines carry 'mac'
+        self.live = False
+        """Set when a writer may still be at work (replay --follow): see `verify_log`."""
 
     @classmethod
     def open(cls, log_path: Path, *, persist: bool = True) -> Index:
@@ -158,8 +173,10 @@ class Index:
         state in the same pass). Raises `LogCorruptError` naming the first damaged line;
         the good lines before it stay indexed.
         """
+        anchor = self._anchor()  # before the head, which its writer updates first
         head = _quiet_head(self.log_path)
         seq, prev, session = len(self), self.last_digest, self.session
+        key, keyed = self._key, self._keyed
         offset = self.indexed_bytes
         new = bytearray()
         new_marks: list[int] = []
@@ -179,6 +196,19 @@ class Index:
                         problem = self._damage(f, slow, seq, line, head)
                         break
                     obj = slow
+                signed = len(obj) == 11
+                if keyed is None:
+                    keyed = signed  # the first line says which kind of log this is
+                elif signed is not keyed:
+                    problem = LogCorruptError(
+                        str(self.log_path), seq + 1, _unsigned(obj, keyed, seq)
+                    )
+                    break
+                if signed and key is not None and not key.line_ok(line):
+                    problem = LogCorruptError(
+                        str(self.log_path), seq + 1, _unsigned(obj, keyed, seq)
+                    )
+                    break
                 if session is None:
                     session = obj["session"]
                 code = codes.get(obj["kind"], 0)
@@ -195,6 +225,7 @@ class Index:
                     self.at_end = offset >= os.fstat(f.fileno()).st_size
                     break
         added = seq - len(self)
+        self._keyed = keyed
         self._grow(new, offset, prev, session, new_marks)
         if problem is not None:
             if problem.line == seq:  # the line before was changed: it is not an event
@@ -202,8 +233,48 @@ class Index:
             raise problem
         if self.at_end and (added or not self._head_checked):
             self._check_head(head)
+            self._check_end(head, anchor)
             self._head_checked = True
         return added
+
+    def _anchor(self) -> Anchor | None:
+        """This user's anchor for the session (LogCorruptError when it was altered)."""
+        if self._key is None or self.session is None:
+            return None
+        try:
+            return read_anchor(self._key, self.session)
+        except LogError as exc:
+            raise LogCorruptError(str(self.log_path), len(self) + 1, str(exc)) from exc
+
+    def _check_end(self, head: Head | None, anchor: Anchor | None) -> None:
+        """What `cockpit audit` refuses at the end of a log: cut before this user's anchor,
+        a keyed session come back unkeyed, a rolled-back head, bytes no writer wrote."""
+        if anchor is None and self._key is not None and self.session is not None:
+            anchor = self._anchor()  # the session was learnt in this pass
+            head = _quiet_head(self.log_path)  # read after the anchor, as its writer orders
+        last = len(self) - 1
+        ended = next((i for i in range(last, -1, -1) if self.kind(i) == SESSION_ENDED), -1)
+        if head is not None and head.seq < ended:
+            head = _quiet_head(self.log_path)  # written right after the end: look again
+        torn = None
+        size = self.log_size()
+        if size > self.indexed_bytes:
+            with self._open_log() as f:
+                f.seek(self.indexed_bytes)
+                fragment = f.read(min(size - self.indexed_bytes, 4096))
+            if b"\n" not in fragment:
+                torn = TornTail(
+                    last + 2, self.indexed_bytes, len(fragment), crash_like(fragment, last + 1)
+                )
+        if torn is not None and torn.crash_like:
+            torn = None  # a line being written, or a crash's: resume cuts it
+        check = ChainCheck(
+            len(self), self.session, self.last_digest, self.indexed_bytes, None, torn,
+            None, self._keyed, ended,
+        )  # fmt: skip
+        problem = end_problem(check, head, anchor, live=self.live)
+        if problem is not None:
+            raise LogCorruptError(str(self.log_path), problem.line, problem.reason)
 
     def _grow(
         self, new: bytearray, offset: int, prev: str, session: str | None, marks: list[int]
@@ -353,6 +424,9 @@ class Index:
                 raw = f.read(self.indexed_bytes - start)
                 if not raw.endswith(b"\n") or digest(raw[:-1]) != self.last_digest:
                     return False
+                self._keyed = len(raw) > 75 and raw[-75:-67] == b',"mac":"'
+                if self._keyed and self._key is not None and not self._key.line_ok(raw[:-1]):
+                    return False  # rebuilt from the start: the pass names the line
                 f.seek(self.offset(0))
                 first = json.loads(f.read(self.end(0) - self.offset(0)))
                 self.session = str(first["session"])
@@ -397,6 +471,18 @@ class Index:
             with contextlib.suppress(OSError):
                 self.path.unlink()
             self.path = None
+
+
+def _unsigned(obj: dict[str, Any], keyed: bool | None, seq: int) -> str:
+    """Why a line of a keyed log (or a keyed line) is not as this user's cockpit wrote it."""
+    if len(obj) != 11:
+        return "the line has no keyed digest ('mac') but the log is keyed: added"
+    if keyed is False:
+        return "the line is keyed but the lines before it are not: added"
+    return (
+        f"line {seq + 1} was changed, added or moved by someone without this user's log "
+        "key: its keyed digest ('mac') does not verify"
+    )
 
 
 def _quiet_head(log_path: Path) -> Head | None:

@@ -8,7 +8,7 @@ from enum import IntFlag
 from typing import Any
 
 from cockpit.session import events as k
-from cockpit.session.events import FIELDS, TS_RE
+from cockpit.session.events import DIGEST_RE, FIELDS, FIELDS_KEYED, KEYED_VERSION, TS_RE
 
 KINDS: tuple[str, ...] = (
     k.SESSION_STARTED,
@@ -93,15 +93,28 @@ def fast_parse(line: bytes, seq: int, prev: str, session: str | None) -> dict[st
         obj = _decode(line.decode())
     except ValueError:
         return None
-    if type(obj) is not dict or tuple(obj) != FIELDS:
+    if type(obj) is not dict:
         return None
-    v, s, ts, sess, agent, iteration, kind, call, data, p = obj.values()
+    keys = tuple(obj)
+    if keys == FIELDS:
+        v, s, ts, sess, agent, iteration, kind, call, data, p = obj.values()
+        if type(v) is not int or not 1 <= v < KEYED_VERSION:
+            return None
+    elif keys == FIELDS_KEYED:
+        v, s, ts, sess, agent, iteration, kind, call, data, p, mac = obj.values()
+        if (
+            type(v) is not int
+            or v < KEYED_VERSION
+            or type(mac) is not str
+            or not DIGEST_RE.match(mac)
+        ):
+            return None
+    else:
+        return None
     if (
         p != prev
         or type(s) is not int
         or s != seq
-        or type(v) is not int
-        or v < 1
         or type(ts) is not str
         or not TS_RE.match(ts)
         or type(sess) is not str

@@ -112,7 +112,7 @@ class Player:
         self.playing = False
         self.speed = speed
         self.idle_cap = idle_cap
-        self.follow = follow
+        self.follow = follow  # kept on the index: a live log's end is judged as live
         self._lock = threading.RLock()
         self._last_now: float | None = None
         self._budget = 0.0  # playback seconds (after speed) owed to the next event
@@ -126,6 +126,14 @@ class Player:
         return player
 
     # -- state of the transport ----------------------------------------------------
+
+    @property
+    def follow(self) -> bool:
+        return self.index.live
+
+    @follow.setter
+    def follow(self, value: bool) -> None:
+        self.index.live = value
 
     @property
     def total(self) -> int:

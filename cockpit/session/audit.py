@@ -14,16 +14,16 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import IO, Any, TextIO
 
-from cockpit.errors import LogError
-from cockpit.session.chain import (
-    check_chain,
-    head_bad_line,
-    head_path,
-    head_status,
-    read_head,
-)
 from cockpit.session.events import APPROVERS
 from cockpit.session.state import CallState, SessionState, StateBuilder
+from cockpit.session.verify import verify_log
+from cockpit.session.violations import Violation, ViolationCheck
+
+EXIT_VALID, EXIT_INVALID, EXIT_UNVERIFIED = 0, 1, 3
+"""`cockpit audit`'s exit codes: 0 valid (keyed with this user's key, or an older unkeyed
+log, and no violation); 1 invalid (a bad line, a cut or rolled-back end, bytes after the
+last line, or a violation); 3 keyed with a key this user does not hold and otherwise valid:
+the plain chain holds, but nothing proves the lines were not rewritten, so not a success."""
 
 
 @dataclass
@@ -37,10 +37,20 @@ class AuditReport:
     head: str = "missing"
     head_detail: str = ""
     torn_tail: dict[str, int] | None = None
+    chain: str = "empty"  # keyed | unkeyed | foreign | empty
+    chain_detail: str = ""
+    anchor_detail: str = ""
+    violations: list[Violation] = field(default_factory=list)
     state: SessionState = field(default_factory=SessionState)
     commands: int = 0  # rows spooled, so a report can give counts before streaming them
     denials: int = 0
     _spools: dict[str, IO[str]] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        if not self.valid:
+            return EXIT_INVALID
+        return EXIT_UNVERIFIED if self.chain == "foreign" else EXIT_VALID
 
     def rows(self, kind: str) -> Iterator[dict[str, Any]]:
         """Spooled rows of ``kind`` (``command`` or ``denial``), in the order calls closed."""
@@ -68,8 +78,11 @@ class AuditReport:
             "first_bad_line": self.first_bad_line,
             "first_bad_seq": self.first_bad_seq,
             "reason": self.reason,
+            "chain": {"kind": self.chain, "detail": self.chain_detail},
             "head": {"status": self.head, "detail": self.head_detail},
+            "anchor": self.anchor_detail,
             "torn_tail": self.torn_tail,
+            "violations": [v.to_dict() for v in self.violations],
             "started": s.started_ts,
             "last_event": s.last_ts,
             "tiers": {t: s.tiers.get(t, 0) for t in ("1", "2", "3", "deny")},
@@ -122,6 +135,10 @@ def _write_rows(out: TextIO, rows: Iterator[dict[str, Any]], pad: str) -> None:
 
 
 def _allowed_by(c: CallState) -> str:
+    if c.tier is None:
+        return "NOBODY (no decision on record)"
+    if c.tier == 3 and c.approval != "approved":
+        return "NOBODY (no approval on record)"
     if c.decided_by == "policy":
         return f"policy (tier {c.tier})"
     if c.decided_by == "rule" and c.rules:
@@ -167,42 +184,46 @@ def _spool_row(report: AuditReport, c: CallState) -> None:
 
 
 def audit(path: Path) -> AuditReport:
-    """Verify ``path`` and tally what it records. The caller closes the report."""
+    """Verify ``path`` and tally what it records. The caller closes the report.
+
+    LogError when the log cannot be read at all.
+    """
     report = AuditReport(path)
     for kind in ("command", "denial"):  # on disk, not in memory: flat for any log size
         report._spools[kind] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
     builder = StateBuilder(lean=True, on_call_closed=lambda c: _spool_row(report, c))
     report.state = builder.state
+    violations = ViolationCheck()
     # The lean builder only reads an event's fields, so a namespace over the parsed line
     # stands in for an `Event`: a tenth of the cost of building one, on every line.
     apply: Callable[[Any], None] = builder.apply
+    see = violations.see
     row = SimpleNamespace
-    try:
-        head = read_head(head_path(path))
-    except LogError as exc:
-        head = None
-        report.head, report.head_detail = "unreadable", str(exc)
-    check = check_chain(path, lambda obj: apply(row(**obj)), head=head)
+
+    def visit(obj: dict[str, Any]) -> None:
+        event = row(**obj)
+        apply(event)
+        see(event)
+
+    verdict = verify_log(path, visit)
     for c in list(builder.state.calls.values()):  # started, never finished: interrupted
         if c.started:
             _spool_row(report, c)
+    check = verdict.check
     report.events = check.events
+    report.chain, report.chain_detail = verdict.kind, verdict.kind_detail
+    report.head, report.head_detail = verdict.head, verdict.head_detail
+    report.anchor_detail = verdict.anchor_detail
+    report.violations = violations.found
     if check.torn is not None:
         report.torn_tail = {"line": check.torn.line, "bytes": check.torn.size}
-    if check.problem is not None:
-        report.first_bad_line = check.problem.line
-        report.first_bad_seq = check.problem.seq
-        report.reason = check.problem.reason
-        if report.head != "unreadable":
-            report.head, report.head_detail = "unchecked", "the chain is broken before the end"
-        return report
-    if report.head != "unreadable":
-        report.head, report.head_detail = head_status(check, head)
-    if report.head in ("ok", "behind"):
-        report.valid = True
-    else:
-        report.reason = report.head_detail
-        report.first_bad_line = head_bad_line(check, head, report.head)
-        if report.first_bad_line is not None:
-            report.first_bad_seq = report.first_bad_line - 1
+    problem = verdict.problem
+    if problem is not None:
+        report.first_bad_line = problem.line
+        report.first_bad_seq = problem.seq
+        report.reason = problem.reason
+    elif report.violations:
+        first = report.violations[0]
+        report.reason = f"{len(report.violations)} violation(s): {first.what}"
+    report.valid = problem is None and not report.violations
     return report

@@ -17,7 +17,18 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from cockpit.errors import LogCorruptError, LogError
-from cockpit.session.events import FIELDS, GENESIS, TS_RE, Event, digest, schema_problem
+from cockpit.session.events import (
+    DIGEST_RE,
+    FIELDS,
+    FIELDS_KEYED,
+    GENESIS,
+    KEYED_VERSION,
+    TS_RE,
+    Event,
+    digest,
+    schema_problem,
+)
+from cockpit.session.keys import LogKey
 
 HeadStatus = Literal["ok", "behind", "ahead", "mismatch", "missing", "unreadable"]
 Visitor = Callable[[dict[str, Any]], None]
@@ -28,6 +39,7 @@ class LineProblem:
     line: int  # 1-based
     seq: int | None  # the seq the line should have carried
     reason: str
+    unsigned: bool = False  # the line's keyed digest does not verify under the key given
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,9 @@ class TornTail:
     line: int  # 1-based number of the unterminated last line
     offset: int  # byte offset where it starts
     size: int  # bytes in it
+    crash_like: bool = True
+    """Whether the bytes begin the way the writer begins the next line (``{"v":N,"seq":S,``,
+    or a prefix of it): what a crash mid-write leaves. Anything else was put there."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +63,8 @@ class ChainCheck:
     problem: LineProblem | None
     torn: TornTail | None
     digest_at: str | None  # digest of the line whose seq was asked for, if reached
+    keyed: bool | None = None  # whether the lines carry 'mac' (None: no line read)
+    last_ended: int = -1  # seq of the last session.ended among the good lines
 
     @property
     def last_seq(self) -> int:
@@ -137,14 +154,16 @@ def check_chain(
     *,
     want_digest_at: int | None = None,
     head: Head | None = None,
+    key: LogKey | None = None,
 ) -> ChainCheck:
     """Verify seq, schema and the hash chain line by line, calling ``visit`` per good event.
 
     Stops at the first bad line. An unterminated last line is reported as a torn tail,
     not as a problem: a crash mid-write leaves exactly that. ``head`` (the head file, when
-    there is one) lets a changed last-but-one line be told from a changed last line.
+    there is one) lets a changed last-but-one line be told from a changed last line. With
+    ``key``, each keyed line's ``mac`` is verified too (without it, only the plain chain).
     """
-    scan = _Scan(path, head, want_digest_at)
+    scan = _Scan(path, head, want_digest_at, key)
     if visit is None:
         for _ in scan:
             pass
@@ -159,6 +178,8 @@ def check_chain(
         scan.problem,
         scan.torn,
         scan.digest_at,
+        scan.keyed,
+        scan.last_ended,
     )
 
 
@@ -174,9 +195,18 @@ class _Scan:
     edited). Held back, a changed line is never passed on as good.
     """
 
-    def __init__(self, path: Path, head: Head | None, want_digest_at: int | None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        head: Head | None,
+        want_digest_at: int | None,
+        key: LogKey | None = None,
+    ) -> None:
         self._path = path
         self._head = head
+        self._key = key
+        self.keyed: bool | None = None
+        self.last_ended = -1
         self._want = want_digest_at if want_digest_at is not None else (head.seq if head else None)
         self.events = 0
         self.session: str | None = None
@@ -199,13 +229,18 @@ class _Scan:
         held: dict[str, Any] | None = None  # line seq-1, parsed, not yet passed on
         held_size = 0
         torn_size: int | None = None
+        torn_crash_like = True
         problem: LineProblem | None = None
+        key = self._key
+        keyed: bool | None = None
+        last_ended = -1
         f = open_log(self._path)
         lines = iter(f)
         try:
             for raw in lines:
                 if raw[-1:] != b"\n":
                     torn_size = len(raw)
+                    torn_crash_like = crash_like(raw, seq)
                     break
                 line = raw[:-1]
                 # Fast path: the C scanner on the ASCII text, and a lean check of what the
@@ -240,6 +275,18 @@ class _Scan:
                             problem = LineProblem(line=seq + 1, seq=seq, reason=parsed)
                         break
                     obj = parsed
+                if len(obj) == 11:  # a keyed line
+                    if keyed is False or (key is not None and not key.line_ok(line)):
+                        problem = _signature_problem(obj, line, seq, keyed, key)
+                        break
+                    keyed = True
+                elif keyed:  # an unkeyed line in a keyed log
+                    problem = _signature_problem(obj, line, seq, keyed, key)
+                    break
+                elif keyed is None:
+                    keyed = False
+                if obj["kind"] == "session.ended":
+                    last_ended = seq
                 if held is not None:
                     if events == want:
                         digest_at = expected_prev
@@ -261,8 +308,14 @@ class _Scan:
             # The outcome is recorded before the last line is passed on: a reader may stop there.
             self.events, self.good_bytes, self.last_digest = events, good_bytes, last_digest
             self.digest_at, self.session, self.problem = digest_at, session, problem
+            self.keyed = keyed
+            if problem is not None and last_ended >= events:
+                last_ended = -1  # it was on a line that is not good
+            self.last_ended = last_ended
             if torn_size is not None:
-                self.torn = TornTail(line=seq + 1, offset=good_bytes, size=torn_size)
+                self.torn = TornTail(
+                    line=seq + 1, offset=good_bytes, size=torn_size, crash_like=torn_crash_like
+                )
             if held is not None:
                 yield held
         finally:
@@ -283,6 +336,42 @@ class _Scan:
         return isinstance(obj, dict) and obj.get("prev") == line_digest
 
 
+def _signature_problem(
+    obj: dict[str, Any], line: bytes, seq: int, keyed: bool | None, key: LogKey | None
+) -> LineProblem | None:
+    """What is wrong with a keyed line's signature, or a line's being keyed or not."""
+    if len(obj) != len(FIELDS_KEYED):
+        return LineProblem(
+            seq + 1, seq, "the line has no keyed digest ('mac') but the log is keyed: added"
+        )
+    if keyed is False:
+        return LineProblem(seq + 1, seq, "the line is keyed but the lines before it are not: added")
+    if key is not None and not key.line_ok(line):
+        return LineProblem(
+            seq + 1,
+            seq,
+            f"line {seq + 1} was changed, added or moved by someone without this user's "
+            "log key: its keyed digest ('mac') does not verify",
+            unsigned=True,
+        )
+    return None
+
+
+def crash_like(fragment: bytes, seq: int) -> bool:
+    """Whether an unterminated last line is the start of the line the writer writes next."""
+    if not _printable(fragment):
+        return False
+    for v in (b"1", str(KEYED_VERSION).encode()):
+        start = b'{"v":' + v + b',"seq":' + str(seq).encode() + b","
+        if start.startswith(fragment) or fragment.startswith(start):
+            return True
+    return False
+
+
+def _printable(data: bytes) -> bool:
+    return data.isascii() and all(32 <= b < 127 for b in data)
+
+
 # The C scanner behind json.loads, called directly: no encoding sniffing or whitespace
 # passes. The writer's lines are compact ASCII; anything else falls back to `parse_line`.
 _DECODER: Any = json.JSONDecoder()  # typeshed types make_scanner's argument oddly
@@ -292,7 +381,8 @@ _SCAN_ONCE: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(_D
 def _well_formed(obj: dict[str, Any], seq: int, prev: str, session: str | None) -> bool:
     """Whether a parsed line is exactly what the writer makes: the fast path of a scan. It
     accepts nothing `parse_line` would reject; what it rejects, `parse_line` judges."""
-    if tuple(obj) != FIELDS:
+    keys = tuple(obj)
+    if keys != FIELDS and (keys != FIELDS_KEYED or type(obj["mac"]) is not str):
         return False
     n, v, ts, agent, call, kind = (
         obj["seq"], obj["v"], obj["ts"], obj["agent"], obj["call"], obj["kind"]
@@ -302,7 +392,8 @@ def _well_formed(obj: dict[str, Any], seq: int, prev: str, session: str | None) 
         and n == seq
         and obj["prev"] == prev  # `prev` is a digest we computed: equal means well-formed
         and type(v) is int
-        and v >= 1
+        and (v >= KEYED_VERSION if len(keys) == 11 else 1 <= v < KEYED_VERSION)
+        and (len(keys) == 10 or DIGEST_RE.match(obj["mac"]) is not None)
         and type(ts) is str
         and TS_RE.match(ts) is not None
         and (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from cockpit.session.audit import audit
 from cockpit.session.chain import parse_line
 from cockpit.session.events import GENESIS, SESSION_ENDED, Event, digest
 from cockpit.session.show import audit_lines, format_line
+from cockpit.session.verify import verify_log
 
 
 def register(sub: Any) -> None:
@@ -22,8 +24,11 @@ def register(sub: Any) -> None:
         "audit",
         help="verify a session log and report what ran and who allowed it",
         description=(
-            "Verify a session log's hash chain, seq and head file, and report tiers, "
-            "approvals, denials and every command run. Exit 0 when valid, 1 otherwise."
+            "Verify a session log's keyed hash chain, seq, head file and anchor, and report "
+            "tiers, approvals, denials, every command run and every violation (what ran "
+            "without permission). Exit 0 when valid, 1 when invalid or a violation is "
+            "found, 3 when the log is keyed with a key this user does not hold (only the "
+            "plain chain could be checked)."
         ),
     )
     p.add_argument("log", type=Path, metavar="LOG", help="a .cockpit/sessions/<session>.jsonl")
@@ -49,31 +54,67 @@ def _audit(args: argparse.Namespace) -> int:
     try:
         report = audit(path)
     except LogError as exc:
-        if args.json:
-            print(json.dumps({"path": str(path), "valid": False, "reason": str(exc)}))
-        else:
-            print(f"INVALID: {visible(str(exc))}")  # it may quote the damaged line
-        return 1
+        return _printed(
+            json.dumps({"path": str(path), "valid": False, "reason": str(exc)})
+            if args.json
+            else f"INVALID: {visible(str(exc))}",  # it may quote the damaged line
+            code=1,
+        )
+    code = report.exit_code  # decided before printing: a reader that goes away changes nothing
     try:  # streamed: a report of a 1M-event log is printed in flat memory
         if args.json:
             report.write_json(sys.stdout)
         else:
             for line in audit_lines(report):
                 print(line)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
     finally:
         report.close()
-    return 0 if report.valid else 1
+    return code
+
+
+def _printed(text: str, *, code: int) -> int:
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        _quiet_stdout()
+    return code
+
+
+def _quiet_stdout() -> None:
+    """`cockpit audit x | head -1`: the reader went away. The verdict still decides the
+    exit code, and nothing more is written (not even at interpreter exit)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _log_show(args: argparse.Namespace) -> int:
     path: Path = args.log
     follower = _Follower(path)
-    ended = follower.print_available()
-    if not args.follow:
-        return 0
-    while not ended:
-        time.sleep(0.2)
-        ended = follower.print_available()
+    ended = follower.print_available()  # a damaged line stops it: one line, exit 2
+    if args.follow:
+        while not ended:
+            time.sleep(0.2)
+            ended = follower.print_available()
+    verdict = verify_log(path, live=args.follow)
+    problem, torn = verdict.problem, verdict.check.torn
+    if problem is not None and verdict.head == "missing" and problem.reason == verdict.head_detail:
+        problem = None  # no head file (a log from another tool): nothing to say it was cut
+    if problem is not None:
+        cut = "cut from the end" in problem.reason or "rolled back" in problem.reason
+        what = "CUT" if cut else ("TORN" if torn and problem.line == torn.line else "BROKEN")
+        print(f"-- {what} at line {problem.line}: {problem.reason}", flush=True)
+        return 1
+    if torn is not None:
+        print(
+            f"-- TORN at line {torn.line}: {torn.size} bytes of a line never completed "
+            "(a crash mid-write); `cockpit resume` cuts and records it",
+            flush=True,
+        )
+        return 1
     return 0
 
 
@@ -90,14 +131,17 @@ class _Follower:
         self.seq = 0
         self.prev = GENESIS
         self.session: str | None = None
+        self.torn = False  # bytes after the last complete line, last time we looked
 
     def print_available(self) -> bool:
         """Print the new complete lines; True once the session has ended."""
         ended = False
         with self.path.open("rb") as f:
             f.seek(self.offset)
+            self.torn = False
             for raw in f:
                 if not raw.endswith(b"\n"):
+                    self.torn = True
                     break  # being written right now: read it next time
                 line = raw[:-1]
                 obj = parse_line(line, self.seq, self.prev, self.session, json.loads)

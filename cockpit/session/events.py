@@ -4,6 +4,13 @@ A line is the compact JSON object
 ``{"v","seq","ts","session","agent","iteration","kind","call","data","prev"}`` in that key
 order, ASCII only (so a stray surrogate can never make a line unreadable), where ``prev`` is
 the sha256 hex digest of the previous line's bytes without its newline.
+
+Keyed lines (``v`` 2, written since issue 11) add an eleventh field, ``mac``: the
+HMAC-SHA256, under the user's log key (`cockpit.session.keys`), of the line without it
+(the line's bytes up to ``prev``'s closing quote, then ``}``). ``prev`` still chains the
+whole previous line, ``mac`` included, so the plain chain checks without the key and the
+keyed one needs it. A log is keyed or not from its first line on; ``v`` 1 lines (older
+logs, other tools) never carry ``mac``, ``v`` 2 lines always do.
 """
 
 from __future__ import annotations
@@ -17,7 +24,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 SCHEMA_VERSION = 1
+"""The version of unkeyed lines (logs begun before keyed chains, and their resumes)."""
+KEYED_VERSION = 2
+"""The version of keyed lines: the ten fields, then ``mac``."""
 FIELDS = ("v", "seq", "ts", "session", "agent", "iteration", "kind", "call", "data", "prev")
+FIELDS_KEYED = (*FIELDS, "mac")
 GENESIS = hashlib.sha256(b"").hexdigest()
 """The ``prev`` of line 0: the digest of zero bytes."""
 
@@ -111,10 +122,12 @@ class Event:
     data: dict[str, Any] = field(default_factory=dict)
     prev: str = GENESIS
     v: int = SCHEMA_VERSION
+    mac: str | None = None
+    """The keyed digest of a v2 line; None on an unkeyed line."""
 
     def to_line(self) -> bytes:
         """The line's bytes, without the newline."""
-        return encode_line(
+        body = encode_line(
             self.v,
             self.seq,
             self.ts,
@@ -126,6 +139,9 @@ class Event:
             self.data,
             self.prev,
         )
+        if self.mac is None:
+            return body
+        return body[:-1] + b',"mac":"' + self.mac.encode("ascii") + b'"}'
 
     @classmethod
     def from_obj(cls, obj: dict[str, Any]) -> Event:
@@ -135,10 +151,12 @@ class Event:
         event = object.__new__(cls)
         for name, set_field in _FIELD_SETTERS:
             set_field(event, obj[name])
+        _set_mac(event, obj.get("mac"))
         return event
 
 
 _FIELD_SETTERS = tuple((name, getattr(Event, name).__set__) for name in FIELDS)
+_set_mac = vars(Event)["mac"].__set__  # the slot descriptor, as for the fields above
 
 
 def encode_line(
@@ -172,11 +190,13 @@ def schema_problem(obj: object) -> str | None:
     """What is wrong with a parsed line's shape, or None when it is a well-formed event."""
     if not isinstance(obj, dict):
         return "not a JSON object"
-    if tuple(obj) != FIELDS:
-        missing = [f for f in FIELDS if f not in obj]
+    keys = tuple(obj)
+    if keys != FIELDS and keys != FIELDS_KEYED:
+        want = FIELDS_KEYED if "mac" in obj else FIELDS
+        missing = [f for f in want if f not in obj]
         if missing:
             return f"missing field(s): {', '.join(missing)}"
-        extra = [f for f in obj if f not in FIELDS]
+        extra = [f for f in obj if f not in want]
         if extra:
             return f"unexpected field(s): {', '.join(extra)}"
         return "fields out of order"
@@ -202,4 +222,12 @@ def schema_problem(obj: object) -> str | None:
     prev = obj["prev"]
     if not isinstance(prev, str) or not DIGEST_RE.match(prev):
         return "bad 'prev'"
+    if len(keys) == len(FIELDS_KEYED):
+        if v < KEYED_VERSION:
+            return f"'mac' on a version {v} line (keyed lines are version {KEYED_VERSION})"
+        mac = obj["mac"]
+        if not isinstance(mac, str) or not DIGEST_RE.match(mac):
+            return "bad 'mac'"
+    elif v >= KEYED_VERSION:
+        return f"missing field(s): mac (a version {v} line is keyed)"
     return None

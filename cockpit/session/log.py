@@ -30,13 +30,16 @@ from cockpit.session.chain import (
     write_head,
 )
 from cockpit.session.events import (
+    KEYED_VERSION,
     LOG_RECOVERED,
     SCHEMA_VERSION,
     Event,
     digest,
     utc_timestamp,
 )
+from cockpit.session.keys import Anchor, LogKey, keyed_line, load_key, write_anchor
 from cockpit.session.redact import Redactor
+from cockpit.session.verify import open_problem
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, default=str).encode
 
@@ -52,8 +55,11 @@ class SessionLog:
         next_seq: int,
         last_digest: str,
         redactor: Redactor,
+        key: LogKey | None = None,
     ) -> None:
         self.path = path
+        self.key = key
+        """The user's log key when the log is keyed (v2 lines); None for an older log."""
         self.session = session
         self._fd = fd
         self._redactor = redactor
@@ -68,17 +74,27 @@ class SessionLog:
         self._syncing = False
         self._failure: OSError | None = None
         self._closed = False
-        self._head = _HeadKeeper(head_path(path), session)
+        self._head = _HeadKeeper(head_path(path), session, key, path)
 
     # -- opening -------------------------------------------------------------------
 
     @classmethod
     def create(
-        cls, path: Path, session: str, *, env: Mapping[str, str] | None = None
+        cls,
+        path: Path,
+        session: str,
+        *,
+        env: Mapping[str, str] | None = None,
+        keyed: bool = True,
     ) -> SessionLog:
-        """Start a new, empty log at ``path`` (which must not exist)."""
+        """Start a new, empty log at ``path`` (which must not exist).
+
+        Keyed (the default): every line carries its ``mac`` under the user's log key,
+        created on first use, and the head is anchored outside the workspace.
+        """
         if not isinstance(session, str) or not session:
             raise ValueError(f"session id must be a non-empty string, not {session!r}")
+        key = load_key(create=True) if keyed else None
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
@@ -88,7 +104,7 @@ class SessionLog:
             raise LogError(f"{path}: cannot create log: {exc.strerror}") from exc
         os.fchmod(fd, 0o600)
         fsync_dir(path.parent)
-        log = cls(path, fd, session, 0, hashlib.sha256(b"").hexdigest(), Redactor(env))
+        log = cls(path, fd, session, 0, hashlib.sha256(b"").hexdigest(), Redactor(env), key)
         log._head.publish(-1, log._last_digest, utc_timestamp(), durable=True)
         return log
 
@@ -98,14 +114,21 @@ class SessionLog:
     ) -> SessionLog:
         """Open an existing log to append to it.
 
-        The whole chain is verified first. A torn last line (a crash mid-write) is cut
-        and recorded as ``log.recovered``; any other damage raises `LogCorruptError`
-        naming the line.
+        The whole chain is verified first, keyed lines with the user's key. A torn last
+        line (a crash mid-write) is cut and recorded as ``log.recovered``; anything
+        `cockpit audit` refuses raises `LogCorruptError` naming the line. An older,
+        unkeyed log goes on unkeyed.
         """
+        key = load_key(create=False)
         head = _quiet_head(path)
-        check = check_chain(path, head=head)
+        check = check_chain(path, head=head, key=key)
         if check.problem is not None:
             raise LogCorruptError(str(path), check.problem.line, check.problem.reason)
+        if check.keyed and key is None:
+            raise LogError(
+                f"{path}: the log is keyed and this user has no log key, so it cannot be "
+                "verified and is not continued"
+            )
         # Checked with a torn tail too: a torn line was never acknowledged, so the head can
         # never be ahead of the complete lines; if it is, whole events were cut, and cutting
         # the torn bytes and rewriting the head would erase the evidence.
@@ -114,12 +137,17 @@ class SessionLog:
         if status in ("ahead", "mismatch"):
             line = head_bad_line(check, head, status) or check.events + 1
             raise LogCorruptError(str(path), line, why)
+        problem = open_problem(path, check, head, key)
+        if problem is not None:
+            raise LogCorruptError(str(path), problem.line, problem.reason)
         session = check.session or (head.session if head else None) or session or path.stem
+        if not check.keyed and check.events:
+            key = None  # an older log stays unkeyed: one kind of line from first to last
         try:
             fd = os.open(path, os.O_WRONLY | os.O_APPEND)
         except OSError as exc:
             raise LogError(f"{path}: cannot open for append: {exc.strerror}") from exc
-        log = cls(path, fd, session, check.events, check.last_digest, Redactor(env))
+        log = cls(path, fd, session, check.events, check.last_digest, Redactor(env), key)
         if check.torn is not None:
             os.ftruncate(fd, check.good_bytes)
             os.fsync(fd)
@@ -163,10 +191,14 @@ class SessionLog:
                 ts = self._last_ts
             prev = self._last_digest
             line = (
-                f'{{"v":{SCHEMA_VERSION},"seq":{seq},"ts":"{ts}","session":{self._session_json},'
+                f'{{"v":{self._version},"seq":{seq},"ts":"{ts}","session":{self._session_json},'
                 f'"agent":{agent_json},"iteration":{int(iteration)},"kind":{kind_json},'
                 f'"call":{call_json},"data":{data_json},"prev":"{prev}"}}'
             ).encode("ascii")
+            mac: str | None = None
+            if self.key is not None:
+                line = keyed_line(self.key, line)
+                mac = line[-66:-2].decode("ascii")
             try:
                 _write_all(self._fd, line + b"\n")
             except OSError as exc:
@@ -187,7 +219,13 @@ class SessionLog:
             call=call,
             data=clean,
             prev=prev,
+            v=self._version,
+            mac=mac,
         )
+
+    @property
+    def _version(self) -> int:
+        return KEYED_VERSION if self.key is not None else SCHEMA_VERSION
 
     async def append_async(
         self,
@@ -319,9 +357,11 @@ first commit after a quiet spell is still refreshed at once, and close writes it
 class _HeadKeeper:
     """Keeps ``<session>.head`` current without putting a rename on every append."""
 
-    def __init__(self, path: Path, session: str) -> None:
+    def __init__(self, path: Path, session: str, key: LogKey | None, log_path: Path) -> None:
         self._path = path
         self._session = session
+        self._key = key
+        self._log_path = str(log_path.resolve())
         self._cond = threading.Condition()
         self._pending: Head | None = None
         self._written_seq = -2
@@ -335,6 +375,7 @@ class _HeadKeeper:
                 self._pending = None
                 self._written_seq = max(self._written_seq, seq)
             write_head(self._path, head, durable=True)
+            self._anchor(head, durable=True)
             return
         with self._cond:
             if seq <= self._written_seq:
@@ -369,10 +410,18 @@ class _HeadKeeper:
             last_refresh = time.monotonic()
             try:
                 write_head(self._path, head)
+                self._anchor(head)
             except OSError:
                 # The head is an extra check, not the record: a failed refresh is caught
                 # again at close (written durably) and by audit ("behind").
                 continue
+
+    def _anchor(self, head: Head, *, durable: bool = False) -> None:
+        """The same head, kept where the workspace's writers cannot reach (after the head
+        file, so it is never ahead of it)."""
+        if self._key is not None:
+            anchor = Anchor(head.session, head.seq, head.digest, head.ts, self._log_path)
+            write_anchor(self._key, anchor, durable=durable)
 
     def stop(self) -> None:
         with self._cond:

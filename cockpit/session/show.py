@@ -160,11 +160,17 @@ def audit_lines(report: AuditReport) -> Iterator[str]:
 
 def _audit_lines(report: AuditReport) -> Iterator[str]:
     s = report.state
-    verdict = "VALID" if report.valid else "INVALID"
+    if not report.valid:
+        verdict = "INVALID"
+    elif report.chain == "foreign":
+        verdict = "UNVERIFIED"
+    else:
+        verdict = "VALID"
     yield f"{verdict}: {report.path}"
     span = f"{s.started_ts or '?'} -> {s.last_ts or '?'}" if report.events else "no events"
     yield f"  {report.events} events, session {s.session or '?'}, {span}"
-    if report.first_bad_line is not None or report.reason:
+    yield f"  checked: {report.chain_detail}"
+    if report.first_bad_line is not None or (report.reason and not report.violations):
         where = f"line {report.first_bad_line}" if report.first_bad_line else "log"
         if report.first_bad_seq is not None:
             where += f" (seq {report.first_bad_seq})"
@@ -172,13 +178,21 @@ def _audit_lines(report: AuditReport) -> Iterator[str]:
     elif report.events == 0:
         yield "  chain: ok, no events yet"
     else:
-        yield f"  chain: ok, seq 0..{report.events - 1} gap-free, every 'prev' matches"
+        signed = ", every 'mac' verifies" if report.chain == "keyed" else ""
+        yield f"  chain: ok, seq 0..{report.events - 1} gap-free, every 'prev' matches{signed}"
     yield f"  head: {report.head}: {report.head_detail}"
+    if report.anchor_detail:
+        yield f"  anchor: {report.anchor_detail}"
     if report.torn_tail:
         yield (
             f"  torn last line {report.torn_tail['line']} ({report.torn_tail['bytes']} bytes, "
             "a crash mid-write): never acknowledged; resuming the session cuts and records it"
         )
+    if report.violations:
+        yield ""
+        yield f"Violations ({len(report.violations)}): what ran without permission"
+        for v in report.violations:
+            yield f"  seq {v.seq:>5}  {v.agent or '-':<10} {_short(v.what, 120)}"
     tiers = ", ".join(f"tier {t}: {s.tiers.get(t, 0)}" for t in ("1", "2", "3"))
     yield ""
     yield "Who allowed what"

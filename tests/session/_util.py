@@ -28,9 +28,12 @@ class Run:
         return json.loads(self.out)
 
 
-def cockpit(*args: str | Path, timeout: float = 60) -> Run:
-    """Run the real CLI in a fresh interpreter, as a user would."""
+def cockpit(*args: str | Path, timeout: float = 60, config: Path | None = None) -> Run:
+    """Run the real CLI in a fresh interpreter, as a user would; ``config``: as a user
+    whose config dir (log key, anchors) is there instead of this test's."""
     env = {k: v for k, v in os.environ.items() if k != "COCKPIT_DEBUG"}
+    if config is not None:
+        env["XDG_CONFIG_HOME"] = str(config)
     proc = subprocess.run(
         [sys.executable, "-m", "cockpit", *map(str, args)],
         capture_output=True,

@@ -139,9 +139,9 @@ def test_truncated_by_whole_lines(session_log: Path, cut: int) -> None:
         SessionLog.open(session_log, env={})
 
 
-def test_rechained_after_an_edit_is_caught_by_the_head(session_log: Path) -> None:
-    """Someone who edits a line and recomputes every later 'prev' still fails: the head
-    file holds the digest of the real last line."""
+def test_rechained_after_an_edit_is_caught_at_the_edit(session_log: Path) -> None:
+    """Someone who edits a line and recomputes every later 'prev' still fails, at the
+    edited line: its keyed digest needs the user's key."""
     lines = [json.loads(raw) for raw in lines_of(session_log)]
     lines[10]["data"]["command"] = "echo harmless"
     prev = GENESIS
@@ -152,7 +152,8 @@ def test_rechained_after_an_edit_is_caught_by_the_head(session_log: Path) -> Non
         prev = hashlib.sha256(raw).hexdigest()
         out.append(raw + b"\n")
     session_log.write_bytes(b"".join(out))
-    _expect_bad(session_log, len(out), head="mismatch")
+    report = _expect_bad(session_log, 11, head="unchecked")
+    assert "keyed digest" in str(report["reason"])
 
 
 def test_missing_head_file_fails_audit(session_log: Path) -> None:
@@ -284,3 +285,156 @@ def test_lines_from_other_tools_still_verify(tmp_path: Path) -> None:
     report.close()
     assert report.valid, report.reason
     assert [e.data["text"] for e in read_events(path)] == ["a", "café ✓", "c"]
+
+
+# -- Forgeries by a writer without the key (issue 11) ------------------------------------
+# The attacker can write every file in the workspace: the log, its head file. They cannot
+# read the user's key or write the anchor beside it (outside the workspace; a credential
+# path for the policy). Each forgery below passed `cockpit audit` while the chain was an
+# unkeyed sha256 of the previous line.
+
+
+@pytest.fixture
+def ended_log(tmp_path: Path) -> Path:
+    """A session that ended cleanly: the head file and the anchor are at its last line."""
+    path = tmp_path / "ended.jsonl"
+    log = write_session(path)
+    log.append("session.ended", {"reason": "quit", "statuses": {}})
+    log.close()
+    assert cockpit("audit", path).code == 0
+    return path
+
+
+def _forge(path: Path, objs: list[dict[str, object]]) -> None:
+    """Write ``objs`` as the log with every 'seq' and 'prev' recomputed, and a head file
+    that agrees: all a writer without the key can do. Keyed digests are left as they were
+    (the forger cannot compute new ones)."""
+    prev, out = GENESIS, []
+    for seq, obj in enumerate(objs):
+        obj = {**obj, "seq": seq, "prev": prev}
+        raw = json.dumps(obj, separators=(",", ":")).encode()
+        prev = hashlib.sha256(raw).hexdigest()
+        out.append(raw + b"\n")
+    path.write_bytes(b"".join(out))
+    last = json.loads(out[-1])
+    head = {"session": last["session"], "seq": last["seq"], "digest": prev, "ts": last["ts"]}
+    path.with_suffix(".head").write_text(json.dumps(head) + "\n")
+
+
+def _objs(path: Path) -> list[dict[str, object]]:
+    return [json.loads(raw) for raw in lines_of(path)]
+
+
+def _refused_everywhere(path: Path, line: int) -> dict[str, object]:
+    """Audit names ``line`` (exit 1); resume and replay refuse the log, naming it too."""
+    report = _expect_bad(path, line)
+    with pytest.raises(LogCorruptError) as info:
+        SessionLog.open(path, env={})
+    assert info.value.line == line
+    replay = cockpit("replay", "--headless", path)
+    assert replay.code != 0
+    assert f"{path}:{line}:" in replay.err, replay.err
+    return report
+
+
+def test_forged_line_appended_with_the_chain_recomputed(ended_log: Path) -> None:
+    objs = _objs(ended_log)
+    forged = {**objs[-3], "kind": "approval.resolved", "data": {"approved": True, "by": "human"}}
+    _forge(ended_log, [*objs, forged])
+    report = _refused_everywhere(ended_log, len(objs) + 1)
+    assert "keyed digest" in str(report["reason"])
+
+
+def test_forged_unkeyed_line_appended_to_a_keyed_log(ended_log: Path) -> None:
+    objs = _objs(ended_log)
+    forged = {k: v for k, v in objs[-1].items() if k != "mac"}
+    _forge(ended_log, [*objs, {**forged, "v": 1, "kind": "human.message"}])
+    report = _refused_everywhere(ended_log, len(objs) + 1)
+    assert "no keyed digest" in str(report["reason"])
+
+
+def test_line_edited_with_the_whole_chain_and_head_recomputed(ended_log: Path) -> None:
+    objs = _objs(ended_log)
+    k = next(i for i, o in enumerate(objs) if o["kind"] == "tool.requested") + 1
+    objs[k - 1] = {**objs[k - 1], "data": {"tool": "bash", "input": {"command": "true"}}}
+    _forge(ended_log, objs)
+    _refused_everywhere(ended_log, k)
+
+
+def test_line_deleted_with_the_whole_chain_and_head_recomputed(ended_log: Path) -> None:
+    objs = _objs(ended_log)
+    k = next(i for i, o in enumerate(objs) if o["kind"] == "approval.resolved") + 1
+    _forge(ended_log, objs[: k - 1] + objs[k:])
+    _refused_everywhere(ended_log, k)  # the line that took its place is not the one signed
+
+
+def test_head_rolled_back_after_a_clean_end(ended_log: Path) -> None:
+    objs = _objs(ended_log)
+    n = len(objs)
+    back = lines_of(ended_log)[n - 4][:-1]  # the head as it was three events earlier
+    head = {"session": objs[0]["session"], "seq": n - 4, "ts": objs[n - 4]["ts"],
+            "digest": hashlib.sha256(back).hexdigest()}  # fmt: skip
+    ended_log.with_suffix(".head").write_text(json.dumps(head) + "\n")
+    report = _refused_everywhere(ended_log, n - 2)
+    assert "rolled back" in str(report["reason"])
+
+
+def test_head_rolled_back_after_a_clean_end_of_an_unkeyed_log(tmp_path: Path) -> None:
+    """Without the key nor an anchor, a clean session.ended still says where the head was."""
+    path = tmp_path / "old.jsonl"
+    log = SessionLog.create(path, "s-old", env={}, keyed=False)
+    for i in range(6):
+        log.append("human.message", {"text": str(i)})
+    log.append("session.ended", {"reason": "quit"})
+    log.close()
+    lines = lines_of(path)
+    head = {"session": "s-old", "seq": 4, "ts": json.loads(lines[4])["ts"],
+            "digest": hashlib.sha256(lines[4][:-1]).hexdigest()}  # fmt: skip
+    path.with_suffix(".head").write_text(json.dumps(head) + "\n")
+    report = _refused_everywhere(path, 6)
+    assert "ended cleanly at seq 6" in str(report["reason"])
+
+
+@pytest.mark.parametrize("garbage", [b"x", b"garbage without a newline", b'{"v":2,"seq":3,'])
+def test_garbage_appended_without_a_newline(ended_log: Path, garbage: bytes) -> None:
+    n = len(lines_of(ended_log))
+    with ended_log.open("ab") as f:
+        f.write(garbage)
+    run = cockpit("audit", "--json", ended_log)
+    assert run.code == 1, run.out
+    assert (run.json["valid"], run.json["first_bad_line"]) == (False, n + 1)
+    assert "bytes after" in run.json["reason"]
+    with pytest.raises(LogCorruptError) as info:
+        SessionLog.open(ended_log, env={})
+    assert info.value.line == n + 1
+    assert garbage in ended_log.read_bytes()  # the evidence is kept
+    replay = cockpit("replay", "--headless", ended_log)
+    assert replay.code != 0
+    shown = cockpit("log", "show", ended_log)
+    assert shown.code == 1
+    assert shown.out.splitlines()[-1].startswith(f"-- TORN at line {n + 1}: ")
+
+
+@pytest.mark.parametrize("k", [2, 12])
+def test_lines_reordered_with_the_chain_recomputed(ended_log: Path, k: int) -> None:
+    objs = _objs(ended_log)
+    objs[k - 1], objs[k] = objs[k], objs[k - 1]
+    _forge(ended_log, objs)
+    _refused_everywhere(ended_log, k)
+
+
+@pytest.mark.parametrize("cut", [1, 4])
+def test_tail_truncated_with_the_head_recomputed(ended_log: Path, cut: int) -> None:
+    objs = _objs(ended_log)
+    lines = lines_of(ended_log)[:-cut]
+    ended_log.write_bytes(b"".join(lines))
+    last = json.loads(lines[-1])
+    head = {"session": last["session"], "seq": last["seq"], "ts": last["ts"],
+            "digest": hashlib.sha256(lines[-1][:-1]).hexdigest()}  # fmt: skip
+    ended_log.with_suffix(".head").write_text(json.dumps(head) + "\n")
+    report = _refused_everywhere(ended_log, len(objs) - cut + 1)
+    assert f"{cut} event(s) were cut from the end" in str(report["reason"])
+    assert "anchor" in str(report["reason"])
+    shown = cockpit("log", "show", ended_log)
+    assert shown.code == 1
+    assert shown.out.splitlines()[-1].startswith(f"-- CUT at line {len(objs) - cut + 1}: ")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -21,8 +22,14 @@ from cockpit.session.events import Event
 from cockpit.session.log import SessionLog
 from tests.session._util import TS_PATTERN, cockpit, lines_of
 
-KEYS = ["v", "seq", "ts", "session", "agent", "iteration", "kind", "call", "data", "prev"]
+KEYS = ["v", "seq", "ts", "session", "agent", "iteration", "kind", "call", "data", "prev", "mac"]
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+
+def _user_key() -> bytes:
+    folder = Path(os.environ["XDG_CONFIG_HOME"]) / "cockpit"
+    assert folder.stat().st_mode & 0o777 == 0o700
+    return bytes.fromhex((folder / "log.key").read_text())
 
 
 def _check_schema(path: Path, session: str) -> list[dict[str, object]]:
@@ -38,7 +45,16 @@ def _check_schema(path: Path, session: str) -> list[dict[str, object]]:
         pairs = json.loads(line, object_pairs_hook=lambda kv: kv)
         assert [k for k, _ in pairs] == KEYS
         obj = dict(pairs)
-        assert obj["v"] == 1
+        assert obj["v"] == 2
+        # The keyed digest: HMAC-SHA256 under the user's key of the line without 'mac'.
+        body = line[: -len(',"mac":"' + 64 * "0" + '"}')] + b"}"
+        assert (
+            body
+            == json.dumps(
+                {k: v for k, v in json.loads(line).items() if k != "mac"}, separators=(",", ":")
+            ).encode()
+        )
+        assert obj["mac"] == hmac.new(_user_key(), body, "sha256").hexdigest()
         assert obj["seq"] == seq
         assert re.fullmatch(TS_PATTERN, str(obj["ts"]))
         assert str(obj["ts"]) >= last_ts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import signal
@@ -103,6 +104,7 @@ def test_sigkill_mid_command_then_resume(workspace: Path, tmp_path: Path) -> Non
     assert of_kind(after, "agent.status")[-1]["data"]["status"] == "done"
     audit = cockpit(workspace, "audit", str(log))
     assert audit.returncode == 0, audit.stdout
+    assert "Violations" not in audit.stdout  # the resumed calls reuse what was on record
     assert "INTERRUPTED" not in audit.stdout or "interrupted" in audit.stdout.lower()
 
 
@@ -120,3 +122,36 @@ def test_resume_without_sessions_is_one_line(workspace: Path) -> None:
     result = cockpit(workspace, "resume", "--headless")
     assert result.returncode != 0
     assert "no session to resume" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_resume_refuses_a_forged_log_naming_the_line(workspace: Path, tmp_path: Path) -> None:
+    """A real session's log, one command rewritten and every later 'prev' and the head
+    recomputed (all a writer without the user's key can do): resume refuses it, as audit
+    does, and names the line; nothing is appended."""
+    script = tmp_path / "script.yaml"
+    script.write_text("agents:\n  builder:\n    - calls:\n        - bash: {command: 'ls'}\n")
+    first = cockpit(workspace, "run", "--headless", "--agents", "builder", "--script", str(script))
+    assert first.returncode == 0, first.stderr
+    log = session_log(workspace)
+    objs = events(log)
+    k = next(i for i, e in enumerate(objs) if e["kind"] == "tool.requested") + 1
+    objs[k - 1]["data"]["input"]["command"] = "rm -rf ~"
+    prev, out = hashlib.sha256(b"").hexdigest(), []
+    for obj in objs:
+        obj["prev"] = prev
+        raw = json.dumps(obj, separators=(",", ":")).encode()
+        prev = hashlib.sha256(raw).hexdigest()
+        out.append(raw + b"\n")
+    log.write_bytes(b"".join(out))
+    head = {"session": objs[0]["session"], "seq": len(out) - 1, "digest": prev, "ts": "x"}
+    log.with_suffix(".head").write_text(json.dumps(head))
+    forged = log.read_bytes()
+
+    again = cockpit(workspace, "resume", "--headless", str(log))
+    assert again.returncode != 0
+    assert f"{log}:{k}:" in again.stderr and "keyed digest" in again.stderr, again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1
+    assert log.read_bytes() == forged
+    audit = cockpit(workspace, "audit", str(log))
+    assert audit.returncode == 1
+    assert f"first problem: line {k} (seq {k - 1})" in audit.stdout

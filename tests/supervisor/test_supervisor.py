@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cockpit.launch import Prepared
+from cockpit.session.audit import audit
 from tests.supervisor._inprocess import backend, finish, last_request_text, logged, start, until
+
+
+def _audits_clean(prepared: Prepared) -> None:
+    """The real session's log: valid, keyed, and no violation (what ran was allowed)."""
+    report = audit(prepared.log.path)
+    try:
+        assert (report.valid, report.chain, report.violations) == (True, "keyed", []), report.reason
+    finally:
+        report.close()
+
 
 RISKY = """
 agents:
@@ -39,6 +51,7 @@ async def test_a_human_approval_runs_the_command_once(workspace: Path) -> None:
         started = logged(prepared, "tool.started")
         assert [s["call"] for s in started] == [pending.request.call]
         assert "keep dist" in last_request_text(prepared, "builder")
+        _audits_clean(prepared)
     finally:
         await finish(prepared)
 
@@ -81,6 +94,7 @@ async def test_allow_for_session_saves_a_narrow_grant(workspace: Path) -> None:
         assert any(r["id"] == grant.id for r in decided[1]["data"]["rules"])
         resolved = logged(prepared, "approval.resolved")
         assert len(resolved) == 1 and resolved[0]["data"]["grant"]["pattern"] == "git push …"
+        _audits_clean(prepared)  # the grant was used inside its scope
     finally:
         await finish(prepared)
 
