@@ -144,7 +144,8 @@ class PathEffects(Collector):
             self._unknown_path(op, word, text)
             return
         rules = self.ruleset.path_rules(op, real, recursive)
-        if op == "read" and not rules:
+        keys = self.paths.holds_keys(real, recursive)
+        if op == "read" and not rules and not keys:
             return  # reading an ordinary file: nothing to say
         shown = word.raw
         where = self.paths.display(real)
@@ -152,6 +153,10 @@ class PathEffects(Collector):
             shown = f"{shown} → {where}"
         subject = Subject("path", None, None, op, real, recursive)
         items = subject.items
+        if keys:
+            items.append(
+                self.item("read-credentials", f"reaches cockpit's log key ({shown}): {text}")
+            )
         if op != "read":
             verb = "deletes" if op == "delete" else "writes"
             if not self.paths.inside(real):

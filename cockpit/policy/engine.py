@@ -14,6 +14,7 @@ from cockpit.policy.paths import PathContext
 from cockpit.policy.rulefile import check_unique, load_rule_file, rule_files
 from cockpit.policy.rules import Check, Rule, RuleSet
 from cockpit.policy.subjects import Evaluation, Subject
+from cockpit.session.keys import config_dir
 
 DEFAULT_RULES = "default.yaml"
 
@@ -36,13 +37,21 @@ class Policy:
         home: Path | None = None,
         temp_dir: Path | None = None,
         plan: Path | None = None,
+        keys: Path | None = None,
     ) -> Policy:
         """The built-in rules and `<root>/.cockpit/rules/*.yaml`; a bad file raises
         ConfigError naming file:line and what is wrong. `home` and `temp_dir` default to the
         real ones (tests pass fakes); `plan` (the session's plan.md, `<root>/plan.md` by
-        default) is the human's: any write to it is tier 3."""
+        default) is the human's: any write to it is tier 3; `keys` (cockpit's log key folder,
+        where `config_dir` says by default) is a credential: reaching it is tier 3."""
         root = Path(workspace_root)
-        paths = PathContext(root, home if home is not None else Path.home(), temp_dir, plan)
+        paths = PathContext(
+            root,
+            home if home is not None else Path.home(),
+            temp_dir,
+            plan,
+            keys if keys is not None else config_dir(),
+        )
         builtin = builtin_dir("rules") / DEFAULT_RULES
         if not builtin.is_file():
             raise PolicyError(f"built-in rules not found at {builtin}")

@@ -33,10 +33,15 @@ _HARMLESS_PREFIXES = ("/dev/fd/", "/proc/self/fd/")
 class PathContext:
     """The workspace root, the home directory and the temp directory, all resolved once."""
 
-    __slots__ = ("home", "home_display", "plan", "root", "root_lexical", "tmp")
+    __slots__ = ("home", "home_display", "keys", "plan", "root", "root_lexical", "tmp")
 
     def __init__(
-        self, root: Path, home: Path, temp_dir: Path | None = None, plan: Path | None = None
+        self,
+        root: Path,
+        home: Path,
+        temp_dir: Path | None = None,
+        plan: Path | None = None,
+        keys: Path | None = None,
     ) -> None:
         self.root_lexical = os.path.normpath(os.path.abspath(root))
         self.root = os.path.realpath(self.root_lexical)
@@ -45,6 +50,7 @@ class PathContext:
         self.tmp = os.path.realpath(temp_dir if temp_dir is not None else tempfile.gettempdir())
         self.plan = ""
         self.set_plan(plan if plan is not None else Path(self.root_lexical) / "plan.md")
+        self.keys = os.path.realpath(keys) if keys is not None else ""
 
     def set_plan(self, plan: Path) -> None:
         """The session's plan (the human's: agents change it only through update_task),
@@ -57,6 +63,18 @@ class PathContext:
         if not plan:
             return False
         return real == plan or (recursive and plan.startswith(real.rstrip("/") + "/"))
+
+    def holds_keys(self, real: str, recursive: bool) -> bool:
+        """Whether reaching ``real`` (a tree, when ``recursive``) reaches cockpit's log key
+        and anchors, wherever ``XDG_CONFIG_HOME`` put them."""
+        keys = self.keys
+        if not keys:
+            return False
+        return (
+            real == keys
+            or real.startswith(keys + "/")
+            or (recursive and keys.startswith(real.rstrip("/") + "/"))
+        )
 
     def absolute(self, text: str, tilde: bool, cwd: str | None) -> str | None:
         """The lexical absolute form of `text` (`~` expanded); None when it depends on an

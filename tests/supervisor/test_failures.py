@@ -88,8 +88,11 @@ def test_a_model_that_never_answers_stalls_then_fails_with_the_reason(workspace:
     evs = events(session_log(workspace))
     statuses = [(e["data"]["status"], e["data"]["detail"]) for e in of_kind(evs, "agent.status")]
     kinds = [status for status, _ in statuses]
-    assert kinds.count("stalled") == 2 and kinds[-1] == "failed"
-    assert kinds.index("stalled") < kinds.index("retrying") < len(kinds) - 1
+    # each ask stalls: once before the retry and again after it (a slow SDK load on a busy
+    # machine may add a stall of its own before the first), then the agent fails
+    assert kinds[-1] == "failed"
+    retry = kinds.index("retrying")
+    assert "stalled" in kinds[:retry] and "stalled" in kinds[retry:-1]
     stalled = dict(statuses)["stalled"]
     assert stalled.startswith("no answer from the model for ")
     failed = statuses[-1][1]
