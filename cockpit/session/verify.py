@@ -131,6 +131,15 @@ def open_problem(
     anchor, anchor_error = _anchor(key, check.session or _first_session(path))
     if anchor_error is not None:
         return LineProblem(check.events + 1, None, anchor_error)
+    if head is None and anchor is not None:
+        # The anchor is written after the head: a head missing beside one was removed, and
+        # continuing would write a new one over the evidence.
+        return LineProblem(
+            check.events + 1,
+            None,
+            f"head file missing, though this user's anchor records seq {anchor.seq}: it was "
+            "removed",
+        )
     return end_problem(check, head, anchor)
 
 

@@ -13,11 +13,12 @@ from tests.hostile import HOSTILE, assert_shown
 from tests.session._util import cockpit
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def hostile_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A session where every field an agent or a command fills holds a hostile string: the
     agent's name and status, its model text, its commands, the reasons, the human's
-    message, a denial's reason and the output."""
+    message, a denial's reason and the output. Written per test: each test has its own log
+    key, and audit checks the log with it."""
     path = tmp_path_factory.mktemp("hostile") / "s.jsonl"
     log = SessionLog.create(path, "20261121-101500-7f3a", env={})
     log.append("session.started", {"agents": ["builder"], "version": "0.1.0"})

@@ -155,3 +155,22 @@ def test_resume_refuses_a_forged_log_naming_the_line(workspace: Path, tmp_path: 
     audit = cockpit(workspace, "audit", str(log))
     assert audit.returncode == 1
     assert f"first problem: line {k} (seq {k - 1})" in audit.stdout
+
+
+def test_resume_refuses_a_log_whose_head_file_was_removed(workspace: Path, tmp_path: Path) -> None:
+    """Deleting the head file and resuming would write a fresh head over the evidence: the
+    anchor kept outside the workspace says a head existed, so resume refuses, as audit does."""
+    script = tmp_path / "script.yaml"
+    script.write_text("agents:\n  builder:\n    - calls:\n        - bash: {command: 'ls'}\n")
+    first = cockpit(workspace, "run", "--headless", "--agents", "builder", "--script", str(script))
+    assert first.returncode == 0, first.stderr
+    log = session_log(workspace)
+    log.with_suffix(".head").unlink()
+    before = log.read_bytes()
+
+    again = cockpit(workspace, "resume", "--headless", str(log))
+    assert again.returncode != 0
+    assert "head file missing" in again.stderr and "removed" in again.stderr, again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1
+    assert log.read_bytes() == before and not log.with_suffix(".head").exists()
+    assert cockpit(workspace, "audit", str(log)).returncode == 1
