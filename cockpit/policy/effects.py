@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import glob as globlib
 import os
-import re
 import stat
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from cockpit.policy.credentials import CREDENTIAL_HINT
 from cockpit.policy.model import RuleRef, Tier
 from cockpit.policy.paths import PathContext, harmless_target
 from cockpit.policy.rules import RuleSet
@@ -21,10 +21,6 @@ if TYPE_CHECKING:
     from cockpit.policy.grants import Grant
 
 MAX_GLOB_MATCHES = 200
-_CREDENTIAL_HINT = re.compile(
-    r"(?:^|/)(?:\.ssh|\.aws|\.gnupg|\.netrc|\.git-credentials|\.pgpass|\.kube|\.azure|"
-    r"\.docker/config\.json|\.config/gcloud|\.config/gh|id_rsa|id_ed25519|id_ecdsa)(?:/|$)"
-)
 
 
 class PathEffects(Collector):
@@ -178,7 +174,7 @@ class PathEffects(Collector):
 
     def _unknown_path(self, op: str, word: Word, text: str) -> None:
         if op == "read":
-            if _CREDENTIAL_HINT.search(word.text):
+            if CREDENTIAL_HINT.search(word.text):
                 check, what = "read-credentials", "may read credentials"
             else:
                 check, what = "dynamic-read", "reads a path known only at run time"

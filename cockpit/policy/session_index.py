@@ -7,7 +7,8 @@ has the stat data of the tracked files, but an untracked file is hashed at every
 on, git reads only the files whose stat data changed, at about the cost of `git status`.
 
 It is a cache and nothing else. Each use brings it to exactly what a fresh copy of the real
-index plus `git add --all` would hold (`_update`), whatever it held before: an index left
+index plus `git add --all` would hold, out-of-scope paths excepted (`_update`, see
+`credentials.py`), whatever it held before: an index left
 by a crash, the user's `git add`/`git rm --cached`/commits meanwhile, a changed
 `.gitignore` cannot make a snapshot differ. An index git cannot read (or a lock a crash
 left on it) is thrown away and seeded again. It is reused on resume; the indexes of all
@@ -22,6 +23,13 @@ import shutil
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from cockpit.policy.credentials import (
+    is_cockpit_path,
+    is_secret_path,
+    out_of_snapshot_ignores,
+    out_of_snapshot_pathspecs,
+)
 
 if TYPE_CHECKING:
     import git
@@ -84,20 +92,31 @@ class SessionIndex:
 
     def _update(self) -> str:
         """Make the index hold what a fresh copy of the real index plus `git add --all`
-        would: every file of the working tree, ignored files excepted unless the real
-        index tracks them. Its tree id."""
+        would, out of scope paths excepted: every file of the working tree but ignored ones
+        (unless the real index tracks them), `.cockpit/` (never, tracked or not), and
+        credential and dotenv files (unless the real index tracks them). Its tree id."""
         repo, env = self.repo, self.env
-        repo.git.add("--all", "--", ":/", env=env)
+        repo.git.add("--all", "--", ":/", *out_of_snapshot_pathspecs(), env=env)
         # `add --all` never drops what an index holds. An entry the real index does not
         # track and that is ignored now (a `.gitignore` changed, `git rm --cached` ran) must
         # go; one the real index tracks although it is ignored (`git add -f`) must be there.
+        # Out-of-scope paths count as ignored, and `.cockpit/` as never tracked.
         ours, theirs = _ignored(repo, env), _ignored(repo, None)
+        theirs = {p for p in theirs if not is_cockpit_path(p)}
         top = Path(repo.working_tree_dir or ".")
         stale = sorted(ours - theirs)
         missing = sorted(p for p in theirs - ours if (top / p).is_file() or (top / p).is_symlink())
-        for flag, paths in (("--force-remove", stale), ("--add", missing)):
+        # A tracked secret is already in git's objects: the snapshot holds it as it is now
+        # (the pathspecs kept `add` from refreshing it).
+        secrets = sorted(p for p in theirs & ours if is_secret_path(p))
+        for flags, paths in (
+            (("--force-remove",), stale),
+            (("--add",), missing),
+            (("--add", "--remove"), secrets),
+        ):
             for start in range(0, len(paths), _ARGS_PER_CALL):
-                repo.git.update_index(flag, "--", *paths[start : start + _ARGS_PER_CALL], env=env)
+                chunk = paths[start : start + _ARGS_PER_CALL]
+                repo.git.update_index(*flags, "--", *chunk, env=env)
         tree: str = repo.git.write_tree(env=env)
         return tree
 
@@ -115,8 +134,10 @@ class SessionIndex:
 
 
 def _ignored(repo: git.Repo, env: dict[str, str] | None) -> set[str]:
-    """Paths an index holds that the ignore rules match (the real index's, without env)."""
-    out = repo.git.ls_files("-z", "--cached", "--ignored", "--exclude-standard", env=env)
+    """Paths an index holds that the ignore rules match, or that are out of a snapshot's
+    scope (the real index's, without env)."""
+    scope = [f"--exclude={pattern}" for pattern in out_of_snapshot_ignores()]
+    out = repo.git.ls_files("-z", "--cached", "--ignored", "--exclude-standard", *scope, env=env)
     return {name for name in out.split("\0") if name}
 
 
