@@ -51,15 +51,8 @@ def is_cockpit_path(path: str) -> bool:
     return COCKPIT_DIR in path.split("/")[:-1]
 
 
-def out_of_snapshot_pathspecs() -> tuple[str, ...]:
-    """git pathspecs that keep `.cockpit/`, credentials and dotenv files out of `git add`."""
-    specs = [f":(exclude,glob)**/{COCKPIT_DIR}/**"]
-    for name in (*ENV_FILES, *CREDENTIAL_NAMES):
-        specs += [f":(exclude,glob)**/{name}", f":(exclude,glob)**/{name}/**"]
-    return tuple(specs)
-
-
 def out_of_snapshot_ignores() -> tuple[str, ...]:
-    """The same paths as gitignore patterns (for `git ls-files --exclude`)."""
-    names = (*ENV_FILES, *CREDENTIAL_NAMES)
-    return (f"{COCKPIT_DIR}/", *(name if "/" not in name else f"**/{name}" for name in names))
+    """The same paths as gitignore patterns, relative to the repository's top. None ends
+    in `/`: git would have to stat every path to match a folder-only pattern."""
+    names = (COCKPIT_DIR, *ENV_FILES, *CREDENTIAL_NAMES)
+    return tuple(name if "/" not in name else f"**/{name}" for name in names)

@@ -293,6 +293,13 @@ def _symlink_and_mode(root: Path) -> None:
     (root / "src" / "app.py").chmod(0o755)
 
 
+def _own_excludes(root: Path) -> None:
+    """A `core.excludesFile` of the user's (snapshots read their own excludes file)."""
+    excludes = root.parent / "my-excludes"
+    excludes.write_text("*.tmp\n")
+    git(root, "config", "core.excludesFile", str(excludes))
+
+
 Mutation = Callable[[Path], None]
 MUTATIONS: dict[str, tuple[Mutation, Mutation]] = {
     # name: (what is there before the snapshot it is compared with, the change)
@@ -333,6 +340,10 @@ MUTATIONS: dict[str, tuple[Mutation, Mutation]] = {
             _write(root, "home/.ssh/id_rsa", "KEY\n"),
             _write(root, ".env", "MY_API_KEY=changed\n"),
         ),
+    ),
+    "the user's own excludes file": (
+        _own_excludes,
+        lambda root: (_write(root, "scratch.tmp"), _write(root, "keep.txt")),
     ),
     "a tracked .env": (
         lambda root: (_write(root, "web/.env.example", "KEY=\n"), _track(root)),

@@ -87,6 +87,18 @@ def test_a_snapshot_holds_neither_cockpit_files_nor_untracked_secrets(repo: Path
     assert sorted(files) == [".gitignore", "app.py", "notes.md"]
 
 
+def test_no_log_and_no_untracked_secret_is_ever_stored_in_git_objects(repo: Path) -> None:
+    """Git objects are world-readable where the log is 0600: not even an unreferenced blob."""
+    guard = Safeguard(repo, "s1")
+    guard.snapshot("first")
+    write(repo, {".env": "MY_API_KEY=second-value\n", "app.py": "print(2)\n"})
+    guard.snapshot("second")
+    for name in [*COCKPIT_FILES, *SECRET_FILES]:
+        blob = git(repo, "hash-object", "--", name).strip()
+        stored = subprocess.run(["git", "-C", str(repo), "cat-file", "-e", blob], check=False)
+        assert stored.returncode != 0, f"{name} is in .git/objects"
+
+
 def test_a_secret_the_project_tracks_is_in_the_snapshot_as_it_is_now(repo: Path) -> None:
     write(repo, {"config/.env.example": "API_KEY=\n"})
     git(repo, "add", "config/.env.example")
