@@ -12,20 +12,19 @@ import dataclasses
 import os
 import signal
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cockpit.agent.changes import DIFF_INPUT_CAP, relative_path, text_diff
+from cockpit.agent.output import MARGIN, OUTPUT_CAP, OutputCollector, OutputSink, cap_output
 from cockpit.session.log import SessionLog
 
 DEFAULT_TIMEOUT_S = 120.0
 MAX_TIMEOUT_S = 1800.0
-OUTPUT_CAP = 16_000  # characters of output the model and the log event get
 READ_CAP = 200_000  # characters read_file returns
 LIST_CAP = 500  # entries list_files returns
-_KEEP_IN_MEMORY = 8_000_000  # bytes of a command's output held; the middle of more is dropped
 _SKIP_DIRS = frozenset({".git", ".cockpit", "node_modules", ".venv", "__pycache__", ".mypy_cache"})
 
 
@@ -154,19 +153,6 @@ class ToolOutcome:
         return data
 
 
-def cap_output(text: str, artifact: dict[str, Any] | None = None) -> tuple[str, bool]:
-    """Head and tail of ``text`` when it is longer than the cap."""
-    if len(text) <= OUTPUT_CAP:
-        return text, False
-    half = OUTPUT_CAP // 2
-    where = f"; the full output is in {artifact['path']}" if artifact else ""
-    omitted = len(text) - 2 * half
-    return f"{text[:half]}\n… [{omitted} characters omitted{where}] …\n{text[-half:]}", True
-
-
-OutputSink = Callable[[str], None]
-
-
 class Toolbox:
     """Runs the workspace tools for one session."""
 
@@ -220,7 +206,7 @@ class Toolbox:
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,  # its own process group: we can kill all of it
         )
-        collected = _Collector(on_output)
+        collected = OutputCollector(on_output)
         assert proc.stdout is not None
         reader = asyncio.ensure_future(collected.drain(proc.stdout))
         timed_out = False
@@ -237,10 +223,11 @@ class Toolbox:
             raise
         except TimeoutError:  # a grandchild kept the pipe open after the group was killed
             reader.cancel()
-        text = collected.text()
+        # Redacted whole, before any cut: a secret split by the cap would not be found.
+        text = self.log.redactor.text(collected.text(self.log.redactor))
         artifact = None
         if len(text) > OUTPUT_CAP:
-            artifact = self.log.write_artifact(f"{call}.out", text)
+            artifact = self.log.write_artifact(f"{call}.out", text, redacted=True)
         shown, truncated = cap_output(text, artifact)
         code = proc.returncode
         error = (
@@ -267,10 +254,11 @@ class Toolbox:
     def _read(self, path: str) -> ToolOutcome:
         target = self.resolve(path)
         with target.open("r", encoding="utf-8", errors="replace") as f:
-            text = f.read(READ_CAP + 1)
+            text = f.read(READ_CAP + MARGIN)
         note = ""
         if len(text) > READ_CAP:
-            text = text[:READ_CAP]
+            # The text goes to the model, and with its turn to the log: never half a secret.
+            text = text[: self.log.redactor.safe_cut(text, READ_CAP, keep="head")]
             note = f"\n[file longer than {READ_CAP} characters: the rest was not read]"
         return ToolOutcome(content=text + note, output=f"read {len(text)} characters")
 
@@ -345,33 +333,6 @@ def _old_text(target: Path) -> str | None:
 
 def _with_duration(outcome: ToolOutcome, seconds: float) -> ToolOutcome:
     return dataclasses.replace(outcome, duration_s=seconds)
-
-
-class _Collector:
-    """Reads a command's output as it comes, keeping head and tail when it is huge."""
-
-    def __init__(self, sink: OutputSink | None) -> None:
-        self._sink = sink
-        self._head = bytearray()
-        self._tail = bytearray()
-        self._dropped = 0
-
-    async def drain(self, stream: asyncio.StreamReader) -> None:
-        while chunk := await stream.read(65536):
-            if self._sink is not None:
-                self._sink(chunk.decode("utf-8", "replace"))
-            if len(self._head) < _KEEP_IN_MEMORY // 2:
-                self._head += chunk
-                continue
-            self._tail += chunk
-            if len(self._tail) > _KEEP_IN_MEMORY // 2:
-                cut = len(self._tail) - _KEEP_IN_MEMORY // 2
-                self._dropped += cut
-                del self._tail[:cut]
-
-    def text(self) -> str:
-        middle = f"\n… [{self._dropped} bytes dropped] …\n".encode() if self._dropped else b""
-        return bytes(self._head + middle + self._tail).decode("utf-8", "replace")
 
 
 async def _kill_group(proc: asyncio.subprocess.Process) -> None:

@@ -10,6 +10,7 @@ import stat
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from cockpit.policy.credentials import CREDENTIAL_HINT
 from cockpit.policy.model import RuleRef, Tier
 from cockpit.policy.paths import PathContext, harmless_target
 from cockpit.policy.rules import RuleSet
@@ -21,11 +22,8 @@ if TYPE_CHECKING:
     from cockpit.policy.grants import Grant
 
 MAX_GLOB_MATCHES = 200
-_CREDENTIAL_HINT = re.compile(
-    r"(?:^|/)(?:\.ssh|\.aws|\.gnupg|\.netrc|\.git-credentials|\.pgpass|\.kube|\.azure|"
-    r"\.docker/config\.json|\.config/gcloud|\.config/gh|\.config/cockpit|id_rsa|id_ed25519|"
-    r"id_ecdsa)(?:/|$)|XDG_CONFIG_HOME\}?/cockpit(?:/|$)"
-)
+_KEY_FOLDER_HINT = re.compile(r"XDG_CONFIG_HOME\}?/cockpit(?:/|$)")
+"""A run-time path into cockpit's log key folder (`$XDG_CONFIG_HOME/cockpit/log.key`)."""
 
 
 class PathEffects(Collector):
@@ -204,7 +202,7 @@ class PathEffects(Collector):
 
     def _unknown_path(self, op: str, word: Word, text: str) -> None:
         if op == "read":
-            if _CREDENTIAL_HINT.search(word.text):
+            if CREDENTIAL_HINT.search(word.text) or _KEY_FOLDER_HINT.search(word.text):
                 check, what = "read-credentials", "may read credentials"
             else:
                 check, what = "dynamic-read", "reads a path known only at run time"

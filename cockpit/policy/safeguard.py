@@ -1,9 +1,14 @@
 """Tier-2 safeguard: snapshot the working tree before a risky action, roll back on demand.
 
 A snapshot is a commit of every file git would see (tracked and untracked, ignored files
-excepted) under `refs/cockpit/snapshots/<session>/<n>`. It is built in an index file of its
-own (`GIT_INDEX_FILE`), so the working tree, the real index, HEAD and the stash never
-change. Outside git there is nothing to snapshot: the safeguard says so once and carries on.
+excepted) under `refs/cockpit/snapshots/<session>/<n>`, but never `.cockpit/` (the session
+logs are 0600; git objects are not) nor a credential or dotenv file git does not already
+track (`credentials.py`). A rollback leaves the same paths alone, whatever an older
+snapshot holds: it never touches a log, a head, an artifact, a rule or `.git/`.
+
+A snapshot is built in an index file of its own (`GIT_INDEX_FILE`), so the working tree,
+the real index, HEAD and the stash never change. Outside git there is nothing to
+snapshot: the safeguard says so once and carries on.
 
 Each session keeps its own snapshot index (`session_index.py`): the untracked files are
 hashed once per session, not once per snapshot.
@@ -24,6 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cockpit.errors import SafeguardError
+from cockpit.policy.credentials import is_cockpit_path, is_secret_path
+from cockpit.policy.git_exclude import keep_out_of_status
 from cockpit.policy.session_index import SessionIndex
 
 if TYPE_CHECKING:
@@ -106,6 +113,9 @@ class Safeguard:
             if repo is not None and repo.bare:
                 repo = None
             self._repo = repo
+            if repo is not None:
+                top = Path(repo.working_tree_dir or self.root)
+                keep_out_of_status(Path(repo.common_dir), top, self.root)
         if self._repo is None and not self._warned:
             self._warned = True
             self._warn(
@@ -310,7 +320,20 @@ class Safeguard:
             if not status:
                 continue
             (removed if status.startswith("D") else restored).append(name)
-        return restored, removed
+        return _in_scope(repo, restored), _in_scope(repo, removed)
+
+
+def _in_scope(repo: git.Repo, names: list[str]) -> list[str]:
+    """``names`` without what a rollback must never touch, even when an older snapshot
+    holds it: `.cockpit/` (logs, heads, artifacts, rules, config, worktrees; tracked files
+    under it too), `.git`, and credential or dotenv files git does not track."""
+    kept = [n for n in names if not is_cockpit_path(n) and ".git" not in n.split("/")]
+    secrets = [n for n in kept if is_secret_path(n)]
+    if not secrets:
+        return kept
+    listed = repo.git.ls_files("-z", "--cached", "--", *(f":(literal){n}" for n in secrets))
+    tracked = set(listed.split("\0"))
+    return [n for n in kept if n in tracked or not is_secret_path(n)]
 
 
 def _prune_empty_dirs(directory: Path, top: Path) -> None:

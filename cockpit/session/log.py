@@ -282,14 +282,22 @@ class SessionLog:
         """``<session>/`` beside the log."""
         return self.path.with_suffix("") if self.path.suffix == ".jsonl" else Path(f"{self.path}.d")
 
-    def write_artifact(self, name: str, content: bytes | str) -> dict[str, Any]:
+    @property
+    def redactor(self) -> Redactor:
+        """What this log redacts, for text cut before it is logged (see `agent.output`)."""
+        return self._redactor
+
+    def write_artifact(
+        self, name: str, content: bytes | str, *, redacted: bool = False
+    ) -> dict[str, Any]:
         """Store a large output beside the log (redacted, mode 0600, durable).
 
+        ``redacted``: the caller already ran ``content`` through `redactor`, whole.
         Returns ``{"path", "sha256", "bytes"}``, with the path relative to the log's folder,
         for the event that refers to it.
         """
         text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
-        body = self._redactor.text(text).encode("utf-8")
+        body = (text if redacted else self._redactor.text(text)).encode("utf-8")
         folder = self.artifacts_dir
         folder.mkdir(mode=0o700, exist_ok=True)
         safe = (

@@ -1,4 +1,5 @@
-"""Secrets never reach the log: tokens by shape, and the values of secret-named env vars."""
+"""Secrets never reach the log: tokens by shape, and the values of secret-named env vars,
+as they are and in the encodings a command commonly prints."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import os
 import re
 from collections.abc import Mapping
 from typing import Any
+
+from cockpit.session.encodings import encoded_forms, literal_pattern
 
 # Shapes of well-known credentials. Each group name becomes the redaction label.
 _TOKEN_PATTERNS = {
@@ -21,8 +24,22 @@ _TOKEN_PATTERNS = {
     "bearer-token": r"(?i:bearer)\s+[A-Za-z0-9._~+/\-]{8,}=*",
     "private-key": r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----",
 }
-_TOKEN_RE = re.compile(
+# Each shape runs alone: most start with a literal, which the engine finds at memchr
+# speed, and an alternation of them all lost that (ten times slower). The two that start
+# in any case scan every position, so they run only when their name is in the text.
+# Short texts (most of an event's strings) take one scan of all the shapes at once: there
+# the cost is the calls, not the characters.
+_TOKENS = [(kind, re.compile(pattern)) for kind, pattern in _TOKEN_PATTERNS.items()]
+_ANY_CASE = {"aws-secret-key": "aws_secret_access_key", "bearer-token": "bearer"}
+_ALL_TOKENS = re.compile(
     "|".join(f"(?P<{k.replace('-', '_')}>{p})" for k, p in _TOKEN_PATTERNS.items())
+)
+_SHORT = 4096
+# Lines of base64 or hex as `base64` (76), `openssl` (64) and `xxd -p` (60) wrap them. The
+# pattern starts with the newline before the block: the engine jumps from one to the next.
+_WRAPPED_RE = re.compile(
+    r"\n((?:[A-Za-z0-9+/_-]{76}\r?\n)+|(?:[A-Za-z0-9+/_-]{64}\r?\n)+|"
+    r"(?:[A-Za-z0-9+/_-]{60}\r?\n)+)[A-Za-z0-9+/_=-]*"
 )
 _SECRET_NAME_RE = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD", re.IGNORECASE)
 _MIN_SECRET_LEN = 6  # shorter values ("1", "yes") would redact half of every log
@@ -39,28 +56,66 @@ class Redactor:
     Built once per log writer from the environment it runs in; applied to every string in
     an event's data, keys included (tool inputs come from the model), and to the text of any
     other value (bytes, exceptions, paths), which the writer would otherwise turn into a
-    string unredacted.
+    string unredacted. A secret-named env value is found as it is and in the encodings a
+    command commonly prints (`encodings.py`), base64 wrapped over lines included; a token
+    by its shape, written forwards or reversed.
     """
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         env = os.environ if env is None else env
-        self._env_values: dict[str, str] = {}
+        self._labels: dict[str, str] = {}
+        values: dict[str, str] = {}
         for name, value in env.items():
             if is_secret_name(name) and len(value) >= _MIN_SECRET_LEN:
-                self._env_values.setdefault(value, name)
-        if self._env_values:
-            alternatives = sorted(self._env_values, key=len, reverse=True)
-            self._env_re: re.Pattern[str] | None = re.compile(
-                "|".join(re.escape(v) for v in alternatives)
-            )
-        else:
-            self._env_re = None
+                values.setdefault(value, name)
+        for value, name in values.items():
+            self._labels.setdefault(value, f"[REDACTED:${name}]")
+        for value, name in values.items():
+            for form, how in encoded_forms(value).items():
+                if len(form) >= _MIN_SECRET_LEN:
+                    self._labels.setdefault(form, f"[REDACTED:${name}:{how}]")
+        self._env_re: re.Pattern[str] | None = None
+        if self._labels:
+            self._env_re = re.compile(literal_pattern(self._labels))
 
     def text(self, text: str) -> str:
         """``text`` with every secret it contains replaced."""
+        spans = self.spans(text)
+        if not spans:
+            return text
+        out: list[str] = []
+        at = 0
+        for start, end, label in spans:
+            out.append(text[at:start])
+            out.append(label)
+            at = end
+        out.append(text[at:])
+        return "".join(out)
+
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        """Where the secrets in ``text`` are: ``(start, end, label)``, in order, apart."""
+        found: list[tuple[int, int, str]] = []
         if self._env_re is not None:
-            text = self._env_re.sub(lambda m: f"[REDACTED:${self._env_values[m.group()]}]", text)
-        return _TOKEN_RE.sub(_label, text)
+            labels = self._labels
+            found += [(m.start(), m.end(), labels[m.group()]) for m in self._env_re.finditer(text)]
+            if "\n" in text:
+                found += self._wrapped(text)
+        found += _token_spans(text)
+        return _apart(found)
+
+    def _wrapped(self, text: str) -> list[tuple[int, int, str]]:
+        """Secrets in base64 or hex that a command wrapped over several lines."""
+        assert self._env_re is not None
+        found: list[tuple[int, int, str]] = []
+        for block in _WRAPPED_RE.finditer("\n" + text):
+            # The block starts with the newline put before ``text``: what follows it
+            # starts at index ``block.start()`` of the text.
+            start = block.start()
+            where = [start + k for k, ch in enumerate(block.group()[1:]) if ch not in "\r\n"]
+            joined = "".join(text[k] for k in where)
+            for m in self._env_re.finditer(joined):
+                found.append((where[m.start()], where[m.end() - 1] + 1, self._labels[m.group()]))
+        return found
 
     def data(self, value: Any) -> Any:
         """A copy of a JSON-like value with every string redacted."""
@@ -79,11 +134,57 @@ class Redactor:
             return self.text(bytes(value).decode("utf-8", "replace"))
         return self.text(str(value))
 
+    def safe_cut(self, text: str, at: int, *, keep: str) -> int:
+        """Where to cut ``text`` near ``at`` so that no secret is split by the cut: moved
+        to the secret's start when the part before it is kept (``keep="head"``), to its
+        end when the part after it is (``keep="tail"``). A half secret is not redacted."""
+        for start, end, _ in self.spans(text):
+            if start < at < end:
+                return start if keep == "head" else end
+        return at
 
-def _label(match: re.Match[str]) -> str:
-    kind = (match.lastgroup or "secret").replace("_", "-")
+
+def _token_spans(text: str) -> list[tuple[int, int, str]]:
+    """Tokens by their shape, written forwards or reversed (`rev`)."""
+    backwards = text[::-1]
+    n = len(text)
+    found: list[tuple[int, int, str]] = []
+    if n < _SHORT:
+        for m in _ALL_TOKENS.finditer(text):
+            kind = (m.lastgroup or "secret").replace("_", "-")
+            found.append((m.start(), m.end(), _label(kind, m.group())))
+        for m in _ALL_TOKENS.finditer(backwards):
+            kind = (m.lastgroup or "secret").replace("_", "-")
+            found.append((n - m.end(), n - m.start(), f"[REDACTED:{kind}:reversed]"))
+        return found
+    lowered = text.lower()
+    for kind, pattern in _TOKENS:
+        name = _ANY_CASE.get(kind)
+        if name is None or name in lowered:
+            found += [(m.start(), m.end(), _label(kind, m.group())) for m in pattern.finditer(text)]
+        if name is None or name[::-1] in lowered:
+            found += [
+                (n - m.end(), n - m.start(), f"[REDACTED:{kind}:reversed]")
+                for m in pattern.finditer(backwards)
+            ]
+    return found
+
+
+def _label(kind: str, matched: str) -> str:
     if kind == "bearer-token":
         return "Bearer [REDACTED:bearer-token]"
     if kind == "aws-secret-key":  # keep the separator, drop the 40-character key
-        return match.group()[:-40] + "[REDACTED:aws-secret-key]"
+        return matched[:-40] + "[REDACTED:aws-secret-key]"
     return f"[REDACTED:{kind}]"
+
+
+def _apart(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Spans in order, overlapping ones merged (the first one's label)."""
+    merged: list[tuple[int, int, str]] = []
+    for start, end, label in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if merged and start < merged[-1][1]:
+            last = merged[-1]
+            merged[-1] = (last[0], max(last[1], end), last[2])
+        else:
+            merged.append((start, end, label))
+    return merged

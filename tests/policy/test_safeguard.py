@@ -207,10 +207,31 @@ def fresh_tree(root: Path) -> str:
         steps = [["add", "--all", "--", ":/"]]
         if forced:
             steps.append(["add", "-f", "--", *forced])
-        for args in [*steps, ["write-tree"]]:
+        for args in steps:
             out = subprocess.run([*run, *args], capture_output=True, text=True, env=env)
             assert out.returncode == 0, out.stderr
+        # Out of every snapshot: `.cockpit/` always, secrets unless the real index has them.
+        held = subprocess.run(
+            [*run, "ls-files", "-z"], capture_output=True, text=True, env=env, check=True
+        ).stdout.split("\0")
+        tracked = set(git(root, "ls-files", "-z").split("\0"))
+        out_of_scope = [
+            p
+            for p in held
+            if p and (".cockpit" in p.split("/")[:-1] or (_secret(p) and p not in tracked))
+        ]
+        if out_of_scope:
+            subprocess.run([*run, "rm", "-q", "--cached", "--", *out_of_scope], env=env, check=True)
+        out = subprocess.run([*run, "write-tree"], capture_output=True, text=True, env=env)
+        assert out.returncode == 0, out.stderr
         return out.stdout.strip()
+
+
+def _secret(path: str) -> bool:
+    """The test's own reading of "a credential or dotenv file"."""
+    parts = path.split("/")
+    names = {".ssh", ".aws", ".netrc", ".git-credentials", "id_rsa", "id_ed25519"}
+    return any(p == ".env" or p.startswith(".env.") or p in names for p in parts)
 
 
 def tree_of(root: Path, snap: Snapshot | None) -> str:
@@ -272,6 +293,13 @@ def _symlink_and_mode(root: Path) -> None:
     (root / "src" / "app.py").chmod(0o755)
 
 
+def _own_excludes(root: Path) -> None:
+    """A `core.excludesFile` of the user's (snapshots read their own excludes file)."""
+    excludes = root.parent / "my-excludes"
+    excludes.write_text("*.tmp\n")
+    git(root, "config", "core.excludesFile", str(excludes))
+
+
 Mutation = Callable[[Path], None]
 MUTATIONS: dict[str, tuple[Mutation, Mutation]] = {
     # name: (what is there before the snapshot it is compared with, the change)
@@ -294,7 +322,39 @@ MUTATIONS: dict[str, tuple[Mutation, Mutation]] = {
     "real index: untracked and ignored": (_nothing, _untrack_and_ignore),
     "a commit meanwhile": (_nothing, _commit_meanwhile),
     "symlink and executable bit": (_nothing, _symlink_and_mode),
+    "cockpit's own files, at any depth": (
+        lambda root: _write(root, ".cockpit/sessions/s1.jsonl", "{}\n"),
+        lambda root: (
+            _write(root, ".cockpit/sessions/s1.head", "{}\n"),
+            _write(root, "sub/.cockpit/sessions/s2.jsonl", "{}\n"),
+        ),
+    ),
+    "cockpit's rules tracked by git": (
+        lambda root: (_write(root, ".cockpit/rules/team.yaml", "rules: []\n"), _track(root)),
+        lambda root: _write(root, ".cockpit/rules/team.yaml", "rules: [edited]\n"),
+    ),
+    "untracked secrets": (
+        lambda root: _write(root, ".env", "MY_API_KEY=one\n"),
+        lambda root: (
+            _write(root, "svc/.env.local", "TOKEN=two\n"),
+            _write(root, "home/.ssh/id_rsa", "KEY\n"),
+            _write(root, ".env", "MY_API_KEY=changed\n"),
+        ),
+    ),
+    "the user's own excludes file": (
+        _own_excludes,
+        lambda root: (_write(root, "scratch.tmp"), _write(root, "keep.txt")),
+    ),
+    "a tracked .env": (
+        lambda root: (_write(root, "web/.env.example", "KEY=\n"), _track(root)),
+        lambda root: _write(root, "web/.env.example", "KEY=placeholder\n"),
+    ),
 }
+
+
+def _track(root: Path) -> None:
+    git(root, "add", "-f", "-A")
+    git(root, "commit", "-q", "-m", "tracked by the project")
 
 
 @pytest.mark.parametrize("mutation", MUTATIONS)

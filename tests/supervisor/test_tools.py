@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.agent.environment import scrubbed_env
-from cockpit.agent.tools import OUTPUT_CAP, Toolbox
+from cockpit.agent.tools import OUTPUT_CAP, READ_CAP, Toolbox
 from cockpit.session.log import SessionLog
 
 
@@ -96,3 +96,43 @@ async def test_read_and_list(toolbox: Toolbox) -> None:
     assert listing.content.splitlines() == ["src/m.py"]
     missing = await toolbox.run("c-9", "read_file", {"path": "nope.txt"})
     assert missing.is_error and "nope.txt" in missing.content
+
+
+async def test_a_huge_output_drops_its_middle_without_cutting_a_secret(tmp_path: Path) -> None:
+    """Over 8 MB the middle is dropped before redaction could see it: wherever the two cuts
+    fall in a stream of nothing but secrets, no piece of one is left in the log."""
+    secret = "planted-0123456789-abcdefghij"
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "secret.txt").write_text(secret)
+    log = SessionLog.create(tmp_path / "sessions" / "s.jsonl", "s-1", env={"MY_API_KEY": secret})
+    toolbox = Toolbox(root, scrubbed_env(os.environ), log)
+    copies = 9_000_000 // (len(secret) + 1) + 1
+    command = (
+        "python3 -c \"import sys; s = open('secret.txt').read() + chr(10); "
+        f'sys.stdout.write(s * {copies})"'
+    )
+    outcome = await toolbox.run("c-9", "bash", {"command": command})
+    assert outcome.exit_code == 0 and outcome.artifact is not None
+    body = (log.path.parent / outcome.artifact["path"]).read_text()
+    assert "bytes dropped" in body
+    rest = body.replace("[REDACTED:$MY_API_KEY]", "").replace("\n", "")
+    rest = rest.split("… [", 1)[0] + rest.split("dropped] …", 1)[1]
+    assert rest == ""  # nothing but whole, redacted secrets on both sides of the cut
+    shown = outcome.output.replace("[REDACTED:$MY_API_KEY]", "")
+    assert not any(secret[:k] in shown or secret[-k:] in shown for k in range(6, len(secret)))
+
+
+async def test_read_file_stops_before_a_secret_its_cap_would_cut(tmp_path: Path) -> None:
+    """What read_file returns goes to the model and, with its turn, into the log."""
+    secret = "planted-0123456789-abcdefghij"
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "big.txt").write_text("a" * (READ_CAP - 10) + secret + "b" * 100)
+    log = SessionLog.create(tmp_path / "sessions" / "s.jsonl", "s-1", env={"MY_API_KEY": secret})
+    outcome = await Toolbox(root, scrubbed_env(os.environ), log).run(
+        "c-10", "read_file", {"path": "big.txt"}
+    )
+    assert not outcome.is_error
+    assert outcome.content.startswith("a" * 1000) and "the rest was not read" in outcome.content
+    assert secret[:6] not in outcome.content
