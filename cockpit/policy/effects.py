@@ -147,7 +147,9 @@ class PathEffects(Collector):
             return  # reading an ordinary file: nothing to say
         shown = word.raw
         where = self.paths.display(real)
-        if where != shown and where != shown.rstrip("/") and where != os.path.normpath(shown):
+        if os.path.isabs(shown) and os.path.normpath(shown) == real:
+            shown = where  # a file tool's absolute path: the short name says it all
+        elif where != shown and where != shown.rstrip("/") and where != os.path.normpath(shown):
             shown = f"{shown} → {where}"
         subject = Subject("path", None, None, op, real, recursive)
         items = subject.items
