@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from cockpit.config import Workspace
 from cockpit.launch import LaunchOptions, Prepared, prepare_new
 from cockpit.session.chain import read_events
@@ -67,34 +69,31 @@ async def approve_the_plan_write(prepared: Prepared) -> None:
     await sup.resolve(pending.request.call, True, "human")
 
 
-async def test_an_approved_edit_file_of_the_plan_is_logged_as_the_agents(
-    workspace: Path,
+@pytest.mark.parametrize(
+    ("request_", "added"),
+    [
+        (
+            call("edit_file", path="./plan.md", old="friendlier @builder", new="kinder @builder"),
+            "+- [ ] Make greet kinder @builder",
+        ),
+        (
+            call("bash", command="echo '- [ ] Added by the agent @builder' >> plan.md"),
+            "+- [ ] Added by the agent @builder",
+        ),
+    ],
+    ids=["edit_file", "shell-append"],
+)
+async def test_an_approved_write_of_the_plan_is_logged_as_the_agents(
+    workspace: Path, request_: dict[str, Any], added: str
 ) -> None:
-    edit = call("edit_file", path="./plan.md", old="friendlier @builder", new="kinder @builder")
-    with FakeAnthropicAPI([edit, done()]) as api:
+    with FakeAnthropicAPI([request_, done()]) as api:
         prepared = await start(workspace, api)
         try:
             await approve_the_plan_write(prepared)
             await until(lambda: bool(logged(prepared, "plan.changed")))
             (changed,) = logged(prepared, "plan.changed")
             assert changed["data"]["by"] == "builder" and changed["agent"] == "builder"
-            assert "+- [ ] Make greet kinder @builder" in changed["data"]["diff"]
-        finally:
-            await finish(prepared)
-
-
-async def test_an_approved_shell_append_to_the_plan_is_logged_as_the_agents(
-    workspace: Path,
-) -> None:
-    echo = call("bash", command="echo '- [ ] Added by the agent @builder' >> plan.md")
-    with FakeAnthropicAPI([echo, done()]) as api:
-        prepared = await start(workspace, api)
-        try:
-            await approve_the_plan_write(prepared)
-            await until(lambda: bool(logged(prepared, "plan.changed")))
-            (changed,) = logged(prepared, "plan.changed")
-            assert changed["data"]["by"] == "builder"
-            assert "+- [ ] Added by the agent @builder" in changed["data"]["diff"]
+            assert added in changed["data"]["diff"]
         finally:
             await finish(prepared)
 
