@@ -14,13 +14,17 @@ COMMENT = "# added by cockpit: its session logs, rules and worktrees stay out of
 
 
 def exclude_line(top: Path, workspace_root: Path) -> str:
-    """The pattern for the workspace's `.cockpit/`, anchored at the repository's top."""
+    """The pattern for the workspace's `.cockpit/`, anchored at the repository's top.
+
+    Without a trailing slash: a folder-only pattern makes git stat every path it checks
+    against the excludes (`ls-files --ignored` went from 5 to 38 ms on 20k files), and no
+    file of that name sits beside the folder anyway."""
     try:
         rel = Path(os.path.relpath(workspace_root.resolve(), top.resolve())).as_posix()
     except ValueError:
         rel = "."
     prefix = "" if rel in (".", "") or rel.startswith("..") else f"/{rel}"
-    return f"{prefix}/.cockpit/"
+    return f"{prefix}/.cockpit"
 
 
 def keep_out_of_status(common_dir: Path, top: Path, workspace_root: Path) -> bool:
