@@ -14,7 +14,7 @@ from cockpit.policy.paths import PathContext
 from cockpit.policy.rulefile import check_unique, load_rule_file, rule_files
 from cockpit.policy.rules import Check, Rule, RuleSet
 from cockpit.policy.subjects import Evaluation, Subject
-from cockpit.session.keys import config_dir
+from cockpit.user_config import config_dir
 
 DEFAULT_RULES = "default.yaml"
 

@@ -30,22 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cockpit.errors import LogError
+from cockpit.user_config import config_dir
 
 KEY_FILE = "log.key"
 ANCHORS = "anchors"
 MAC_SUFFIX_LEN = len(',"mac":""}') + 64
 """A keyed line ends with ``,"mac":"<64 hex>"}``: this many bytes."""
 _SAFE_SESSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
-
-
-def config_dir(env: Mapping[str, str] | None = None) -> Path:
-    """``$XDG_CONFIG_HOME/cockpit`` (when absolute), else ``~/.config/cockpit``."""
-    env = os.environ if env is None else env
-    xdg = env.get("XDG_CONFIG_HOME", "")
-    if xdg and os.path.isabs(xdg):
-        return Path(xdg) / "cockpit"
-    home = env.get("HOME") or os.path.expanduser("~")
-    return Path(home) / ".config" / "cockpit"
 
 
 class LogKey:
