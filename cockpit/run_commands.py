@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cockpit.config import Workspace
+from cockpit.errors import UsageError
 from cockpit.safe_text import visible
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def _options(args: argparse.Namespace, workspace: Workspace) -> LaunchOptions:
         agents=agents,
         plan=Path(args.plan) if args.plan else None,
         goal=getattr(args, "goal", None),
-        session_dir=Path(args.session_dir).resolve() if args.session_dir else None,
+        session_dir=_session_dir(args.session_dir, workspace) if args.session_dir else None,
         script=Path(args.script).resolve() if args.script else None,
         approval_timeout_s=args.approval_timeout,
         headless_deny=not sys.stdin.isatty(),
@@ -38,6 +39,21 @@ def _options(args: argparse.Namespace, workspace: Workspace) -> LaunchOptions:
         confirm=ask_terminal if sys.stdin.isatty() else None,
         model=args.model,
     )
+
+
+def _session_dir(given: str, workspace: Workspace) -> Path:
+    """``--session-dir``, refused inside the repository unless under a `.cockpit/`: a
+    snapshot would copy the logs into git and a rollback would restore or delete them."""
+    path = Path(given).resolve()
+    root = workspace.root.resolve()
+    top = next((d for d in (root, *root.parents) if (d / ".git").exists()), root)
+    inside = path == top or top in path.parents
+    if inside and ".cockpit" not in path.relative_to(top).parts:
+        raise UsageError(
+            f"--session-dir {given}: inside the repository, session logs go under .cockpit/ "
+            "(a snapshot would copy them, and a rollback could overwrite or delete them)"
+        )
+    return path
 
 
 def ask_terminal(question: str) -> bool:

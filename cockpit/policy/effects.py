@@ -197,7 +197,12 @@ class PathEffects(Collector):
 
     def _plan_reason(self, verb: str, real: str, shown: str, text: str) -> str:
         plan = self.paths.display(self.paths.plan)
-        where = shown if real == self.paths.plan else f"{plan} (under {shown})"
+        if real == self.paths.plan:
+            where = shown
+        elif self.paths.plan.startswith(real.rstrip("/") + "/"):
+            where = f"{plan} (under {shown})"
+        else:
+            where = f"{plan} (hard-linked as {shown})"
         return (
             f"{verb} {where}, the human's plan: agents change it only through update_task: {text}"
         )

@@ -60,6 +60,7 @@ def _git(inv: Invocation, ctx: Ctx) -> None:
         if text == "-C":
             if ctx.is_inside(nxt) is not True:
                 ctx.flag("git-foreign-repo", f"runs git in {nxt.raw}, outside the workspace")
+            ctx.read(nxt, recursive=True)  # what git reads there: the log key's folder too
             i += 2
             continue
         if text == "-c":

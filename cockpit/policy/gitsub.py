@@ -32,6 +32,19 @@ def _unsafe_read_flags(sub: str, args: Sequence[Word], ctx: Ctx) -> None:
 def _read(sub: str, args: Sequence[Word], ctx: Ctx) -> None:
     _unsafe_read_flags(sub, args, ctx)
     ctx.flag("git-read", f"read-only git {sub}")
+    _reads_named_paths(args, ctx)
+
+
+def _reads_named_paths(args: Sequence[Word], ctx: Ctx) -> None:
+    """Every argument a read-only git command could open as a file is read: `git diff
+    --no-index`, `git grep --no-index` and `blame --contents` print any file, a credential
+    or cockpit's log key included, whatever the revisions and patterns around it."""
+    for word in args:
+        if not word.text.startswith("-"):
+            ctx.read(word, recursive=True)
+        elif word.text.startswith("--") and "=" in word.text:
+            value = word.text.partition("=")[2]
+            ctx.read(Word(value, word.raw, word.dynamic, word.glob), recursive=True)
 
 
 def _write(sub: str, args: Sequence[Word], ctx: Ctx) -> None:

@@ -62,7 +62,12 @@ class PathContext:
         plan = self.plan
         if not plan:
             return False
-        return real == plan or (recursive and plan.startswith(real.rstrip("/") + "/"))
+        if real == plan or (recursive and plan.startswith(real.rstrip("/") + "/")):
+            return True
+        try:  # a hard link is the plan under another name: writing it writes the plan
+            return os.path.samefile(real, plan)
+        except (OSError, ValueError):  # missing, unreadable, or a NUL in the name
+            return False
 
     def holds_keys(self, real: str, recursive: bool) -> bool:
         """Whether reaching ``real`` (a tree, when ``recursive``) reaches cockpit's log key

@@ -54,7 +54,7 @@ from cockpit.session.chain import (
 )
 from cockpit.session.events import GENESIS, SESSION_ENDED, digest
 from cockpit.session.keys import Anchor, LogKey, load_key, read_anchor
-from cockpit.session.verify import end_problem
+from cockpit.session.verify import end_problem, replaced_problem
 
 MAGIC = b"CKPTRIDX"
 VERSION = 1
@@ -273,6 +273,8 @@ class Index:
             None, self._keyed, ended,
         )  # fmt: skip
         problem = end_problem(check, head, anchor, live=self.live)
+        if problem is None and anchor is None:
+            problem = replaced_problem(self._key, self.log_path, self.session)
         if problem is not None:
             raise LogCorruptError(str(self.log_path), problem.line, problem.reason)
 

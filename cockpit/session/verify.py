@@ -11,6 +11,7 @@ not the start of a line the writer was writing when it crashed.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -28,7 +29,7 @@ from cockpit.session.chain import (
     open_log,
     read_head,
 )
-from cockpit.session.keys import Anchor, LogKey, anchor_path, load_key, read_anchor
+from cockpit.session.keys import ANCHORS, Anchor, LogKey, anchor_path, load_key, read_anchor
 
 Kind = Literal["keyed", "unkeyed", "foreign", "empty"]
 
@@ -99,6 +100,13 @@ def verify_log(path: Path, visit: Visitor | None = None, *, live: bool = False) 
     if kind == "foreign" and key is None:
         detail += "; this user has no log key" + key_note
     verdict = Verdict(kind, detail, check, "unchecked", "", "", check.problem)
+    replaced = (
+        replaced_problem(key, path, session) if anchor is None and anchor_error is None else None
+    )
+    if replaced is not None:
+        verdict.head, verdict.head_detail = "unchecked", "the log was replaced or emptied"
+        verdict.problem = replaced
+        return verdict
     if check.problem is not None:
         verdict.head_detail = head_unreadable or "the chain is broken before the end"
         verdict.head = "unreadable" if head_unreadable else "unchecked"
@@ -128,9 +136,14 @@ def open_problem(
     path: Path, check: ChainCheck, head: Head | None, key: LogKey | None
 ) -> LineProblem | None:
     """What keeps a log with a verified chain from being continued (`SessionLog.open`)."""
-    anchor, anchor_error = _anchor(key, check.session or _first_session(path))
+    session = check.session or _first_session(path)
+    anchor, anchor_error = _anchor(key, session)
     if anchor_error is not None:
         return LineProblem(check.events + 1, None, anchor_error)
+    if anchor is None:
+        replaced = replaced_problem(key, path, session)
+        if replaced is not None:
+            return replaced
     if head is None and anchor is not None:
         # The anchor is written after the head: a head missing beside one was removed, and
         # continuing would write a new one over the evidence.
@@ -209,6 +222,39 @@ def _anchor(key: LogKey | None, session: str | None) -> tuple[Anchor | None, str
         return None, str(exc)
 
 
+def replaced_problem(key: LogKey | None, path: Path, session: str | None) -> LineProblem | None:
+    """A log this user's cockpit anchored under another session, or emptied: rewritten
+    whole (an unkeyed or unverifiable log under a new session name, or no events and a head
+    at seq -1, passes every other check)."""
+    if key is None:
+        return None
+    where = os.path.realpath(path)
+    for file in sorted((key.folder / ANCHORS).glob("*.json")):
+        try:
+            named = json.loads(file.read_bytes()).get("session")
+            anchor = read_anchor(key, named) if isinstance(named, str) else None
+        except (OSError, ValueError, AttributeError, LogError):
+            continue  # not one of this user's anchors: it proves nothing
+        if anchor is None or anchor.log != where or anchor.session == session:
+            continue
+        if session is None and anchor.seq >= 0:
+            return LineProblem(
+                1,
+                0,
+                f"the log is empty, but this user's anchor says it held session "
+                f"{anchor.session} up to seq {anchor.seq}: every event was cut",
+            )
+        if session is not None:
+            return LineProblem(
+                1,
+                0,
+                f"this user's cockpit wrote this log as session {anchor.session} (its anchor "
+                f"says seq {anchor.seq}), but it now holds session {session}: it was "
+                "replaced",
+            )
+    return None
+
+
 def _anchor_text(kind: Kind, anchor: Anchor | None, key: LogKey | None) -> str:
     if anchor is not None:
         return f"agrees: this user's anchor for the session is at seq {anchor.seq}"
@@ -237,4 +283,11 @@ def first_problem(path: Path) -> LineProblem | None:
     return verify_log(path).problem
 
 
-__all__ = ["Verdict", "end_problem", "first_problem", "open_problem", "verify_log"]
+__all__ = [
+    "Verdict",
+    "end_problem",
+    "first_problem",
+    "open_problem",
+    "replaced_problem",
+    "verify_log",
+]

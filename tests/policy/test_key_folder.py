@@ -31,6 +31,13 @@ def policy(tmp_path: Path) -> tuple[Policy, Path]:
         "cp -r {keys} /tmp/x",
         "tar cf /tmp/k.tar {keys}/..",
         "echo x > {keys}/log.key",
+        # read-only git commands that print any file they are given
+        "git diff --no-index /dev/null {keys}/log.key",
+        "git --no-pager diff --no-index -- /dev/null conf/cockpit/log.key",
+        "git grep -h --no-index . {keys}",
+        "git -C {keys} grep --no-index .",
+        "git blame --contents {keys}/log.key README.md",
+        "git blame --contents={keys}/log.key README.md",
     ],
 )
 def test_reaching_the_key_folder_outside_home_config_is_tier_3(
@@ -59,3 +66,21 @@ def test_a_neighbour_of_the_key_folder_is_an_ordinary_read(policy: tuple[Policy,
         ).tier
         == 1
     )
+
+
+@pytest.mark.parametrize(
+    "command", ["git status", "git log --oneline -5", "git diff HEAD~1..HEAD -- src"]
+)
+def test_git_reading_the_repository_stays_tier_1(policy: tuple[Policy, Path], command: str) -> None:
+    engine, keys = policy
+    assert engine.classify(ShellAction(command, keys.parent.parent.parent / "work")).tier == 1
+
+
+def test_git_diff_no_index_of_a_private_key_is_a_credential_read(
+    policy: tuple[Policy, Path],
+) -> None:
+    engine, keys = policy
+    work = keys.parent.parent.parent / "work"
+    decision = engine.classify(ShellAction("git diff --no-index /dev/null ~/.ssh/id_rsa", work))
+    assert decision.tier == 3
+    assert any("credentials" in r for r in decision.reasons), decision.reasons

@@ -438,3 +438,33 @@ def test_tail_truncated_with_the_head_recomputed(ended_log: Path, cut: int) -> N
     shown = cockpit("log", "show", ended_log)
     assert shown.code == 1
     assert shown.out.splitlines()[-1].startswith(f"-- CUT at line {len(objs) - cut + 1}: ")
+
+
+@pytest.mark.parametrize("keep_mac", [False, True])
+def test_log_rewritten_whole_under_a_new_session_name(ended_log: Path, keep_mac: bool) -> None:
+    """Renamed, no anchor matches the session: unkeyed it passed as an old log (exit 0), with
+    the old keyed digests as another machine's (exit 3). This user's anchor of the file says
+    which session it held."""
+    objs = _objs(ended_log)
+    old = str(objs[0]["session"])
+    renamed = [{**o, "session": "s-forged"} for o in objs if o["kind"] != "approval.resolved"]
+    if not keep_mac:
+        renamed = [{**{k: v for k, v in o.items() if k != "mac"}, "v": 1} for o in renamed]
+    _forge(ended_log, renamed)
+    report = _refused_everywhere(ended_log, 1)
+    assert f"wrote this log as session {old}" in str(report["reason"])
+    assert "it was replaced" in str(report["reason"])
+
+
+def test_log_emptied_with_a_head_at_its_start(ended_log: Path) -> None:
+    """No events and a head at seq -1 is what a session just begun looks like: it audited
+    VALID. This user's anchor of the file says how far it went."""
+    old = str(_objs(ended_log)[0]["session"])
+    ended_log.write_bytes(b"")
+    head = {"session": old, "seq": -1, "digest": GENESIS, "ts": "2026-01-01T00:00:00.000000Z"}
+    ended_log.with_suffix(".head").write_text(json.dumps(head) + "\n")
+    run = cockpit("audit", "--json", ended_log)
+    assert run.code == 1, run.out
+    assert run.json["first_bad_line"] == 1
+    assert f"held session {old} up to seq" in run.json["reason"]
+    assert cockpit("audit", ended_log).out.startswith("INVALID: ")

@@ -280,3 +280,25 @@ async def test_resume_still_counts_a_box_the_agent_ticked_itself_as_open(
         "plan.md still has open tasks for agents that stopped: builder (done): "
         "“Make greet friendlier”" in again.stdout
     )
+
+
+async def test_an_edit_through_a_hard_link_to_the_plan_waits_for_the_human(
+    workspace: Path,
+) -> None:
+    """`ln plan.md notes.md` gives the plan a second name: editing notes.md ran at once,
+    ticking the agent's own box with no prompt."""
+    link = call("bash", command="ln plan.md notes.md")
+    tick = call("edit_file", path="notes.md", old="- [ ] Make greet", new="- [x] Make greet")
+    with FakeAnthropicAPI([link, tick, done()]) as api:
+        prepared = await start(workspace, api)
+        try:
+            await until(lambda: bool(prepared.supervisor.pending))
+            (pending,) = prepared.supervisor.inbox()
+            assert pending.request.decision.tier == 3
+            reasons = pending.request.decision.reasons
+            assert any("plan.md (hard-linked as " in r and PLAN_REASON in r for r in reasons)
+            await prepared.supervisor.resolve(pending.request.call, False, "human")
+            await until(lambda: bool(logged(prepared, "approval.resolved")))
+            assert "- [ ] Make greet" in (workspace / "plan.md").read_text()
+        finally:
+            await finish(prepared)

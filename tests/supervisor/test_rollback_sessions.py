@@ -90,3 +90,28 @@ def test_rollback_across_sessions_leaves_every_log_and_rule_as_it_is(
     for ref in snaps_a:
         assert ".cockpit" not in git(workspace, "ls-tree", "-r", "--name-only", ref)
     assert ".cockpit" not in git(workspace, "status", "--porcelain")
+
+
+def test_a_session_dir_inside_the_repository_but_outside_cockpit_is_refused(
+    workspace: Path, tmp_path: Path
+) -> None:
+    """Logs in `logs/` were copied into every snapshot, and a rollback to the first session's
+    start restored its old log and deleted the second session's: such a folder is refused."""
+    script = tmp_path / "a.yaml"
+    script.write_text(SESSION_A)
+    for where in ("logs", "src/..", str(workspace / "logs")):
+        out = cockpit(
+            workspace, "run", "--headless", "--agents", "builder", "--session-dir", where,
+            "--script", str(script),
+        )  # fmt: skip
+        assert out.returncode == 2
+        assert out.stderr.startswith(f"cockpit: --session-dir {where}: inside the repository")
+        assert out.stderr.count("\n") == 1
+    assert not (workspace / "logs").exists()
+    assert not git(workspace, "for-each-ref", "refs/cockpit")  # no session began
+    inside = cockpit(
+        workspace, "run", "--headless", "--agents", "builder",
+        "--session-dir", ".cockpit/other", "--script", str(script),
+    )  # fmt: skip
+    assert inside.returncode == 0, inside.stderr
+    assert list((workspace / ".cockpit" / "other").glob("*.jsonl"))
