@@ -57,6 +57,7 @@ class PlanSteering:
         self._writers: dict[str, str] = {}  # plan digest -> the agent whose write it is
         self._running: dict[str, _Command] = {}  # call -> an agent command under way
         self._finished: list[_Command] = []  # finished, changed the plan, not yet reported
+        self._looks: set[asyncio.Future[None]] = set()  # re-reads after a command, under way
         self.unverified: dict[str, str] = {}
         """Task id -> who ticked its box without `update_task` (so without ``verify:``)."""
 
@@ -75,6 +76,15 @@ class PlanSteering:
         if command.writes_plan:
             self._writers[command.after] = command.agent
         self._finished.append(command)
+        if self._task is not None and not self._task.done():
+            # The watch may not have seen it (a write through a hard link): look now.
+            self._looks.add(asyncio.ensure_future(self._look()))
+            for look in [t for t in self._looks if t.done()]:
+                self._looks.discard(look)
+
+    async def _look(self) -> None:
+        with contextlib.suppress(CockpitError, OSError):  # the watch itself says so
+            await self.watcher.look()
 
     def _digest(self) -> str:
         try:
@@ -108,6 +118,8 @@ class PlanSteering:
         self._task = asyncio.ensure_future(self.watcher.run())
 
     async def stop(self) -> None:
+        for look in self._looks:
+            look.cancel()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, CockpitError):

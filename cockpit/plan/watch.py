@@ -133,6 +133,12 @@ class PlanWatcher:
                 await pending
             await changes.aclose()
 
+    async def look(self) -> None:
+        """Read the file now. The directory watch sees writes by the plan's name only; one
+        through a hard link under another name is found when cockpit has a reason to look
+        (an agent command left the file changed)."""
+        await self._check()
+
     async def _check(self) -> None:
         new = load_plan(self.path)
         if self._settled(new):

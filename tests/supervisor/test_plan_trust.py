@@ -9,6 +9,7 @@ Anthropic SDK talking HTTP to the scripted fake server.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -300,5 +301,25 @@ async def test_an_edit_through_a_hard_link_to_the_plan_waits_for_the_human(
             await prepared.supervisor.resolve(pending.request.call, False, "human")
             await until(lambda: bool(logged(prepared, "approval.resolved")))
             assert "- [ ] Make greet" in (workspace / "plan.md").read_text()
+        finally:
+            await finish(prepared)
+
+
+async def test_a_write_through_a_hard_link_the_watch_cannot_see_is_still_logged(
+    workspace: Path,
+) -> None:
+    """Tier-2 code writes the plan through a hard link under another name: the directory
+    watch, which follows the plan's name, sees nothing; the plan changed while the command
+    ran, so cockpit reads it when the command ends and says who may have written it."""
+    os.link(workspace / "plan.md", workspace / "notes.md")
+    code = "open('notes.md', 'a').write('- [x] Sneaked in @builder\\n')"
+    sneak = call("bash", command=f'python3 -c "{code}"')
+    with FakeAnthropicAPI([sneak, done()]) as api:
+        prepared = await start(workspace, api)
+        try:
+            await until(lambda: bool(logged(prepared, "plan.changed")))
+            (changed,) = logged(prepared, "plan.changed")
+            assert changed["data"]["by"] == "unknown"
+            assert "+- [x] Sneaked in @builder" in changed["data"]["diff"]
         finally:
             await finish(prepared)
