@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from cockpit.session.dumps import runs
 from cockpit.session.encodings import encoded_forms, literal_pattern
 
 # Shapes of well-known credentials. Each group name becomes the redaction label.
@@ -35,12 +36,6 @@ _ALL_TOKENS = re.compile(
     "|".join(f"(?P<{k.replace('-', '_')}>{p})" for k, p in _TOKEN_PATTERNS.items())
 )
 _SHORT = 4096
-# Lines of base64 or hex as `base64` (76), `openssl` (64) and `xxd -p` (60) wrap them. The
-# pattern starts with the newline before the block: the engine jumps from one to the next.
-_WRAPPED_RE = re.compile(
-    r"\n((?:[A-Za-z0-9+/_-]{76}\r?\n)+|(?:[A-Za-z0-9+/_-]{64}\r?\n)+|"
-    r"(?:[A-Za-z0-9+/_-]{60}\r?\n)+)[A-Za-z0-9+/_=-]*"
-)
 _SECRET_NAME_RE = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD", re.IGNORECASE)
 _MIN_SECRET_LEN = 6  # shorter values ("1", "yes") would redact half of every log
 
@@ -57,7 +52,8 @@ class Redactor:
     an event's data, keys included (tool inputs come from the model), and to the text of any
     other value (bytes, exceptions, paths), which the writer would otherwise turn into a
     string unredacted. A secret-named env value is found as it is and in the encodings a
-    command commonly prints (`encodings.py`), base64 wrapped over lines included; a token
+    command commonly prints (`encodings.py`), also when laid out over lines (`dumps.py`:
+    wrapped base64 or hex, `xxd`, `hexdump -C`, `od -tx1`); a token
     by its shape, written forwards or reversed.
     """
 
@@ -98,21 +94,16 @@ class Redactor:
         if self._env_re is not None:
             labels = self._labels
             found += [(m.start(), m.end(), labels[m.group()]) for m in self._env_re.finditer(text)]
-            if "\n" in text:
-                found += self._wrapped(text)
+            if "\n" in text or " " in text:
+                found += self._laid_out(text)
         found += _token_spans(text)
         return _apart(found)
 
-    def _wrapped(self, text: str) -> list[tuple[int, int, str]]:
-        """Secrets in base64 or hex that a command wrapped over several lines."""
+    def _laid_out(self, text: str) -> list[tuple[int, int, str]]:
+        """Secrets a command laid out over lines: wrapped base64 or hex, hex dumps."""
         assert self._env_re is not None
         found: list[tuple[int, int, str]] = []
-        for block in _WRAPPED_RE.finditer("\n" + text):
-            # The block starts with the newline put before ``text``: what follows it
-            # starts at index ``block.start()`` of the text.
-            start = block.start()
-            where = [start + k for k, ch in enumerate(block.group()[1:]) if ch not in "\r\n"]
-            joined = "".join(text[k] for k in where)
+        for joined, where in runs(text):
             for m in self._env_re.finditer(joined):
                 found.append((where[m.start()], where[m.end() - 1] + 1, self._labels[m.group()]))
         return found

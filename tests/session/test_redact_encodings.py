@@ -98,3 +98,34 @@ def test_a_cut_through_a_secret_moves_to_its_edge(at: int) -> None:
     assert head == "head "
     assert tail == " tail"
     assert redactor.safe_cut(text, 2, keep="head") == 2  # no secret there: the cut stays
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["xxd"],
+        ["xxd", "-g1"],
+        ["hexdump", "-C"],
+        ["od", "-tx1"],
+        ["od", "-An", "-tx1"],
+        ["base64", "-w", "40"],
+        ["base64", "-w", "20"],
+        ["xxd", "-p", "-c", "12"],
+    ],
+    ids=" ".join,
+)
+def test_a_secret_laid_out_over_lines_by_a_real_dump_command_is_redacted(
+    command: list[str],
+) -> None:
+    """A dump spreads the secret over lines, between offsets, spaces and a text column:
+    neither its hex, nor its characters in the text column, nor their pieces stay."""
+    dumped = subprocess.run(
+        command, input=f"HOME=/home/me\nMY_API_KEY={SECRET}\n".encode(), capture_output=True
+    ).stdout.decode()
+    out = Redactor(ENV).text(dumped)
+    assert "[REDACTED:$MY_API_KEY" in out, out
+    hex_digits = "".join(ch for ch in out if ch in "0123456789abcdef")
+    assert SECRET.encode().hex()[8:24] not in hex_digits  # no run of its hex survives
+    text_column = "".join(line[-18:] for line in out.splitlines())
+    assert "Secret" not in text_column
+    assert SECRET not in _try_decode(out.replace("\n", ""))
