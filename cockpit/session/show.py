@@ -62,7 +62,8 @@ def _message_summary(message: dict[str, Any]) -> str:
 
 
 def describe(event: Event) -> tuple[str, str, str, str]:
-    """(STATE, ACTION, RESULT, ARTIFACTS) of one event."""
+    """(STATE, ACTION, RESULT, ARTIFACTS) of one event. Every kind in `events.KNOWN_KINDS`
+    says something here (a test walks them); an unknown kind shows its name."""
     d = event.data
     who = event.agent or "session"
     kind = event.kind
@@ -118,6 +119,18 @@ def describe(event: Event) -> tuple[str, str, str, str]:
     elif kind == k.TASK_UPDATED:
         action = f"task {d.get('task')}"
         result = str(d.get("status", ""))
+    elif kind == k.TASK_VERIFIED:
+        action = f"verify {d.get('task')}: {d.get('command', '')}"
+        result = "passed" if d.get("passed") else f"FAILED (exit {d.get('exit_code')})"
+    elif kind == k.AGENT_STARTED:
+        tools = ", ".join(str(t) for t in items_of(d.get("tools")))
+        result = f"{d.get('model')}, tools: {tools or 'none'}"
+        artifacts = str(d.get("source") or "")
+    elif kind == k.PLAN_DELIVERED:
+        how = "the turn was restarted with it" if d.get("restarted") else "at the next turn"
+        result = f"plan {str(d.get('digest', ''))[:12]} delivered, {how}"
+    elif kind == k.GRANT_REVOKED:
+        result = f"grant {d.get('pattern')} revoked by {d.get('by')}"
     elif kind == k.HUMAN_MESSAGE:
         result = str(d.get("text", ""))
     elif kind == k.LOG_RECOVERED:
