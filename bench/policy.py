@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from cockpit.policy import Policy, ShellAction
-from cockpit.policy.shell import analyze, parser
+from cockpit.policy.shell.analysis import analyze, parser
 
 # What agents run, weighted towards the everyday: inspection, search, git, tests, edits,
 # with a tail of compound, nested and hostile commands.

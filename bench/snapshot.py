@@ -29,7 +29,7 @@ from typing import Any
 
 from cockpit.config import Workspace
 from cockpit.launch import LaunchOptions, prepare_new
-from cockpit.policy import Safeguard
+from cockpit.safeguard import Safeguard
 from cockpit.session.chain import read_events
 
 GIT_ENV = {

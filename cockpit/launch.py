@@ -173,7 +173,7 @@ def _open_session(
     from cockpit.agent.environment import scrubbed_env
     from cockpit.agent.tools import Toolbox
     from cockpit.policy.engine import Policy
-    from cockpit.policy.safeguard import Safeguard
+    from cockpit.safeguard.snapshots import Safeguard
     from cockpit.supervisor import AgentSetup, Supervisor
 
     root = options.workspace.root

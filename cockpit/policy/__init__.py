@@ -8,6 +8,21 @@ decision.to_dict()       # {"tier": 1, "reasons": [...], "rules": [...]}
 The names load on first use: the tiers and decisions (`model`) are small and every agent
 module needs them, while the engine (tree-sitter, the bash grammar, the rule modules) is
 tens of milliseconds that the screen's first frame does not wait for.
+
+The layers, bottom up (each imports only from those before it):
+
+- `model`      the vocabulary: actions in (`ShellAction`, `FileAction`), decisions out
+- `paths`      where a path really points: cwd, workspace, symlinks followed
+- `shell/`     bash parsing and words: a command line -> the simple commands it runs
+- `programs/`  one module per program family, and the registry that picks the handler
+- `rules/`     rule files, how rules match, the built-in checks, session grants
+- `subjects`   what a decision is about, and how its items settle into one tier
+- `effects`    what a command does to paths: reads, writes, deletes, checked
+- `classify`   one pure function from an action to a `Decision`
+- `engine`     `Policy`: the built-in and workspace rules, the grants, `classify`
+- `commands`   `cockpit check`, `cockpit rules`, `cockpit rollback` (CLI; to move out)
+
+Git snapshots (`Safeguard`) live in `cockpit.safeguard`; they are re-exported here.
 """
 
 from __future__ import annotations
@@ -17,7 +32,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cockpit.policy.engine import Policy
-    from cockpit.policy.grants import Grant
     from cockpit.policy.model import (
         TIERS,
         Action,
@@ -31,7 +45,8 @@ if TYPE_CHECKING:
         severity,
         strictest,
     )
-    from cockpit.policy.safeguard import Safeguard, Snapshot
+    from cockpit.policy.rules.grants import Grant
+    from cockpit.safeguard.snapshots import Safeguard, Snapshot
 
 _MODEL = (
     "TIERS",
@@ -49,9 +64,9 @@ _MODEL = (
 _HOMES = {
     **dict.fromkeys(_MODEL, "cockpit.policy.model"),
     "Policy": "cockpit.policy.engine",
-    "Grant": "cockpit.policy.grants",
-    "Safeguard": "cockpit.policy.safeguard",
-    "Snapshot": "cockpit.policy.safeguard",
+    "Grant": "cockpit.policy.rules.grants",
+    "Safeguard": "cockpit.safeguard.snapshots",
+    "Snapshot": "cockpit.safeguard.snapshots",
 }
 
 __all__ = [

@@ -8,25 +8,25 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from cockpit.policy.effects import PathEffects
-from cockpit.policy.environment import assignment_risks
-from cockpit.policy.knowledge import (
+from cockpit.policy.model import Decision, FileAction, RuleRef, ShellAction, Tier
+from cockpit.policy.paths import PathContext
+from cockpit.policy.programs.env_vars import assignment_risks
+from cockpit.policy.programs.knowledge import (
     Invocation,
     invocation,
     is_path_qualified_untrusted,
     join_text,
     program_name,
 )
-from cockpit.policy.model import Decision, FileAction, RuleRef, ShellAction, Tier
-from cockpit.policy.paths import PathContext
-from cockpit.policy.registry import INFO_ARGS, NETWORK, RISKY_NAMES, WRAPPERS, handler_for
-from cockpit.policy.rules import RuleSet
-from cockpit.policy.shell import Analysis, SimpleCommand, analyze
+from cockpit.policy.programs.registry import INFO_ARGS, NETWORK, RISKY_NAMES, WRAPPERS, handler_for
+from cockpit.policy.rules.matching import RuleSet
+from cockpit.policy.shell.analysis import Analysis, SimpleCommand, analyze
+from cockpit.policy.shell.words import Word
 from cockpit.policy.subjects import Evaluation, Subject, rule_item, short
-from cockpit.policy.words import Word
 from cockpit.safe_text import describe_hidden
 
 if TYPE_CHECKING:
-    from cockpit.policy.grants import Grant
+    from cockpit.policy.rules.grants import Grant
 
 MAX_SCRIPT_DEPTH = 8
 MAX_INVOCATION_DEPTH = 24

@@ -12,8 +12,8 @@ from cockpit.config import Workspace
 from cockpit.errors import SafeguardError, UsageError
 from cockpit.policy.engine import Policy
 from cockpit.policy.model import Decision, ShellAction
-from cockpit.policy.safeguard import Safeguard
 from cockpit.safe_text import visible, visible_json
+from cockpit.safeguard.snapshots import Safeguard
 
 
 def register(sub: Any) -> None:

@@ -10,16 +10,16 @@ import stat
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from cockpit.policy.credentials import CREDENTIAL_HINT
 from cockpit.policy.model import RuleRef, Tier
 from cockpit.policy.paths import PathContext, harmless_target
-from cockpit.policy.rules import RuleSet
-from cockpit.policy.shell import Redirect
+from cockpit.policy.rules.matching import RuleSet
+from cockpit.policy.shell.analysis import Redirect
+from cockpit.policy.shell.words import Word
 from cockpit.policy.subjects import Collector, Subject, rule_item, short
-from cockpit.policy.words import Word
+from cockpit.safeguard.secret_paths import CREDENTIAL_HINT
 
 if TYPE_CHECKING:
-    from cockpit.policy.grants import Grant
+    from cockpit.policy.rules.grants import Grant
 
 MAX_GLOB_MATCHES = 200
 _KEY_FOLDER_HINT = re.compile(r"XDG_CONFIG_HOME\}?/cockpit(?:/|$)")

@@ -8,11 +8,11 @@ from pathlib import Path
 from cockpit.config import Workspace, builtin_dir
 from cockpit.errors import ConfigError, PolicyError
 from cockpit.policy.classify import Classifier
-from cockpit.policy.grants import REFUSED_WRAPPERS, Grant, grant_for_invocation
 from cockpit.policy.model import Decision, FileAction, RuleRef, ShellAction
 from cockpit.policy.paths import PathContext
-from cockpit.policy.rulefile import check_unique, load_rule_file, rule_files
-from cockpit.policy.rules import Check, Rule, RuleSet
+from cockpit.policy.rules.grants import REFUSED_WRAPPERS, Grant, grant_for_invocation
+from cockpit.policy.rules.loading import check_unique, load_rule_file, rule_files
+from cockpit.policy.rules.matching import Check, Rule, RuleSet
 from cockpit.policy.subjects import Evaluation, Subject
 from cockpit.user_config import config_dir
 

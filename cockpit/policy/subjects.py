@@ -14,12 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from cockpit.policy.knowledge import Invocation
 from cockpit.policy.model import Decision, RuleRef, Tier, severity
-from cockpit.policy.rules import Rule
+from cockpit.policy.programs.knowledge import Invocation
+from cockpit.policy.rules.matching import Rule
 
 if TYPE_CHECKING:
-    from cockpit.policy.grants import Grant
+    from cockpit.policy.rules.grants import Grant
 
 # NamedTuple construction without the Python-level `__new__` (the hot path makes many).
 _new = tuple.__new__

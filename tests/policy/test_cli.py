@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.policy import Safeguard
+from cockpit.safeguard import Safeguard
 
 ENV = {
     **os.environ,

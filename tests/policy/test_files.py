@@ -13,10 +13,10 @@ from cockpit.policy import (
     RuleRef,
     ShellAction,
     parse_tier,
-    registry,
     severity,
     strictest,
 )
+from cockpit.policy.programs import registry
 from tests.policy.conftest import Sandbox
 
 

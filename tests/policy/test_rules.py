@@ -10,7 +10,7 @@ import pytest
 
 from cockpit.errors import ConfigError
 from cockpit.policy import Policy, ShellAction
-from cockpit.policy.checks import CHECKS
+from cockpit.policy.rules.checks import CHECKS
 
 
 def workspace(tmp_path: Path, **files: str) -> Path:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.errors import SafeguardError
-from cockpit.policy import Safeguard, Snapshot
+from cockpit.safeguard import Safeguard, Snapshot
 
 ENV = {
     **os.environ,

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from cockpit.policy.shell import analyze, split_simple
+from cockpit.policy.shell.analysis import analyze, split_simple
 
 HOME = "/home/u"
 ROOT = "/ws"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.policy import Safeguard
-from cockpit.policy.safeguard import REF_PREFIX
+from cockpit.safeguard import Safeguard
+from cockpit.safeguard.snapshots import REF_PREFIX
 
 ENV = {
     **os.environ,

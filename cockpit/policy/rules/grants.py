@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cockpit.policy import wrappers
-from cockpit.policy.knowledge import Invocation, names
 from cockpit.policy.model import RuleRef
+from cockpit.policy.programs import wrappers
+from cockpit.policy.programs.knowledge import Invocation, names
 
 INTERPRETERS = frozenset(
     names(

@@ -3,9 +3,9 @@ code read from a pipe or a process substitution is checked where it comes from."
 
 from __future__ import annotations
 
-from cockpit.policy.knowledge import Ctx, Handler, Invocation, flagged, names, parse_args
-from cockpit.policy.packages import pip
-from cockpit.policy.words import Word
+from cockpit.policy.programs.knowledge import Ctx, Handler, Invocation, flagged, names, parse_args
+from cockpit.policy.programs.packages import pip
+from cockpit.policy.shell.words import Word
 
 
 def _interpreter(

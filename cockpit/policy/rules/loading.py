@@ -29,10 +29,18 @@ from pathlib import Path
 import yaml
 
 from cockpit.errors import ConfigError
-from cockpit.policy.checks import CHECKS
-from cockpit.policy.knowledge import names
 from cockpit.policy.model import RuleRef, Tier, parse_tier, severity
-from cockpit.policy.rules import OPS, Check, Example, Rule, absolute_glob, glob_regex, static_prefix
+from cockpit.policy.programs.knowledge import names
+from cockpit.policy.rules.checks import CHECKS
+from cockpit.policy.rules.matching import (
+    OPS,
+    Check,
+    Example,
+    Rule,
+    absolute_glob,
+    glob_regex,
+    static_prefix,
+)
 
 _RULE_KEYS = names("id program args paths ops tier justification match not_match")
 _FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

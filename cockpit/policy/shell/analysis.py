@@ -13,8 +13,7 @@ from functools import lru_cache
 
 from tree_sitter import Node
 
-from cockpit.policy.shellwords import WordReader
-from cockpit.policy.syntax import (
+from cockpit.policy.shell.syntax import (
     AMPERSAND,
     CD_NAMES,
     COMMAND,
@@ -30,12 +29,13 @@ from cockpit.policy.syntax import (
     WORD,
     new_tuple,
 )
-from cockpit.policy.syntax import Analysis as Analysis
-from cockpit.policy.syntax import Redirect as Redirect
-from cockpit.policy.syntax import SimpleCommand as SimpleCommand
-from cockpit.policy.syntax import parse as parse
-from cockpit.policy.syntax import parser as parser
-from cockpit.policy.words import Word, unescape_double_quoted
+from cockpit.policy.shell.syntax import Analysis as Analysis
+from cockpit.policy.shell.syntax import Redirect as Redirect
+from cockpit.policy.shell.syntax import SimpleCommand as SimpleCommand
+from cockpit.policy.shell.syntax import parse as parse
+from cockpit.policy.shell.syntax import parser as parser
+from cockpit.policy.shell.word_reader import WordReader
+from cockpit.policy.shell.words import Word, unescape_double_quoted
 
 
 @lru_cache(maxsize=4096)

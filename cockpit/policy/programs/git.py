@@ -7,9 +7,9 @@ are never read-only.
 
 from __future__ import annotations
 
-from cockpit.policy.gitsub import SUBCOMMANDS
-from cockpit.policy.knowledge import Ctx, Handler, Invocation, names
-from cockpit.policy.words import Word
+from cockpit.policy.programs.git_subcommands import SUBCOMMANDS
+from cockpit.policy.programs.knowledge import Ctx, Handler, Invocation, names
+from cockpit.policy.shell.words import Word
 
 # `git -c KEY=VALUE` overrides that cannot make git run a program.
 _HARMLESS_CONFIG_PREFIXES = names(

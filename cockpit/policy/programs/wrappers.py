@@ -3,9 +3,9 @@ counts (`timeout 5 rm -rf x` is `rm -rf x`), and shells and `eval` are parsed ag
 
 from __future__ import annotations
 
-from cockpit.policy.knowledge import Ctx, Handler, Invocation, names, parse_args
-from cockpit.policy.shell import split_simple
-from cockpit.policy.words import Word, literal
+from cockpit.policy.programs.knowledge import Ctx, Handler, Invocation, names, parse_args
+from cockpit.policy.shell.analysis import split_simple
+from cockpit.policy.shell.words import Word, literal
 
 SHELLS = frozenset(names("sh bash zsh dash ksh mksh ash yash posh"))
 FOREIGN_SHELLS = frozenset(names("fish csh tcsh nu xonsh elvish pwsh powershell"))

@@ -3,8 +3,8 @@ whose arguments are code (`trap`, `alias`)."""
 
 from __future__ import annotations
 
-from cockpit.policy.knowledge import Ctx, Handler, Invocation, names, parse_args, quiet
-from cockpit.policy.words import Word, literal
+from cockpit.policy.programs.knowledge import Ctx, Handler, Invocation, names, parse_args, quiet
+from cockpit.policy.shell.words import Word, literal
 
 
 def reads(

@@ -3,8 +3,16 @@ rather than the workspace; and the harmless shell builtins and inspection tools.
 
 from __future__ import annotations
 
-from cockpit.policy.knowledge import Ctx, Handler, Invocation, flagged, names, parse_args, quiet
-from cockpit.policy.words import Word
+from cockpit.policy.programs.knowledge import (
+    Ctx,
+    Handler,
+    Invocation,
+    flagged,
+    names,
+    parse_args,
+    quiet,
+)
+from cockpit.policy.shell.words import Word
 
 
 def _network(inv: Invocation, ctx: Ctx) -> None:

@@ -8,7 +8,7 @@ on, git reads only the files whose stat data changed, at about the cost of `git 
 
 It is a cache and nothing else. Each use brings it to exactly what a fresh copy of the real
 index plus `git add --all` would hold, out-of-scope paths excepted (`_update`, see
-`credentials.py`), whatever it held before: an index left
+`secret_paths.py`), whatever it held before: an index left
 by a crash, the user's `git add`/`git rm --cached`/commits meanwhile, a changed
 `.gitignore` cannot make a snapshot differ. An index git cannot read (or a lock a crash
 left on it) is thrown away and seeded again. It is reused on resume; the indexes of all
@@ -25,7 +25,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cockpit.policy.credentials import is_cockpit_path, out_of_snapshot_ignores
+from cockpit.safeguard.secret_paths import is_cockpit_path, out_of_snapshot_ignores
 
 if TYPE_CHECKING:
     import git
@@ -35,7 +35,7 @@ INDEX_DIR = ("cockpit", "snapshot-index")
 KEPT_INDEXES = 4
 """Session indexes kept: this session's and the most recently used others (for resume)."""
 _ARGS_PER_CALL = 500  # paths per git command line, well under any ARG_MAX
-log = logging.getLogger("cockpit.policy.session_index")
+log = logging.getLogger("cockpit.safeguard.session_index")
 
 
 class SessionIndex:

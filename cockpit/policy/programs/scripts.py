@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from cockpit.policy.knowledge import Ctx, Handler, Invocation, names, parse_args
-from cockpit.policy.words import Word
+from cockpit.policy.programs.knowledge import Ctx, Handler, Invocation, names, parse_args
+from cockpit.policy.shell.words import Word
 
 # -- sed ------------------------------------------------------------------------------------
 

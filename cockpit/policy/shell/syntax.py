@@ -10,7 +10,7 @@ from typing import NamedTuple
 import tree_sitter_bash
 from tree_sitter import Language, Parser, Tree
 
-from cockpit.policy.words import Word
+from cockpit.policy.shell.words import Word
 
 MAX_NESTING = 64
 _LANGUAGE = Language(tree_sitter_bash.language())

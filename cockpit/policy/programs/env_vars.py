@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from cockpit.policy.knowledge import names
-from cockpit.policy.words import Word
+from cockpit.policy.programs.knowledge import names
+from cockpit.policy.shell.words import Word
 
 DANGEROUS = frozenset(
     names(

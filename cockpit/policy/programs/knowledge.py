@@ -15,8 +15,8 @@ from collections.abc import Set as AbstractSet
 from functools import cache
 from typing import NamedTuple, Protocol
 
-from cockpit.policy.shell import SimpleCommand
-from cockpit.policy.words import Word
+from cockpit.policy.shell.analysis import SimpleCommand
+from cockpit.policy.shell.words import Word
 
 
 class Invocation(NamedTuple):

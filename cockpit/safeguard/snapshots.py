@@ -3,7 +3,7 @@
 A snapshot is a commit of every file git would see (tracked and untracked, ignored files
 excepted) under `refs/cockpit/snapshots/<session>/<n>`, but never `.cockpit/` (the session
 logs are 0600; git objects are not) nor a credential or dotenv file git does not already
-track (`credentials.py`). A rollback leaves the same paths alone, whatever an older
+track (`secret_paths.py`). A rollback leaves the same paths alone, whatever an older
 snapshot holds: it never touches a log, a head, an artifact, a rule or `.git/`.
 
 A snapshot is built in an index file of its own (`GIT_INDEX_FILE`), so the working tree,
@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cockpit.errors import SafeguardError
-from cockpit.policy.credentials import is_cockpit_path, is_secret_path
-from cockpit.policy.git_exclude import keep_out_of_status
-from cockpit.policy.session_index import SessionIndex
+from cockpit.safeguard.git_exclude import keep_out_of_status
+from cockpit.safeguard.secret_paths import is_cockpit_path, is_secret_path
+from cockpit.safeguard.session_index import SessionIndex
 
 if TYPE_CHECKING:
     import git
@@ -44,7 +44,7 @@ _IDENTITY = {
     "GIT_COMMITTER_NAME": "cockpit",
     "GIT_COMMITTER_EMAIL": "cockpit@localhost",
 }
-log = logging.getLogger("cockpit.policy.safeguard")
+log = logging.getLogger("cockpit.safeguard.snapshots")
 
 
 @dataclass(frozen=True, slots=True)

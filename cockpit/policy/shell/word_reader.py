@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from tree_sitter import Node
 
-from cockpit.policy.syntax import PLAIN, SUBST_TYPES, Analysis, SimpleCommand
-from cockpit.policy.words import (
+from cockpit.policy.shell.syntax import PLAIN, SUBST_TYPES, Analysis, SimpleCommand
+from cockpit.policy.shell.words import (
     GLOB_CHARS,
     Word,
     decode_ansi_c,

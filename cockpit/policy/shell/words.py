@@ -10,7 +10,7 @@ import re
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from cockpit.policy.shell import SimpleCommand
+    from cockpit.policy.shell.syntax import SimpleCommand
 
 GLOB_CHARS = frozenset("*?[")
 MAX_BRACE_WORDS = 256

@@ -4,8 +4,8 @@ tier 3. `poetry run`, `uv run` and the like wrap another command."""
 
 from __future__ import annotations
 
-from cockpit.policy.knowledge import Ctx, Handler, Invocation, names, parse_args
-from cockpit.policy.words import Word
+from cockpit.policy.programs.knowledge import Ctx, Handler, Invocation, names, parse_args
+from cockpit.policy.shell.words import Word
 
 _GLOBAL_PIP = names("user target prefix root break-system-packages system")
 

@@ -1,5 +1,5 @@
 """Rules, matched: program rules (name + argument prefix) against invocations, path rules
-(globs) against resolved paths. Loading and validation live in `rulefile`; the schema is
+(globs) against resolved paths. Loading and validation live in `loading`; the schema is
 documented in rules/README.md."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cockpit.policy.model import RuleRef, Tier
-from cockpit.policy.words import Word
+from cockpit.policy.shell.words import Word
 
 OPS = ("read", "write", "delete")
 _GLOB = frozenset("*?[")

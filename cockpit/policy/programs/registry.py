@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from cockpit.policy import fs, git, interpreters, packages, scripts, system, text, wrappers
-from cockpit.policy.knowledge import Handler, names
+from cockpit.policy.programs import (
+    fs,
+    git,
+    interpreters,
+    packages,
+    readers,
+    scripts,
+    system,
+    wrappers,
+)
+from cockpit.policy.programs.knowledge import Handler, names
 
 HANDLERS: dict[str, Handler] = {
     **system.HANDLERS,
     **packages.HANDLERS,
     **interpreters.HANDLERS,
-    **text.HANDLERS,
+    **readers.HANDLERS,
     **scripts.HANDLERS,
     **fs.HANDLERS,
     **git.HANDLERS,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from cockpit.policy.knowledge import Args, Ctx, names, parse_args
-from cockpit.policy.words import Word
+from cockpit.policy.programs.knowledge import Args, Ctx, names, parse_args
+from cockpit.policy.shell.words import Word
 
 Sub = Callable[[str, Sequence[Word], Ctx], None]
 
