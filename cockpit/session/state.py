@@ -15,8 +15,7 @@ from typing import Any
 
 from cockpit.session import events as k
 from cockpit.session.events import Event
-
-THINKING, STALLED = "thinking", "stalled"  # as `cockpit.agent.host` names them (a lower layer)
+from cockpit.session.status import AgentStatus
 
 
 @dataclass
@@ -77,7 +76,7 @@ class CallState:
 @dataclass
 class AgentState:
     name: str
-    status: str = "starting"
+    status: AgentStatus = AgentStatus.STARTING
     detail: str = ""
     status_since: str | None = None
     """The ``ts`` of the event that set the current status: how long the current step has
@@ -210,14 +209,15 @@ class StateBuilder:
         if e.agent:
             a = self.state.agent(e.agent)
             a.model = str(e.data.get("model", a.model))
-            a.status = "starting"
+            a.status = AgentStatus.STARTING
             a.status_since = e.ts
 
     def _agent_status(self, e: Event) -> None:
         if e.agent:
             a = self.state.agent(e.agent)
-            status = str(e.data.get("status", a.status))
-            if not (status == STALLED and a.status in (THINKING, STALLED)):
+            status = AgentStatus(str(e.data.get("status", a.status)))
+            stalls = (AgentStatus.THINKING, AgentStatus.STALLED)
+            if not (status == AgentStatus.STALLED and a.status in stalls):
                 a.status_since = e.ts
             a.status = status
             a.detail = str(e.data.get("detail", ""))
@@ -227,7 +227,7 @@ class StateBuilder:
     def _agent_blocked(self, e: Event) -> None:
         if e.agent:
             a = self.state.agent(e.agent)
-            a.status = "blocked"
+            a.status = AgentStatus.BLOCKED
             a.status_since = e.ts
             a.blocked_reason = str(e.data.get("reason", ""))
 
