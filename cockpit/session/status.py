@@ -42,7 +42,7 @@ class AgentStatus(StrEnum):
     FAILED = "failed"
     """It stopped on an error (the detail gives the reason)."""
     IDLE = "idle"
-    """Not running a step: a fresh loop, or one woken from blocked, before its next turn."""
+    """Woken from blocked by a message, before its next turn (a new loop starts idle too)."""
 
     @classmethod
     def _missing_(cls, value: object) -> AgentStatus | None:
