@@ -15,7 +15,7 @@ from typing import Any
 
 from cockpit.session import events as k
 from cockpit.session.events import Event
-from cockpit.session.status import AgentStatus
+from cockpit.session.status import AgentStatus, status_of
 
 
 @dataclass
@@ -215,7 +215,7 @@ class StateBuilder:
     def _agent_status(self, e: Event) -> None:
         if e.agent:
             a = self.state.agent(e.agent)
-            status = AgentStatus(str(e.data.get("status", a.status)))
+            status = status_of(str(e.data.get("status", a.status)))
             stalls = (AgentStatus.THINKING, AgentStatus.STALLED)
             if not (status == AgentStatus.STALLED and a.status in stalls):
                 a.status_since = e.ts

@@ -55,6 +55,15 @@ class AgentStatus(StrEnum):
         return unknown
 
 
+_BY_WORD: dict[str, AgentStatus] = {status.value: status for status in AgentStatus}
+
+
+def status_of(word: str) -> AgentStatus:
+    """The status a log names: a dict lookup first, as the fold reads one per status
+    event and the enum's own lookup is ten times slower."""
+    return _BY_WORD.get(word) or AgentStatus(word)
+
+
 FINAL = frozenset({AgentStatus.DONE, AgentStatus.FAILED, AgentStatus.BLOCKED})
 """The agent's loop has returned: the session may end, a message may wake it."""
 
@@ -82,4 +91,13 @@ NEEDS_YOU = frozenset({AgentStatus.BLOCKED, AgentStatus.WAITING})
 QUIET = frozenset({AgentStatus.DONE, AgentStatus.IDLE})
 """Nothing happening: the pane is drawn muted."""
 
-__all__ = ["FINAL", "HALTED", "NEEDS_YOU", "QUIET", "TIMED", "TROUBLED", "AgentStatus"]
+__all__ = [
+    "FINAL",
+    "HALTED",
+    "NEEDS_YOU",
+    "QUIET",
+    "TIMED",
+    "TROUBLED",
+    "AgentStatus",
+    "status_of",
+]
