@@ -18,7 +18,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +25,10 @@ import yaml
 
 from cockpit.config import Workspace, builtin_dir, cockpit_command
 from cockpit.errors import ConfigError, UsageError
+from cockpit.session.status import AgentStatus
 
 if TYPE_CHECKING:
+    from cockpit.headless import OnIdle
     from cockpit.launch import LaunchOptions, Prepared
 
 GOAL = (
@@ -133,14 +134,14 @@ def _run(args: argparse.Namespace) -> int:
     return code
 
 
-def _answer_the_reviewer(prepared: Prepared) -> Callable[[dict[str, str]], Awaitable[bool]]:
+def _answer_the_reviewer(prepared: Prepared) -> OnIdle:
     """Headless, nobody can message the reviewer when it blocks for phase 2: once every
     agent has stopped, the demo does, once, in the human's place and under its own name."""
     answered = False
 
-    async def on_idle(statuses: dict[str, str]) -> bool:
+    async def on_idle(statuses: dict[str, AgentStatus]) -> bool:
         nonlocal answered
-        if answered or statuses.get("reviewer") != "blocked":
+        if answered or statuses.get("reviewer") != AgentStatus.BLOCKED:
             return False
         answered = True
         await prepared.supervisor.message("reviewer", REVIEWER_ANSWER, by="demo")

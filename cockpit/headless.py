@@ -11,13 +11,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
-from cockpit.agent.runtime import DONE, ApprovalRequest
+from cockpit.agent.runtime import ApprovalRequest
 from cockpit.config import cockpit_command
 from cockpit.launch import Prepared
 from cockpit.safe_text import visible
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.show import format_line
+from cockpit.session.status import AgentStatus
 from cockpit.supervisor import PendingApproval, Supervisor, exit_code
 
 
@@ -128,17 +129,17 @@ def resume_hint(prepared: Prepared) -> str:
     return f"{cockpit_command()} resume {target}"
 
 
-def summary(supervisor: Supervisor, statuses: dict[str, str]) -> list[str]:
+def summary(supervisor: Supervisor, statuses: dict[str, AgentStatus]) -> list[str]:
     """One line per agent: its final status and, when it did not finish, why."""
     lines = []
     for name, status in statuses.items():
         runtime = supervisor.runtimes.get(name)
-        why = runtime.detail if runtime is not None and status != DONE else ""
+        why = runtime.detail if runtime is not None and status != AgentStatus.DONE else ""
         lines.append(f"{name}: {status}" + (f": {why}" if why else ""))
     return lines
 
 
-OnIdle = Callable[[dict[str, str]], Awaitable[bool]]
+OnIdle = Callable[[dict[str, AgentStatus]], Awaitable[bool]]
 
 
 async def run_headless(prepared: Prepared, *, ask: bool, on_idle: OnIdle | None = None) -> int:
@@ -174,7 +175,7 @@ async def run_headless(prepared: Prepared, *, ask: bool, on_idle: OnIdle | None 
     for line in summary(supervisor, statuses):
         warn(line)
     print(f"cockpit: log {prepared.log.path}", file=sys.stderr)
-    if interrupted or not all(s == DONE for s in statuses.values()):
+    if interrupted or not all(s == AgentStatus.DONE for s in statuses.values()):
         print(f"cockpit: to continue: {resume_hint(prepared)}", file=sys.stderr)
     if interrupted:
         return 130

@@ -25,6 +25,7 @@ from cockpit.errors import LogError, UsageError
 from cockpit.plan.document import Plan, load_plan
 from cockpit.plan.model import Task
 from cockpit.safe_text import visible
+from cockpit.session.status import AgentStatus
 
 if TYPE_CHECKING:
     from cockpit.agent.backends.base import Backend
@@ -377,7 +378,7 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
         setups = [
             setup(name)
             for name, agent in state.agents.items()
-            if agent.status not in ("done", "failed") and name in definitions
+            if agent.status not in (AgentStatus.DONE, AgentStatus.FAILED) and name in definitions
         ]
         plan = load_plan(options.plan_path)
         notes, notices = _continue_open_tasks(

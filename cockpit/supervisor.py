@@ -23,10 +23,6 @@ from cockpit.agent.backends.base import Backend
 from cockpit.agent.changes import AgentChanges, ChangeTracker, agent_changes
 from cockpit.agent.definition import AgentDefinition
 from cockpit.agent.runtime import (
-    BLOCKED,
-    DONE,
-    FAILED,
-    FINAL,
     AgentRuntime,
     ApprovalDecision,
     ApprovalRequest,
@@ -40,6 +36,7 @@ from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.log import SessionLog
 from cockpit.session.state import SessionState
+from cockpit.session.status import FINAL, AgentStatus
 from cockpit.steering import PlanSteering
 
 EventListener = Callable[[Event], None]
@@ -101,7 +98,7 @@ class Supervisor:
         self.model_limits = model_limits or ModelLimits()
         self.runtimes: dict[str, AgentRuntime] = {}
         self.pending: dict[str, PendingApproval] = {}
-        self._tasks: dict[str, asyncio.Task[str]] = {}
+        self._tasks: dict[str, asyncio.Task[AgentStatus]] = {}
         self._listeners: list[EventListener] = []
         self._stream_listeners: list[StreamListener] = []
         self._approval_listeners: list[ApprovalListener] = []
@@ -457,19 +454,19 @@ class Supervisor:
         task = asyncio.ensure_future(runtime.run(open_calls))
         self._tasks[runtime.name] = task
 
-    async def wait(self) -> dict[str, str]:
+    async def wait(self) -> dict[str, AgentStatus]:
         """Wait until every agent is final (a plan change may restart one); their statuses."""
         while any(not t.done() for t in self._tasks.values()):
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         return self.statuses()
 
-    def statuses(self) -> dict[str, str]:
-        result: dict[str, str] = {}
+    def statuses(self) -> dict[str, AgentStatus]:
+        result: dict[str, AgentStatus] = {}
         for name, runtime in self.runtimes.items():
             task = self._tasks.get(name)
             if task is not None and task.done() and not task.cancelled():
                 exc = task.exception()
-                result[name] = FAILED if exc is not None else task.result()
+                result[name] = AgentStatus.FAILED if exc is not None else task.result()
             else:
                 result[name] = runtime.status
         return result
@@ -478,7 +475,7 @@ class Supervisor:
     def all_final(self) -> bool:
         return all(s in FINAL for s in self.statuses().values())
 
-    async def stop(self, reason: str) -> dict[str, str]:
+    async def stop(self, reason: str) -> dict[str, AgentStatus]:
         """Stop every agent (a running command is killed and recorded) and end the session."""
         await self.steering.stop()
         for task in self._tasks.values():
@@ -491,7 +488,7 @@ class Supervisor:
             pending.future.cancel()
         return await self.end(reason)
 
-    async def end(self, reason: str) -> dict[str, str]:
+    async def end(self, reason: str) -> dict[str, AgentStatus]:
         await self.steering.stop()
         statuses = self.statuses()
         if not self._ended:
@@ -515,7 +512,7 @@ class Supervisor:
         who = "the human" if by == "human" else f"{by} (on the human's behalf)"
         runtime.deliver(f"Message from {who}: {text}")
         # A blocked agent was waiting for exactly this; a finished one only on the screen.
-        wakes = self._keep_alive or runtime.status == BLOCKED
+        wakes = self._keep_alive or runtime.status == AgentStatus.BLOCKED
         task = self._tasks.get(runtime.name)
         if runtime.status in FINAL and wakes and task is not None and task.done():
             self._launch(runtime)
@@ -523,13 +520,10 @@ class Supervisor:
 
 def exit_code(statuses: Mapping[str, str]) -> int:
     """0 when every agent finished, 1 otherwise."""
-    return 0 if statuses and all(s == DONE for s in statuses.values()) else 1
+    return 0 if statuses and all(s == AgentStatus.DONE for s in statuses.values()) else 1
 
 
 __all__ = [
-    "BLOCKED",
-    "DONE",
-    "FAILED",
     "AgentSetup",
     "PendingApproval",
     "Supervisor",

@@ -13,12 +13,6 @@ from typing import Any, Protocol
 from cockpit.policy import Decision, FileAction, ShellAction
 from cockpit.session.events import Event
 
-# Honest statuses, as the screen shows them.
-THINKING, RUNNING, WAITING, PAUSED = "thinking", "running", "waiting for you", "paused"
-BLOCKED, RETRYING, DONE, FAILED, IDLE = "blocked", "retrying", "done", "failed", "idle"
-STALLED = "stalled"  # a model request has not answered for a while (detail: how long)
-FINAL = frozenset({DONE, FAILED, BLOCKED})
-
 
 @dataclass(frozen=True)
 class ApprovalRequest:

@@ -34,17 +34,6 @@ from cockpit.agent.calls import (
 )
 from cockpit.agent.definition import AgentDefinition
 from cockpit.agent.host import (
-    BLOCKED,
-    DONE,
-    FAILED,
-    FINAL,
-    IDLE,
-    PAUSED,
-    RETRYING,
-    RUNNING,
-    STALLED,
-    THINKING,
-    WAITING,
     AgentHost,
     ApprovalDecision,
     ApprovalRequest,
@@ -63,6 +52,7 @@ from cockpit.plan import load_plan
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.state import CallState
+from cockpit.session.status import AgentStatus
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _INTERNAL = frozenset({"update_task", "report_blocked"})
@@ -82,7 +72,7 @@ class AgentRuntime:
         *,
         messages: list[dict[str, Any]] | None = None,
         iteration: int = 0,
-        status: str = IDLE,
+        status: AgentStatus = AgentStatus.IDLE,
         limits: ModelLimits | None = None,
     ) -> None:
         self.definition = definition
@@ -144,7 +134,7 @@ class AgentRuntime:
 
     # -- the loop ----------------------------------------------------------------------
 
-    async def run(self, open_calls: Mapping[str, CallState] | None = None) -> str:
+    async def run(self, open_calls: Mapping[str, CallState] | None = None) -> AgentStatus:
         """Run until final. ``open_calls`` (by tool_use id) come from a resumed log."""
         try:
             if self._unansweredtool_uses() and not self._pending_results:
@@ -152,12 +142,11 @@ class AgentRuntime:
             while True:
                 await self._checkpoint()
                 if not self._pending_results and not self.inbox and self._conversation_idle():
-                    if self.status in (BLOCKED,) or not self.host.keep_alive:
-                        if self.status != BLOCKED:
-                            await self._set_status(DONE)
+                    if self.status == AgentStatus.BLOCKED or not self.host.keep_alive:
+                        if self.status != AgentStatus.BLOCKED:
+                            await self._set_status(AgentStatus.DONE)
                         return self.status
-                    if self.status != BLOCKED:
-                        await self._set_status(DONE)
+                    await self._set_status(AgentStatus.DONE)  # kept alive: wait for a message
                     await self._wait_for_mail()
                     continue
                 result = await self._model_turn()
@@ -165,18 +154,20 @@ class AgentRuntime:
                     continue  # redirected mid-stream: take the turn again with the note
                 if result.tool_calls:
                     await self._answertool_uses({})
-                if self.status == BLOCKED and not self.host.keep_alive:
-                    return BLOCKED
-                if self.status == BLOCKED:
+                if self.status == AgentStatus.BLOCKED and not self.host.keep_alive:
+                    return AgentStatus.BLOCKED
+                if self.status == AgentStatus.BLOCKED:
                     await self._wait_for_mail()
         except BackendError as exc:
-            await self._set_status(FAILED, str(exc))
-            return FAILED
+            await self._set_status(AgentStatus.FAILED, str(exc))
+            return AgentStatus.FAILED
         except Exception as exc:  # never a silent death: the reason is logged and shown
             with contextlib.suppress(Exception):
-                await self._set_status(FAILED, f"internal error: {type(exc).__name__}: {exc}")
-            self.status = FAILED
-            return FAILED
+                await self._set_status(
+                    AgentStatus.FAILED, f"internal error: {type(exc).__name__}: {exc}"
+                )
+            self.status = AgentStatus.FAILED
+            return AgentStatus.FAILED
 
     def _conversation_idle(self) -> bool:
         """True when the last word is the model's and it asked for nothing."""
@@ -195,7 +186,7 @@ class AgentRuntime:
         if self._running.is_set():
             return
         self._status_before_pause = self.status
-        await self._set_status(PAUSED)
+        await self._set_status(AgentStatus.PAUSED)
         await self._running.wait()
         await self._set_status(self._status_before_pause)
 
@@ -203,10 +194,10 @@ class AgentRuntime:
         while not self.inbox:
             self._mail.clear()
             await self._mail.wait()
-        if self.status == BLOCKED:
-            await self._set_status(IDLE)
+        if self.status == AgentStatus.BLOCKED:
+            await self._set_status(AgentStatus.IDLE)
 
-    async def _set_status(self, status: str, detail: str = "") -> None:
+    async def _set_status(self, status: AgentStatus, detail: str = "") -> None:
         if status == self.status and not detail:
             return
         self.status, self.detail = status, detail
@@ -243,7 +234,7 @@ class AgentRuntime:
                 )
                 self._plan_note, self._restarted = None, False
         self.iteration += 1
-        await self._set_status(THINKING)
+        await self._set_status(AgentStatus.THINKING)
         request = TurnRequest(
             model=self.definition.model,
             system=self.system_prompt,
@@ -266,8 +257,8 @@ class AgentRuntime:
         finally:
             self._turn = None
         self._timeouts = 0
-        if self.status in (RETRYING, STALLED):
-            await self._set_status(THINKING)
+        if self.status in (AgentStatus.RETRYING, AgentStatus.STALLED):
+            await self._set_status(AgentStatus.THINKING)
         await self._add_message({"role": "assistant", "content": result.content})
         usage = {"model": result.model, **result.usage.as_dict(), "cost_usd": result.cost_usd}
         if price_for(result.model) is None and price_for(request.model) is None:
@@ -286,14 +277,16 @@ class AgentRuntime:
             )
         detail = f"{why}: asking again ({self._timeouts}/{retries})"
         self.host.stream(self.name, "retry", detail)
-        await self._set_status(RETRYING, detail)
+        await self._set_status(AgentStatus.RETRYING, detail)
 
     async def _stalled(self, silent_s: float) -> None:
-        await self._set_status(STALLED, f"no answer from the model for {silent_s:.0f} s")
+        await self._set_status(
+            AgentStatus.STALLED, f"no answer from the model for {silent_s:.0f} s"
+        )
 
     async def _answering(self) -> None:
-        if self.status == STALLED:
-            await self._set_status(THINKING)
+        if self.status == AgentStatus.STALLED:
+            await self._set_status(AgentStatus.THINKING)
 
     def _on_stream(self, event: StreamEvent) -> None:
         self._watch.alive()
@@ -304,7 +297,7 @@ class AgentRuntime:
         elif isinstance(event, Retrying):
             self.host.stream(self.name, "retry", event.describe())
             # Statuses go through the log; do it from a task, the callback is synchronous.
-            task = asyncio.ensure_future(self._set_status(RETRYING, event.describe()))
+            task = asyncio.ensure_future(self._set_status(AgentStatus.RETRYING, event.describe()))
             task.add_done_callback(_swallow)
 
     # -- tool calls --------------------------------------------------------------------
@@ -367,7 +360,7 @@ class AgentRuntime:
             reasons = "; ".join(decision.reasons)
             return ToolOutcome(content=f"Denied by policy: {reasons}", is_error=True)
         if decision.tier == 3 and not (previous is not None and previous.approval == "approved"):
-            await self._set_status(WAITING)
+            await self._set_status(AgentStatus.WAITING)
             verdict = await self.host.request_approval(
                 ApprovalRequest(
                     agent=self.name,
@@ -381,7 +374,7 @@ class AgentRuntime:
                 )
             )
             if not verdict.approved:
-                await self._set_status(THINKING)
+                await self._set_status(AgentStatus.THINKING)
                 why = f": {verdict.reason}" if verdict.reason else ""
                 return ToolOutcome(
                     content=f"Denied by {verdict.by}{why}. Do not try to get around this; "
@@ -396,7 +389,7 @@ class AgentRuntime:
     async def _execute(
         self, call: str, name: str, args: dict[str, Any], *, writes_plan: bool = False
     ) -> ToolOutcome:
-        await self._set_status(RUNNING, describe(name, args))
+        await self._set_status(AgentStatus.RUNNING, describe(name, args))
         started: dict[str, Any] = {"tool": name, "command": describe(name, args)}
         await self._record(k.TOOL_STARTED, started, call)
         # Whatever changes plan.md while this runs may be this command's (see steering).
@@ -425,15 +418,15 @@ class AgentRuntime:
             )
             raise
         await self._record(k.TOOL_FINISHED, outcome.log_data(), call)
-        if self.status == RUNNING:
-            await self._set_status(THINKING)
+        if self.status == AgentStatus.RUNNING:
+            await self._set_status(AgentStatus.THINKING)
         return outcome
 
     async def _internal(self, call: str, name: str, args: dict[str, Any]) -> ToolOutcome:
         if name == "report_blocked":
             reason = args["reason"]
             await self._record(k.AGENT_BLOCKED, {"reason": reason}, call)
-            self.status, self.detail = BLOCKED, reason
+            self.status, self.detail = AgentStatus.BLOCKED, reason
             return ToolOutcome(
                 content="Reported. Wait: the human has been told and will answer.",
                 output=reason,
@@ -499,16 +492,6 @@ def _swallow(task: asyncio.Future[Any]) -> None:
 
 
 __all__ = [
-    "BLOCKED",
-    "DONE",
-    "FAILED",
-    "FINAL",
-    "IDLE",
-    "PAUSED",
-    "RETRYING",
-    "RUNNING",
-    "THINKING",
-    "WAITING",
     "AgentHost",
     "AgentRuntime",
     "ApprovalDecision",

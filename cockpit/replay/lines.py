@@ -9,6 +9,7 @@ from typing import Any
 
 from cockpit.session import events as k
 from cockpit.session.events import DIGEST_RE, FIELDS, FIELDS_KEYED, KEYED_VERSION, TS_RE
+from cockpit.session.status import AgentStatus
 
 KINDS: tuple[str, ...] = (
     k.SESSION_STARTED,
@@ -60,7 +61,7 @@ def marker_flags(kind: str, data: dict[str, Any]) -> Flag:
         failed = bool(data.get("error")) or (type(code) is int and code != 0)
         return Flag.ERROR if failed else Flag(0)
     if kind == k.AGENT_STATUS:
-        return Flag.ERROR if data.get("status") == "failed" else Flag(0)
+        return Flag.ERROR if data.get("status") == AgentStatus.FAILED else Flag(0)
     if kind == k.TASK_VERIFIED:
         return Flag.ERROR if data.get("passed") is False else Flag(0)
     return Flag(0)

@@ -10,18 +10,19 @@ from cockpit.session import events as k
 from cockpit.session.audit import AuditReport
 from cockpit.session.events import Event
 from cockpit.session.state import amount_of, items_of
+from cockpit.session.status import AgentStatus
 
 HEADER = "TIMESTAMP | STATE | ITERATION | ACTION | RESULT | ARTIFACTS"
 
 _STATE_BY_KIND = {
     k.TOOL_REQUESTED: "acting",
     k.POLICY_DECIDED: "acting",
-    k.APPROVAL_REQUESTED: "waiting for you",
-    k.SAFEGUARD_SNAPSHOT: "running",
-    k.TOOL_STARTED: "running",
-    k.TOOL_FINISHED: "running",
-    k.MODEL_MESSAGE: "thinking",
-    k.MODEL_USAGE: "thinking",
+    k.APPROVAL_REQUESTED: AgentStatus.WAITING,
+    k.SAFEGUARD_SNAPSHOT: AgentStatus.RUNNING,
+    k.TOOL_STARTED: AgentStatus.RUNNING,
+    k.TOOL_FINISHED: AgentStatus.RUNNING,
+    k.MODEL_MESSAGE: AgentStatus.THINKING,
+    k.MODEL_USAGE: AgentStatus.THINKING,
 }
 
 
@@ -72,7 +73,7 @@ def describe(event: Event) -> tuple[str, str, str, str]:
         state = str(d.get("status", ""))
         result = str(d.get("detail", ""))
     elif kind == k.AGENT_BLOCKED:
-        state, result = "blocked", str(d.get("reason", ""))
+        state, result = AgentStatus.BLOCKED, str(d.get("reason", ""))
     elif kind == k.MODEL_MESSAGE:
         message = d.get("message")
         result = _message_summary(message) if isinstance(message, dict) else ""

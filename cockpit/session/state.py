@@ -15,8 +15,12 @@ from typing import Any
 
 from cockpit.session import events as k
 from cockpit.session.events import Event
+from cockpit.session.status import AgentStatus, status_of
 
-THINKING, STALLED = "thinking", "stalled"  # as `cockpit.agent.host` names them (a lower layer)
+_STALLED = AgentStatus.STALLED
+_MODEL_WAITS = frozenset({AgentStatus.THINKING, AgentStatus.STALLED})
+"""What a stall continues (its time counts from the start of the model request). Module
+names, as the fold reads them per status event and an enum attribute costs 5x a global."""
 
 
 @dataclass
@@ -77,7 +81,7 @@ class CallState:
 @dataclass
 class AgentState:
     name: str
-    status: str = "starting"
+    status: AgentStatus = AgentStatus.STARTING
     detail: str = ""
     status_since: str | None = None
     """The ``ts`` of the event that set the current status: how long the current step has
@@ -210,14 +214,14 @@ class StateBuilder:
         if e.agent:
             a = self.state.agent(e.agent)
             a.model = str(e.data.get("model", a.model))
-            a.status = "starting"
+            a.status = AgentStatus.STARTING
             a.status_since = e.ts
 
     def _agent_status(self, e: Event) -> None:
         if e.agent:
             a = self.state.agent(e.agent)
-            status = str(e.data.get("status", a.status))
-            if not (status == STALLED and a.status in (THINKING, STALLED)):
+            status = status_of(str(e.data.get("status", a.status)))
+            if not (status is _STALLED and a.status in _MODEL_WAITS):
                 a.status_since = e.ts
             a.status = status
             a.detail = str(e.data.get("detail", ""))
@@ -227,7 +231,7 @@ class StateBuilder:
     def _agent_blocked(self, e: Event) -> None:
         if e.agent:
             a = self.state.agent(e.agent)
-            a.status = "blocked"
+            a.status = AgentStatus.BLOCKED
             a.status_since = e.ts
             a.blocked_reason = str(e.data.get("reason", ""))
 

@@ -16,6 +16,7 @@ from textual.widgets import Static
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.state import AgentState, CallState
+from cockpit.session.status import HALTED, QUIET, TIMED, TROUBLED, AgentStatus
 from cockpit.ui import render
 from cockpit.ui.transcript import Transcript
 
@@ -68,11 +69,11 @@ class AgentPane(Vertical):
         if header != self._shown_header:  # a changed header costs a repaint, not a layout
             self._shown_header = header
             self.query_one(".pane-header", Static).update(header, layout=False)
-        status = state.status if state is not None else "starting"
-        self.set_class(status == "waiting for you", "-waiting")
-        self.set_class(status in ("blocked", "failed"), "-blocked")
-        self.set_class(status == "stalled", "-stalled")
-        self.set_class(status in ("done", "idle"), "-quiet")
+        status = state.status if state is not None else AgentStatus.STARTING
+        self.set_class(status == AgentStatus.WAITING, "-waiting")
+        self.set_class(status in HALTED, "-blocked")
+        self.set_class(status == AgentStatus.STALLED, "-stalled")
+        self.set_class(status in QUIET, "-quiet")
 
     def add_event(self, event: Event, call: CallState | None) -> None:
         """Write what one of this agent's events says (``call`` as known before it)."""
@@ -117,16 +118,16 @@ class AgentPane(Vertical):
     ) -> Content:
         """``name status 12s · detail · tokens · cost · model · task``: what matters first, so
         a narrow pane cuts the model name and the task, not the status."""
-        status = state.status if state is not None else "starting"
+        status = state.status if state is not None else AgentStatus.STARTING
         colour = render.STATUS_COLOURS.get(status, "$text")
-        shown = status
-        if now is not None and state is not None and status in render.TIMED:
+        shown = str(status)
+        if now is not None and state is not None and status in TIMED:
             since = self._since(state.status_since)
             if since is not None:
                 shown += f" {render.elapsed(now - since)}"
-        if status == "waiting for you":
+        if status == AgentStatus.WAITING:
             shown = f" {shown} "
-        if pause_requested and status != "paused":
+        if pause_requested and status != AgentStatus.PAUSED:
             shown += " (pausing at the next step)"
         clean = render.one_line  # a model id, a task title, a reason: from files, never raw
         parts = [
@@ -134,7 +135,7 @@ class AgentPane(Vertical):
             Content.styled(shown, colour),
         ]
         muted = "$text-muted"
-        if state is not None and state.detail and status in ("failed", "stalled", "retrying"):
+        if state is not None and state.detail and status in TROUBLED:
             parts.append(Content.assemble((": ", muted), (clean(state.detail), colour)))
         if state is not None:
             parts.append(
@@ -151,7 +152,7 @@ class AgentPane(Vertical):
             if state.task:
                 task = clean(state.task)
                 parts.append(Content.from_markup(" [$text-muted]· task:[/] $task", task=task))
-            elif state.detail and status == "running":
+            elif state.detail and status == AgentStatus.RUNNING:
                 detail = clean(state.detail)
                 parts.append(Content.from_markup(" [$text-muted]·[/] $detail", detail=detail))
         return Content("").join(parts)

@@ -37,6 +37,7 @@ from cockpit.safe_text import visible
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.state import StateBuilder
+from cockpit.session.status import FINAL, TIMED, AgentStatus
 from cockpit.ui import render
 from cockpit.ui.feed import Asked, Logged, SessionFeed, StreamChunk
 from cockpit.ui.plan_view import PlanView
@@ -106,7 +107,7 @@ class CockpitApp(App[int]):
         self.log_lines: deque[str] = deque(maxlen=LOG_VIEW_LINES)
         self.recent = RecentCalls()
         self.started = False
-        self.statuses: dict[str, str] = {}
+        self.statuses: dict[str, AgentStatus] = {}
         self.failure: str | None = None
         self.open_error: CockpitError | None = None
         """Why the session could not be opened after the first frame (a bad rule file):
@@ -238,7 +239,7 @@ class CockpitApp(App[int]):
     def _tick(self) -> None:
         """Once a second: the elapsed time in the headers of the agents mid-step (a
         repaint of one line each, no layout)."""
-        timed = {name for name, a in self.state.state.agents.items() if a.status in render.TIMED}
+        timed = {name for name, a in self.state.state.agents.items() if a.status in TIMED}
         if timed:
             self._refresh_panes(timed)
 
@@ -345,8 +346,6 @@ class CockpitApp(App[int]):
     # -- the human's other commands ---------------------------------------------------
 
     def toggle_pause(self, agent: str) -> None:
-        from cockpit.agent.host import FINAL  # the agent loop's: loaded after the first frame
-
         runtime = self.supervisor.runtimes.get(agent)
         if runtime is None:
             self.tell(f"{agent} is not running in this session.", severity="warning")
@@ -470,7 +469,7 @@ class ScreenResult:
 
     prepared: Prepared
     exit_code: int
-    statuses: dict[str, str] = field(default_factory=dict)
+    statuses: dict[str, AgentStatus] = field(default_factory=dict)
     failure: str | None = None
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App
 from textual.timer import Timer
 
+from cockpit.session.status import NEEDS_YOU
 from cockpit.ui import notify
 from cockpit.ui.approval import NOTHING_ASKED, ApprovalScreen, GrantOffer, Verdict
 from cockpit.ui.grants import allow_for_session, grant_offer
@@ -148,7 +149,7 @@ class Inbox:
             if pending.request.agent not in order:
                 order.append(pending.request.agent)
         for name, status in statuses.items():
-            if status in ("blocked", "waiting for you") and name not in order:
+            if status in NEEDS_YOU and name not in order:
                 order.append(name)
         return order
 

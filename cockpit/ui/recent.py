@@ -10,14 +10,13 @@ from collections import deque
 
 from cockpit.session import events as k
 from cockpit.session.events import Event
+from cockpit.session.status import TROUBLED
 
 KEPT_PER_AGENT = 50
 """Calls (and notable events) kept per agent for Enter."""
 
 NOTABLE = frozenset({k.AGENT_BLOCKED, k.HUMAN_MESSAGE, k.PLAN_DELIVERED})
 """Events outside a call that Enter can show, besides a status that went wrong."""
-WRONG = frozenset({"failed", "stalled", "retrying"})
-"""Statuses whose reason Enter shows in full."""
 
 Entry = list[Event]
 """One call's events so far, oldest first (or one notable event)."""
@@ -41,7 +40,7 @@ class RecentCalls:
                 self._keep(event.agent, entry)
             entry.append(event)
         elif event.kind in NOTABLE or (
-            event.kind == k.AGENT_STATUS and event.data.get("status") in WRONG
+            event.kind == k.AGENT_STATUS and event.data.get("status") in TROUBLED
         ):
             self._keep(event.agent, [event])
 

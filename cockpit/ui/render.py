@@ -16,6 +16,7 @@ from cockpit.safe_text import visible, visible_lines
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.state import AgentState, CallState
+from cockpit.session.status import AgentStatus
 
 Line = tuple[str, str]
 
@@ -49,19 +50,20 @@ _TIER_LABEL: dict[object, str] = {1: "T1", 2: "T2", 3: "T3", "deny": "DENY"}
 _INTERNAL_TOOLS = frozenset({"update_task", "report_blocked"})
 
 STATUS_COLOURS: Mapping[str, str] = {
-    "thinking": "$accent",
-    "running": "$primary",
-    "waiting for you": "bold reverse $warning",
-    "paused": "$text-muted",
-    "blocked": "bold $error",
-    "retrying": "$warning",
-    "stalled": "bold $warning",
-    "done": "$success",
-    "failed": "bold $error",
-    "idle": "$text-muted",
-    "starting": "$text-muted",
+    AgentStatus.THINKING: "$accent",
+    AgentStatus.RUNNING: "$primary",
+    AgentStatus.WAITING: "bold reverse $warning",
+    AgentStatus.PAUSED: "$text-muted",
+    AgentStatus.BLOCKED: "bold $error",
+    AgentStatus.RETRYING: "$warning",
+    AgentStatus.STALLED: "bold $warning",
+    AgentStatus.DONE: "$success",
+    AgentStatus.FAILED: "bold $error",
+    AgentStatus.IDLE: "$text-muted",
+    AgentStatus.STARTING: "$text-muted",
 }
-"""The colour of each honest status in headers (theme variables only)."""
+"""The colour of each honest status in headers (theme variables only); a status this
+cockpit does not know (a newer one's) shows in the plain text colour."""
 
 
 def clean(text: str) -> str:
@@ -105,10 +107,6 @@ def session_cost(agents: Iterable[AgentState]) -> str:
     agents = list(agents)
     spent = cost(sum(a.cost_usd for a in agents))
     return f"{spent} + ?" if any(a.unpriced_model for a in agents) else spent
-
-
-TIMED = frozenset({"thinking", "running", "waiting for you", "retrying", "stalled", "paused"})
-"""Statuses whose header shows how long they have lasted."""
 
 
 def elapsed(seconds: float) -> str:
@@ -332,14 +330,14 @@ def diff_lines(diff: str, took: str = "", *, cut: bool = False) -> list[Line]:
 def _status(d: Mapping[str, Any]) -> list[Line]:
     status = str(d.get("status", ""))
     detail = str(d.get("detail", "") or "")
-    if status == "failed":
+    if status == AgentStatus.FAILED:
         return [("fail", f"✗ failed: {detail}" if detail else "✗ failed")]
-    if status == "retrying":
+    if status == AgentStatus.RETRYING:
         return [("tier-2", f"… retrying: {detail}" if detail else "… retrying")]
-    if status == "stalled":
+    if status == AgentStatus.STALLED:
         return [("tier-2", f"… stalled: {detail}" if detail else "… stalled: no answer yet")]
-    if status == "paused":
+    if status == AgentStatus.PAUSED:
         return [("note", "‖ paused by you (p resumes)")]
-    if status == "done":
+    if status == AgentStatus.DONE:
         return [("ok", "✓ done")]
     return []

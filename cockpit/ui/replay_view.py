@@ -11,6 +11,7 @@ from textual.content import Content
 from cockpit.replay.lines import Flag
 from cockpit.session.events import Event
 from cockpit.session.state import SessionState, items_of
+from cockpit.session.status import HALTED, AgentStatus
 from cockpit.ui import render
 from cockpit.ui.plan_view import STATE_STYLES
 from cockpit.ui.replay_transport import Frame, Timeline
@@ -37,8 +38,8 @@ def session_line(state: SessionState, first: Event | None) -> Content:
     if session:
         parts.append(f" · {render.one_line(session)}")
     parts.append(f" · {len(agents)} agents")
-    waiting = sum(1 for a in agents if a.status == "waiting for you")
-    blocked = sum(1 for a in agents if a.status in ("blocked", "failed"))
+    waiting = sum(1 for a in agents if a.status == AgentStatus.WAITING)
+    blocked = sum(1 for a in agents if a.status in HALTED)
     if waiting:
         parts += [" · ", (f" ⚠ {waiting} waiting for the human ", "bold reverse $warning")]
     if blocked:

@@ -27,6 +27,7 @@ from cockpit.plan.document import Plan
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.state import AgentState, CallState
+from cockpit.session.status import HALTED, AgentStatus
 from cockpit.ui import render
 from cockpit.ui.agent_pane import AgentPane, pane_id
 from cockpit.ui.plan_view import PlanView
@@ -241,9 +242,9 @@ class CockpitScreen(Screen[None]):
         """The top line: how many agents, who waits for the human, who failed or stalled,
         warnings from the start, tokens and cost."""
         agents = list(agents)
-        waiting = sum(1 for a in agents if a.status == "waiting for you")
-        blocked = sum(1 for a in agents if a.status in ("blocked", "failed"))
-        stalled = sum(1 for a in agents if a.status == "stalled")
+        waiting = sum(1 for a in agents if a.status == AgentStatus.WAITING)
+        blocked = sum(1 for a in agents if a.status in HALTED)
+        stalled = sum(1 for a in agents if a.status == AgentStatus.STALLED)
         parts: list[str | tuple[str, str]] = [
             ("cockpit", "bold"),
             f" · {render.one_line(str(self.workspace))} · {len(agents)} agents",
