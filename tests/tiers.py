@@ -61,7 +61,7 @@ def _test_wide(function: object) -> bool:
 
 
 def _functions(obj: object) -> Iterator[types.FunctionType]:
-    obj = inspect.unwrap(obj) if callable(obj) else obj  # type: ignore[arg-type]
+    obj = inspect.unwrap(obj) if callable(obj) else obj
     if isinstance(obj, types.ModuleType):  # a module of ours named whole: all of its code
         for value in vars(obj).values():
             if getattr(value, "__module__", None) == obj.__name__:
