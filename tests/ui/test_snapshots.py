@@ -22,7 +22,7 @@ from cockpit.policy import Decision, RuleRef
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.approval import ApprovalScreen, GrantOffer
 from cockpit.ui.plan_view import PlanView
-from tests.ui._session import make_app, make_workspace, prepare
+from tests.ui._session import caught_up, make_app, make_workspace, prepare
 from tests.waiting import wait_until
 
 Snap = Callable[..., bool]
@@ -99,7 +99,9 @@ async def settle(pilot: Pilot[Any]) -> None:
     app = pilot.app
     assert isinstance(app, CockpitApp)
     await wait_until(
-        lambda: app.started and app.supervisor.all_final, what="the agents", pause=pilot.pause
+        lambda: app.started and app.supervisor.all_final and caught_up(app),
+        what="the agents to finish and the screen to take in every event",
+        pause=pilot.pause,
     )
     await pilot.pause(0.2)
     app.main.query_one(PlanView).refresh_plan()
