@@ -33,7 +33,8 @@ from cockpit.cli import COMMANDS, build_parser
 from cockpit.launch import begin_new
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.settings import ScreenConfig
-from tests.ui._session import launch_options, make_workspace, stop, wait_for
+from tests.ui._session import launch_options, make_workspace, stop
+from tests.waiting import wait_until
 
 PYTHON = [sys.executable, "-X", "importtime", "-m", "cockpit"]
 DEFERRED = ("anthropic", "pydantic", "httpx2", "git", "tree_sitter", "watchfiles")
@@ -234,7 +235,7 @@ async def test_a_quit_typed_while_the_screen_comes_up_still_quits(tmp_path: Path
 
     async with app.run_test(size=(120, 36), message_hook=type_ahead) as pilot:
         try:
-            await wait_for(pilot, lambda: not app.is_running, what="the app to quit")
+            await wait_until(lambda: not app.is_running, what="the app to quit", pause=pilot.pause)
         finally:
             await stop(app)
     assert typed and app.return_code == 0

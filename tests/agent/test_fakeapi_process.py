@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from cockpit.agent.backends.anthropic import AnthropicBackend
 from cockpit.agent.backends.base import TurnRequest
+from tests.waiting import wait_until_sync
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = """\
@@ -28,11 +28,10 @@ async def test_runs_as_a_process_with_a_port_file_and_a_requests_log(tmp_path: P
     args = ["--script", script, "--port-file", port_file, "--requests-log", log]
     proc = subprocess.Popen([sys.executable, "-m", "tests.fakeapi", *map(str, args)], cwd=ROOT)
     try:
-        deadline = time.monotonic() + 20
-        while not port_file.exists():
-            assert proc.poll() is None, "the fake API exited before listening"
-            assert time.monotonic() < deadline, "the fake API never wrote its port"
-            time.sleep(0.02)
+        wait_until_sync(
+            lambda: port_file.exists() or proc.poll() is not None, "its port", timeout=20
+        )
+        assert port_file.exists(), "the fake API exited before listening"
         url = f"http://127.0.0.1:{int(port_file.read_text())}"
         backend = AnthropicBackend.from_env({"ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": url})
         request = TurnRequest("claude-haiku-5-5", "sys", [{"role": "user", "content": "go"}])

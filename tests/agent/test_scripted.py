@@ -16,6 +16,7 @@ from cockpit.agent.backends.scripted import (
 )
 from cockpit.agent.models import cost
 from cockpit.errors import BackendError, ConfigError
+from tests.waiting import wait_until
 
 SCRIPT = """\
 done_text: "Script over."
@@ -155,7 +156,7 @@ async def test_a_cancelled_turn_is_played_again_from_its_start() -> None:
 async def test_a_turn_waiting_out_its_delay_cancels_at_once() -> None:
     backend = ScriptedBackend([ScriptedTurn(text="late", delay_s=30.0)])
     task = asyncio.create_task(backend.turn(request(), lambda e: None))
-    await asyncio.sleep(0.01)
+    await wait_until(lambda: backend.requests, "the turn to start its delay")
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(task, timeout=1.0)

@@ -14,6 +14,7 @@ import pytest
 
 from cockpit.errors import ConfigError
 from cockpit.plan import Plan, PlanWatcher, load_plan, update_task
+from tests.waiting import wait_until
 
 EDITOR = Path(__file__).parent / "_editor.py"
 OLD = "# Plan\n- [ ] Login @builder\n      verify: pytest\n"
@@ -24,17 +25,14 @@ QUIET_S = 0.7  # longer than the watcher's grace for a vanished file
 class Recorder:
     def __init__(self) -> None:
         self.calls: list[tuple[Plan, Plan, float]] = []
-        self.changed = asyncio.Event()
 
     async def __call__(self, old: Plan, new: Plan) -> None:
         self.calls.append((old, new, time.monotonic()))
-        self.changed.set()
 
     async def wait_for(self, count: int, timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
-        while len(self.calls) < count:
-            self.changed.clear()
-            await asyncio.wait_for(self.changed.wait(), max(deadline - time.monotonic(), 0.01))
+        await wait_until(
+            lambda: len(self.calls) >= count, f"{count} plan change(s)", timeout=timeout
+        )
 
     async def settled(self, count: int) -> list[tuple[Plan, Plan, float]]:
         """Wait for ``count`` changes, then a quiet while to catch any extra ones."""
@@ -176,9 +174,7 @@ async def test_sync_callback_and_plain_thread_writer(tmp_path: Path) -> None:
     task = asyncio.create_task(watcher.run())
     await asyncio.wait_for(watcher.ready.wait(), 5)
     await asyncio.to_thread(path.write_text, NEW)
-    deadline = time.monotonic() + 5
-    while not seen and time.monotonic() < deadline:
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: seen, "the sync callback", timeout=5)
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
@@ -22,6 +23,7 @@ from tests.session._util import (
     lines_of,
     write_session,
 )
+from tests.waiting import wait_until_sync
 
 
 def test_one_event_a_line_in_the_seed_format(tmp_path: Path) -> None:
@@ -129,14 +131,14 @@ class _Follower:
             self.lines.put(line.rstrip("\n"))
 
     def wait_for(self, n: int, timeout: float = 20) -> list[str]:
-        deadline = time.monotonic() + timeout
-        while len(self.seen) < n:
-            left = deadline - time.monotonic()
-            assert left > 0, f"follow printed {len(self.seen)} of {n} lines: {self.seen}"
-            try:
-                self.seen.append(self.lines.get(timeout=left))
-            except queue.Empty:
-                continue
+        def printed() -> bool:
+            with contextlib.suppress(queue.Empty):
+                while len(self.seen) < n:  # no further: a later check counts the rest
+                    self.seen.append(self.lines.get_nowait())
+            return len(self.seen) >= n
+
+        detail = lambda: f"follow printed {len(self.seen)}: {self.seen}"  # noqa: E731
+        wait_until_sync(printed, f"{n} lines from follow", timeout=timeout, detail=detail)
         return self.seen
 
     def quiet_for(self, seconds: float) -> bool:

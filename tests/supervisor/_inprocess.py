@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,16 +35,6 @@ def backend(prepared: Prepared, agent: str) -> ScriptedBackend:
     found = next(s.backend for s in prepared.setups if s.definition.name == agent)
     assert isinstance(found, ScriptedBackend)
     return found
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 20.0) -> float:
-    """Wait until ``predicate`` holds; the seconds it took."""
-    begin = time.monotonic()
-    while not predicate():
-        if time.monotonic() - begin > timeout:
-            raise AssertionError("timed out waiting")
-        await asyncio.sleep(0.01)
-    return time.monotonic() - begin
 
 
 def logged(prepared: Prepared, kind: str | None = None) -> list[dict[str, Any]]:

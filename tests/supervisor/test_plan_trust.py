@@ -22,9 +22,10 @@ from cockpit.launch import LaunchOptions, Prepared, prepare_new
 from cockpit.session.chain import read_events
 from cockpit.session.state import fold
 from tests.fakeapi import FakeAnthropicAPI
-from tests.supervisor._inprocess import finish, logged, until
+from tests.supervisor._inprocess import finish, logged
 from tests.supervisor._inprocess import start as scripted_start
 from tests.supervisor.conftest import clean_env, cockpit
+from tests.waiting import wait_until
 
 PLAN = "# Demo\n\n## Phase 1\n- [ ] Make greet friendlier @builder\n"
 PLAN_REASON = "the human's plan: agents change it only through update_task"
@@ -62,7 +63,7 @@ def done(text: str = "Done.") -> dict[str, Any]:
 async def approve_the_plan_write(prepared: Prepared) -> None:
     """The agent waits for the human; the prompt says it is the human's plan. Approve."""
     sup = prepared.supervisor
-    await until(lambda: bool(sup.pending))
+    await wait_until(lambda: bool(sup.pending))
     (pending,) = sup.inbox()
     assert pending.request.decision.tier == 3
     assert any(PLAN_REASON in r for r in pending.request.decision.reasons)
@@ -91,7 +92,7 @@ async def test_an_approved_write_of_the_plan_is_logged_as_the_agents(
         prepared = await start(workspace, api)
         try:
             await approve_the_plan_write(prepared)
-            await until(lambda: bool(logged(prepared, "plan.changed")))
+            await wait_until(lambda: bool(logged(prepared, "plan.changed")))
             (changed,) = logged(prepared, "plan.changed")
             assert changed["data"]["by"] == "builder" and changed["agent"] == "builder"
             assert added in changed["data"]["diff"]
@@ -109,7 +110,7 @@ async def test_a_change_while_an_agent_command_ran_with_no_known_writer_is_unkno
     with FakeAnthropicAPI([sneak, done()]) as api:
         prepared = await start(workspace, api)
         try:
-            await until(lambda: bool(logged(prepared, "plan.changed")))
+            await wait_until(lambda: bool(logged(prepared, "plan.changed")))
             (changed,) = logged(prepared, "plan.changed")
             assert changed["data"]["by"] == "unknown" and changed["agent"] is None
             assert "+- [ ] Sneaked in @builder" in changed["data"]["diff"]
@@ -136,14 +137,14 @@ async def test_a_human_edit_with_no_agent_command_running_is_the_humans(
     with FakeAnthropicAPI([call("bash", command="ls src"), done("Listed.")]) as api:
         prepared = await start(workspace, api)
         try:
-            await until(lambda: bool(logged(prepared, "tool.finished")))
-            await until(lambda: len(api.requests) == 2)
+            await wait_until(lambda: bool(logged(prepared, "tool.finished")))
+            await wait_until(lambda: len(api.requests) == 2)
             api.add(done("Got the new plan."))
             save_from_editor(workspace / "plan.md", PLAN + "- [ ] Add a docstring @builder\n")
-            await until(lambda: bool(logged(prepared, "plan.changed")))
+            await wait_until(lambda: bool(logged(prepared, "plan.changed")))
             (changed,) = logged(prepared, "plan.changed")
             assert changed["data"]["by"] == "human"
-            await until(lambda: len(api.requests) == 3)
+            await wait_until(lambda: len(api.requests) == 3)
             note = json.dumps(api.requests[-1].body["messages"])
             assert "The human edited plan.md" in note and "Add a docstring" in note
         finally:
@@ -157,7 +158,7 @@ async def test_a_box_the_agent_ticks_itself_is_not_a_verified_task(workspace: Pa
         prepared = await start(workspace, api)
         try:
             await approve_the_plan_write(prepared)
-            await until(lambda: bool(logged(prepared, "plan.changed")))
+            await wait_until(lambda: bool(logged(prepared, "plan.changed")))
             (changed,) = logged(prepared, "plan.changed")
             assert changed["data"]["by"] == "builder"
             assert changed["data"]["unverified"] == [
@@ -169,7 +170,7 @@ async def test_a_box_the_agent_ticks_itself_is_not_a_verified_task(workspace: Pa
                 asked = [json.dumps(r.body["messages"]) for r in api.requests[1:]]
                 return any("does not finish a task" in m and "update_task" in m for m in asked)
 
-            await until(told)
+            await wait_until(told)
             # the task is not done as far as the session is concerned; nothing was verified
             assert not logged(prepared, "task.verified") and not logged(prepared, "task.updated")
             state = fold(read_events(prepared.log.path))
@@ -191,7 +192,7 @@ IDLE = "agents:\n  builder: []\n  planner: []\n"
 
 async def idle_session(workspace: Path) -> Prepared:
     prepared = await scripted_start(workspace, IDLE, ["builder", "planner"], keep_alive=True)
-    await until(prepared.supervisor.steering.watcher.ready.is_set)
+    await wait_until(prepared.supervisor.steering.watcher.ready.is_set)
     return prepared
 
 
@@ -203,7 +204,7 @@ async def test_a_human_edit_saved_just_before_an_agent_command_starts_is_the_hum
     try:
         save_from_editor(workspace / "plan.md", PLAN + "- [ ] From the human @builder\n")
         sup.command_started("builder", "c-1", writes_plan=False)  # the plan was already new
-        await until(lambda: bool(logged(prepared, "plan.changed")))
+        await wait_until(lambda: bool(logged(prepared, "plan.changed")))
         assert sup.steering._running  # the command was still running when it was seen
         (changed,) = logged(prepared, "plan.changed")
         assert changed["data"]["by"] == "human"
@@ -221,12 +222,12 @@ async def test_a_change_by_a_command_that_finished_before_the_watcher_looked_is_
         sup.command_started("builder", "c-1", writes_plan=False)
         save_from_editor(workspace / "plan.md", PLAN + "- [ ] Who wrote this? @builder\n")
         sup.command_finished("c-1")
-        await until(lambda: bool(logged(prepared, "plan.changed")))
+        await wait_until(lambda: bool(logged(prepared, "plan.changed")))
         (changed,) = logged(prepared, "plan.changed")
         assert changed["data"]["by"] == "unknown"
         # and the next edit, with no command running, is the human's again
         save_from_editor(workspace / "plan.md", PLAN + "- [ ] The human's now @builder\n")
-        await until(lambda: len(logged(prepared, "plan.changed")) == 2)
+        await wait_until(lambda: len(logged(prepared, "plan.changed")) == 2)
         assert logged(prepared, "plan.changed")[1]["data"]["by"] == "human"
     finally:
         await finish(prepared)
@@ -244,13 +245,13 @@ async def test_an_approved_plan_write_is_its_agents_while_another_command_runs(
         sup.command_started("planner", "c-2", writes_plan=True)
         save_from_editor(workspace / "plan.md", PLAN + "- [ ] Planned @builder\n")
         sup.command_finished("c-2")
-        await until(lambda: bool(logged(prepared, "plan.changed")))
+        await wait_until(lambda: bool(logged(prepared, "plan.changed")))
         assert logged(prepared, "plan.changed")[0]["data"]["by"] == "planner"
         sup.command_started("planner", "c-3", writes_plan=True)
         save_from_editor(workspace / "plan.md", PLAN + "- [ ] Planned again @builder\n")
         sup.command_finished("c-3")
         save_from_editor(workspace / "plan.md", PLAN + "- [ ] Then changed @builder\n")
-        await until(lambda: len(logged(prepared, "plan.changed")) == 2)
+        await wait_until(lambda: len(logged(prepared, "plan.changed")) == 2)
         assert logged(prepared, "plan.changed")[1]["data"]["by"] == "unknown"
     finally:
         sup.command_finished("c-1")
@@ -273,7 +274,7 @@ async def test_resume_still_counts_a_box_the_agent_ticked_itself_as_open(
     sup = prepared.supervisor
     try:
         await approve_the_plan_write(prepared)
-        await until(lambda: bool(logged(prepared, "plan.changed")))
+        await wait_until(lambda: bool(logged(prepared, "plan.changed")))
         await sup.wait()
     finally:
         await finish(prepared)
@@ -296,13 +297,13 @@ async def test_an_edit_through_a_hard_link_to_the_plan_waits_for_the_human(
     with FakeAnthropicAPI([link, tick, done()]) as api:
         prepared = await start(workspace, api)
         try:
-            await until(lambda: bool(prepared.supervisor.pending))
+            await wait_until(lambda: bool(prepared.supervisor.pending))
             (pending,) = prepared.supervisor.inbox()
             assert pending.request.decision.tier == 3
             reasons = pending.request.decision.reasons
             assert any("plan.md (hard-linked as " in r and PLAN_REASON in r for r in reasons)
             await prepared.supervisor.resolve(pending.request.call, False, "human")
-            await until(lambda: bool(logged(prepared, "approval.resolved")))
+            await wait_until(lambda: bool(logged(prepared, "approval.resolved")))
             assert "- [ ] Make greet" in (workspace / "plan.md").read_text()
         finally:
             await finish(prepared)
@@ -320,7 +321,7 @@ async def test_a_write_through_a_hard_link_the_watch_cannot_see_is_still_logged(
     with FakeAnthropicAPI([sneak, done()]) as api:
         prepared = await start(workspace, api)
         try:
-            await until(lambda: bool(logged(prepared, "plan.changed")))
+            await wait_until(lambda: bool(logged(prepared, "plan.changed")))
             (changed,) = logged(prepared, "plan.changed")
             assert changed["data"]["by"] == "unknown"
             assert "+- [x] Sneaked in @builder" in changed["data"]["diff"]

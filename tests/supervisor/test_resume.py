@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from tests.supervisor.conftest import clean_env, cockpit, events, of_kind, session_log
+from tests.waiting import wait_until_sync
 
 SCRIPT = """
 agents:
@@ -27,15 +28,6 @@ agents:
         - bash: {command: "cat marker.txt"}
     - text: "All done."
 """
-
-
-def _wait_for(predicate, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting")
 
 
 def test_sigkill_mid_command_then_resume(workspace: Path, tmp_path: Path) -> None:
@@ -63,7 +55,9 @@ def test_sigkill_mid_command_then_resume(workspace: Path, tmp_path: Path) -> Non
     marker = workspace / "marker.txt"
     job_pid = workspace / "job.pid"
     try:
-        _wait_for(lambda: marker.exists() and job_pid.exists())
+        wait_until_sync(
+            lambda: marker.exists() and job_pid.exists(), "the long job to start", timeout=30
+        )
         # Everything the process printed was acknowledged (logged, fsynced) before printing.
         time.sleep(0.2)
         proc.send_signal(signal.SIGKILL)

@@ -15,9 +15,9 @@ from tests.supervisor._inprocess import (
     last_request_text,
     logged,
     start,
-    until,
 )
 from tests.supervisor.conftest import clean_env
+from tests.waiting import wait_until
 
 PLAN = """# Demo
 
@@ -50,9 +50,9 @@ async def test_edit_mid_turn_reaches_the_next_request(workspace: Path) -> None:
     prepared = await start(workspace, LONG_THINK, ["builder"], keep_alive=True)
     try:
         model = backend(prepared, "builder")
-        await until(lambda: len(model.requests) == 1)
+        await wait_until(lambda: len(model.requests) == 1)
         edit_in_other_process(plan, PLAN + "- [ ] Add a docstring to greet @builder\n")
-        took = await until(lambda: len(model.requests) == 2)
+        took = await wait_until(lambda: len(model.requests) == 2)
         assert took < 1.0  # the streaming turn was cancelled and taken again at once
         text = last_request_text(prepared, "builder")
         assert "Add a docstring to greet" in text and "edited plan.md" in text
@@ -81,9 +81,9 @@ async def test_a_task_taken_away_stops_that_work(workspace: Path) -> None:
     prepared = await start(workspace, LONG_THINK, ["builder"], keep_alive=True)
     try:
         model = backend(prepared, "builder")
-        await until(lambda: len(model.requests) == 1)
+        await wait_until(lambda: len(model.requests) == 1)
         edit_in_other_process(plan, PLAN.replace("friendlier @builder", "friendlier @reviewer"))
-        await until(lambda: len(model.requests) == 2)
+        await wait_until(lambda: len(model.requests) == 2)
         text = last_request_text(prepared, "builder")
         assert "no longer yours" in text and "Make greet friendlier" in text
     finally:
@@ -105,18 +105,18 @@ async def test_an_approved_running_command_is_not_killed(workspace: Path) -> Non
     prepared = await start(workspace, APPROVED_RUNNING, ["builder"], keep_alive=True)
     try:
         sup = prepared.supervisor
-        await until(lambda: bool(sup.pending))
+        await wait_until(lambda: bool(sup.pending))
         (call,) = list(sup.pending)
         assert sup.pending[call].request.decision.tier == 3  # a recursive deletion
         await sup.resolve(call, True, "human")
-        await until(lambda: bool(logged(prepared, "tool.started")))
+        await wait_until(lambda: bool(logged(prepared, "tool.started")))
         edit_in_other_process(plan, PLAN + "- [ ] Also this @builder\n")
-        await until(lambda: bool(logged(prepared, "tool.finished")))
+        await wait_until(lambda: bool(logged(prepared, "tool.finished")))
         finished = logged(prepared, "tool.finished")[0]
         assert finished["data"]["exit_code"] == 0 and "error" not in finished["data"]
         assert (workspace / "out.txt").read_text() == "finished\n"
         model = backend(prepared, "builder")
-        await until(lambda: len(model.requests) == 2)
+        await wait_until(lambda: len(model.requests) == 2)
         assert "Also this" in last_request_text(prepared, "builder")
     finally:
         await finish(prepared)
@@ -207,12 +207,12 @@ async def test_an_agents_plan_edit_is_its_own_and_reaches_the_others(workspace: 
     prepared = await start(workspace, PLANNER_WRITES, ["planner", "builder"], keep_alive=True)
     try:
         sup = prepared.supervisor
-        await until(lambda: bool(sup.pending))  # the plan is the human's: they approve it
+        await wait_until(lambda: bool(sup.pending))  # the plan is the human's: they approve it
         (call,) = list(sup.pending)
         assert sup.pending[call].request.decision.tier == 3
         await sup.resolve(call, True, "human")
         builder = backend(prepared, "builder")
-        await until(lambda: len(builder.requests) == 2)
+        await wait_until(lambda: len(builder.requests) == 2)
         assert "Test greet" in last_request_text(prepared, "builder")
         assert "planner (an agent) edited plan.md" in last_request_text(prepared, "builder")
         changed = logged(prepared, "plan.changed")
@@ -245,7 +245,7 @@ async def test_an_edit_saved_while_the_session_starts_is_not_lost(workspace: Pat
     await sup.start(prepared.setups, prepared.kickoff, session_data=prepared.session_data)
     try:
         model = backend(prepared, "builder")
-        await until(lambda: len(model.requests) == 2)
+        await wait_until(lambda: len(model.requests) == 2)
         assert "Add a docstring to greet" in last_request_text(prepared, "builder")
         changed = logged(prepared, "plan.changed")
         assert "+- [ ] Add a docstring to greet @builder" in changed[-1]["data"]["diff"]
@@ -268,7 +268,7 @@ async def test_an_edit_saved_while_a_session_resumes_is_not_lost(workspace: Path
     sup = resumed.supervisor
     await sup.resume(resumed.setups, resumed.state, resumed.recovered, resumed.kickoff)
     try:
-        await until(lambda: any(logged(resumed, "plan.changed")))
+        await wait_until(lambda: any(logged(resumed, "plan.changed")))
         changed = logged(resumed, "plan.changed")
         assert "+- [ ] Add a docstring to greet @builder" in changed[-1]["data"]["diff"]
     finally:

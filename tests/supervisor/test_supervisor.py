@@ -6,7 +6,8 @@ from pathlib import Path
 
 from cockpit.launch import Prepared
 from cockpit.session.audit import audit
-from tests.supervisor._inprocess import backend, finish, last_request_text, logged, start, until
+from tests.supervisor._inprocess import backend, finish, last_request_text, logged, start
+from tests.waiting import wait_until
 
 
 def _audits_clean(prepared: Prepared) -> None:
@@ -33,13 +34,13 @@ async def test_a_human_approval_runs_the_command_once(workspace: Path) -> None:
     prepared = await start(workspace, RISKY, ["builder"])
     sup = prepared.supervisor
     try:
-        await until(lambda: bool(sup.pending))
+        await wait_until(lambda: bool(sup.pending))
         (pending,) = sup.inbox()
         assert sup.runtimes["builder"].status == "waiting for you"
         assert "recursive deletion" in " ".join(pending.request.decision.reasons)
         assert await sup.resolve(pending.request.call, True, "human")
         assert not await sup.resolve(pending.request.call, True, "human")  # not twice
-        await until(lambda: bool(sup.pending))
+        await wait_until(lambda: bool(sup.pending))
         (second,) = sup.inbox()
         await sup.resolve(second.request.call, False, "human", "keep dist")
         assert await sup.wait() == {"builder": "done"}
@@ -83,7 +84,7 @@ async def test_allow_for_session_saves_a_narrow_grant(workspace: Path) -> None:
     prepared = await start(workspace, GRANTED, ["builder"])
     sup = prepared.supervisor
     try:
-        await until(lambda: bool(sup.pending))
+        await wait_until(lambda: bool(sup.pending))
         (pending,) = sup.inbox()
         grant = sup.session_grant_for(pending.request.call)
         assert grant is not None and grant.pattern == "git push …"
@@ -106,7 +107,7 @@ async def test_no_grant_for_shells(workspace: Path) -> None:
     prepared = await start(workspace, script, ["builder"])
     sup = prepared.supervisor
     try:
-        await until(lambda: bool(sup.pending))
+        await wait_until(lambda: bool(sup.pending))
         call = sup.inbox()[0].request.call
         assert sup.session_grant_for(call) is None
         assert sup.session_grant_refusal(call)
@@ -132,12 +133,12 @@ async def test_pause_holds_the_agent_between_steps_and_a_message_arrives(
     sup = prepared.supervisor
     try:
         sup.pause("builder")
-        await until(lambda: sup.runtimes["builder"].status == "paused")
+        await wait_until(lambda: sup.runtimes["builder"].status == "paused")
         count = len(backend(prepared, "builder").requests)
         await sup.message("builder", "Please also print three.")
         assert len(backend(prepared, "builder").requests) == count
         sup.unpause("builder")
-        await until(lambda: sup.runtimes["builder"].status == "done")
+        await wait_until(lambda: sup.runtimes["builder"].status == "done")
         texts = [str(r.messages) for r in backend(prepared, "builder").requests]
         assert any("Please also print three." in t for t in texts)
         assert logged(prepared, "human.message")[0]["data"]["text"] == "Please also print three."

@@ -12,6 +12,7 @@ import pytest
 from cockpit.agent.environment import scrubbed_env
 from cockpit.agent.tools import OUTPUT_CAP, READ_CAP, Toolbox
 from cockpit.session.log import SessionLog
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -35,11 +36,7 @@ async def test_a_timeout_kills_the_whole_process_group(toolbox: Toolbox) -> None
     outcome = await toolbox.run("c-1", "bash", {"command": command, "timeout_s": 0.5})
     assert outcome.is_error and outcome.error and "timed out" in outcome.error
     child = int((toolbox.root / "child.pid").read_text())
-    for _ in range(50):
-        if not _alive(child):
-            break
-        await asyncio.sleep(0.05)
-    assert not _alive(child)
+    await wait_until(lambda: not _alive(child), "the background child to die", timeout=2.5)
 
 
 async def test_cancelling_kills_the_command(toolbox: Toolbox) -> None:
@@ -47,8 +44,9 @@ async def test_cancelling_kills_the_command(toolbox: Toolbox) -> None:
         toolbox.run("c-2", "bash", {"command": "echo $$ > pid; exec sleep 60"})
     )
     pid_file = toolbox.root / "pid"
-    while not pid_file.exists() or not pid_file.read_text().strip():
-        await asyncio.sleep(0.02)
+    await wait_until(
+        lambda: pid_file.exists() and pid_file.read_text().strip(), "the command to start"
+    )
     pid = int(pid_file.read_text())
     task.cancel()
     with pytest.raises(asyncio.CancelledError):

@@ -18,7 +18,7 @@ from cockpit.ui.replay import ReplayApp
 from cockpit.ui.replay_screen import ReplayScreen
 from cockpit.ui.settings import ScreenConfig
 from tests.session._util import build_log
-from tests.ui._session import wait_for
+from tests.waiting import wait_until
 
 SIZE = (140, 40)
 
@@ -32,7 +32,9 @@ async def replaying(
     app = ReplayApp(player, config)
     try:
         async with app.run_test(size=size) as pilot:
-            await wait_for(pilot, lambda: shown(app) is not None, what="the first screen")
+            await wait_until(
+                lambda: shown(app) is not None, what="the first screen", pause=pilot.pause
+            )
             yield app, pilot
         assert app.transport.wait_stopped(10)
     finally:
@@ -50,7 +52,7 @@ async def press_until(
 ) -> None:
     """Press ``key`` once, then wait for ``condition``."""
     await pilot.press(key)
-    await wait_for(pilot, condition, what=what or f"the screen after {key!r}")
+    await wait_until(condition, what=what or f"the screen after {key!r}", pause=pilot.pause)
 
 
 async def at(pilot: Pilot[Any], key: str, position: int) -> None:

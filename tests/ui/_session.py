@@ -7,8 +7,6 @@ import json
 import os
 import subprocess
 import textwrap
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from cockpit.launch import LaunchOptions, Prepared, prepare_new
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.approval import ApprovalScreen
 from cockpit.ui.settings import ScreenConfig
+from tests.waiting import wait_until
 
 PLAN = """\
 # Plan
@@ -97,16 +96,6 @@ def events(prepared: Prepared, kind: str | None = None) -> list[dict[str, Any]]:
     return [e for e in found if kind is None or e["kind"] == kind]
 
 
-async def wait_for(
-    pilot: Pilot[Any], condition: Callable[[], bool], *, timeout: float = 15, what: str = ""
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
-        await pilot.pause(0.05)
-
-
 def caught_up(app: CockpitApp) -> bool:
     """The screen has taken in every event logged so far (the feed is drained)."""
     return app.state.state.last_seq + 1 >= app.prepared.log.next_seq
@@ -116,15 +105,15 @@ async def wait_for_prompt(pilot: Pilot[Any], *, armed: bool = True) -> ApprovalS
     """The approval prompt once it is on screen (and, by default, past its grace period)."""
     app = pilot.app
     assert isinstance(app, CockpitApp)
-    await wait_for(
-        pilot,
+    await wait_until(
         lambda: isinstance(app.screen, ApprovalScreen) and app.screen.shown_at is not None,
         what="the approval prompt",
+        pause=pilot.pause,
     )
     screen = app.screen
     assert isinstance(screen, ApprovalScreen)
     if armed:
-        await wait_for(pilot, lambda: screen.armed, what="the grace period to pass")
+        await wait_until(lambda: screen.armed, what="the grace period to pass", pause=pilot.pause)
         await pilot.pause(0.05)
     return screen
 

@@ -16,9 +16,9 @@ from tests.ui._session import (
     make_workspace,
     prepare,
     stop,
-    wait_for,
     wait_for_prompt,
 )
+from tests.waiting import wait_until
 
 CLEAN = """\
 agents:
@@ -45,8 +45,10 @@ async def test_y_approves_and_the_command_runs(tmp_path: Path) -> None:
             assert app.inbox.alerts == ["cockpit: builder is waiting for you"]
             assert gc.isenabled()  # paused only while the prompt came up
             await pilot.press("y")
-            await wait_for(pilot, lambda: not (root / "build").exists(), what="rm to run")
-            await wait_for(pilot, lambda: bool(events(prepared, "tool.finished")))
+            await wait_until(
+                lambda: not (root / "build").exists(), what="rm to run", pause=pilot.pause
+            )
+            await wait_until(lambda: bool(events(prepared, "tool.finished")), pause=pilot.pause)
         finally:
             await stop(app)
     assert resolved(prepared) == [{"approved": True, "by": "human"}]
@@ -66,7 +68,9 @@ async def test_n_denies_with_a_reason_the_agent_sees(tmp_path: Path) -> None:
             assert isinstance(app.screen, ApprovalScreen)  # N first asks why
             await pilot.press(*"use make clean")
             await pilot.press("enter")
-            await wait_for(pilot, lambda: len(model.requests) >= 2, what="the next turn")
+            await wait_until(
+                lambda: len(model.requests) >= 2, what="the next turn", pause=pilot.pause
+            )
         finally:
             await stop(app)
     assert (root / "build" / "out.txt").exists()
@@ -84,7 +88,7 @@ async def test_escape_denies(tmp_path: Path) -> None:
         try:
             await wait_for_prompt(pilot)
             await pilot.press("escape")
-            await wait_for(pilot, lambda: bool(resolved(prepared)), what="the denial")
+            await wait_until(lambda: bool(resolved(prepared)), what="the denial", pause=pilot.pause)
             assert not isinstance(app.screen, ApprovalScreen)
         finally:
             await stop(app)
@@ -105,11 +109,11 @@ async def test_a_key_inside_the_grace_period_does_nothing(tmp_path: Path) -> Non
             assert app.screen is prompt
             assert not resolved(prepared)
             assert app.supervisor.inbox()
-            await wait_for(pilot, lambda: prompt.armed, what="the grace period")
+            await wait_until(lambda: prompt.armed, what="the grace period", pause=pilot.pause)
             assert app.focused is not None and app.focused.id == "deny"  # the safe choice
             await pilot.press("enter")  # Enter on the focused button: Deny, which asks why
             await pilot.press("enter")
-            await wait_for(pilot, lambda: bool(resolved(prepared)), what="the denial")
+            await wait_until(lambda: bool(resolved(prepared)), what="the denial", pause=pilot.pause)
         finally:
             await stop(app)
     assert resolved(prepared) == [{"approved": False, "by": "human"}]
@@ -132,7 +136,7 @@ async def test_a_saves_the_session_grant_it_showed(tmp_path: Path) -> None:
             offered = prompt.offer.rule
             assert offered is not None and offered.startswith("git push")
             await pilot.press("a")
-            await wait_for(pilot, lambda: bool(resolved(prepared)), what="the grant")
+            await wait_until(lambda: bool(resolved(prepared)), what="the grant", pause=pilot.pause)
         finally:
             await stop(app)
     data = resolved(prepared)[0]
@@ -165,7 +169,7 @@ async def test_next_needing_me_focuses_the_right_pane(tmp_path: Path) -> None:
             prompt = await wait_for_prompt(pilot)
             assert prompt.request.agent == "reviewer"
             await pilot.press("h")  # decide later
-            await wait_for(pilot, lambda: not isinstance(app.screen, ApprovalScreen))
+            await wait_until(lambda: not isinstance(app.screen, ApprovalScreen), pause=pilot.pause)
             main = app.main
             builder_pane = main.pane("builder")
             assert builder_pane is not None
@@ -184,7 +188,7 @@ async def test_next_needing_me_focuses_the_right_pane(tmp_path: Path) -> None:
             )
             assert main.selected == "reviewer"
             await pilot.press("escape")
-            await wait_for(pilot, lambda: bool(resolved(prepared)))
+            await wait_until(lambda: bool(resolved(prepared)), pause=pilot.pause)
         finally:
             await stop(app)
     assert resolved(prepared) == [{"approved": False, "by": "human"}]
@@ -212,14 +216,14 @@ async def test_the_next_request_gets_its_own_prompt_and_grace_period(tmp_path: P
             first = await wait_for_prompt(pilot)
             assert first.request.command == "rm -rf build"
             await pilot.press("n", "enter")  # deny, no reason
-            await wait_for(
-                pilot,
+            await wait_until(
                 lambda: (
                     isinstance(app.screen, ApprovalScreen)
                     and app.screen.request.command.startswith("curl")
                     and app.screen.shown_at is not None
                 ),
                 what="the second prompt",
+                pause=pilot.pause,
             )
             second = app.screen
             assert isinstance(second, ApprovalScreen)
@@ -229,10 +233,12 @@ async def test_the_next_request_gets_its_own_prompt_and_grace_period(tmp_path: P
             assert not second.armed
             await pilot.press("y")  # inside the second prompt's own grace period
             assert len(resolved(prepared)) == 1
-            await wait_for(pilot, lambda: second.armed, what="the grace period")
+            await wait_until(lambda: second.armed, what="the grace period", pause=pilot.pause)
             assert app.focused is not None and app.focused.id == "deny"
             await pilot.press("y")
-            await wait_for(pilot, lambda: len(resolved(prepared)) == 2, what="the approval")
+            await wait_until(
+                lambda: len(resolved(prepared)) == 2, what="the approval", pause=pilot.pause
+            )
         finally:
             await stop(app)
     assert resolved(prepared) == [
@@ -255,21 +261,23 @@ async def test_a_prompt_settled_elsewhere_cannot_arm_the_next_one_early(tmp_path
             assert first_shown is not None
             call = first.call
             await app.supervisor.resolve(call, False, "timeout")  # settled, not by the human
-            await wait_for(
-                pilot,
+            await wait_until(
                 lambda: (
                     isinstance(app.screen, ApprovalScreen)
                     and app.screen.call != call
                     and app.screen.shown_at is not None
                 ),
                 what="the second prompt",
+                pause=pilot.pause,
             )
             second = app.screen
             assert isinstance(second, ApprovalScreen)
             second_shown = second.shown_at
             assert second_shown is not None
             # Past the moment the first prompt's grace period would have ended...
-            await wait_for(pilot, lambda: time.monotonic() > first_shown + grace + 0.2, what="time")
+            await wait_until(
+                lambda: time.monotonic() > first_shown + grace + 0.2, what="time", pause=pilot.pause
+            )
             assert time.monotonic() < second_shown + grace  # ...but inside the second's
             assert not second.armed
             await pilot.press("y")
@@ -284,10 +292,14 @@ async def test_the_collector_runs_again_even_if_a_prompt_never_shows(tmp_path: P
     app = make_app(prepared)
     async with app.run_test(size=(120, 36)) as pilot:
         try:
-            await wait_for(pilot, lambda: bool(app.supervisor.pending), what="the request")
+            await wait_until(
+                lambda: bool(app.supervisor.pending), what="the request", pause=pilot.pause
+            )
             app.inbox._hold_collector()  # as when a prompt starts to come up
             assert not gc.isenabled()
-            await wait_for(pilot, gc.isenabled, timeout=3, what="the collector to resume")
+            await wait_until(
+                gc.isenabled, timeout=3, what="the collector to resume", pause=pilot.pause
+            )
         finally:
             gc.enable()
             await stop(app)
@@ -300,7 +312,7 @@ async def test_closing_the_screen_lets_a_paused_collector_run_again(tmp_path: Pa
     try:
         async with app.run_test(size=(120, 36)) as pilot:
             try:
-                await wait_for(pilot, lambda: app.started, what="the session")
+                await wait_until(lambda: app.started, what="the session", pause=pilot.pause)
             finally:
                 await stop(app)
             app.inbox._hold_collector()  # a prompt was coming up when the screen closed

@@ -14,7 +14,8 @@ from cockpit.ui.transcript import Transcript
 from tests.hostile import FAKE_LINE, HOSTILE, SPOOF, assert_shown, everything
 from tests.ui._replay import replaying, shown
 from tests.ui._screen import screen_text
-from tests.ui._session import make_app, make_workspace, prepare, stop, wait_for, wait_for_prompt
+from tests.ui._session import make_app, make_workspace, prepare, stop, wait_for_prompt
+from tests.waiting import wait_until
 
 COMMAND = f"{SPOOF}\necho '{HOSTILE['markup']}'\n\tprintf 'tab'  "
 """The spoof, a line of markup and a tab-indented line with trailing spaces."""
@@ -54,9 +55,11 @@ async def test_the_prompt_shows_the_spoofed_command_as_bash_gets_it(tmp_path: Pa
             assert not hidden_characters(drawn, layout=True)
             assert "rm -rf build #\\x1b]0;pwned\\x07\\x1b[2K" in drawn
             await pilot.press("escape")
-            await wait_for(pilot, lambda: not app.supervisor.pending, what="the denial")
+            await wait_until(
+                lambda: not app.supervisor.pending, what="the denial", pause=pilot.pause
+            )
             # the pane: the model's text and the call, every payload shown escaped
-            await wait_for(pilot, lambda: "denied by human" in transcript(app).text)
+            await wait_until(lambda: "denied by human" in transcript(app).text, pause=pilot.pause)
             text = transcript(app).text
             assert_shown(text, forged=True)
             assert f"[T3] $ {visible(SPOOF)}" in text
@@ -86,7 +89,7 @@ async def test_the_header_shows_hostile_status_and_task_escaped(tmp_path: Path) 
             pane = app.main.pane("builder")
             assert pane is not None
             header = pane.query_one(".pane-header")
-            await wait_for(pilot, lambda: visible(clipboard) in str(header.render()))
+            await wait_until(lambda: visible(clipboard) in str(header.render()), pause=pilot.pause)
             assert_shown(str(header.render()), [clipboard, title], lines=False)
             assert not hidden_characters(screen_text(app), layout=True)
         finally:
@@ -101,12 +104,14 @@ async def test_the_replay_screen_shows_a_hostile_log_escaped(tmp_path: Path) -> 
         try:
             await wait_for_prompt(pilot)
             await pilot.press("escape")
-            await wait_for(pilot, lambda: "Done." in transcript(app).text, what="the end")
+            await wait_until(
+                lambda: "Done." in transcript(app).text, what="the end", pause=pilot.pause
+            )
         finally:
             await stop(app)
     async with replaying(prepared.log.path, speed=1000.0) as (replay, pilot):
         await pilot.press("end")
-        await wait_for(pilot, lambda: shown(replay) == replay.main.frame.total)  # type: ignore[union-attr]
+        await wait_until(lambda: shown(replay) == replay.main.frame.total, pause=pilot.pause)  # type: ignore[union-attr]
         pane = replay.main.pane("builder")
         assert pane is not None
         assert_shown(pane.transcript.text, forged=True)

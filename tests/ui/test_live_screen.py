@@ -25,9 +25,9 @@ from tests.ui._session import (
     make_workspace,
     prepare,
     stop,
-    wait_for,
     wait_for_prompt,
 )
+from tests.waiting import wait_until
 
 THINKING = """\
 agents:
@@ -96,11 +96,13 @@ async def test_the_header_shows_how_long_the_step_has_taken_and_a_stall(tmp_path
     app = CockpitApp(prepared, make_app(prepared).config, env={}, clock=clock)
     async with app.run_test(size=(100, 30)) as pilot:
         try:
-            await wait_for(pilot, lambda: thinking_since(app) is not None, what="thinking")
+            await wait_until(
+                lambda: thinking_since(app) is not None, what="thinking", pause=pilot.pause
+            )
             since = thinking_since(app)
             assert since is not None
             clock.now = since + 75  # nothing is logged meanwhile: the tick redraws it
-            await wait_for(pilot, lambda: "thinking 1m15s" in header(app, "builder"))
+            await wait_until(lambda: "thinking 1m15s" in header(app, "builder"), pause=pilot.pause)
             assert header(app, "builder").index("thinking") < header(app, "builder").index(
                 "claude"
             )  # the status before the model
@@ -110,7 +112,9 @@ async def test_the_header_shows_how_long_the_step_has_taken_and_a_stall(tmp_path
             )
             clock.now = since + 80
             # The stall counts from the request it interrupts, and says why.
-            await wait_for(pilot, lambda: f"stalled 1m20s: {detail}" in header(app, "builder"))
+            await wait_until(
+                lambda: f"stalled 1m20s: {detail}" in header(app, "builder"), pause=pilot.pause
+            )
             assert f"… stalled: {detail}" in pane_text(app, "builder")
             assert "1 stalled" in status_line(app)
         finally:
@@ -123,12 +127,16 @@ async def test_a_failure_shows_its_reason_in_header_pane_and_status_line(tmp_pat
     app = make_app(prepared)
     async with app.run_test(size=(100, 30)) as pilot:
         try:
-            await wait_for(pilot, lambda: thinking_since(app) is not None, what="thinking")
+            await wait_until(
+                lambda: thinking_since(app) is not None, what="thinking", pause=pilot.pause
+            )
             reason = "plan.md line 3: invalid UTF-8"
             await app.supervisor.record(
                 k.AGENT_STATUS, {"status": "failed", "detail": reason}, agent="builder"
             )
-            await wait_for(pilot, lambda: f"failed: {reason}" in header(app, "builder"))
+            await wait_until(
+                lambda: f"failed: {reason}" in header(app, "builder"), pause=pilot.pause
+            )
             assert f"✗ failed: {reason}" in pane_text(app, "builder")
             assert "1 blocked or failed" in status_line(app)
         finally:
@@ -142,7 +150,9 @@ async def test_header_texts_from_files_never_reach_the_terminal_raw(tmp_path: Pa
     osc = "\x1b]0;PWNED\x07"
     async with app.run_test(size=(160, 30)) as pilot:
         try:
-            await wait_for(pilot, lambda: thinking_since(app) is not None, what="thinking")
+            await wait_until(
+                lambda: thinking_since(app) is not None, what="thinking", pause=pilot.pause
+            )
             # a task title from plan.md, a failure reason quoting a file, a model id
             await app.supervisor.record(
                 k.TASK_UPDATED, {"task": f"Fix {osc}it", "status": "doing"}, agent="builder"
@@ -151,7 +161,9 @@ async def test_header_texts_from_files_never_reach_the_terminal_raw(tmp_path: Pa
                 k.AGENT_STATUS, {"status": "failed", "detail": f"bad {osc}file"}, agent="builder"
             )
             shown_osc = "\\x1b]0;PWNED\\x07"  # shown, not obeyed, not dropped
-            await wait_for(pilot, lambda: f"failed: bad {shown_osc}file" in header(app, "builder"))
+            await wait_until(
+                lambda: f"failed: bad {shown_osc}file" in header(app, "builder"), pause=pilot.pause
+            )
             shown = header(app, "builder")
             assert f"task: Fix {shown_osc}it" in shown
             assert "\x1b" not in shown and "\x07" not in shown
@@ -165,13 +177,13 @@ async def test_a_delivered_plan_change_is_said_in_the_pane(tmp_path: Path) -> No
     app = make_app(prepared)
     async with app.run_test(size=(100, 30)) as pilot:
         try:
-            await wait_for(pilot, lambda: app.started, what="the session")
+            await wait_until(lambda: app.started, what="the session", pause=pilot.pause)
             await app.supervisor.record(
                 k.PLAN_DELIVERED, {"digest": "ab12", "restarted": True}, agent="builder"
             )
-            await wait_for(
-                pilot,
+            await wait_until(
                 lambda: "plan.md change delivered: the turn restarted" in pane_text(app, "builder"),
+                pause=pilot.pause,
             )
         finally:
             await stop(app)
@@ -185,11 +197,11 @@ async def test_warnings_from_the_start_are_shown_once_and_kept_in_help(tmp_path:
     app = make_app(prepared)
     async with app.run_test(size=(100, 30)) as pilot:
         try:
-            await wait_for(pilot, lambda: app.started, what="the session")
+            await wait_until(lambda: app.started, what="the session", pause=pilot.pause)
             assert [n.message for n in app._notifications] == [notice]
             assert "⚠ 1 warning at start (?)" in status_line(app)
             await pilot.press("question_mark")
-            await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+            await wait_until(lambda: isinstance(app.screen, HelpScreen), pause=pilot.pause)
             await pilot.press("end")  # the notes close the help
             await pilot.pause()
             assert f"⚠ {notice}" in screen_text(app)
@@ -210,12 +222,14 @@ async def test_an_agent_file_whose_error_reads_as_markup_is_shown_as_written(
     app = make_app(prepared)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         try:
-            await wait_for(pilot, lambda: app.started, what="the session")
+            await wait_until(lambda: app.started, what="the session", pause=pilot.pause)
             (shown,) = [n.message for n in app._notifications]
             assert "[/]" in shown and "\x1b" not in shown and "\x07" not in shown
             assert shown == render.clean(notice)
             # drawn as written (as markup, `[/]` broke the screen: an internal error)
-            await wait_for(pilot, lambda: "At start" in screen_text(app), what="the toast")
+            await wait_until(
+                lambda: "At start" in screen_text(app), what="the toast", pause=pilot.pause
+            )
             assert "'/[/]\\x1b]0;pwned\\x07'" in screen_text(app)
         finally:
             await stop(app)
@@ -228,7 +242,7 @@ async def test_help_names_keys_as_they_are_typed(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         try:
             await pilot.press("question_mark")
-            await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+            await wait_until(lambda: isinstance(app.screen, HelpScreen), pause=pilot.pause)
             await pilot.pause()
             text = screen_text(app)
             assert "question_mark" not in text and "plus" not in text and "escape" not in text
@@ -248,9 +262,11 @@ async def test_p_on_an_agent_that_has_finished_says_so(tmp_path: Path) -> None:
     app = make_app(prepared)
     async with app.run_test(size=(100, 30)) as pilot:
         try:
-            await wait_for(pilot, lambda: finished(app), what="the agent to finish")
+            await wait_until(lambda: finished(app), what="the agent to finish", pause=pilot.pause)
             await pilot.press("p")
-            await wait_for(pilot, lambda: bool(app._notifications), what="a word about it")
+            await wait_until(
+                lambda: bool(app._notifications), what="a word about it", pause=pilot.pause
+            )
             said = [n.message for n in app._notifications]
             assert any("builder has finished (done)" in message for message in said), said
             assert not app.supervisor.runtimes["builder"].paused
@@ -265,21 +281,22 @@ async def test_enter_opens_the_last_call_and_left_the_one_before(tmp_path: Path)
     app = make_app(prepared)
     async with app.run_test(size=(100, 30)) as pilot:
         try:
-            await wait_for(pilot, lambda: finished(app), what="the agent to finish")
+            await wait_until(lambda: finished(app), what="the agent to finish", pause=pilot.pause)
             await pilot.press("enter")
-            await wait_for(pilot, lambda: isinstance(app.screen, LiveDetailsScreen))
+            await wait_until(lambda: isinstance(app.screen, LiveDetailsScreen), pause=pilot.pause)
             screen = app.screen
             assert isinstance(screen, DetailsScreen)
             text = screen.query_one(Transcript).text
             assert text.count("command:\n  ls") == 1  # the page, once
             assert "exit code: 0" in text and "README.md" in text  # the listing, in full
             await pilot.press("left")
-            await wait_for(
-                pilot, lambda: "read_file README.md" in screen.query_one(Transcript).text
+            await wait_until(
+                lambda: "read_file README.md" in screen.query_one(Transcript).text,
+                pause=pilot.pause,
             )
             assert "read 7 characters" in screen.query_one(Transcript).text  # its outcome
             await pilot.press("escape")
-            await wait_for(pilot, lambda: app.screen is app.main)
+            await wait_until(lambda: app.screen is app.main, pause=pilot.pause)
         finally:
             await stop(app)
 
@@ -300,7 +317,7 @@ async def test_an_edit_shows_its_diff_in_the_pane_and_in_its_details(tmp_path: P
     app = make_app(prepared)
     async with app.run_test(size=(100, 30)) as pilot:
         try:
-            await wait_for(pilot, lambda: app.started, what="the session")
+            await wait_until(lambda: app.started, what="the session", pause=pilot.pause)
             record = app.supervisor.record
             tool = {"tool": "edit_file", "input": {"path": "README.md"}}
             await record(k.TOOL_REQUESTED, tool, agent="builder", call="c-90")
@@ -309,11 +326,13 @@ async def test_an_edit_shows_its_diff_in_the_pane_and_in_its_details(tmp_path: P
             )
             finished = {"exit_code": None, "output": "edited README.md", "diff": EDIT}
             await record(k.TOOL_FINISHED, finished, agent="builder", call="c-90")
-            await wait_for(pilot, lambda: "+Sells things." in pane_text(app, "builder"))
+            await wait_until(
+                lambda: "+Sells things." in pane_text(app, "builder"), pause=pilot.pause
+            )
             text = pane_text(app, "builder")
             assert "✓ done · +2 -1" in text and "    -# shop" in text
             await pilot.press("enter")
-            await wait_for(pilot, lambda: isinstance(app.screen, LiveDetailsScreen))
+            await wait_until(lambda: isinstance(app.screen, LiveDetailsScreen), pause=pilot.pause)
             assert "+# The shop" in app.screen.query_one(Transcript).text
         finally:
             await stop(app)
@@ -345,14 +364,20 @@ async def test_g_lists_the_session_grants_and_revokes_one(tmp_path: Path) -> Non
         try:
             await wait_for_prompt(pilot)
             await pilot.press("a")  # allow `rm -rf …` for the session
-            await wait_for(pilot, lambda: bool(app.supervisor.policy.grants), what="the grant")
-            await wait_for(pilot, lambda: app.supervisor.all_final, what="the first task")
+            await wait_until(
+                lambda: bool(app.supervisor.policy.grants), what="the grant", pause=pilot.pause
+            )
+            await wait_until(
+                lambda: app.supervisor.all_final, what="the first task", pause=pilot.pause
+            )
             await pilot.press("g")
-            await wait_for(pilot, lambda: isinstance(app.screen, GrantsScreen))
+            await wait_until(lambda: isinstance(app.screen, GrantsScreen), pause=pilot.pause)
             await pilot.pause()
             assert "rm -rf …" in screen_text(app)
             await pilot.press("enter")  # revoke the highlighted one
-            await wait_for(pilot, lambda: not app.supervisor.policy.grants, what="the revoke")
+            await wait_until(
+                lambda: not app.supervisor.policy.grants, what="the revoke", pause=pilot.pause
+            )
             revoked = events(prepared, "grant.revoked")
             assert [e["data"]["by"] for e in revoked] == ["human"]
             assert revoked[0]["data"]["pattern"] == "rm -rf …"
@@ -361,7 +386,9 @@ async def test_g_lists_the_session_grants_and_revokes_one(tmp_path: Path) -> Non
             model = backend(prepared, "builder")
             before = asked(prepared)
             await app.supervisor.message("builder", "clean it once more")
-            await wait_for(pilot, lambda: asked(prepared) > before, what="the second request")
+            await wait_until(
+                lambda: asked(prepared) > before, what="the second request", pause=pilot.pause
+            )
             await wait_for_prompt(pilot)
             assert len(model.requests) >= 3
         finally:
@@ -375,11 +402,11 @@ async def test_g_without_grants_says_how_one_is_made(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         try:
             await pilot.press("g")
-            await wait_for(pilot, lambda: isinstance(app.screen, GrantsScreen))
+            await wait_until(lambda: isinstance(app.screen, GrantsScreen), pause=pilot.pause)
             await pilot.pause()
             assert "No grants: A on a tier-3 prompt saves one" in screen_text(app)
             await pilot.press("escape")
-            await wait_for(pilot, lambda: app.screen is app.main)
+            await wait_until(lambda: app.screen is app.main, pause=pilot.pause)
         finally:
             await stop(app)
 
@@ -400,16 +427,20 @@ async def test_d_shows_the_agents_whole_diff_against_the_session_start(tmp_path:
     app = make_app(prepared)
     async with app.run_test(size=(100, 30)) as pilot:
         try:
-            await wait_for(pilot, lambda: finished(app), what="the edit")
-            await wait_for(pilot, lambda: "+Sells things." in pane_text(app, "builder"))
+            await wait_until(lambda: finished(app), what="the edit", pause=pilot.pause)
+            await wait_until(
+                lambda: "+Sells things." in pane_text(app, "builder"), pause=pilot.pause
+            )
             (root / "notes.txt").write_text("the human's own file\n", encoding="utf-8")
             await pilot.press("d")
-            await wait_for(pilot, lambda: isinstance(app.screen, ChangesScreen), what="the diff")
+            await wait_until(
+                lambda: isinstance(app.screen, ChangesScreen), what="the diff", pause=pilot.pause
+            )
             text = app.screen.query_one(Transcript).text
             assert "1 file · +2 -1" in text
             assert "-# shop\n+# The shop\n+Sells things." in text
             assert "notes.txt" in text.split("Also changed since the start")[1]
             await pilot.press("escape")
-            await wait_for(pilot, lambda: app.screen is app.main)
+            await wait_until(lambda: app.screen is app.main, pause=pilot.pause)
         finally:
             await stop(app)

@@ -13,9 +13,9 @@ from tests.ui._session import (
     make_workspace,
     prepare,
     stop,
-    wait_for,
     wait_for_prompt,
 )
+from tests.waiting import wait_until
 
 TICKS_ITS_OWN_BOX = """\
 agents:
@@ -44,12 +44,12 @@ async def test_a_box_the_agent_ticked_shows_as_not_verified(tmp_path: Path) -> N
             shown = " ".join(screen_text(app).replace("█", " ").split())
             assert "plan.md, the human's plan: agents change it only through update_task" in shown
             await pilot.press("y")
-            await wait_for(pilot, lambda: bool(events(prepared, "plan.changed")))
+            await wait_until(lambda: bool(events(prepared, "plan.changed")), pause=pilot.pause)
             view = app.main.query_one(PlanView)
-            await wait_for(
-                pilot,
+            await wait_until(
                 lambda: "ticked by builder, not verified" in plan_text(view),
                 what="the plan view to mark the tick",
+                pause=pilot.pause,
             )
             assert "[x?] Clean the build folder" in plan_text(view)
         finally:

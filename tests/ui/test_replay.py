@@ -44,7 +44,7 @@ from tests.ui._replay import (
     shown,
     static_text,
 )
-from tests.ui._session import wait_for
+from tests.waiting import wait_until
 
 Snap = Callable[..., bool]
 
@@ -140,12 +140,12 @@ async def test_speed_keys_change_the_pace_shown(demo_log: Path) -> None:
     async with replaying(demo_log) as (app, pilot):
         await press_until(pilot, "plus", lambda: app.player.speed == 2.0)
         await press_until(pilot, "plus", lambda: app.player.speed == 4.0)
-        await wait_for(pilot, lambda: "×4 " in static_text(app.main, "#transport"))
+        await wait_until(lambda: "×4 " in static_text(app.main, "#transport"), pause=pilot.pause)
         await press_until(pilot, "minus", lambda: app.player.speed == 2.0)
-        await wait_for(pilot, lambda: "×2 " in static_text(app.main, "#transport"))
+        await wait_until(lambda: "×2 " in static_text(app.main, "#transport"), pause=pilot.pause)
         for _ in range(8):
             await pilot.press("plus")
-        await wait_for(pilot, lambda: app.player.speed == 16.0, what="the top speed")
+        await wait_until(lambda: app.player.speed == 16.0, what="the top speed", pause=pilot.pause)
 
 
 async def test_playing_to_the_end_goes_in_batches_and_stops_there(
@@ -162,11 +162,11 @@ async def test_playing_to_the_end_goes_in_batches_and_stops_there(
     monkeypatch.setattr(ReplayScreen, "play", counted)
     async with replaying(demo_log, speed=16.0) as (app, pilot):
         await pilot.press("space")
-        await wait_for(
-            pilot,
+        await wait_until(
             lambda: shown(app) == total and not app.player.playing,
             timeout=30,
             what="the end of the session",
+            pause=pilot.pause,
         )
         assert "paused" in static_text(app.main, "#transport")
     assert len(batches) > 2 and batches == sorted(batches) and batches[-1] == total
@@ -251,7 +251,7 @@ async def test_enter_shows_everything_about_the_current_event(demo_log: Path) ->
                 break
         await press_until(pilot, "enter", lambda: isinstance(app.screen, DetailsScreen))
         details = app.screen.query_one(Transcript)
-        await wait_for(pilot, lambda: details.line_count > 0)
+        await wait_until(lambda: details.line_count > 0, pause=pilot.pause)
         text = details.text
         assert events[asked]["data"]["command"] in text
         for reason in decided["data"]["reasons"]:
@@ -265,7 +265,7 @@ async def test_enter_shows_everything_about_the_current_event(demo_log: Path) ->
 async def test_enter_before_any_event_says_so(demo_log: Path) -> None:
     async with replaying(demo_log) as (app, pilot):
         await pilot.press("enter")
-        await wait_for(pilot, lambda: bool(app._notifications), what="the notice")
+        await wait_until(lambda: bool(app._notifications), what="the notice", pause=pilot.pause)
         assert isinstance(app.screen, ReplayScreen)
         assert "No event is shown yet" in next(iter(app._notifications)).message
 
@@ -302,17 +302,19 @@ async def test_follow_shows_what_another_writer_appends(tmp_path: Path) -> None:
         async with replaying(path) as (app, pilot):
             await press_until(pilot, "f", lambda: shown(app) == 3 and app.player.follow)
             assert "First words." in pane_text(app.main, "builder")
-            await wait_for(pilot, lambda: "following" in static_text(app.main, "#transport"))
+            await wait_until(
+                lambda: "following" in static_text(app.main, "#transport"), pause=pilot.pause
+            )
             message = {"role": "assistant", "content": "Written while you watched."}
             log.append("model.message", {"message": message}, agent="builder", iteration=2)
             log.append("agent.status", {"status": "done"}, agent="builder", iteration=2)
-            await wait_for(
-                pilot,
+            await wait_until(
                 lambda: "Written while you watched." in pane_text(app.main, "builder"),
                 what="the appended event",
+                pause=pilot.pause,
             )
-            await wait_for(pilot, lambda: shown(app) == 5)
-            await wait_for(pilot, lambda: "done" in header(app.main, "builder"))
+            await wait_until(lambda: shown(app) == 5, pause=pilot.pause)
+            await wait_until(lambda: "done" in header(app.main, "builder"), pause=pilot.pause)
             await press_until(pilot, "f", lambda: not app.player.follow)
             assert "following" not in static_text(app.main, "#transport")
     finally:
@@ -330,7 +332,7 @@ async def test_plan_view_shows_reported_tasks_and_plan_problems(tmp_path: Path) 
         await at(pilot, "full_stop", 1)
         assert "No task reported yet." in plan()
         await at(pilot, "end", len(rows))
-        await wait_for(pilot, lambda: "Fix word_count" in plan())
+        await wait_until(lambda: "Fix word_count" in plan(), pause=pilot.pause)
         text = plan()
         assert "[x] Fix word_count" in text and "done: split()" in text
         assert "plan.md changed 1 time(s), last by human" in text
@@ -361,11 +363,13 @@ def test_snapshot_of_the_replay_screen(snap_compare: Snap, tmp_path: Path, pinne
         app = pilot.app
         assert isinstance(app, ReplayApp)
         timeline = lambda: app.main.timeline  # noqa: E731
-        await wait_for(pilot, lambda: shown(app) == 0 and any(getattr(timeline(), "marks", ())))
+        await wait_until(
+            lambda: shown(app) == 0 and any(getattr(timeline(), "marks", ())), pause=pilot.pause
+        )
         # a failing command, an approval asked and granted, then the denial by rule
         for _ in range(markers(rows).index(denial) + 1):
             await pilot.press("right_square_bracket")
-        await wait_for(pilot, lambda: shown(app) == denial + 1, what="the denial")
+        await wait_until(lambda: shown(app) == denial + 1, what="the denial", pause=pilot.pause)
         await pilot.pause(0.3)  # transcripts redraw ten times a second
 
     app = ReplayApp(player)
@@ -393,7 +397,7 @@ def test_open_replay_runs_the_screen_with_the_workspaces_keys(
     def run(self: ReplayApp, **_: Any) -> int | None:
         async def drive() -> None:
             async with self.run_test(size=(120, 30)) as pilot:
-                await wait_for(pilot, lambda: shown(self) == 0)
+                await wait_until(lambda: shown(self) == 0, pause=pilot.pause)
                 await press_until(pilot, "p", lambda: (shown(self) or 0) > 0, what="play on p")
                 await pilot.press("q")
             seen.append(self.return_code or 0)
@@ -423,8 +427,10 @@ def test_open_replay_reports_a_damaged_log_after_the_screen(
     def run(self: ReplayApp, **_: Any) -> int | None:
         async def drive() -> None:
             async with self.run_test() as pilot:
-                await wait_for(pilot, lambda: self.transport.failure is not None, what="damage")
-                await wait_for(pilot, lambda: bool(self._notifications))
+                await wait_until(
+                    lambda: self.transport.failure is not None, what="damage", pause=pilot.pause
+                )
+                await wait_until(lambda: bool(self._notifications), pause=pilot.pause)
                 notices.extend(n.message for n in self._notifications)
                 await pilot.press("q")
 

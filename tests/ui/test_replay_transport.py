@@ -25,6 +25,7 @@ from cockpit.ui.replay_transport import (
 )
 from cockpit.ui.replay_view import timeline_bar, transport_line
 from tests.replay._logs import timed
+from tests.waiting import wait_until_sync
 
 R = TypeVar("R", bound=Report)
 
@@ -46,12 +47,8 @@ class Reports:
             return [r for r in self.items if isinstance(r, kind)]
 
     def wait(self, condition: Callable[[], bool], timeout: float = 10) -> None:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while not condition():
-                left = deadline - time.monotonic()
-                assert left > 0, "timed out"
-                self._changed.wait(left)
+        detail = lambda: f"reports so far: {self.of(object)}"  # noqa: E731
+        wait_until_sync(condition, timeout=timeout, interval=0.005, detail=detail)
 
 
 def start(transport: Transport) -> threading.Thread:

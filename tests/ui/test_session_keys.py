@@ -19,8 +19,8 @@ from tests.ui._session import (
     make_workspace,
     prepare,
     stop,
-    wait_for,
 )
+from tests.waiting import wait_until
 
 READER = """\
 agents:
@@ -50,16 +50,20 @@ async def test_pause_stops_an_agent_between_steps(tmp_path: Path) -> None:
     runtime_status = lambda: app.state.state.agents["builder"].status  # noqa: E731
     async with app.run_test(size=(120, 36)) as pilot:
         try:
-            await wait_for(pilot, lambda: requested(prepared) >= 2, what="two steps")
+            await wait_until(lambda: requested(prepared) >= 2, what="two steps", pause=pilot.pause)
             await pilot.press("p")
-            await wait_for(pilot, lambda: runtime_status() == "paused", what="the pause")
+            await wait_until(
+                lambda: runtime_status() == "paused", what="the pause", pause=pilot.pause
+            )
             header = str(app.main.query_one(".pane-header").render())
             assert "paused" in header
             before = requested(prepared)
             await pilot.pause(0.8)  # eight steps' worth of time
             assert requested(prepared) == before
             await pilot.press("p")
-            await wait_for(pilot, lambda: requested(prepared) > before, what="the agent to go on")
+            await wait_until(
+                lambda: requested(prepared) > before, what="the agent to go on", pause=pilot.pause
+            )
         finally:
             await stop(app)
     statuses = [e["data"]["status"] for e in events(prepared, "agent.status")]
@@ -73,14 +77,16 @@ async def test_a_message_reaches_the_agents_next_turn(tmp_path: Path) -> None:
     model = backend(prepared, "builder")
     async with app.run_test(size=(120, 36)) as pilot:
         try:
-            await wait_for(pilot, lambda: app.started, what="the session to start")
+            await wait_until(lambda: app.started, what="the session to start", pause=pilot.pause)
             await pilot.press("m")
-            await wait_for(pilot, lambda: isinstance(app.screen, MessageScreen))
+            await wait_until(lambda: isinstance(app.screen, MessageScreen), pause=pilot.pause)
             await pilot.press(*"please use pathlib")
             sent_at = len(model.requests)
             await pilot.press("enter")
-            await wait_for(pilot, lambda: bool(events(prepared, "human.message")))
-            await wait_for(pilot, lambda: len(model.requests) > sent_at, what="the next turn")
+            await wait_until(lambda: bool(events(prepared, "human.message")), pause=pilot.pause)
+            await wait_until(
+                lambda: len(model.requests) > sent_at, what="the next turn", pause=pilot.pause
+            )
             pane = app.main.pane("builder")
             assert pane is not None
             assert "you → builder: please use pathlib" in pane.transcript.text
@@ -96,9 +102,9 @@ async def test_quitting_stops_the_agents_and_leaves_a_resumable_log(tmp_path: Pa
     prepared = prepare(root, reading_turns(40, 0.1), agents=["builder"])
     app = make_app(prepared)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: requested(prepared) >= 2, what="some work")
+        await wait_until(lambda: requested(prepared) >= 2, what="some work", pause=pilot.pause)
         await pilot.press("q")
-        await wait_for(pilot, lambda: not app.is_running, what="the app to exit")
+        await wait_until(lambda: not app.is_running, what="the app to exit", pause=pilot.pause)
     prepared.log.close()
     assert app.return_value == 0
     ended = events(prepared, "session.ended")
@@ -122,7 +128,7 @@ async def test_log_view_and_help_open_and_close(tmp_path: Path) -> None:
     app = make_app(prepared, keymap={"log": "L", "help": "f1"})
     async with app.run_test(size=(120, 36)) as pilot:
         try:
-            await wait_for(pilot, lambda: requested(prepared) >= 2)
+            await wait_until(lambda: requested(prepared) >= 2, pause=pilot.pause)
             await pilot.press("l")  # remapped away: nothing happens
             assert not isinstance(app.screen, LogScreen)
             await pilot.press("L")
@@ -145,9 +151,9 @@ async def test_a_resumed_session_shows_its_past_and_carries_on(tmp_path: Path) -
     prepared = prepare(root, reading_turns(30, 0.1), agents=["builder"])
     app = make_app(prepared)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: requested(prepared) >= 3, what="some work")
+        await wait_until(lambda: requested(prepared) >= 3, what="some work", pause=pilot.pause)
         await pilot.press("q")
-        await wait_for(pilot, lambda: not app.is_running, what="the app to exit")
+        await wait_until(lambda: not app.is_running, what="the app to exit", pause=pilot.pause)
     prepared.log.close()
     before = requested(prepared)
 
@@ -159,8 +165,12 @@ async def test_a_resumed_session_shows_its_past_and_carries_on(tmp_path: Path) -
             pane = again.main.pane("builder")
             assert pane is not None
             assert "Step 0." in pane.transcript.text  # the past, drawn from the log
-            await wait_for(pilot, lambda: "── session resumed ──" in pane.transcript.text)
-            await wait_for(pilot, lambda: requested(resumed) > before, what="new work")
+            await wait_until(
+                lambda: "── session resumed ──" in pane.transcript.text, pause=pilot.pause
+            )
+            await wait_until(
+                lambda: requested(resumed) > before, what="new work", pause=pilot.pause
+            )
         finally:
             await stop(again)
     kinds = [e["kind"] for e in events(resumed)]
@@ -185,9 +195,13 @@ async def test_tab_selects_the_next_pane_and_its_header_shows_it(tmp_path: Path)
                     and pane.query_one(".pane-header").has_class("-selected")
                 ]
 
-            await wait_for(pilot, lambda: marked() == ["builder"], what="the first pane")
+            await wait_until(
+                lambda: marked() == ["builder"], what="the first pane", pause=pilot.pause
+            )
             await pilot.press("tab")
-            await wait_for(pilot, lambda: main.selected == "reviewer", what="the second pane")
+            await wait_until(
+                lambda: main.selected == "reviewer", what="the second pane", pause=pilot.pause
+            )
             assert marked() == ["reviewer"]
             await pilot.press("p")  # the keys act on the selected pane
             runtime = app.supervisor.runtimes["reviewer"]
@@ -206,7 +220,7 @@ async def test_what_the_screen_froze_for_the_collector_is_let_go_when_it_ends(
     gc.unfreeze()  # start with nothing frozen (the process is shared with other tests)
     async with app.run_test(size=(100, 30)) as pilot:
         try:
-            await wait_for(pilot, lambda: app.started, what="the session")
+            await wait_until(lambda: app.started, what="the session", pause=pilot.pause)
             assert gc.get_freeze_count() > 0  # the built screen, out of the collector's sight
         finally:
             await stop(app)
@@ -243,7 +257,7 @@ async def test_a_freeze_made_by_someone_else_is_left_alone(tmp_path: Path) -> No
     try:
         async with app.run_test(size=(100, 30)) as pilot:
             try:
-                await wait_for(pilot, lambda: app.started, what="the session")
+                await wait_until(lambda: app.started, what="the session", pause=pilot.pause)
             finally:
                 await stop(app)
         # Not undone by the screen's exit (a few frozen objects may have been freed since).

@@ -15,7 +15,8 @@ from cockpit.policy import Decision, RuleRef
 from cockpit.ui.approval import ApprovalScreen, GrantOffer
 from cockpit.ui.plan_view import PlanView
 from tests.ui._screen import screen_rows, screen_text
-from tests.ui._session import make_app, make_workspace, prepare, stop, wait_for
+from tests.ui._session import make_app, make_workspace, prepare, stop
+from tests.waiting import wait_until
 
 TWO_AGENTS = """\
 agents:
@@ -41,17 +42,21 @@ async def test_the_plan_view_narrows_or_hides_and_t_always_brings_it_back(
     app = make_app(prepared)
     async with app.run_test(size=size) as pilot:
         try:
-            await wait_for(pilot, lambda: app.started, what="the session")
+            await wait_until(lambda: app.started, what="the session", pause=pilot.pause)
             plan = app.main.query_one(PlanView)
             assert plan.display is shown
             await pilot.press("t")
-            await wait_for(pilot, lambda: plan.display is not shown, what="the plan key")
+            await wait_until(
+                lambda: plan.display is not shown, what="the plan key", pause=pilot.pause
+            )
             if not shown:  # brought back on a narrow terminal: narrow itself
                 await pilot.pause()
                 assert plan.outer_size.width == width
                 assert "Clean the build folder" in screen_text(app)
             await pilot.press("t")
-            await wait_for(pilot, lambda: plan.display is shown, what="the plan key again")
+            await wait_until(
+                lambda: plan.display is shown, what="the plan key again", pause=pilot.pause
+            )
             if shown:
                 assert plan.outer_size.width == width
                 assert "Clean the build folder" in screen_text(app)
@@ -68,7 +73,7 @@ async def test_headers_lead_with_the_status_and_keys_keep_help_and_quit(
     app = make_app(prepared)
     async with app.run_test(size=size) as pilot:
         try:
-            await wait_for(pilot, lambda: app.supervisor.all_final, what="the agents")
+            await wait_until(lambda: app.supervisor.all_final, what="the agents", pause=pilot.pause)
 
             def headers() -> list[str]:
                 return [r for r in screen_rows(app) if "builder " in r or "reviewer " in r]
@@ -77,7 +82,9 @@ async def test_headers_lead_with_the_status_and_keys_keep_help_and_quit(
                 shown = headers()
                 return all(any(f"{a} done" in r for r in shown) for a in ("builder", "reviewer"))
 
-            await wait_for(pilot, both_done, what=f"both headers to say done: {headers()}")
+            await wait_until(
+                both_done, what=f"both headers to say done: {headers()}", pause=pilot.pause
+            )
             keys = screen_rows(app)[-1]
             assert len(keys) <= size[0]
             assert "? " in keys and "Help" in keys and "q " in keys and "Quit" in keys
@@ -132,7 +139,7 @@ async def test_the_prompt_keeps_command_reasons_and_buttons_in_sight(size: tuple
     async with app.run_test(size=size) as pilot:
         screen = app.screen
         assert isinstance(screen, ApprovalScreen)
-        await wait_for(pilot, lambda: screen.armed)
+        await wait_until(lambda: screen.armed, pause=pilot.pause)
         await pilot.pause()
         text = screen_text(app)
         assert "rm -rf /srv/cache/part-0 && echo removed part 0" in text  # the command
@@ -154,7 +161,7 @@ async def test_the_reason_box_does_not_push_the_buttons_off_a_short_terminal() -
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         assert isinstance(screen, ApprovalScreen)
-        await wait_for(pilot, lambda: screen.armed)
+        await wait_until(lambda: screen.armed, pause=pilot.pause)
         await pilot.press("n")
         await pilot.pause()
         text = screen_text(app)

@@ -22,7 +22,8 @@ from cockpit.policy import Decision, RuleRef
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.approval import ApprovalScreen, GrantOffer
 from cockpit.ui.plan_view import PlanView
-from tests.ui._session import make_app, make_workspace, prepare, wait_for
+from tests.ui._session import caught_up, make_app, make_workspace, prepare
+from tests.waiting import wait_until
 
 Snap = Callable[..., bool]
 SIZE = (130, 36)
@@ -97,7 +98,11 @@ async def settle(pilot: Pilot[Any]) -> None:
     """Every agent final, every report drawn, the plan view read again."""
     app = pilot.app
     assert isinstance(app, CockpitApp)
-    await wait_for(pilot, lambda: app.started and app.supervisor.all_final, what="the agents")
+    await wait_until(
+        lambda: app.started and app.supervisor.all_final and caught_up(app),
+        what="the agents to finish and the screen to take in every event",
+        pause=pilot.pause,
+    )
     await pilot.pause(0.2)
     app.main.query_one(PlanView).refresh_plan()
     await pilot.pause(0.3)
@@ -151,7 +156,7 @@ def test_approval_prompt(snap_compare: Snap) -> None:
     async def armed(pilot: Pilot[Any]) -> None:
         screen = pilot.app.screen
         assert isinstance(screen, ApprovalScreen)
-        await wait_for(pilot, lambda: screen.armed and screen.focused is not None)
+        await wait_until(lambda: screen.armed and screen.focused is not None, pause=pilot.pause)
 
     assert snap_compare(PromptHost(), terminal_size=(100, 32), run_before=armed)
 
@@ -168,7 +173,7 @@ def test_approval_prompt_at_the_sizes_people_use(snap_compare: Snap, size: tuple
     async def armed(pilot: Pilot[Any]) -> None:
         screen = pilot.app.screen
         assert isinstance(screen, ApprovalScreen)
-        await wait_for(pilot, lambda: screen.armed and screen.focused is not None)
+        await wait_until(lambda: screen.armed and screen.focused is not None, pause=pilot.pause)
 
     assert snap_compare(PromptHost(), terminal_size=size, run_before=armed)
 
@@ -199,6 +204,6 @@ def test_a_long_prompt_at_80x24_keeps_its_buttons(snap_compare: Snap) -> None:
     async def armed(pilot: Pilot[Any]) -> None:
         screen = pilot.app.screen
         assert isinstance(screen, ApprovalScreen)
-        await wait_for(pilot, lambda: screen.armed and screen.focused is not None)
+        await wait_until(lambda: screen.armed and screen.focused is not None, pause=pilot.pause)
 
     assert snap_compare(LongPromptHost(), terminal_size=(80, 24), run_before=armed)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.waiting import wait_until_sync
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -34,11 +36,8 @@ class Tmux:
         return self.run("capture-pane", "-p", "-J", "-S", "-500", "-t", self.target)
 
     def wait(self, condition: Callable[[], bool], what: str, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}; the screen:\n{self.screen()}")
-            time.sleep(0.2)
+        detail = lambda: f"the screen:\n{self.screen()}"  # noqa: E731
+        wait_until_sync(condition, what, timeout=timeout, interval=0.2, detail=detail)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from textual.selection import Selection
 
 from cockpit.ui.transcript import Transcript
 from cockpit.ui.wrap import visible, wrap_ascii, wrap_cells
-from tests.ui._session import wait_for
+from tests.waiting import wait_until
 
 
 class Host(App[None]):
@@ -240,14 +240,18 @@ async def test_home_shows_the_first_line_while_the_agent_writes_on() -> None:
         t.focus()
         for n in range(200):
             t.write(f"line {n}\n")
-        await wait_for(pilot, lambda: t.scroll_y == t.max_scroll_y > 0, what="the end shown")
+        await wait_until(
+            lambda: t.scroll_y == t.max_scroll_y > 0, what="the end shown", pause=pilot.pause
+        )
         # What Home does, with the stream's next redraw right behind it (a pilot key press
         # would wait for the scroll to end first, which a streaming agent does not).
         await t.run_action("scroll_home")
         end = t.max_scroll_y
         t.write("line 200\n")
         t.flush()
-        await wait_for(pilot, lambda: t.max_scroll_y > end, what="the new line laid out")
+        await wait_until(
+            lambda: t.max_scroll_y > end, what="the new line laid out", pause=pilot.pause
+        )
         for _ in range(5):  # and it stays there, frame after frame
             await pilot.pause()
             rows = [strip.text.strip() for strip in t.render_lines(t.region.reset_offset)]
@@ -261,7 +265,7 @@ async def test_home_shows_the_first_line_while_the_agent_writes_on() -> None:
             rows = [strip.text.strip() for strip in t.render_lines(t.region.reset_offset)]
             return t.scroll_y == t.max_scroll_y and "line 201" in rows
 
-        await wait_for(pilot, showing_the_end, what="the end followed again")
+        await wait_until(showing_the_end, what="the end followed again", pause=pilot.pause)
 
 
 async def test_continuation_rows_start_with_the_next_word() -> None:
