@@ -375,6 +375,8 @@ class _HeadKeeper:
         self._written_seq = -2
         self._stopped = False
         self._thread: threading.Thread | None = None
+        self._io = threading.Lock()  # one head (and anchor) write at a time, newest wins
+        self._on_disk = -2
 
     def publish(self, seq: int, line_digest: str, ts: str, *, durable: bool = False) -> None:
         head = Head(self._session, seq, line_digest, ts)
@@ -382,8 +384,7 @@ class _HeadKeeper:
             with self._cond:
                 self._pending = None
                 self._written_seq = max(self._written_seq, seq)
-            write_head(self._path, head, durable=True)
-            self._anchor(head, durable=True)
+            self._write(head, durable=True)
             return
         with self._cond:
             if seq <= self._written_seq:
@@ -417,12 +418,22 @@ class _HeadKeeper:
                 self._written_seq = head.seq
             last_refresh = time.monotonic()
             try:
-                write_head(self._path, head)
-                self._anchor(head)
+                self._write(head)
             except OSError:
                 # The head is an extra check, not the record: a failed refresh is caught
                 # again at close (written durably) and by audit ("behind").
                 continue
+
+    def _write(self, head: Head, *, durable: bool = False) -> None:
+        """Write the head file and its anchor, unless a newer head is already there: the
+        refresh thread may have taken an older head just before a durable write of a newer
+        one (at close), and writing it after would roll the head file back."""
+        with self._io:
+            if head.seq < self._on_disk:
+                return
+            write_head(self._path, head, durable=durable)
+            self._anchor(head, durable=durable)
+            self._on_disk = head.seq
 
     def _anchor(self, head: Head, *, durable: bool = False) -> None:
         """The same head, kept where the workspace's writers cannot reach (after the head
