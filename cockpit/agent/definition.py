@@ -39,6 +39,7 @@ from cockpit.agent.models import is_known, resolve_model, unknown_model_note
 from cockpit.agent.project_rules import project_rules_sections
 from cockpit.config import Workspace, builtin_dir
 from cockpit.errors import ConfigError
+from cockpit.session.events import INTERNAL_TOOLS
 
 if TYPE_CHECKING:
     from cockpit.agent.catalog import AgentCatalog
@@ -52,7 +53,7 @@ TOOL_NAMES: tuple[str, ...] = (
     "update_task",
     "report_blocked",
 )
-ALWAYS_GRANTED: tuple[str, ...] = ("update_task", "report_blocked")
+ALWAYS_GRANTED: tuple[str, ...] = INTERNAL_TOOLS
 WRITING_TOOLS: frozenset[str] = frozenset({"write_file", "edit_file"})
 EVERYWHERE: tuple[str, ...] = ("**",)
 MAX_AGENT_FILE_BYTES = 1_000_000

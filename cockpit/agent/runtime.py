@@ -55,7 +55,6 @@ from cockpit.session.state import CallState
 from cockpit.session.status import AgentStatus
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_INTERNAL = frozenset({"update_task", "report_blocked"})
 PLAN_WRITE = "builtin:plan-write"  # the policy's check for a write to the human's plan
 
 
@@ -399,7 +398,7 @@ class AgentRuntime:
         if watched:
             self.host.command_started(self.name, call, writes_plan=writes_plan)
         try:
-            if name in _INTERNAL:
+            if name in k.INTERNAL_TOOLS:
                 outcome = await self._internal(call, name, args)
             else:
                 try:

@@ -87,6 +87,10 @@ KNOWN_KINDS = frozenset(
     }
 )
 
+INTERNAL_TOOLS: tuple[str, ...] = ("update_task", "report_blocked")
+"""cockpit's own tools, which every agent has: they change cockpit's state, not the
+machine's, so they run without a policy decision (audit does not ask for one)."""
+
 APPROVERS = ("human", "rule", "headless", "timeout")
 """Who may resolve an approval. A timeout always denies."""
 

@@ -23,7 +23,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
-INTERNAL_TOOLS = frozenset({"update_task", "report_blocked"})
+from cockpit.session.events import INTERNAL_TOOLS
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,6 @@ OUTPUT_LINES = 6
 
 _TIER_STYLE: dict[object, str] = {1: "tier-1", 2: "tier-2", 3: "tier-3", "deny": "deny"}
 _TIER_LABEL: dict[object, str] = {1: "T1", 2: "T2", 3: "T3", "deny": "DENY"}
-_INTERNAL_TOOLS = frozenset({"update_task", "report_blocked"})
 
 STATUS_COLOURS: Mapping[str, str] = {
     AgentStatus.THINKING: "$accent",
@@ -234,7 +233,7 @@ def model_text(event: Event) -> str:
 
 def _decided(d: Mapping[str, Any], call: CallState | None) -> list[Line]:
     tier = d.get("tier")
-    if call is not None and call.tool in _INTERNAL_TOOLS:
+    if call is not None and call.tool in k.INTERNAL_TOOLS:
         return []  # task.updated and agent.blocked say it better
     style = _TIER_STYLE.get(tier, "tier-3")
     lines: list[Line] = [(style, f"[{_TIER_LABEL.get(tier, '?')}] {call_label(call)}")]
@@ -253,7 +252,7 @@ def _resolved(d: Mapping[str, Any]) -> Line:
 
 def _finished(d: Mapping[str, Any], call: CallState | None, streamed: bool) -> list[Line]:
     tool = call.tool if call is not None else ""
-    if tool in _INTERNAL_TOOLS:
+    if tool in k.INTERNAL_TOOLS:
         return []
     seconds = d.get("duration_s")
     slow = isinstance(seconds, int | float) and seconds >= SLOW_S
