@@ -11,6 +11,7 @@ import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 Pause = Callable[[float], Awaitable[object]]
 
@@ -75,3 +76,18 @@ def wait_until_sync(
             raise _timed_out(condition, what, timeout, detail)
         time.sleep(interval)
     return time.monotonic() - begin
+
+
+async def steady(pilot: Any, looks: int = 4) -> None:
+    """The app drew the same frame ``looks`` times in a row, a tenth of a second apart.
+
+    For snapshots: panes scroll to their ends and views redraw on timers, so the frame a
+    snapshot takes is the final one only once it stops changing.
+    """
+    frames: list[str] = []
+
+    def unchanged() -> bool:
+        frames.append(pilot.app.export_screenshot())
+        return len(frames) >= looks and len(set(frames[-looks:])) == 1
+
+    await wait_until(unchanged, what="the screen to stop changing", interval=0.1, pause=pilot.pause)

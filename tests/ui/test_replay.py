@@ -44,7 +44,7 @@ from tests.ui._replay import (
     shown,
     static_text,
 )
-from tests.waiting import wait_until
+from tests.waiting import steady, wait_until
 
 Snap = Callable[..., bool]
 
@@ -370,7 +370,7 @@ def test_snapshot_of_the_replay_screen(snap_compare: Snap, tmp_path: Path, pinne
         for _ in range(markers(rows).index(denial) + 1):
             await pilot.press("right_square_bracket")
         await wait_until(lambda: shown(app) == denial + 1, what="the denial", pause=pilot.pause)
-        await pilot.pause(0.3)  # transcripts redraw ten times a second
+        await steady(pilot)  # transcripts redraw ten times a second
 
     app = ReplayApp(player)
     try:

@@ -23,7 +23,7 @@ from cockpit.ui.app import CockpitApp
 from cockpit.ui.approval import ApprovalScreen, GrantOffer
 from cockpit.ui.plan_view import PlanView
 from tests.ui._session import caught_up, make_app, make_workspace, prepare
-from tests.waiting import wait_until
+from tests.waiting import steady, wait_until
 
 Snap = Callable[..., bool]
 SIZE = (130, 36)
@@ -103,11 +103,9 @@ async def settle(pilot: Pilot[Any]) -> None:
         what="the agents to finish and the screen to take in every event",
         pause=pilot.pause,
     )
-    await pilot.pause(0.2)
     app.main.query_one(PlanView).refresh_plan()
-    await pilot.pause(0.3)
     app.main.focus_agent("planner")
-    await pilot.pause()
+    await steady(pilot)
 
 
 def test_main_screen_with_three_agents(snap_compare: Snap, session_app: CockpitApp) -> None:
@@ -119,6 +117,7 @@ def test_zoomed_pane(snap_compare: Snap, session_app: CockpitApp) -> None:
         await settle(pilot)
         session_app.main.focus_agent("builder")
         await pilot.press("z")
+        await steady(pilot)
 
     assert snap_compare(session_app, terminal_size=SIZE, run_before=zoom_builder)
 
