@@ -28,6 +28,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from cockpit.config.user import config_dir
 from cockpit.session.audit import audit
 from cockpit.session.chain import read_events
 from cockpit.session.events import GENESIS
@@ -41,7 +42,6 @@ from cockpit.session.keys import (
 )
 from cockpit.session.log import SessionLog
 from cockpit.session.state import fold
-from cockpit.user_config import config_dir
 
 REPO = Path(__file__).resolve().parent.parent
 THREADS = 8

@@ -20,8 +20,8 @@ from typing import Any
 import watchfiles
 
 from cockpit.agent.backends.scripted import ScriptedBackend
-from cockpit.config import Workspace
-from cockpit.launch import LaunchOptions, prepare_new
+from cockpit.config.workspace import Workspace
+from cockpit.supervisor.launch import LaunchOptions, prepare_new
 
 PLAN = "# Bench\n\n## Phase 1\n- [ ] Keep thinking @builder\n"
 SCRIPT = "agents:\n  builder:\n" + "    - delay_s: 600\n      text: thinking\n" * 3

@@ -27,10 +27,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cockpit.config import Workspace
-from cockpit.launch import LaunchOptions, prepare_new
+from cockpit.config.workspace import Workspace
 from cockpit.safeguard import Safeguard
 from cockpit.session.chain import read_events
+from cockpit.supervisor.launch import LaunchOptions, prepare_new
 
 GIT_ENV = {
     **os.environ,

@@ -41,7 +41,7 @@ _SCRIPT = Path(sys.executable).with_name("cockpit")  # the console script, as a 
 COCKPIT = (
     [str(_SCRIPT)]
     if _SCRIPT.exists()
-    else [sys.executable, "-c", "from cockpit.cli import entrypoint; entrypoint()"]
+    else [sys.executable, "-c", "from cockpit.cli.main import entrypoint; entrypoint()"]
 )
 
 

@@ -157,8 +157,8 @@ def _workspace(root: Path, agents: int, seconds: float) -> Path:
 async def _measure(agents: int, seconds: float) -> dict[str, Any]:
     from textual import events
 
-    from cockpit.config import Workspace
-    from cockpit.launch import LaunchOptions, prepare_new
+    from cockpit.config.workspace import Workspace
+    from cockpit.supervisor.launch import LaunchOptions, prepare_new
     from cockpit.ui.app import CockpitApp
     from cockpit.ui.approval import ApprovalScreen
     from cockpit.ui.settings import ScreenConfig

@@ -1,3 +1,3 @@
-from cockpit.cli import entrypoint
+from cockpit.cli.main import entrypoint
 
 entrypoint()

@@ -29,8 +29,8 @@ from textual import events
 from textual.message import Message
 
 from bench.startup import FRAME_SHOWS, first_frame, make_repo, terminal_env
-from cockpit.cli import COMMANDS, build_parser
-from cockpit.launch import begin_new
+from cockpit.cli.main import COMMANDS, build_parser
+from cockpit.supervisor.launch import begin_new
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.settings import ScreenConfig
 from tests.ui._session import launch_options, make_workspace, stop
@@ -42,7 +42,7 @@ DEFERRED = ("anthropic", "pydantic", "httpx2", "git", "tree_sitter", "watchfiles
 the bash parser, the plan.md watcher."""
 AFTER_FRAME = (
     "cockpit.policy.engine",
-    "cockpit.supervisor",
+    "cockpit.supervisor.core",
     "cockpit.agent.runtime",
     "cockpit.session.log",
     "cockpit.ui.inbox",
@@ -74,12 +74,12 @@ def test_the_first_frame_is_drawn_before_the_sdk_loads(tmp_path: Path) -> None:
     # The real first frame: the builder's pane and plan.md's task, not an empty shell.
     assert all(text in frame for text in FRAME_SHOWS)
     early = imported(frame)
-    assert "textual.app" in early and "cockpit.launch" in early
+    assert "textual.app" in early and "cockpit.supervisor.launch" in early
     assert [m for m in early if m.split(".")[0] in DEFERRED or m in AFTER_FRAME] == []
     # The session opened after the frame, and the agent's first turn loaded the SDK (the
     # test sees it when it does).
     later = imported(before_frame[frame_at:])
-    assert {"cockpit.policy.engine", "cockpit.supervisor", "anthropic"} <= set(later)
+    assert {"cockpit.policy.engine", "cockpit.supervisor.core", "anthropic"} <= set(later)
 
 
 def test_a_missing_key_is_one_line_without_the_sdk(tmp_path: Path) -> None:
@@ -91,7 +91,7 @@ def test_a_missing_key_is_one_line_without_the_sdk(tmp_path: Path) -> None:
     said = [line for line in run.stderr.decode().splitlines() if "import time" not in line]
     assert len(said) == 1 and "set ANTHROPIC_API_KEY" in said[0], said
     loaded = imported(run.stderr)
-    assert "cockpit.launch" in loaded and "anthropic" not in loaded
+    assert "cockpit.supervisor.launch" in loaded and "anthropic" not in loaded
     assert not (repo / ".cockpit" / "sessions").exists()  # no session was started
 
 
@@ -103,7 +103,11 @@ def _loaded_by(*args: str, cwd: Path) -> set[str]:
 
 def test_help_loads_no_command_module(tmp_path: Path) -> None:
     loaded = _loaded_by("--help", cwd=tmp_path)
-    assert {m for m in loaded if m.startswith("cockpit.")} <= {"cockpit.cli", "cockpit.errors"}
+    assert {m for m in loaded if m.startswith("cockpit.")} <= {
+        "cockpit.cli",
+        "cockpit.cli.main",
+        "cockpit.errors",
+    }
     assert not loaded & {"yaml", "asyncio", "textual", "tree_sitter", "anthropic"}
 
 
@@ -111,7 +115,7 @@ def test_check_loads_the_policy_and_not_the_session_machinery(tmp_path: Path) ->
     repo = make_repo(tmp_path / "repo")
     loaded = _loaded_by("check", "ls", cwd=repo)
     assert "cockpit.policy.engine" in loaded and "tree_sitter" in loaded
-    unneeded = {"asyncio", "textual", "anthropic", "cockpit.supervisor", "cockpit.demo"}
+    unneeded = {"asyncio", "textual", "anthropic", "cockpit.supervisor.core", "cockpit.cli.demo"}
     assert not loaded & unneeded
     assert not {m for m in loaded if m.startswith(("cockpit.session.", "cockpit.ui."))}
 

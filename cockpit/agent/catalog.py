@@ -21,7 +21,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from cockpit.agent._yaml import SourceError
 from cockpit.agent.claude_code import load_claude_agent
 from cockpit.agent.definition import (
     ALWAYS_GRANTED,
@@ -34,7 +33,8 @@ from cockpit.agent.definition import (
 )
 from cockpit.agent.models import ENV_MODEL, is_known, unknown_model_note
 from cockpit.agent.project_rules import project_rules_notices
-from cockpit.config import Workspace, builtin_dir
+from cockpit.config.workspace import Workspace, builtin_dir
+from cockpit.config.yaml_source import SourceError
 from cockpit.safe_text import visible
 
 

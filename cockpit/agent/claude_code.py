@@ -36,7 +36,6 @@ from pathlib import Path
 
 import yaml
 
-from cockpit.agent._yaml import SourceError, YamlSource
 from cockpit.agent.definition import (
     ALWAYS_GRANTED,
     EVERYWHERE,
@@ -52,6 +51,7 @@ from cockpit.agent.definition import (
     read_scope,
     split_front_matter,
 )
+from cockpit.config.yaml_source import SourceError, YamlSource
 from cockpit.plan.parse import split_owner
 
 CLAUDE_TOOLS: dict[str, str] = {

@@ -34,10 +34,10 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from cockpit.agent._yaml import SourceError, YamlSource
 from cockpit.agent.models import is_known, resolve_model, unknown_model_note
 from cockpit.agent.project_rules import project_rules_sections
-from cockpit.config import Workspace, builtin_dir
+from cockpit.config.workspace import Workspace, builtin_dir
+from cockpit.config.yaml_source import SourceError, YamlSource
 from cockpit.errors import ConfigError
 from cockpit.session.events import INTERNAL_TOOLS
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from cockpit.config import read_config
+from cockpit.config.workspace import read_config
 
 T = TypeVar("T")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cockpit.config import Workspace, builtin_dir
+from cockpit.config.user import config_dir
+from cockpit.config.workspace import Workspace, builtin_dir
 from cockpit.errors import ConfigError, PolicyError
 from cockpit.policy.classify import Classifier
 from cockpit.policy.model import Decision, FileAction, RuleRef, ShellAction
@@ -14,7 +15,6 @@ from cockpit.policy.rules.grants import REFUSED_WRAPPERS, Grant, grant_for_invoc
 from cockpit.policy.rules.loading import check_unique, load_rule_file, rule_files
 from cockpit.policy.rules.matching import Check, Rule, RuleSet
 from cockpit.policy.subjects import Evaluation, Subject
-from cockpit.user_config import config_dir
 
 DEFAULT_RULES = "default.yaml"
 

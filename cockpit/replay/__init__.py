@@ -8,7 +8,7 @@
 - `cockpit.replay.player`: the transport (play, speed, idle cap, step, markers, seek,
   follow) with no Textual in it; its docstring is the API the screen uses.
 - `cockpit.replay.details`: everything about one event (command, reasons, output, artifact).
-- `cockpit.replay.commands`: the ``cockpit replay`` subcommand.
+- `cockpit.cli.replay`: the ``cockpit replay`` subcommand.
 
 Nothing is imported here, so registering the subcommand stays cheap.
 """

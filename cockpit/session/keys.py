@@ -29,8 +29,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from cockpit.config.user import config_dir
 from cockpit.errors import LogError
-from cockpit.user_config import config_dir
 
 KEY_FILE = "log.key"
 ANCHORS = "anchors"

@@ -32,12 +32,12 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from cockpit.errors import CockpitError
-from cockpit.launch import LaunchOptions, NewSession, Prepared, begin_new, prepare_resume
 from cockpit.safe_text import visible
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.state import StateBuilder
 from cockpit.session.status import FINAL, TIMED, AgentStatus
+from cockpit.supervisor.launch import LaunchOptions, NewSession, Prepared, begin_new, prepare_resume
 from cockpit.ui import render
 from cockpit.ui.feed import Asked, Logged, SessionFeed, StreamChunk
 from cockpit.ui.plan_view import PlanView
@@ -53,7 +53,7 @@ from cockpit.ui.settings import (
 )
 
 if TYPE_CHECKING:
-    from cockpit.supervisor import Supervisor
+    from cockpit.supervisor.core import Supervisor
     from cockpit.ui.dialogs import LogScreen
     from cockpit.ui.inbox import Inbox
 
@@ -529,7 +529,7 @@ def open_screen(options: LaunchOptions, resume: str | None) -> int:
 
 def print_farewell(prepared: Prepared, result: ScreenResult) -> None:
     """What happened to each agent, where the log is, and how to carry on."""
-    from cockpit.headless import resume_hint, summary
+    from cockpit.supervisor.headless import resume_hint, summary
 
     out = sys.stderr
     if result.failure is not None:

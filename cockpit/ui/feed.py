@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from cockpit.session.events import Event
 
 if TYPE_CHECKING:  # the app imports the feed before its first frame, the supervisor after
-    from cockpit.supervisor import PendingApproval, Supervisor
+    from cockpit.supervisor.core import PendingApproval, Supervisor
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from cockpit.ui.approval import GrantOffer
 
 if TYPE_CHECKING:
-    from cockpit.supervisor import Supervisor
+    from cockpit.supervisor.core import Supervisor
 
 
 def grant_offer(supervisor: Supervisor, call: str) -> GrantOffer:

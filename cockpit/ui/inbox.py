@@ -23,7 +23,7 @@ from cockpit.ui.grants import allow_for_session, grant_offer
 from cockpit.ui.settings import KEYS, ScreenConfig, key_label
 
 if TYPE_CHECKING:
-    from cockpit.supervisor import PendingApproval, Supervisor
+    from cockpit.supervisor.core import PendingApproval, Supervisor
 
 HOLD_COLLECTOR_S = 1.0
 """The longest the cycle collector stays paused for a prompt to come up."""

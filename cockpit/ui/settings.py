@@ -24,8 +24,8 @@ from pathlib import Path
 import yaml
 from textual.keys import _character_to_key, format_key
 
-from cockpit.agent._yaml import YamlSource
-from cockpit.config import read_config
+from cockpit.config.workspace import read_config
+from cockpit.config.yaml_source import YamlSource
 
 SCREEN_KEYS: Mapping[str, tuple[str, str]] = {
     "next_waiting": ("w", "jump to the next agent that needs you (reopens its prompt)"),

@@ -113,7 +113,7 @@ def test_agents_json_is_plain_data_a_script_can_read(repo: Path) -> None:
 
 def test_agents_command_imports_neither_textual_nor_the_sdk() -> None:
     code = (
-        "import sys, cockpit.agent.commands, cockpit.agent.catalog; "
+        "import sys, cockpit.cli.agents, cockpit.agent.catalog; "
         "assert not {'textual', 'anthropic'} & set(sys.modules), sorted(sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.agent.catalog import load_agents, startup_notices
-from cockpit.config import Workspace, builtin_dir
+from cockpit.config.workspace import Workspace, builtin_dir
 
 
 def write(path: Path, text: str) -> Path:

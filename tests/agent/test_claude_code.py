@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.agent._yaml import SourceError
 from cockpit.agent.claude_code import load_claude_agent, quote_single_line_values, split_tool_list
 from cockpit.agent.definition import TOOL_NAMES, AgentDefinition, NotAnAgent
 from cockpit.agent.models import ALIASES
+from cockpit.config.yaml_source import SourceError
 
 
 def agent(tmp_path: Path, front: str, body: str = "Body.\n", **kw: str) -> AgentDefinition:

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from cockpit.agent.catalog import AgentCatalog, load_agents
-from cockpit.config import Workspace
+from cockpit.config.workspace import Workspace
 
 CORPUS = Path(__file__).parent / "corpus" / "claude"
 INDEX: dict[str, dict[str, Any]] = yaml.safe_load((CORPUS / "index.yaml").read_text())["files"]

@@ -12,7 +12,7 @@ from cockpit.agent.definition import (
     load_agents,
 )
 from cockpit.agent.models import ALIASES
-from cockpit.config import Workspace, builtin_dir
+from cockpit.config.workspace import Workspace, builtin_dir
 from cockpit.errors import ConfigError
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.config import Workspace
-from cockpit.launch import LaunchOptions, prepare_resume
+from cockpit.config.workspace import Workspace
 from cockpit.session.chain import read_events
 from cockpit.session.state import fold
+from cockpit.supervisor.launch import LaunchOptions, prepare_resume
 from tests.supervisor._inprocess import finish, logged, start
 from tests.supervisor.conftest import clean_env, cockpit, events, git, of_kind, session_log
 

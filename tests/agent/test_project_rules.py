@@ -13,7 +13,7 @@ import pytest
 from cockpit.agent.catalog import load_agents, startup_notices
 from cockpit.agent.definition import compose_system_prompt
 from cockpit.agent.project_rules import MAX_RULES_BYTES
-from cockpit.config import Workspace, builtin_dir
+from cockpit.config.workspace import Workspace, builtin_dir
 
 REPO = Path(__file__).resolve().parents[2]
 AGENTS_MD = "# How we work\n\nRun `make check` before you say done.\n"

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from cockpit import cli
-from cockpit.replay import commands
-from cockpit.replay.commands import play_headless
+from cockpit.cli import main as cli
+from cockpit.cli import replay as commands
+from cockpit.cli.replay import play_headless
 from cockpit.replay.index import index_path
 from cockpit.replay.player import Player
 from cockpit.session.log import SessionLog

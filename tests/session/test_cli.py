@@ -73,7 +73,12 @@ CORE = _core_modules()
 
 
 def test_the_core_modules_are_found() -> None:
-    for name in ("cockpit.cli", "cockpit.config", "cockpit.errors", "cockpit.session.log"):
+    for name in (
+        "cockpit.cli.main",
+        "cockpit.config.workspace",
+        "cockpit.errors",
+        "cockpit.session.log",
+    ):
         assert name in CORE
     assert not any(name.startswith("cockpit.ui") for name in CORE)
 

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.agent.backends.scripted import ScriptedBackend
-from cockpit.config import Workspace
-from cockpit.launch import LaunchOptions, Prepared, prepare_new
+from cockpit.config.workspace import Workspace
 from cockpit.session.chain import read_events
+from cockpit.supervisor.launch import LaunchOptions, Prepared, prepare_new
 from tests.supervisor.conftest import clean_env
 
 

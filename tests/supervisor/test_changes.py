@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from cockpit.agent.changes import DIFF_LINES, text_diff
-from cockpit.config import Workspace
-from cockpit.launch import LaunchOptions, prepare_resume
+from cockpit.config.workspace import Workspace
+from cockpit.supervisor.launch import LaunchOptions, prepare_resume
 from tests.supervisor._inprocess import finish, logged, start
 from tests.supervisor.conftest import clean_env, git
 

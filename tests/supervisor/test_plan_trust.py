@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from cockpit.config import Workspace
-from cockpit.launch import LaunchOptions, Prepared, prepare_new
+from cockpit.config.workspace import Workspace
 from cockpit.session.chain import read_events
 from cockpit.session.state import fold
+from cockpit.supervisor.launch import LaunchOptions, Prepared, prepare_new
 from tests.fakeapi import FakeAnthropicAPI
 from tests.supervisor._inprocess import finish, logged
 from tests.supervisor._inprocess import start as scripted_start

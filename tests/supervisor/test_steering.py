@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cockpit.config import Workspace
-from cockpit.launch import LaunchOptions, prepare_new, prepare_resume
+from cockpit.config.workspace import Workspace
+from cockpit.supervisor.launch import LaunchOptions, prepare_new, prepare_resume
 from tests.supervisor._inprocess import (
     backend,
     finish,

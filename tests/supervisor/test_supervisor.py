@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cockpit.launch import Prepared
 from cockpit.session.audit import audit
+from cockpit.supervisor.launch import Prepared
 from tests.supervisor._inprocess import backend, finish, last_request_text, logged, start
 from tests.waiting import wait_until
 

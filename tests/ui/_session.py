@@ -13,8 +13,8 @@ from typing import Any
 from textual.pilot import Pilot
 
 from cockpit.agent.backends.scripted import ScriptedBackend
-from cockpit.config import Workspace
-from cockpit.launch import LaunchOptions, Prepared, prepare_new
+from cockpit.config.workspace import Workspace
+from cockpit.supervisor.launch import LaunchOptions, Prepared, prepare_new
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.approval import ApprovalScreen
 from cockpit.ui.settings import ScreenConfig

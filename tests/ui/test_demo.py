@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from cockpit.demo import REVIEWER_ANSWER, demo_dir, write_script
+from cockpit.cli.demo import REVIEWER_ANSWER, demo_dir, write_script
 from cockpit.session.audit import audit
 
 REPO = Path(__file__).resolve().parents[2]

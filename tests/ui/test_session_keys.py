@@ -5,9 +5,9 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from cockpit.launch import prepare_resume
 from cockpit.session.audit import audit
 from cockpit.session.chain import read_events
+from cockpit.supervisor.launch import prepare_resume
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.dialogs import HelpScreen, LogScreen, MessageScreen
 from cockpit.ui.settings import ScreenConfig

@@ -43,7 +43,6 @@ from typing import Any
 
 import yaml
 
-from cockpit.agent._yaml import YamlSource
 from cockpit.agent.backends.base import (
     EventCallback,
     Retrying,
@@ -53,6 +52,7 @@ from cockpit.agent.backends.base import (
     Usage,
 )
 from cockpit.agent.models import cost
+from cockpit.config.yaml_source import YamlSource
 from cockpit.errors import BackendError, ConfigError
 
 DEFAULT_DONE_TEXT = "I have nothing more to do."

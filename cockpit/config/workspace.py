@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cockpit.agent._yaml import YamlSource
+from cockpit.config.yaml_source import YamlSource
 from cockpit.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 Sections = dict[str, tuple["yaml.Node", "yaml.Node"]]
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # cockpit/, data beside it
 
 
 def builtin_dir(name: str) -> Path:

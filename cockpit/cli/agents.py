@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cockpit.config import Workspace
+from cockpit.config.workspace import Workspace
 from cockpit.errors import UsageError
 
 if TYPE_CHECKING:

@@ -25,24 +25,24 @@ class _Parser(argparse.ArgumentParser):
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "audit": (
-        "cockpit.session.commands",
+        "cockpit.cli.log",
         "verify a session log and report what ran and who allowed it",
     ),
-    "log": ("cockpit.session.commands", "read session logs"),
+    "log": ("cockpit.cli.log", "read session logs"),
     "check": (
-        "cockpit.policy.commands",
+        "cockpit.cli.policy",
         "classify a shell command: tier, reasons and matched rules",
     ),
-    "rules": ("cockpit.policy.commands", "list the effective policy rules and their sources"),
-    "rollback": ("cockpit.policy.commands", "restore the working tree to a tier-2 snapshot"),
+    "rules": ("cockpit.cli.policy", "list the effective policy rules and their sources"),
+    "rollback": ("cockpit.cli.policy", "restore the working tree to a tier-2 snapshot"),
     "agents": (
-        "cockpit.agent.commands",
+        "cockpit.cli.agents",
         "list the agents, their models, tools and write scope, and skipped agent files",
     ),
-    "replay": ("cockpit.replay.commands", "play a session log back"),
-    "run": ("cockpit.run_commands", "start a session (--headless: without the screen)"),
-    "resume": ("cockpit.run_commands", "continue a session after a quit or a crash"),
-    "demo": ("cockpit.demo", "an offline session with scripted agents: no API key needed"),
+    "replay": ("cockpit.cli.replay", "play a session log back"),
+    "run": ("cockpit.cli.run", "start a session (--headless: without the screen)"),
+    "resume": ("cockpit.cli.run", "continue a session after a quit or a crash"),
+    "demo": ("cockpit.cli.demo", "an offline session with scripted agents: no API key needed"),
 }
 """Each subcommand: the module that registers it, and its line in `cockpit --help`.
 

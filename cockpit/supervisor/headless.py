@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import TextIO
 
 from cockpit.agent.runtime import ApprovalRequest
-from cockpit.config import cockpit_command
-from cockpit.launch import Prepared
+from cockpit.config.workspace import cockpit_command
 from cockpit.safe_text import visible
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.show import format_line
 from cockpit.session.status import AgentStatus
-from cockpit.supervisor import PendingApproval, Supervisor, exit_code
+from cockpit.supervisor.core import PendingApproval, Supervisor, exit_code
+from cockpit.supervisor.launch import Prepared
 
 
 class HeadlessConsole:

@@ -14,16 +14,16 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cockpit.config import Workspace
+from cockpit.config.workspace import Workspace
 from cockpit.errors import UsageError
 from cockpit.safe_text import visible
 
 if TYPE_CHECKING:
-    from cockpit.launch import LaunchOptions
+    from cockpit.supervisor.launch import LaunchOptions
 
 
 def _options(args: argparse.Namespace, workspace: Workspace) -> LaunchOptions:
-    from cockpit.launch import LaunchOptions
+    from cockpit.supervisor.launch import LaunchOptions
 
     agents = [a.strip() for a in args.agents.split(",") if a.strip()] if args.agents else None
     return LaunchOptions(
@@ -70,8 +70,8 @@ def _run(args: argparse.Namespace) -> int:
     options = _options(args, workspace)
     if not args.headless:
         return open_screen(options, resume=None)
-    from cockpit.headless import run_headless
-    from cockpit.launch import prepare_new
+    from cockpit.supervisor.headless import run_headless
+    from cockpit.supervisor.launch import prepare_new
 
     prepared = prepare_new(options)
     return _drive(run_headless(prepared, ask=not options.headless_deny))
@@ -85,8 +85,8 @@ def _resume(args: argparse.Namespace) -> int:
     options = _options(args, workspace)
     if not args.headless:
         return open_screen(options, resume=args.session or "")
-    from cockpit.headless import run_headless
-    from cockpit.launch import prepare_resume
+    from cockpit.supervisor.headless import run_headless
+    from cockpit.supervisor.launch import prepare_resume
 
     prepared = prepare_resume(options, args.session)
     if not prepared.setups:
@@ -103,7 +103,7 @@ def _recorded_workspace(session: str | None) -> Workspace | None:
     LOG` works from any directory), or None for a session id or a log without one."""
     if not session or not session.endswith(".jsonl") or not Path(session).is_file():
         return None
-    from cockpit.launch import session_started
+    from cockpit.supervisor.launch import session_started
 
     root = session_started(Path(session)).get("workspace")
     if isinstance(root, str) and Path(root).is_dir():

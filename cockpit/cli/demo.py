@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from cockpit.config import Workspace, builtin_dir, cockpit_command
+from cockpit.config.workspace import Workspace, builtin_dir, cockpit_command
 from cockpit.errors import ConfigError, UsageError
 from cockpit.session.status import AgentStatus
 
 if TYPE_CHECKING:
-    from cockpit.headless import OnIdle
-    from cockpit.launch import LaunchOptions, Prepared
+    from cockpit.supervisor.headless import OnIdle
+    from cockpit.supervisor.launch import LaunchOptions, Prepared
 
 GOAL = (
     "Word counts are wrong for text with runs of spaces, newlines or tabs: fix them, "
@@ -93,7 +93,7 @@ def _scale(turn: dict[str, Any], speed: float) -> None:
 
 
 def demo_options(root: Path, speed: float) -> LaunchOptions:
-    from cockpit.launch import LaunchOptions
+    from cockpit.supervisor.launch import LaunchOptions
 
     script = write_script(root / ".cockpit" / "demo-script.yaml", speed)
     return LaunchOptions(workspace=Workspace(root), goal=GOAL, script=script)
@@ -105,7 +105,7 @@ demo's message, not the human's): the reviewer blocks until it is told phase 2 i
 
 
 def _run(args: argparse.Namespace) -> int:
-    from cockpit.launch import prepare_new
+    from cockpit.supervisor.launch import prepare_new
 
     if not args.speed > 0:
         raise UsageError("--speed must be more than 0")
@@ -116,7 +116,7 @@ def _run(args: argparse.Namespace) -> int:
     options = demo_options(root, args.speed)
     print(f"cockpit demo: workspace {root}", file=sys.stderr)
     if args.headless:
-        from cockpit.headless import run_headless
+        from cockpit.supervisor.headless import run_headless
 
         ask = sys.stdin.isatty()
         prepared = prepare_new(dataclasses.replace(options, headless_deny=not ask))

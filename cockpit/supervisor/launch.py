@@ -20,7 +20,7 @@ from cockpit.agent.credentials import credentials_from_env
 from cockpit.agent.definition import AgentDefinition, compose_system_prompt
 from cockpit.agent.models import session_model
 from cockpit.agent.watchdog import ModelLimits, load_model_limits
-from cockpit.config import Workspace
+from cockpit.config.workspace import Workspace
 from cockpit.errors import LogError, UsageError
 from cockpit.plan.document import Plan, load_plan
 from cockpit.plan.model import Task
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from cockpit.policy.engine import Policy
     from cockpit.session.log import SessionLog
     from cockpit.session.state import SessionState
-    from cockpit.supervisor import AgentSetup, Supervisor
+    from cockpit.supervisor.core import AgentSetup, Supervisor
 
 BackendFactory = Callable[[AgentDefinition, int], "Backend"]
 
@@ -175,7 +175,7 @@ def _open_session(
     from cockpit.agent.tools import Toolbox
     from cockpit.policy.engine import Policy
     from cockpit.safeguard.snapshots import Safeguard
-    from cockpit.supervisor import AgentSetup, Supervisor
+    from cockpit.supervisor.core import AgentSetup, Supervisor
 
     root = options.workspace.root
 
@@ -244,7 +244,7 @@ class NewSession:
         from cockpit.policy.engine import Policy
         from cockpit.session.events import new_session_id
         from cockpit.session.log import SessionLog
-        from cockpit.supervisor import AgentSetup
+        from cockpit.supervisor.core import AgentSetup
 
         options = self.options
         policy = Policy.load(options.workspace.root, plan=options.plan_path)
@@ -343,7 +343,7 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
     from cockpit.session.chain import read_events
     from cockpit.session.log import SessionLog
     from cockpit.session.state import StateBuilder
-    from cockpit.supervisor import AgentSetup
+    from cockpit.supervisor.core import AgentSetup
 
     path = find_session(options.sessions_dir, session)
     log = SessionLog.open(path, env=options.env)

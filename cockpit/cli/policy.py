@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from cockpit.config import Workspace
+from cockpit.config.workspace import Workspace
 from cockpit.errors import SafeguardError, UsageError
 from cockpit.policy.engine import Policy
 from cockpit.policy.model import Decision, ShellAction

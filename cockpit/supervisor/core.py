@@ -37,7 +37,7 @@ from cockpit.session.events import Event
 from cockpit.session.log import SessionLog
 from cockpit.session.state import SessionState
 from cockpit.session.status import FINAL, AgentStatus
-from cockpit.steering import PlanSteering
+from cockpit.supervisor.steering import PlanSteering
 
 EventListener = Callable[[Event], None]
 StreamListener = Callable[[str, str, str], None]  # agent, kind (text|output|retry), text

@@ -39,7 +39,7 @@ from cockpit.plan.model import Task
 from cockpit.session import events as k
 
 if TYPE_CHECKING:
-    from cockpit.supervisor import Supervisor
+    from cockpit.supervisor.core import Supervisor
 
 
 class PlanSteering:
