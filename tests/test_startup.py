@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib
 import os
 import pty
 import re
@@ -125,8 +124,8 @@ def test_the_command_table_is_what_the_modules_register() -> None:
     the two must name the same commands with the same help line."""
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers()
-    for module in dict.fromkeys(m for m, _help in COMMANDS.values()):
-        importlib.import_module(module).register(sub)
+    for register in dict.fromkeys(r() for r, _help in COMMANDS.values()):
+        register(sub)
     registered = {action.dest: action.help for action in sub._choices_actions}
     assert registered == {name: help_line for name, (_m, help_line) in COMMANDS.items()}
     for name in COMMANDS:  # and the module the table names is the one that registers it

@@ -116,13 +116,15 @@ def _run(args: argparse.Namespace) -> int:
     options = demo_options(root, args.speed)
     print(f"cockpit demo: workspace {root}", file=sys.stderr)
     if args.headless:
-        from cockpit.supervisor.headless import run_headless
+        from cockpit.cli.headless import run_on_terminal
 
         ask = sys.stdin.isatty()
         prepared = prepare_new(dataclasses.replace(options, headless_deny=not ask))
-        code = asyncio.run(run_headless(prepared, ask=ask, on_idle=_answer_the_reviewer(prepared)))
+        code = asyncio.run(
+            run_on_terminal(prepared, ask=ask, on_idle=_answer_the_reviewer(prepared))
+        )
     else:
-        from cockpit.ui.app import print_farewell, run_screen
+        from cockpit.cli.screen import print_farewell, run_screen
         from cockpit.ui.settings import load_screen_config
 
         prepared = prepare_new(dataclasses.replace(options, keep_alive=True))

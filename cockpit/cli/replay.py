@@ -6,7 +6,6 @@ Registering imports nothing heavy: the player is imported by the handler.
 from __future__ import annotations
 
 import argparse
-import importlib
 import math
 import sys
 import time
@@ -19,8 +18,7 @@ from cockpit.safe_text import visible
 
 if TYPE_CHECKING:
     from cockpit.replay.player import Player
-
-SCREEN_MODULE = "cockpit.ui.replay"
+    from cockpit.ui.replay import ReplayApp
 
 
 def register(sub: Any) -> None:
@@ -89,12 +87,12 @@ def _percent(text: str) -> float:
 def _replay(args: argparse.Namespace) -> int:
     from cockpit.replay.player import Player
 
-    screen: Any = None
+    screen: type[ReplayApp] | None = None
     if not args.headless:
         try:
-            screen = importlib.import_module(SCREEN_MODULE)
+            screen = _replay_app()
         except ModuleNotFoundError as exc:
-            if exc.name != SCREEN_MODULE:
+            if exc.name != "cockpit.ui.replay":
                 raise
             print("the replay screen is not available: use --headless", file=sys.stderr)
             return 2
@@ -107,11 +105,44 @@ def _replay(args: argparse.Namespace) -> int:
                 player.seek_fraction(args.start / 100)
             if screen is None:
                 return play_headless(player, _print, speed=args.speed)
-            code: int = screen.open_replay(args.log, player)
-            return code
+            return open_replay(screen, args.log, player)
     except LogError as exc:
         print(f"cockpit: {visible(str(exc))}", file=sys.stderr)
         return 1
+
+
+def _replay_app() -> type[ReplayApp]:
+    """The replay screen's app, imported only when it is wanted (it loads Textual)."""
+    from cockpit.ui.replay import ReplayApp
+
+    return ReplayApp
+
+
+def has_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def open_replay(app_class: type[ReplayApp], log_path: Path, player: Player) -> int:
+    """Play ``log_path`` back on the screen until the human quits; the exit code (1 when
+    the log turned out damaged, after saying where; 2 without a terminal)."""
+    if not has_terminal():
+        print(
+            "cockpit: the replay screen needs a terminal: use --headless to print the session",
+            file=sys.stderr,
+        )
+        return 2
+    from cockpit.ui.replay import STOP_WAIT_S, config_for
+
+    app = app_class(player, config_for(log_path))
+    try:
+        code = app.run()
+    finally:
+        app.transport.stop()
+        app.transport.wait_stopped(STOP_WAIT_S)
+    if app.transport.failure is not None:
+        print(f"cockpit: {visible(str(app.transport.failure))}", file=sys.stderr)
+        return 1
+    return code or 0
 
 
 def _print(line: str) -> None:

@@ -7,7 +7,6 @@ import argparse
 import asyncio
 import contextlib
 import gc
-import importlib
 import signal
 import sys
 from collections.abc import Coroutine
@@ -16,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from cockpit.config.workspace import Workspace
 from cockpit.errors import UsageError
-from cockpit.safe_text import visible
 
 if TYPE_CHECKING:
     from cockpit.supervisor.launch import LaunchOptions
@@ -70,11 +68,11 @@ def _run(args: argparse.Namespace) -> int:
     options = _options(args, workspace)
     if not args.headless:
         return open_screen(options, resume=None)
-    from cockpit.supervisor.headless import run_headless
+    from cockpit.cli.headless import run_on_terminal
     from cockpit.supervisor.launch import prepare_new
 
     prepared = prepare_new(options)
-    return _drive(run_headless(prepared, ask=not options.headless_deny))
+    return _drive(run_on_terminal(prepared, ask=not options.headless_deny))
 
 
 def _resume(args: argparse.Namespace) -> int:
@@ -85,17 +83,15 @@ def _resume(args: argparse.Namespace) -> int:
     options = _options(args, workspace)
     if not args.headless:
         return open_screen(options, resume=args.session or "")
-    from cockpit.supervisor.headless import run_headless
+    from cockpit.cli.farewell import nothing_left
+    from cockpit.cli.headless import run_on_terminal
     from cockpit.supervisor.launch import prepare_resume
 
     prepared = prepare_resume(options, args.session)
     if not prepared.setups:
-        prepared.log.close()
-        for notice in prepared.notices:
-            print(f"cockpit: {visible(notice)}")
-        print(f"cockpit: session {prepared.session} has nothing left to do")
+        nothing_left(prepared)
         return 0
-    return _drive(run_headless(prepared, ask=not options.headless_deny))
+    return _drive(run_on_terminal(prepared, ask=not options.headless_deny))
 
 
 def _recorded_workspace(session: str | None) -> Workspace | None:
@@ -120,8 +116,9 @@ def open_screen(options: LaunchOptions, *, resume: str | None) -> int:
     # the way would walk everything built so far for no gain.
     gc.disable()
     try:
-        screen = importlib.import_module("cockpit.ui.app")
-        return int(screen.open_screen(options, resume=resume))
+        from cockpit.cli.screen import open_screen as run_on_screen
+
+        return run_on_screen(options, resume)
     finally:
         gc.enable()
 

@@ -3,7 +3,7 @@
 The app holds no domain state: it folds the events it is fed (`StateBuilder`) to draw
 headers, hands events and stream chunks to the panes, shows the inbox's most critical
 prompt, and turns the human's keys into supervisor commands (resolve, pause, message,
-stop). `open_screen` is what `cockpit`, `cockpit run` and `cockpit resume` call.
+stop). `cockpit.cli.screen` runs it for `cockpit`, `cockpit run` and `cockpit resume`.
 
 A new session is opened after the first frame: the frame needs only the agents and the
 plan (`NewSession`), while the policy engine, the supervisor and what they import are a
@@ -13,15 +13,11 @@ prompt and the dialogs, which no first frame shows.
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import gc
 import os
-import sys
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -32,12 +28,11 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from cockpit.errors import CockpitError
-from cockpit.safe_text import visible
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.state import StateBuilder
 from cockpit.session.status import FINAL, TIMED, AgentStatus
-from cockpit.supervisor.launch import LaunchOptions, NewSession, Prepared, begin_new, prepare_resume
+from cockpit.supervisor.launch import NewSession, Prepared
 from cockpit.ui import render
 from cockpit.ui.feed import Asked, Logged, SessionFeed, StreamChunk
 from cockpit.ui.plan_view import PlanView
@@ -49,7 +44,6 @@ from cockpit.ui.settings import (
     SCREEN_KEYS,
     ScreenConfig,
     key_label,
-    load_screen_config,
 )
 
 if TYPE_CHECKING:
@@ -461,80 +455,3 @@ class CockpitApp(App[int]):
 
     async def action_quit(self) -> None:
         self.quit_session()
-
-
-@dataclass
-class ScreenResult:
-    """How a screen session ended."""
-
-    prepared: Prepared
-    exit_code: int
-    statuses: dict[str, AgentStatus] = field(default_factory=dict)
-    failure: str | None = None
-
-
-def run_screen(
-    session: Prepared | NewSession, config: ScreenConfig, history: Sequence[Event] = ()
-) -> ScreenResult:
-    """Run the screen until the human quits; the agents are stopped on the way out.
-
-    Raises:
-        CockpitError: a new session could not be opened (after its first frame).
-    """
-    app = CockpitApp(session, config, history=history)
-
-    async def main() -> int | None:
-        try:
-            return await app.run_async()
-        finally:
-            if app.started:
-                app.statuses = await app.supervisor.stop("quit")
-            if app.opened:
-                app.prepared.log.close()
-
-    code = asyncio.run(main())
-    if app.open_error is not None:
-        raise app.open_error
-    if app.failure is not None:
-        return ScreenResult(app.prepared, 1, app.statuses, app.failure)
-    return ScreenResult(app.prepared, code or 0, app.statuses)
-
-
-def open_screen(options: LaunchOptions, resume: str | None) -> int:
-    """Start (``resume`` None) or resume a session on the screen; the exit code.
-
-    ``resume`` is a session id or log path, or ``""`` for the latest session.
-    """
-    options = dataclasses.replace(options, keep_alive=True, headless_deny=False)
-    config = load_screen_config(options.workspace.config_file)
-    history: list[Event] = []
-    session: Prepared | NewSession
-    if resume is None:
-        session = begin_new(options)  # opened after the first frame
-    else:
-        from cockpit.session.chain import read_events
-
-        session = prepare_resume(options, resume or None)
-        if not session.setups:
-            session.log.close()
-            for notice in session.notices:
-                print(f"cockpit: {visible(notice)}")
-            print(f"cockpit: session {session.session} has nothing left to do")
-            return 0
-        history = list(read_events(session.log.path))
-    result = run_screen(session, config, history)
-    print_farewell(result.prepared, result)
-    return result.exit_code
-
-
-def print_farewell(prepared: Prepared, result: ScreenResult) -> None:
-    """What happened to each agent, where the log is, and how to carry on."""
-    from cockpit.supervisor.headless import resume_hint, summary
-
-    out = sys.stderr
-    if result.failure is not None:
-        print(f"cockpit: {visible(result.failure)}", file=out)
-    for line in summary(prepared.supervisor, result.statuses):
-        print(f"cockpit: {visible(line)}", file=out)
-    print(f"cockpit: log {prepared.log.path}", file=out)
-    print(f"cockpit: to continue: {resume_hint(prepared)}", file=out)

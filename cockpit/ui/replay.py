@@ -1,13 +1,12 @@
 """`cockpit replay LOG` on the screen: a session log played back through the live panes.
 
 The app is thin: it runs the `Transport` (every player call, on one worker thread), posts
-what it reports to itself, and hands each report to the `ReplayScreen`. `open_replay` is
-what `cockpit replay` calls (through `importlib`, so the core never imports Textual).
+what it reports to itself, and hands each report to the `ReplayScreen`. `cockpit replay`
+runs it (`cockpit.cli.replay`, which says on the terminal how it ended).
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path, PurePath
 from typing import ClassVar
 
@@ -16,7 +15,6 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from cockpit.replay.player import Player
-from cockpit.safe_text import visible
 from cockpit.ui import render
 from cockpit.ui.dialogs import HelpScreen
 from cockpit.ui.replay_screen import DetailsScreen, ReplayScreen
@@ -143,28 +141,3 @@ def config_for(log_path: Path) -> ScreenConfig:
     if sessions.name == "sessions" and sessions.parent.name == ".cockpit":
         return load_screen_config(sessions.parent / "config.yaml")
     return ScreenConfig()
-
-
-def has_terminal() -> bool:
-    return sys.stdin.isatty() and sys.stdout.isatty()
-
-
-def open_replay(log_path: Path, player: Player) -> int:
-    """Play ``log_path`` back on the screen until the human quits; the exit code (1 when
-    the log turned out damaged, after saying where; 2 without a terminal)."""
-    if not has_terminal():
-        print(
-            "cockpit: the replay screen needs a terminal: use --headless to print the session",
-            file=sys.stderr,
-        )
-        return 2
-    app = ReplayApp(player, config_for(log_path))
-    try:
-        code = app.run()
-    finally:
-        app.transport.stop()
-        app.transport.wait_stopped(STOP_WAIT_S)
-    if app.transport.failure is not None:
-        print(f"cockpit: {visible(str(app.transport.failure))}", file=sys.stderr)
-        return 1
-    return code or 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-import types
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from cockpit.cli.replay import play_headless
 from cockpit.replay.index import index_path
 from cockpit.replay.player import Player
 from cockpit.session.log import SessionLog
+from cockpit.ui.replay import ReplayApp
 from tests.replay._logs import lines_of, realistic, timed
 from tests.session._util import REPO, cockpit, one_line
 
@@ -125,7 +125,7 @@ def test_without_the_screen_module_it_says_to_use_headless(
 ) -> None:
     path = tmp_path / "s.jsonl"
     timed(path, [0, 1])
-    monkeypatch.setattr(commands, "SCREEN_MODULE", "cockpit.ui.no_such_replay_screen")
+    monkeypatch.setitem(sys.modules, "cockpit.ui.replay", None)  # an install without it
     assert cli.main(["replay", str(path)]) == 2
     out = capsys.readouterr()
     assert out.out == "" and out.err == "the replay screen is not available: use --headless\n"
@@ -138,16 +138,13 @@ def test_the_screen_gets_the_log_and_a_player_at_the_start_asked_for(
     timed(path, [float(i) for i in range(10)])
     seen: list[Any] = []
 
-    def open_replay(log_path: Path, player: Player) -> int:
-        seen.append((log_path, player.position, player.total, player.follow))
+    def open_replay(app_class: type[ReplayApp], log_path: Path, player: Player) -> int:
+        seen.append((app_class, log_path, player.position, player.total, player.follow))
         return 0
 
-    screen = types.ModuleType("fake_replay_screen")
-    screen.open_replay = open_replay  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "fake_replay_screen", screen)
-    monkeypatch.setattr(commands, "SCREEN_MODULE", "fake_replay_screen")
+    monkeypatch.setattr(commands, "open_replay", open_replay)
     assert cli.main(["replay", str(path), "--from", "30", "--follow"]) == 0
-    assert seen == [(path, 3, 10, True)]
+    assert seen == [(ReplayApp, path, 3, 10, True)]
 
 
 def test_headless_follow_prints_a_live_session_until_it_ends(tmp_path: Path) -> None:

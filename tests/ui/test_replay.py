@@ -16,15 +16,16 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 import cockpit
+from cockpit.cli import replay as replay_command
+from cockpit.cli.replay import open_replay
 from cockpit.errors import LogCorruptError
 from cockpit.replay.player import Player
 from cockpit.session.events import Event
 from cockpit.session.log import SessionLog
 from cockpit.session.state import fold
 from cockpit.ui import render
-from cockpit.ui import replay as replay_module
 from cockpit.ui.dialogs import HelpScreen
-from cockpit.ui.replay import ReplayApp, open_replay
+from cockpit.ui.replay import ReplayApp
 from cockpit.ui.replay_screen import DetailsScreen, ReplayScreen
 from cockpit.ui.replay_transport import Played
 from cockpit.ui.settings import ScreenConfig
@@ -407,10 +408,10 @@ def test_open_replay_runs_the_screen_with_the_workspaces_keys(
         asyncio.run(drive())
         return self.return_code
 
-    monkeypatch.setattr(replay_module, "has_terminal", lambda: True)
+    monkeypatch.setattr(replay_command, "has_terminal", lambda: True)
     monkeypatch.setattr(ReplayApp, "run", run)
     with Player.open(log) as player:
-        assert open_replay(log, player) == 0
+        assert open_replay(ReplayApp, log, player) == 0
     assert seen == [0]
 
 
@@ -439,10 +440,10 @@ def test_open_replay_reports_a_damaged_log_after_the_screen(
         asyncio.run(drive())
         return self.return_code
 
-    monkeypatch.setattr(replay_module, "has_terminal", lambda: True)
+    monkeypatch.setattr(replay_command, "has_terminal", lambda: True)
     monkeypatch.setattr(ReplayApp, "run", run)
     with Player.open(path) as player:  # the first page is fine; the damage is further on
-        assert open_replay(path, player) == 1
+        assert open_replay(ReplayApp, path, player) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"cockpit: {path}:1500: ")
     assert notices and f"{path}:1500:" in notices[0]
