@@ -13,7 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from cockpit.policy import Policy, ShellAction
+from cockpit.policy.engine import Policy
+from cockpit.policy.model import ShellAction
 from cockpit.policy.shell.analysis import analyze, parser
 
 # What agents run, weighted towards the everyday: inspection, search, git, tests, edits,

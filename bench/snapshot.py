@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.config.workspace import Workspace
-from cockpit.safeguard import Safeguard
+from cockpit.safeguard.snapshots import Safeguard
 from cockpit.session.chain import read_events
 from cockpit.supervisor.launch import LaunchOptions, prepare_new
 

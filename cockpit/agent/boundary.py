@@ -12,7 +12,7 @@ from typing import Any
 from cockpit.agent.definition import AgentDefinition
 from cockpit.agent.host import AgentHost
 from cockpit.agent.tools import Toolbox
-from cockpit.policy import Decision, FileAction, RuleRef, ShellAction
+from cockpit.policy.model import Decision, FileAction, RuleRef, ShellAction
 
 _FILE_OPS = {"read_file": "read", "write_file": "write", "edit_file": "edit", "list_files": "list"}
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cockpit.agent.tools import ToolOutcome
-from cockpit.policy import Decision, RuleRef
+from cockpit.policy.model import Decision, RuleRef
 from cockpit.session.state import CallState
 
 

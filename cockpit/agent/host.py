@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from cockpit.policy import Decision, FileAction, ShellAction
+from cockpit.policy.model import Decision, FileAction, ShellAction
 from cockpit.session.events import Event
 
 

@@ -48,7 +48,7 @@ from cockpit.agent.tools import (
 )
 from cockpit.agent.watchdog import ModelLimits, TurnTimedOut, TurnWatch
 from cockpit.errors import BackendError
-from cockpit.plan import load_plan
+from cockpit.plan.document import load_plan
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.state import CallState

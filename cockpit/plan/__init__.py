@@ -1,5 +1,15 @@
 """plan.md: the human's steering wheel. Parse, render byte for byte, diff, watch, update.
 
+- `model`     `Task`, `Phase`, `PlanProblem`, `STATES`: the vocabulary
+- `parse`     plan.md's lines -> phases, tasks and problems
+- `document`  `Plan` and `load_plan`: a parsed plan that renders back byte for byte
+- `diff`      `PlanDiff` and `diff_plans`: what changed between two versions
+- `update`    `TaskUpdate` and `update_task`: an agent's status edit, in place
+- `watch`     `PlanWatcher`: plan.md edited on disk (watchfiles)
+
+Import each name from its own module: reading plan.md (for the screen's first frame) must
+not wait for the file watcher or the diff and update code. This package imports nothing.
+
 The format, exactly:
 
 * **Lines.** Only ``\\n`` ends a line; ``\\r\\n`` files stay CRLF. A plan is its lines: every
@@ -33,54 +43,3 @@ The format, exactly:
 * **Ids.** ``slug(phase)/slug(title)`` (just ``slug(title)`` before any heading), stable
   across edits elsewhere and owner changes; a repeated title in a phase gets ``-2``, ``-3``.
 """
-
-from __future__ import annotations
-
-import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from cockpit.plan.diff import PlanDiff, diff_plans
-    from cockpit.plan.document import Plan, load_plan
-    from cockpit.plan.model import STATES, Phase, PlanProblem, Task
-    from cockpit.plan.update import TaskUpdate, update_task
-    from cockpit.plan.watch import PlanWatcher
-
-# Each name loads its own module on first use: reading plan.md (for the screen's first
-# frame) must not wait for the file watcher (watchfiles) or the diff and update code.
-_HOMES = {
-    "PlanDiff": "cockpit.plan.diff",
-    "diff_plans": "cockpit.plan.diff",
-    "Plan": "cockpit.plan.document",
-    "load_plan": "cockpit.plan.document",
-    "STATES": "cockpit.plan.model",
-    "Phase": "cockpit.plan.model",
-    "PlanProblem": "cockpit.plan.model",
-    "Task": "cockpit.plan.model",
-    "TaskUpdate": "cockpit.plan.update",
-    "update_task": "cockpit.plan.update",
-    "PlanWatcher": "cockpit.plan.watch",
-}
-
-__all__ = [
-    "STATES",
-    "Phase",
-    "Plan",
-    "PlanDiff",
-    "PlanProblem",
-    "PlanWatcher",
-    "Task",
-    "TaskUpdate",
-    "diff_plans",
-    "load_plan",
-    "update_task",
-]
-
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value

@@ -1,13 +1,14 @@
 """Tiered autonomy: classify shell commands and file tool calls into tier 1, 2, 3 or deny.
 
-policy = Policy.load(workspace_root)
-decision = policy.classify(ShellAction("git status && pwd", cwd))
+policy = Policy.load(workspace_root)           # cockpit.policy.engine
+decision = policy.classify(ShellAction("git status && pwd", cwd))   # cockpit.policy.model
 decision.tier            # 1
 decision.to_dict()       # {"tier": 1, "reasons": [...], "rules": [...]}
 
-The names load on first use: the tiers and decisions (`model`) are small and every agent
-module needs them, while the engine (tree-sitter, the bash grammar, the rule modules) is
-tens of milliseconds that the screen's first frame does not wait for.
+Import each name from its own module: the tiers and decisions (`model`) are small and every
+agent module needs them, while the engine (tree-sitter, the bash grammar, the rule
+modules) is tens of milliseconds that the screen's first frame does not wait for. This
+package imports nothing.
 
 The layers, bottom up (each imports only from those before it):
 
@@ -20,79 +21,7 @@ The layers, bottom up (each imports only from those before it):
 - `effects`    what a command does to paths: reads, writes, deletes, checked
 - `classify`   one pure function from an action to a `Decision`
 - `engine`     `Policy`: the built-in and workspace rules, the grants, `classify`
-- `commands`   `cockpit check`, `cockpit rules`, `cockpit rollback` (CLI; to move out)
 
-Git snapshots (`Safeguard`) live in `cockpit.safeguard`; they are re-exported here.
+Git snapshots (`Safeguard`) live in `cockpit.safeguard`; `cockpit check`, `cockpit rules`
+and `cockpit rollback` in `cockpit.cli.policy`.
 """
-
-from __future__ import annotations
-
-import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from cockpit.policy.engine import Policy
-    from cockpit.policy.model import (
-        TIERS,
-        Action,
-        Decision,
-        FileAction,
-        FileOp,
-        RuleRef,
-        ShellAction,
-        Tier,
-        parse_tier,
-        severity,
-        strictest,
-    )
-    from cockpit.policy.rules.grants import Grant
-    from cockpit.safeguard.snapshots import Safeguard, Snapshot
-
-_MODEL = (
-    "TIERS",
-    "Action",
-    "Decision",
-    "FileAction",
-    "FileOp",
-    "RuleRef",
-    "ShellAction",
-    "Tier",
-    "parse_tier",
-    "severity",
-    "strictest",
-)
-_HOMES = {
-    **dict.fromkeys(_MODEL, "cockpit.policy.model"),
-    "Policy": "cockpit.policy.engine",
-    "Grant": "cockpit.policy.rules.grants",
-    "Safeguard": "cockpit.safeguard.snapshots",
-    "Snapshot": "cockpit.safeguard.snapshots",
-}
-
-__all__ = [
-    "TIERS",
-    "Action",
-    "Decision",
-    "FileAction",
-    "FileOp",
-    "Grant",
-    "Policy",
-    "RuleRef",
-    "Safeguard",
-    "ShellAction",
-    "Snapshot",
-    "Tier",
-    "parse_tier",
-    "severity",
-    "strictest",
-]
-
-
-def __getattr__(name: str) -> Any:
-    """`from cockpit.policy import X` imports X's own module, and only that one."""
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value

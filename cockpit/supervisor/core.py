@@ -30,8 +30,11 @@ from cockpit.agent.runtime import (
 from cockpit.agent.tools import Toolbox
 from cockpit.agent.watchdog import ModelLimits
 from cockpit.errors import SafeguardError
-from cockpit.plan import Plan
-from cockpit.policy import Decision, FileAction, Grant, Policy, Safeguard, ShellAction
+from cockpit.plan.document import Plan
+from cockpit.policy.engine import Policy
+from cockpit.policy.model import Decision, FileAction, ShellAction
+from cockpit.policy.rules.grants import Grant
+from cockpit.safeguard.snapshots import Safeguard
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.log import SessionLog

@@ -34,8 +34,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cockpit.errors import CockpitError
-from cockpit.plan import Plan, PlanDiff, PlanWatcher, diff_plans, load_plan, update_task
+from cockpit.plan.diff import PlanDiff, diff_plans
+from cockpit.plan.document import Plan, load_plan
 from cockpit.plan.model import Task
+from cockpit.plan.update import update_task
+from cockpit.plan.watch import PlanWatcher
 from cockpit.session import events as k
 
 if TYPE_CHECKING:

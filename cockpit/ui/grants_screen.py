@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from cockpit.policy import Grant
+from cockpit.policy.rules.grants import Grant
 from cockpit.ui.render import one_line
 
 

@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from cockpit.errors import CockpitError
-from cockpit.plan import Plan, load_plan
+from cockpit.plan.document import Plan, load_plan
 from cockpit.ui.render import one_line
 
 STATE_STYLES = {

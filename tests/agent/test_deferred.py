@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 
 import pytest
 
-from cockpit.agent.backends import deferred
 from cockpit.agent.backends.anthropic import AnthropicBackend
 from cockpit.agent.backends.base import TurnRequest
 from cockpit.agent.backends.deferred import DeferredAnthropic
@@ -54,8 +54,9 @@ async def test_a_load_that_fails_says_why_and_the_next_turn_tries_again(
 ) -> None:
     with FakeAnthropicAPI([{"text": "back"}]) as api:
         backend = DeferredAnthropic(Credentials(api_key="k", base_url=api.base_url))
-        monkeypatch.setattr(deferred, "BACKEND_MODULE", "cockpit.agent.backends.no_such_sdk")
-        with pytest.raises(BackendError, match="cannot load the Anthropic SDK: No module named"):
+        # an install where the backend cannot be imported
+        monkeypatch.setitem(sys.modules, "cockpit.agent.backends.anthropic", None)
+        with pytest.raises(BackendError, match="cannot load the Anthropic SDK: import of cockpit"):
             await backend.turn(request("hi"), lambda e: None)
         monkeypatch.undo()
         again = await backend.turn(request("hi"), lambda e: None)

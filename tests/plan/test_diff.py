@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cockpit.plan import Plan, diff_plans
+from cockpit.plan.diff import diff_plans
+from cockpit.plan.document import Plan
 
 AGENTS = ("builder", "planner", "reviewer")
 BASE = """# Project

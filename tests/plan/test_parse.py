@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.errors import ConfigError
-from cockpit.plan import Plan, load_plan
+from cockpit.plan.document import Plan, load_plan
 from cockpit.plan.model import Task
 
 CORPUS = Path(__file__).parent / "corpus"

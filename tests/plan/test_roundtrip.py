@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cockpit.plan import Plan, load_plan
+from cockpit.plan.document import Plan, load_plan
 from tests.plan.strategies import markdownish
 
 CORPUS = Path(__file__).parent / "corpus"

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 import cockpit.plan.update as update_module
 from cockpit.errors import ConfigError
-from cockpit.plan import STATES, Plan, load_plan, update_task
-from cockpit.plan.update import apply_status, clean_note
+from cockpit.plan.document import Plan, load_plan
+from cockpit.plan.model import STATES
+from cockpit.plan.update import apply_status, clean_note, update_task
 from tests.plan.strategies import markdownish
 
 PLAN = """# Project

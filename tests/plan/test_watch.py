@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from cockpit.errors import ConfigError
-from cockpit.plan import Plan, PlanWatcher, load_plan, update_task
+from cockpit.plan.document import Plan, load_plan
+from cockpit.plan.update import update_task
+from cockpit.plan.watch import PlanWatcher
 from tests.waiting import wait_until
 
 EDITOR = Path(__file__).parent / "_editor.py"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.policy import Policy
+from cockpit.policy.engine import Policy
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.safeguard import Safeguard
+from cockpit.safeguard.snapshots import Safeguard
 
 ENV = {
     **os.environ,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from cockpit.policy import ShellAction, parse_tier
+from cockpit.policy.model import ShellAction, parse_tier
 from tests.policy.conftest import Sandbox
 
 CORPUS_FILE = Path(__file__).with_name("corpus.yaml")

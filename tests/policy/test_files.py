@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.policy import (
+from cockpit.policy.model import (
     Decision,
     FileAction,
     RuleRef,

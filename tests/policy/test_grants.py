@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from cockpit.policy import Grant, ShellAction
+from cockpit.policy.model import ShellAction
+from cockpit.policy.rules.grants import Grant
 from tests.policy.conftest import Sandbox
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.policy import FileAction, ShellAction
+from cockpit.policy.model import FileAction, ShellAction
 from cockpit.safe_text import hidden_characters, visible
 from tests.hostile import HOSTILE, SPOOF
 from tests.policy.conftest import Sandbox

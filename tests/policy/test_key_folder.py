@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.policy import FileAction, Policy, ShellAction
+from cockpit.policy.engine import Policy
+from cockpit.policy.model import FileAction, ShellAction
 
 
 @pytest.fixture

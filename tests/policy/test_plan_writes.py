@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.policy import FileAction, Policy, ShellAction
+from cockpit.policy.engine import Policy
+from cockpit.policy.model import FileAction, ShellAction
 from tests.policy.conftest import Sandbox, make_sandbox
 
 PLAN_REASON = "the human's plan: agents change it only through update_task"

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cockpit.policy import ShellAction, severity
+from cockpit.policy.model import ShellAction, severity
 from cockpit.policy.shell.analysis import parse
 from tests.policy.conftest import Sandbox, make_sandbox
 from tests.policy.test_corpus import CASES

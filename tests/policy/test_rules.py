@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from cockpit.errors import ConfigError
-from cockpit.policy import Policy, ShellAction
+from cockpit.policy.engine import Policy
+from cockpit.policy.model import ShellAction
 from cockpit.policy.rules.checks import CHECKS
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.errors import SafeguardError
-from cockpit.safeguard import Safeguard, Snapshot
+from cockpit.safeguard.snapshots import Safeguard, Snapshot
 
 ENV = {
     **os.environ,

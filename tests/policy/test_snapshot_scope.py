@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.safeguard import Safeguard
-from cockpit.safeguard.snapshots import REF_PREFIX
+from cockpit.safeguard.snapshots import REF_PREFIX, Safeguard
 
 ENV = {
     **os.environ,

@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import Button
 
 from cockpit.agent.runtime import ApprovalRequest
-from cockpit.policy import Decision, RuleRef
+from cockpit.policy.model import Decision, RuleRef
 from cockpit.ui.approval import ApprovalScreen, GrantOffer
 from cockpit.ui.plan_view import PlanView
 from tests.ui._screen import screen_rows, screen_text

@@ -18,7 +18,7 @@ from textual.pilot import Pilot
 
 import cockpit
 from cockpit.agent.runtime import ApprovalRequest
-from cockpit.policy import Decision, RuleRef
+from cockpit.policy.model import Decision, RuleRef
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.approval import ApprovalScreen, GrantOffer
 from cockpit.ui.plan_view import PlanView

@@ -10,7 +10,6 @@ loop keeps drawing while it loads. Every agent shares the one load.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import threading
 import time
 from typing import Any
@@ -25,7 +24,6 @@ from cockpit.agent.backends.base import (
 from cockpit.agent.credentials import Credentials
 from cockpit.errors import BackendError
 
-BACKEND_MODULE = "cockpit.agent.backends.anthropic"
 LOADING_BEAT_S = 0.1
 """How often a first turn says it is still loading the SDK (a sign of life)..."""
 LOADING_LIMIT_S = 120.0
@@ -79,8 +77,7 @@ class DeferredAnthropic:
         with _loading:  # one thread imports; the others wait for it, not import alongside
             backend = self._backend
             if backend is None:
-                module = importlib.import_module(BACKEND_MODULE)
-                backend = module.AnthropicBackend(self.credentials, **self.options)
+                backend = _anthropic_backend(self.credentials, self.options)
                 self._backend = backend
             return backend
 
@@ -91,6 +88,13 @@ class DeferredAnthropic:
         close = getattr(backend, "aclose", None)
         if close is not None:
             await close()
+
+
+def _anthropic_backend(credentials: Credentials, options: dict[str, Any]) -> Backend:
+    """The real backend: the SDK is imported here, in the loading thread, and only here."""
+    from cockpit.agent.backends.anthropic import AnthropicBackend
+
+    return AnthropicBackend(credentials, **options)
 
 
 def _retrieved(loading: asyncio.Future[Backend]) -> None:
