@@ -6,7 +6,8 @@ A turn that has been silent for `ModelLimits.stalled_after_s` is shown as ``stal
 fails with the reason. Any sign of life from the backend (text, thinking, a tool call's
 input as it streams, a retry it announces) counts as an answer coming.
 
-The limits come from the ``model:`` section of `.cockpit/config.yaml`:
+The limits (`ModelLimits`, part of `cockpit.config.settings.Settings`) come from the
+``model:`` section of `.cockpit/config.yaml`:
 
 ```yaml
 model:
@@ -22,61 +23,17 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TypeVar
 
-from cockpit.config.workspace import read_config
+from cockpit.config.settings import ModelLimits
 
 T = TypeVar("T")
 
-_SETTINGS = {
-    "stalled_after": "stalled_after_s",
-    "idle_timeout": "idle_timeout_s",
-    "turn_timeout": "turn_timeout_s",
-    "retries": "retries",
-}
-
-
-@dataclass(frozen=True)
-class ModelLimits:
-    """How long a model request may stay silent, and take in all (seconds)."""
-
-    stalled_after_s: float = 30.0
-    idle_timeout_s: float = 180.0
-    turn_timeout_s: float = 900.0
-    retries: int = 2
+__all__ = ["ModelLimits", "TurnTimedOut", "TurnWatch"]
 
 
 class TurnTimedOut(Exception):
     """A model turn was silent, or ran, for too long; it has been cancelled."""
-
-
-def load_model_limits(path: Path) -> ModelLimits:
-    """The ``model:`` section of ``path`` (defaults when the file or section is absent).
-
-    Raises:
-        ConfigError: a malformed value; the message names the file and line.
-    """
-    src, top = read_config(path)
-    if "model" not in top:
-        return ModelLimits()
-    values: dict[str, float | int] = {}
-    for name, (key_node, value_node) in src.mapping(top["model"][1], "model").items():
-        field = _SETTINGS.get(name)
-        if field is None:
-            known = ", ".join(_SETTINGS)
-            raise src.error(key_node, f"model: unknown setting `{name}` ({known})")
-        value = src.value(value_node)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise src.error(value_node, f"model: `{name}` is a number of seconds, ≥ 0")
-        if name == "retries":
-            if not isinstance(value, int) or value > 10:
-                raise src.error(value_node, "model: `retries` is a whole number from 0 to 10")
-        elif value == 0:
-            raise src.error(value_node, f"model: `{name}` must be more than 0 seconds")
-        values[field] = value
-    return ModelLimits(**values)  # type: ignore[arg-type]
 
 
 class TurnWatch:

@@ -93,10 +93,13 @@ def _scale(turn: dict[str, Any], speed: float) -> None:
 
 
 def demo_options(root: Path, speed: float) -> LaunchOptions:
+    from cockpit.config.settings import load_settings
     from cockpit.supervisor.launch import LaunchOptions
 
     script = write_script(root / ".cockpit" / "demo-script.yaml", speed)
-    return LaunchOptions(workspace=Workspace(root), goal=GOAL, script=script)
+    workspace = Workspace(root)
+    settings = load_settings(workspace.config_file)
+    return LaunchOptions(workspace=workspace, goal=GOAL, script=script, settings=settings)
 
 
 REVIEWER_ANSWER = "The builder has committed the --json flag: please review it now."
@@ -125,10 +128,9 @@ def _run(args: argparse.Namespace) -> int:
         )
     else:
         from cockpit.cli.screen import print_farewell, run_screen
-        from cockpit.ui.settings import load_screen_config
 
         prepared = prepare_new(dataclasses.replace(options, keep_alive=True))
-        result = run_screen(prepared, load_screen_config(options.workspace.config_file))
+        result = run_screen(prepared, options.settings.screen)
         print_farewell(prepared, result)
         code = result.exit_code
     for line in farewell(root, prepared.log.path, made_here=args.dir is None):

@@ -17,6 +17,7 @@ from cockpit.errors import LogError
 from cockpit.safe_text import visible
 
 if TYPE_CHECKING:
+    from cockpit.config.settings import Settings
     from cockpit.replay.player import Player
     from cockpit.ui.replay import ReplayApp
 
@@ -131,9 +132,9 @@ def open_replay(app_class: type[ReplayApp], log_path: Path, player: Player) -> i
             file=sys.stderr,
         )
         return 2
-    from cockpit.ui.replay import STOP_WAIT_S, config_for
+    from cockpit.ui.replay import STOP_WAIT_S
 
-    app = app_class(player, config_for(log_path))
+    app = app_class(player, settings_for(log_path).screen)
     try:
         code = app.run()
     finally:
@@ -143,6 +144,17 @@ def open_replay(app_class: type[ReplayApp], log_path: Path, player: Player) -> i
         print(f"cockpit: {visible(str(app.transport.failure))}", file=sys.stderr)
         return 1
     return code or 0
+
+
+def settings_for(log_path: Path) -> Settings:
+    """The settings of the workspace the log belongs to (a log kept elsewhere gets the
+    defaults)."""
+    from cockpit.config.settings import Settings, load_settings
+
+    sessions = log_path.resolve().parent
+    if sessions.name == "sessions" and sessions.parent.name == ".cockpit":
+        return load_settings(sessions.parent / "config.yaml")
+    return Settings()
 
 
 def _print(line: str) -> None:

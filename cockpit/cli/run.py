@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 
 def _options(args: argparse.Namespace, workspace: Workspace) -> LaunchOptions:
+    from cockpit.config.settings import load_settings
     from cockpit.supervisor.launch import LaunchOptions
 
     agents = [a.strip() for a in args.agents.split(",") if a.strip()] if args.agents else None
@@ -36,6 +37,7 @@ def _options(args: argparse.Namespace, workspace: Workspace) -> LaunchOptions:
         continue_tasks=True if getattr(args, "continue_tasks", False) else None,
         confirm=ask_terminal if sys.stdin.isatty() else None,
         model=args.model,
+        settings=load_settings(workspace.config_file),
     )
 
 

@@ -16,7 +16,7 @@ from cockpit.session.events import Event
 from cockpit.session.status import AgentStatus
 from cockpit.supervisor.launch import LaunchOptions, NewSession, Prepared, begin_new, prepare_resume
 from cockpit.ui.app import CockpitApp
-from cockpit.ui.settings import ScreenConfig, load_screen_config
+from cockpit.ui.settings import ScreenConfig
 
 
 @dataclass
@@ -62,7 +62,7 @@ def open_screen(options: LaunchOptions, resume: str | None) -> int:
     ``resume`` is a session id or log path, or ``""`` for the latest session.
     """
     options = dataclasses.replace(options, keep_alive=True, headless_deny=False)
-    config = load_screen_config(options.workspace.config_file)
+    config = options.settings.screen
     history: list[Event] = []
     session: Prepared | NewSession
     if resume is None:

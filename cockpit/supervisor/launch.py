@@ -19,7 +19,8 @@ from cockpit.agent.catalog import AgentCatalog, load_agents, startup_notices
 from cockpit.agent.credentials import credentials_from_env
 from cockpit.agent.definition import AgentDefinition, compose_system_prompt
 from cockpit.agent.models import session_model
-from cockpit.agent.watchdog import ModelLimits, load_model_limits
+from cockpit.agent.watchdog import ModelLimits
+from cockpit.config.settings import Settings
 from cockpit.config.workspace import Workspace
 from cockpit.errors import LogError, UsageError
 from cockpit.plan.document import Plan, load_plan
@@ -58,6 +59,8 @@ class LaunchOptions:
     """Asks the human a yes/no question before the session starts (None: no one to ask)."""
     model: str | None = None
     """The session's model (`--model`), for agents that name none or say `inherit`."""
+    settings: Settings = field(default_factory=Settings)
+    """The workspace's `.cockpit/config.yaml`, read by the CLI (the defaults otherwise)."""
 
     @property
     def plan_path(self) -> Path:
@@ -190,7 +193,7 @@ def _open_session(
     if policy is None:
         policy = Policy.load(root, plan=options.plan_path)
     if model_limits is None:
-        model_limits = load_model_limits(options.workspace.config_file)
+        model_limits = options.settings.model
     # Said once at the start instead (`git_notice`): a warning printed from a worker
     # thread would land on the screen raw; each skipped snapshot is in the log too.
     safeguard = Safeguard(root, log.session, warn=lambda _message: None)
@@ -301,7 +304,7 @@ def begin_new(options: LaunchOptions) -> NewSession:
         model=model,
         make_backend=backend_factory(options, {}),
         prompts={n: compose_system_prompt(definitions[n], workspace) for n in names},
-        model_limits=load_model_limits(workspace.config_file),
+        model_limits=options.settings.model,
         notices=[*git_notice(workspace), *startup_notices(definitions, names, model)],
     )
 

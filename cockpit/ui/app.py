@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.message import Message
 
 from cockpit.errors import CockpitError
@@ -40,9 +40,11 @@ from cockpit.ui.recent import RecentCalls
 from cockpit.ui.screen import CockpitScreen
 from cockpit.ui.settings import (
     ALWAYS_QUIT,
+    DIALOG_KEYS,
     PROMPT_KEYS,
     SCREEN_KEYS,
     ScreenConfig,
+    binding,
     key_label,
 )
 
@@ -68,7 +70,7 @@ class CockpitApp(App[int]):
     TITLE = "cockpit"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="force_quit"),
+        binding(DIALOG_KEYS, "force_quit", "quit", "Quit", show=False, priority=True),
     ]
 
     class FeedReady(Message):

@@ -15,7 +15,7 @@ from typing import ClassVar, Literal
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import Resize
@@ -26,6 +26,7 @@ from textual.widgets import Button, Input, Static
 from cockpit.agent.runtime import ApprovalRequest
 from cockpit.policy.model import Decision
 from cockpit.ui.render import one_line
+from cockpit.ui.settings import DIALOG_KEYS, PROMPT_KEYS, binding
 
 GRACE_S = 0.5
 
@@ -76,15 +77,15 @@ class ApprovalScreen(ModalScreen[Verdict]):
 
     CSS_PATH = "approval.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "approve", "Approve", id="approve"),
-        Binding("n", "deny", "Deny…", id="deny"),
-        Binding("a", "allow_session", "Allow for session", id="allow_session"),
-        Binding("escape", "deny_now", "Deny", id="deny_now"),
-        Binding("h", "later", "Decide later", id="later"),
-        Binding("up", "scroll(-1)", "Scroll up", show=False),
-        Binding("down", "scroll(1)", "Scroll down", show=False),
-        Binding("pageup", "scroll(-10)", "Page up", show=False),
-        Binding("pagedown", "scroll(10)", "Page down", show=False),
+        binding(PROMPT_KEYS, "approve", "approve", "Approve"),
+        binding(PROMPT_KEYS, "deny", "deny", "Deny…"),
+        binding(PROMPT_KEYS, "allow_session", "allow_session", "Allow for session"),
+        binding(PROMPT_KEYS, "deny_now", "deny_now", "Deny"),
+        binding(PROMPT_KEYS, "later", "later", "Decide later"),
+        binding(DIALOG_KEYS, "prompt.scroll_up", "scroll(-1)", "Scroll up", show=False),
+        binding(DIALOG_KEYS, "prompt.scroll_down", "scroll(1)", "Scroll down", show=False),
+        binding(DIALOG_KEYS, "prompt.page_up", "scroll(-10)", "Page up", show=False),
+        binding(DIALOG_KEYS, "prompt.page_down", "scroll(10)", "Page down", show=False),
     ]
     # Less air on a short or narrow terminal (approval.tcss). Textual declares these
     # without ClassVar, so they are not annotated here (mypy would refuse the override).

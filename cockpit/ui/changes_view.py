@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -18,6 +18,7 @@ from textual.widgets import Static
 from cockpit.agent.changes import AgentChanges
 from cockpit.ui import render
 from cockpit.ui.render import Line
+from cockpit.ui.settings import DIALOG_KEYS, binding
 from cockpit.ui.transcript import Transcript
 
 
@@ -67,7 +68,7 @@ class ChangesScreen(ModalScreen[None]):
     """An agent's whole diff against the session's start: scrollable, selectable."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,enter,q", "close", "Close", id="changes.close")
+        binding(DIALOG_KEYS, "changes.close", "close", "Close")
     ]
     MAX_LINES = 200_000
 

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import Resize
@@ -16,6 +16,7 @@ from textual.widgets import Footer, Input, Log, Static
 
 from cockpit.session.show import HEADER
 from cockpit.ui.render import one_line
+from cockpit.ui.settings import DIALOG_KEYS, binding
 
 
 class MessageScreen(ModalScreen[str | None]):
@@ -23,7 +24,7 @@ class MessageScreen(ModalScreen[str | None]):
 
     CSS_PATH = "dialogs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="message.cancel")
+        binding(DIALOG_KEYS, "message.cancel", "cancel", "Cancel")
     ]
 
     def __init__(self, agent: str) -> None:
@@ -58,9 +59,7 @@ class HelpScreen(ModalScreen[None]):
     whole list scrolling when the terminal is short."""
 
     CSS_PATH = "dialogs.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "close", "Close", id="help.close")
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [binding(DIALOG_KEYS, "help.close", "close", "Close")]
 
     def __init__(
         self,
@@ -120,7 +119,7 @@ class LogScreen(Screen[None]):
 
     CSS_PATH = "dialogs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,l", "close", "Back to the agents", id="log.close")
+        binding(DIALOG_KEYS, "log.close", "close", "Back to the agents")
     ]
 
     def __init__(self, title: str, lines: Iterable[str], *, max_lines: int = 10_000) -> None:

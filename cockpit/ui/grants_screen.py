@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from cockpit.policy.rules.grants import Grant
 from cockpit.ui.render import one_line
+from cockpit.ui.settings import DIALOG_KEYS, binding
 
 
 class GrantsScreen(ModalScreen[str | None]):
@@ -25,8 +26,8 @@ class GrantsScreen(ModalScreen[str | None]):
 
     CSS_PATH = "dialogs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", "Close", id="grants.close"),
-        Binding("r,delete", "revoke", "Revoke", id="grants.revoke"),
+        binding(DIALOG_KEYS, "grants.close", "close", "Close"),
+        binding(DIALOG_KEYS, "grants.revoke", "revoke", "Revoke"),
     ]
 
     def __init__(self, grants: Sequence[Grant]) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.content import Content
 from textual.widgets import Static
 
@@ -22,6 +22,7 @@ from cockpit.session.state import StateBuilder
 from cockpit.ui.recent import Entry
 from cockpit.ui.render import one_line
 from cockpit.ui.replay_screen import DetailsScreen, detail_lines
+from cockpit.ui.settings import DIALOG_KEYS, binding
 from cockpit.ui.transcript import Transcript
 
 
@@ -56,8 +57,8 @@ class LiveDetailsScreen(DetailsScreen):
     them, newest last."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left", "step(-1)", "Earlier", id="details.earlier"),
-        Binding("right", "step(1)", "Later", id="details.later"),
+        binding(DIALOG_KEYS, "details.earlier", "step(-1)", "Earlier"),
+        binding(DIALOG_KEYS, "details.later", "step(1)", "Later"),
     ]
 
     def __init__(self, agent: str, entries: Sequence[Entry], log_path: Path) -> None:

@@ -7,11 +7,11 @@ runs it (`cockpit.cli.replay`, which says on the terminal how it ended).
 
 from __future__ import annotations
 
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import ClassVar
 
 from textual.app import App
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.message import Message
 
 from cockpit.replay.player import Player
@@ -30,10 +30,11 @@ from cockpit.ui.replay_transport import (
 )
 from cockpit.ui.settings import (
     ALWAYS_QUIT,
+    DIALOG_KEYS,
     REPLAY_KEYS,
     ScreenConfig,
+    binding,
     key_label,
-    load_screen_config,
 )
 
 TAIL_EVENTS = 500
@@ -52,7 +53,7 @@ class ReplayApp(App[int]):
     TITLE = "cockpit replay"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="force_quit"),
+        binding(DIALOG_KEYS, "force_quit", "quit", "Quit", show=False, priority=True),
     ]
 
     class Reported(Message):
@@ -132,12 +133,3 @@ class ReplayApp(App[int]):
             "Keys are remapped in .cockpit/config.yaml",
         ]
         self.push_screen(HelpScreen(keys, notes))
-
-
-def config_for(log_path: Path) -> ScreenConfig:
-    """The screen settings of the workspace the log belongs to (a log kept elsewhere gets
-    the defaults)."""
-    sessions = log_path.resolve().parent
-    if sessions.name == "sessions" and sessions.parent.name == ".cockpit":
-        return load_screen_config(sessions.parent / "config.yaml")
-    return ScreenConfig()

@@ -30,7 +30,7 @@ from cockpit.ui.plan_view import PlanView
 from cockpit.ui.replay_transport import Frame, Played, Redraw, Timeline, Transport
 from cockpit.ui.replay_view import logged_plan, session_line, timeline_bar, transport_line
 from cockpit.ui.screen import CockpitScreen, fit_keys
-from cockpit.ui.settings import REPLAY_KEYS
+from cockpit.ui.settings import DIALOG_KEYS, REPLAY_KEYS, binding
 from cockpit.ui.transcript import Transcript
 
 if TYPE_CHECKING:
@@ -276,7 +276,7 @@ class DetailsScreen(ModalScreen[None]):
     the output and the artifact's text (scrollable, selectable)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,enter,q", "close", "Close", id="details.close")
+        binding(DIALOG_KEYS, "details.close", "close", "Close")
     ]
     MAX_LINES = 200_000
 

@@ -479,13 +479,14 @@ def test_cockpit_replay_without_a_terminal_says_so_and_headless_still_prints(
 
 def test_the_replay_keys_are_remappable_ids(tmp_path: Path) -> None:
     """Every transport binding has an id the config accepts."""
-    from cockpit.ui.settings import REPLAY_KEYS, load_screen_config
+    from cockpit.config.settings import load_settings
+    from cockpit.ui.settings import REPLAY_KEYS
 
     ids = {b.id for b in ReplayScreen.BINDINGS if not isinstance(b, tuple) and b.id is not None}
     assert ids == set(REPLAY_KEYS)
     config = tmp_path / "config.yaml"
     config.write_text("keys:\n  step: n\n  seek_5: '%'\n", encoding="utf-8")
     # A key as typed (`%`) is stored by its name, as Textual's bindings know it.
-    assert load_screen_config(config) == ScreenConfig(
+    assert load_settings(config).screen == ScreenConfig(
         keymap={"step": "n", "seek_5": "percent_sign"}
     )

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+import string
 from pathlib import Path
 
 import pytest
 
+from cockpit.config.keys import KEYS, SCREENS, key_label, normal_key
+from cockpit.config.settings import ScreenSettings as ScreenConfig
+from cockpit.config.settings import load_settings
 from cockpit.errors import ConfigError
-from cockpit.ui.settings import (
-    KEYS,
-    SCREENS,
-    ScreenConfig,
-    key_label,
-    load_screen_config,
-    normal_key,
-)
+
+
+def load_screen_config(path: Path) -> ScreenConfig:
+    return load_settings(path).screen
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -130,3 +132,61 @@ def test_keys_are_shown_as_people_type_them(keys: str, label: str) -> None:
 def test_a_key_typed_as_a_character_is_known_by_its_binding_name(typed: str, name: str) -> None:
     """Pins the Textual helper `normal_key` relies on (`textual.keys._character_to_key`)."""
     assert normal_key(typed) == name
+
+
+def test_the_model_limits_come_with_the_screen_settings(tmp_path: Path) -> None:
+    """One read of config.yaml gives every setting: the screen's and the model's."""
+    settings = load_settings(
+        write(tmp_path, "screen:\n  scrollback: 300\nmodel:\n  idle_timeout: 12\n  retries: 0\n")
+    )
+    assert settings.screen.scrollback == 300
+    assert (settings.model.idle_timeout_s, settings.model.retries) == (12, 0)
+    assert settings.model.turn_timeout_s == 900.0  # what is not given keeps its default
+
+
+@pytest.mark.parametrize("char", [c for c in string.printable if not c.isspace()])
+def test_key_names_match_textuals(char: str) -> None:
+    """The config names keys without importing Textual: the names must be Textual's, or a
+    remapped key would bind nothing (this fails when Textual renames a key)."""
+    from textual.keys import _character_to_key
+
+    assert normal_key(char) == _character_to_key(char)
+    assert key_label(normal_key(char)) == char
+
+
+def _screen_classes() -> list[type[object]]:
+    from textual.app import App
+    from textual.screen import Screen
+
+    import cockpit.ui
+
+    classes = []
+    for info in pkgutil.iter_modules(cockpit.ui.__path__):
+        module = importlib.import_module(f"cockpit.ui.{info.name}")
+        classes += [
+            c
+            for c in vars(module).values()
+            if isinstance(c, type)
+            and issubclass(c, App | Screen)
+            and c.__module__ == module.__name__
+            and "BINDINGS" in vars(c)
+        ]
+    return classes
+
+
+def test_every_binding_of_every_screen_comes_from_the_key_table() -> None:
+    """A key's default is written once: each binding carries an id of the table and the
+    table's key, so a remap by id reaches it and the help shows what really works."""
+    from textual.binding import Binding
+
+    from cockpit.config.keys import DIALOG_KEYS, REPLAY_KEYS
+
+    table = {**DIALOG_KEYS, **REPLAY_KEYS, **KEYS}
+    classes = _screen_classes()
+    assert len(classes) >= 10
+    for cls in classes:
+        for b in vars(cls)["BINDINGS"]:
+            assert isinstance(b, Binding), (cls, b)
+            assert b.id in table, f"{cls.__name__}: {b.key} -> {b.action} has no table id"
+            defaults = {**DIALOG_KEYS, **REPLAY_KEYS} if "Replay" in cls.__name__ else table
+            assert b.key == defaults[b.id][0], (cls.__name__, b.id)

@@ -1,0 +1,208 @@
+"""cockpit's settings: one typed, frozen object read from `.cockpit/config.yaml` by the
+CLI and passed down (to the screen, the launch options, the supervisor's agents); nothing
+is read from configuration at import time, and no other module parses the file.
+
+```yaml
+keys:                  # binding id: key (or "key1,key2"), as typed: `?`, `+`, `ctrl+n`
+  zoom: z
+  next_waiting: w
+screen:
+  notifications: auto  # auto | osc9 | osc777 | bell | off
+  scrollback: 5000     # lines kept per agent pane
+model:
+  stalled_after: 30    # seconds of silence before the agent shows as stalled
+  idle_timeout: 180    # seconds of silence before the request is given up and asked again
+  turn_timeout: 900    # seconds one model turn may take in all
+  retries: 2           # how many times a timed-out request is asked again
+```
+
+A key given to two bindings of one screen is refused (Textual would silently drop one of
+them: `zoom: q` would take quit away), as is a key a screen keeps for itself; `ctrl+q`
+always quits. Other top-level sections belong to other parts of cockpit and are left alone.
+Every error names the file and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from cockpit.config.keys import (
+    ALWAYS_QUIT,
+    KEYS,
+    PROMPT_KEYS,
+    REPLAY_KEYS,
+    SCREENS,
+    key_label,
+    normal_key,
+)
+from cockpit.config.workspace import Sections, read_config
+from cockpit.config.yaml_source import YamlSource
+
+APPROVING = ("approve", "allow_session")
+NEVER_APPROVES = frozenset(["escape", "enter", "space", "n", "q", "backspace", "delete"])
+"""Keys a person presses to get rid of a prompt (or that deny by default): a config file
+(a cloned repository's, say) may never make one of them approve."""
+
+
+NOTIFICATIONS = ("auto", "osc9", "osc777", "bell", "off")
+
+
+@dataclass(frozen=True)
+class ScreenSettings:
+    """What the screen takes from the user's configuration."""
+
+    keymap: Mapping[str, str] = field(default_factory=dict)
+    """Binding id -> key(s), overriding the defaults in `KEYS`."""
+    notifications: str = "auto"
+    """How a tier-3 prompt is announced beyond the screen: see `NOTIFICATIONS`."""
+    scrollback: int = 5000
+    """Transcript lines kept per agent."""
+    grace_s: float = 0.5
+    """Seconds after a prompt appears during which no key counts."""
+
+
+_SETTINGS = {
+    "stalled_after": "stalled_after_s",
+    "idle_timeout": "idle_timeout_s",
+    "turn_timeout": "turn_timeout_s",
+    "retries": "retries",
+}
+
+
+@dataclass(frozen=True)
+class ModelLimits:
+    """How long a model request may stay silent, and take in all (seconds): see
+    `cockpit.agent.watchdog`."""
+
+    stalled_after_s: float = 30.0
+    idle_timeout_s: float = 180.0
+    turn_timeout_s: float = 900.0
+    retries: int = 2
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything cockpit takes from a workspace's configuration."""
+
+    screen: ScreenSettings = field(default_factory=ScreenSettings)
+    model: ModelLimits = field(default_factory=ModelLimits)
+
+
+def load_settings(path: Path) -> Settings:
+    """Read ``path``, a workspace's `.cockpit/config.yaml` (a missing file gives the
+    defaults).
+
+    Raises:
+        ConfigError: the file is malformed; the message names the file and line.
+    """
+    src, top = read_config(path)
+    return Settings(screen=_screen(src, top), model=_model(src, top))
+
+
+def _screen(src: YamlSource, top: Sections) -> ScreenSettings:
+    """The ``keys:`` and ``screen:`` sections."""
+    keymap: dict[str, str] = {}
+    lines: dict[str, yaml.Node] = {}
+    if "keys" in top:
+        for name, (key_node, value_node) in src.mapping(top["keys"][1], "keys").items():
+            if name not in KEYS and name not in REPLAY_KEYS:
+                known = ", ".join({**KEYS, **REPLAY_KEYS})
+                raise src.error(key_node, f"keys: no binding `{name}` (bindings: {known})")
+            value = src.value(value_node)
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = str(value)
+            if not isinstance(value, str) or not value.strip():
+                raise src.error(value_node, f"keys: `{name}` must be a key such as `z` or `ctrl+z`")
+            keys = [normal_key(part) for part in value.split(",") if part.strip()]
+            if not keys:
+                raise src.error(value_node, f"keys: `{name}` must be a key such as `z` or `ctrl+z`")
+            keymap[name], lines[name] = ",".join(keys), value_node
+        _refuse_collisions(src, keymap, lines)
+    notifications, scrollback = "auto", 5000
+    if "screen" in top:
+        for name, (key_node, value_node) in src.mapping(top["screen"][1], "screen").items():
+            value = src.value(value_node)
+            if name == "notifications":
+                if value is False:
+                    value = "off"
+                if value not in NOTIFICATIONS:
+                    raise src.error(
+                        value_node, f"screen: notifications is one of {', '.join(NOTIFICATIONS)}"
+                    )
+                notifications = str(value)
+            elif name == "scrollback":
+                if isinstance(value, bool) or not isinstance(value, int) or value < 100:
+                    raise src.error(value_node, "screen: scrollback is a number of lines, ≥ 100")
+                scrollback = value
+            else:
+                raise src.error(
+                    key_node, f"screen: unknown setting `{name}` (notifications, scrollback)"
+                )
+    return ScreenSettings(keymap=keymap, notifications=notifications, scrollback=scrollback)
+
+
+def _refuse_collisions(
+    src: YamlSource, keymap: Mapping[str, str], lines: Mapping[str, yaml.Node]
+) -> None:
+    """A key bound twice on one screen would silently lose one of its bindings (a remapped
+    ``zoom: q`` would hide quit): refuse it, naming the line of the remap.
+
+    Raises:
+        ConfigError: two bindings of one screen share a key, or a binding takes a key the
+            screen keeps for itself.
+    """
+    dismissing = NEVER_APPROVES | {
+        key for name in ("deny", "deny_now", "later") for key in PROMPT_KEYS[name][0].split(",")
+    }
+    for name in APPROVING:
+        for key in keymap.get(name, "").split(","):
+            if key in dismissing:
+                raise src.error(
+                    lines[name],
+                    f"keys: `{name}` cannot take `{key_label(key)}`: a key people press to "
+                    "dismiss or deny a prompt never approves",
+                )
+    for screen, (bindings, kept) in SCREENS.items():
+        owner: dict[str, str] = {}  # key -> binding id
+        # Remapped bindings last, so a collision is reported on a line of the file.
+        for name in sorted(bindings, key=lambda name: name in keymap):
+            for key in keymap.get(name, bindings[name][0]).split(","):
+                if key in kept and not (key == ALWAYS_QUIT and name == "quit"):
+                    why = "it always quits" if key == ALWAYS_QUIT else f"{screen} keeps it"
+                    raise src.error(
+                        lines[name], f"keys: `{name}` cannot take `{key_label(key)}`: {why}"
+                    )
+                other = owner.get(key)
+                if other is not None and other != name:  # ``name`` is remapped: defaults differ
+                    raise src.error(
+                        lines[name],
+                        f"keys: `{key_label(key)}` is the key of both `{other}` and `{name}` "
+                        f"on {screen}: give one of them another key",
+                    )
+                owner[key] = name
+
+
+def _model(src: YamlSource, top: Sections) -> ModelLimits:
+    """The ``model:`` section (defaults when it is absent)."""
+    if "model" not in top:
+        return ModelLimits()
+    values: dict[str, float | int] = {}
+    for name, (key_node, value_node) in src.mapping(top["model"][1], "model").items():
+        field = _SETTINGS.get(name)
+        if field is None:
+            known = ", ".join(_SETTINGS)
+            raise src.error(key_node, f"model: unknown setting `{name}` ({known})")
+        value = src.value(value_node)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise src.error(value_node, f"model: `{name}` is a number of seconds, ≥ 0")
+        if name == "retries":
+            if not isinstance(value, int) or value > 10:
+                raise src.error(value_node, "model: `retries` is a whole number from 0 to 10")
+        elif value == 0:
+            raise src.error(value_node, f"model: `{name}` must be more than 0 seconds")
+        values[field] = value
+    return ModelLimits(**values)  # type: ignore[arg-type]
