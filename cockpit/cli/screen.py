@@ -1,6 +1,6 @@
 """The session screen as the CLI runs it: start or resume a session on the screen, run
-it until the human quits, and say on the terminal how it ended. Imported only when the
-screen is wanted (it loads Textual)."""
+it until the human quits, and say on the terminal how it ended. Textual is imported when
+the screen runs, not with this module."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cockpit.cli.farewell import nothing_left, resume_hint, summary
+from cockpit.config.settings import ScreenSettings
 from cockpit.safe_text import visible
 from cockpit.session.events import Event
 from cockpit.session.status import AgentStatus
 from cockpit.supervisor.launch import LaunchOptions, NewSession, Prepared, begin_new, prepare_resume
-from cockpit.ui.app import CockpitApp
-from cockpit.ui.settings import ScreenConfig
 
 
 @dataclass
@@ -30,13 +29,15 @@ class ScreenResult:
 
 
 def run_screen(
-    session: Prepared | NewSession, config: ScreenConfig, history: Sequence[Event] = ()
+    session: Prepared | NewSession, config: ScreenSettings, history: Sequence[Event] = ()
 ) -> ScreenResult:
     """Run the screen until the human quits; the agents are stopped on the way out.
 
     Raises:
         CockpitError: a new session could not be opened (after its first frame).
     """
+    from cockpit.ui.app import CockpitApp  # Textual loads with the screen, not before
+
     app = CockpitApp(session, config, history=history)
 
     async def main() -> int | None:

@@ -205,7 +205,8 @@ def test_inputs_that_crash_tree_sitter_bash_are_parsed_safely(tmp_path: Path) ->
     code = (
         "import json, sys\n"
         "from pathlib import Path\n"
-        "from cockpit.policy import Policy, ShellAction\n"
+        "from cockpit.policy.engine import Policy\n"
+        "from cockpit.policy.model import ShellAction\n"
         "policy = Policy.load(Path(sys.argv[1]))\n"
         "for command in json.loads(sys.argv[2]):\n"
         "    for _ in range(50):\n"
