@@ -1,4 +1,5 @@
 """The cockpit screen (Textual). The only package that imports Textual.
 
-Entry point: `cockpit.ui.app.open_screen`. Importing this package imports nothing else.
+The CLI runs it (`cockpit.cli.screen`, `cockpit.cli.replay`). Importing this package
+imports nothing else.
 """
