@@ -28,7 +28,6 @@ import difflib
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +38,7 @@ from cockpit.agent.project_rules import project_rules_sections
 from cockpit.config.workspace import Workspace, builtin_dir
 from cockpit.config.yaml_source import SourceError, YamlSource
 from cockpit.errors import ConfigError
+from cockpit.policy.scope import WriteScope
 from cockpit.session.events import INTERNAL_TOOLS
 
 if TYPE_CHECKING:
@@ -120,9 +120,12 @@ class AgentDefinition:
         A glob matches the path or one of its parent folders: `src` covers `src/a.py`.
         `*` and `?` stay within one path segment; `**` spans any number of them.
         """
-        parts = [p for p in rel_path.replace("\\", "/").split("/") if p not in ("", ".")]
-        candidates = ["/".join(parts[:n]) for n in range(len(parts), 0, -1)]
-        return any(_glob(g).fullmatch(c) for g in self.scope for c in candidates)
+        return self.write_scope.allows(rel_path)
+
+    @property
+    def write_scope(self) -> WriteScope:
+        """Its scope as the policy decides it."""
+        return WriteScope(self.name, str(self.source), self.scope, self.read_only_shell)
 
     def describe_scope(self) -> str:
         """Where it may write, in words: `everywhere`, `nothing`, or its globs."""
@@ -334,26 +337,3 @@ def _read_rules(path: Path, *, required: bool) -> str:
         return path.read_text(encoding="utf-8-sig").strip()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}:1: cannot read rules: {exc}") from exc
-
-
-@cache
-def _glob(pattern: str) -> re.Pattern[str]:
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out))

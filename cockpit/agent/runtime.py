@@ -49,6 +49,7 @@ from cockpit.agent.tools import (
 from cockpit.agent.watchdog import ModelLimits, TurnTimedOut, TurnWatch
 from cockpit.errors import BackendError
 from cockpit.plan import load_plan
+from cockpit.policy import Tier
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.state import CallState
@@ -350,15 +351,17 @@ class AgentRuntime:
         if previous is not None and previous.tier is not None:
             decision = decision_from_log(previous)
         else:
-            decision, writes = self.boundary.decide(name, args, action)
+            assessment = self.boundary.decide(name, args, action)
+            decision = assessment.decision
             data = decision.to_dict()
-            if writes:  # what a shell command writes, as the policy read it
-                data["writes"] = writes
+            if assessment.writes:  # what a shell command writes, as the policy read it
+                data["writes"] = list(assessment.writes)
             await self._record(k.POLICY_DECIDED, data, call)
-        if decision.tier == "deny":
+        if decision.tier is Tier.DENY:
             reasons = "; ".join(decision.reasons)
             return ToolOutcome(content=f"Denied by policy: {reasons}", is_error=True)
-        if decision.tier == 3 and not (previous is not None and previous.approval == "approved"):
+        approved = previous is not None and previous.approval == "approved"
+        if decision.tier is Tier.ASK and not approved:
             await self._set_status(AgentStatus.WAITING)
             verdict = await self.host.request_approval(
                 ApprovalRequest(
@@ -380,7 +383,7 @@ class AgentRuntime:
                     "choose another way or report_blocked.",
                     is_error=True,
                 )
-        if decision.tier == 2 and not (previous is not None and previous.snapshot):
+        if decision.tier is Tier.SNAPSHOT and not (previous is not None and previous.snapshot):
             await self.host.snapshot(self.name, self.iteration, call, describe(name, args))
         writes_plan = any(r.id == PLAN_WRITE for r in decision.rules)
         return await self._execute(call, name, args, writes_plan=writes_plan)

@@ -31,7 +31,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cockpit.policy.engine import Policy
+    from cockpit.policy.engine import Assessment, Policy
     from cockpit.policy.model import (
         TIERS,
         Action,
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         strictest,
     )
     from cockpit.policy.rules.grants import Grant
+    from cockpit.policy.scope import WriteScope
     from cockpit.safeguard.snapshots import Safeguard, Snapshot
 
 _MODEL = (
@@ -64,6 +65,8 @@ _MODEL = (
 _HOMES = {
     **dict.fromkeys(_MODEL, "cockpit.policy.model"),
     "Policy": "cockpit.policy.engine",
+    "Assessment": "cockpit.policy.engine",
+    "WriteScope": "cockpit.policy.scope",
     "Grant": "cockpit.policy.rules.grants",
     "Safeguard": "cockpit.safeguard.snapshots",
     "Snapshot": "cockpit.safeguard.snapshots",
@@ -72,6 +75,7 @@ _HOMES = {
 __all__ = [
     "TIERS",
     "Action",
+    "Assessment",
     "Decision",
     "FileAction",
     "FileOp",
@@ -82,6 +86,7 @@ __all__ = [
     "ShellAction",
     "Snapshot",
     "Tier",
+    "WriteScope",
     "parse_tier",
     "severity",
     "strictest",

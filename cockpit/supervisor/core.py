@@ -31,7 +31,15 @@ from cockpit.agent.tools import Toolbox
 from cockpit.agent.watchdog import ModelLimits
 from cockpit.errors import SafeguardError
 from cockpit.plan import Plan
-from cockpit.policy import Decision, FileAction, Grant, Policy, Safeguard, ShellAction
+from cockpit.policy import (
+    Assessment,
+    FileAction,
+    Grant,
+    Policy,
+    Safeguard,
+    ShellAction,
+    WriteScope,
+)
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.log import SessionLog
@@ -42,7 +50,6 @@ from cockpit.supervisor.steering import PlanSteering
 EventListener = Callable[[Event], None]
 StreamListener = Callable[[str, str, str], None]  # agent, kind (text|output|retry), text
 ApprovalListener = Callable[["PendingApproval"], None]
-_TIER_RANK = {"deny": 4, 3: 3, 2: 2, 1: 1}
 
 
 @dataclass
@@ -56,7 +63,7 @@ class PendingApproval:
     @property
     def rank(self) -> tuple[int, float]:
         """Most critical first, then oldest first."""
-        return (-_TIER_RANK.get(self.request.decision.tier, 3), self.asked_at)
+        return (-self.request.decision.tier, self.asked_at)
 
 
 @dataclass(frozen=True)
@@ -156,11 +163,8 @@ class Supervisor:
 
     # -- what agents ask of the session -----------------------------------------------
 
-    def classify(self, action: ShellAction | FileAction) -> Decision:
-        return self.policy.classify(action)
-
-    def assess(self, action: ShellAction) -> tuple[Decision, list[str | None]]:
-        return self.policy.assess(action)
+    def assess(self, action: ShellAction | FileAction, scope: WriteScope) -> Assessment:
+        return self.policy.assess(action, scope)
 
     async def snapshot(self, agent: str, iteration: int, call: str, reason: str) -> None:
         data = await self._take_snapshot(reason)
