@@ -31,10 +31,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cockpit.policy.engine import Assessment, Policy
+    from cockpit.policy.engine import Policy
     from cockpit.policy.model import (
         TIERS,
         Action,
+        Assessment,
         Decision,
         FileAction,
         FileOp,
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
 _MODEL = (
     "TIERS",
     "Action",
+    "Assessment",
     "Decision",
     "FileAction",
     "FileOp",
@@ -65,7 +67,6 @@ _MODEL = (
 _HOMES = {
     **dict.fromkeys(_MODEL, "cockpit.policy.model"),
     "Policy": "cockpit.policy.engine",
-    "Assessment": "cockpit.policy.engine",
     "WriteScope": "cockpit.policy.scope",
     "Grant": "cockpit.policy.rules.grants",
     "Safeguard": "cockpit.safeguard.snapshots",

@@ -3,14 +3,13 @@ classify an action."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from cockpit.config.user import config_dir
 from cockpit.config.workspace import Workspace, builtin_dir
 from cockpit.errors import ConfigError, PolicyError
 from cockpit.policy.classify import Classifier
-from cockpit.policy.model import Decision, FileAction, RuleRef, ShellAction, Tier
+from cockpit.policy.model import Assessment, Decision, FileAction, RuleRef, ShellAction, Tier
 from cockpit.policy.paths import PathContext
 from cockpit.policy.rules.grants import REFUSED_WRAPPERS, Grant, grant_for_invocation
 from cockpit.policy.rules.loading import check_unique, load_rule_file, rule_files
@@ -19,15 +18,6 @@ from cockpit.policy.scope import WriteScope, within_scope
 from cockpit.policy.subjects import Evaluation, Subject
 
 DEFAULT_RULES = "default.yaml"
-
-
-@dataclass(frozen=True, slots=True)
-class Assessment:
-    """The policy's answer to one agent's action."""
-
-    decision: Decision
-    writes: tuple[str, ...] = ()
-    """The real paths a shell command writes, as far as the policy can tell (logged)."""
 
 
 class Policy:

@@ -115,6 +115,15 @@ class Decision:
 
 
 @dataclass(frozen=True, slots=True)
+class Assessment:
+    """The policy's answer to one agent's action (`Policy.assess`)."""
+
+    decision: Decision
+    writes: tuple[str, ...] = ()
+    """The real paths a shell command writes, as far as the policy can tell (logged)."""
+
+
+@dataclass(frozen=True, slots=True)
 class ShellAction:
     """A shell command an agent wants to run, and the directory it would run in."""
 
