@@ -29,7 +29,6 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import yaml
 
@@ -40,9 +39,6 @@ from cockpit.config.yaml_source import SourceError, YamlSource
 from cockpit.errors import ConfigError
 from cockpit.policy.scope import WriteScope
 from cockpit.session.events import INTERNAL_TOOLS
-
-if TYPE_CHECKING:
-    from cockpit.agent.catalog import AgentCatalog
 
 TOOL_NAMES: tuple[str, ...] = (
     "bash",
@@ -136,13 +132,19 @@ class AgentDefinition:
         return ", ".join(self.scope)
 
 
-def load_agents(workspace: Workspace, *, default_model: str | None = None) -> AgentCatalog:
-    """Every agent the workspace can run (see `catalog.load_agents`; kept here so callers of
-    this long-standing name need not change)."""
-    from cockpit.agent.catalog import load_agents as load
-
-    return load(workspace, default_model=default_model)
-
+CLAUDE_TOOLS: dict[str, str] = {
+    "Bash": "bash",
+    "Read": "read_file",
+    "NotebookRead": "read_file",
+    "Write": "write_file",
+    "Edit": "edit_file",
+    "MultiEdit": "edit_file",
+    "NotebookEdit": "edit_file",
+    "Glob": "list_files",
+    "LS": "list_files",
+    "Grep": "bash",
+}
+"""Claude Code tool names and the cockpit tool each becomes."""
 
 CLAUDE_ONLY_LIMITS = ("permissionMode", "disallowedTools", "allowedTools")
 """Claude Code fields that narrow an agent, refused in cockpit's own files rather than
@@ -277,9 +279,6 @@ def _tools(src: YamlSource, fields: Fields) -> tuple[str, ...]:
 
 
 def _unknown_tool(word: str) -> str:
-    # Imported here: claude_code builds on this module, and this hint is its only use here.
-    from cockpit.agent.claude_code import CLAUDE_TOOLS
-
     hint = ""
     bare = word.split("(", 1)[0].strip()
     if bare in CLAUDE_TOOLS:
