@@ -2,8 +2,9 @@
 
 policy = Policy.load(workspace_root)
 decision = policy.classify(ShellAction("git status && pwd", cwd))
-decision.tier            # 1
+decision.tier            # Tier.RUN (logged as 1)
 decision.to_dict()       # {"tier": 1, "reasons": [...], "rules": [...]}
+policy.assess(action, scope=agent.write_scope)  # an agent's action, its scope included
 
 The names load on first use: the tiers and decisions (`model`) are small and every agent
 module needs them, while the engine (tree-sitter, the bash grammar, the rule modules) is
@@ -11,7 +12,8 @@ tens of milliseconds that the screen's first frame does not wait for.
 
 The layers, bottom up (each imports only from those before it):
 
-- `model`      the vocabulary: actions in (`ShellAction`, `FileAction`), decisions out
+- `model`      the vocabulary: actions in (`ShellAction`, `FileAction`), `Tier` (an ordered
+               enum, written 1/2/3/"deny"), `Decision` and `Assessment` out
 - `paths`      where a path really points: cwd, workspace, symlinks followed
 - `shell/`     bash parsing and words: a command line -> the simple commands it runs
 - `programs/`  one module per program family, and the registry that picks the handler
@@ -19,8 +21,8 @@ The layers, bottom up (each imports only from those before it):
 - `subjects`   what a decision is about, and how its items settle into one tier
 - `effects`    what a command does to paths: reads, writes, deletes, checked
 - `classify`   one pure function from an action to a `Decision`
-- `engine`     `Policy`: the built-in and workspace rules, the grants, `classify`
-- `commands`   `cockpit check`, `cockpit rules`, `cockpit rollback` (CLI; to move out)
+- `scope`      `WriteScope`: one agent's write scope, decided as a deny naming its file
+- `engine`     `Policy`: the rules, the grants, `classify`, and `assess` for one agent
 
 Git snapshots (`Safeguard`) live in `cockpit.safeguard`; they are re-exported here.
 """
