@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cockpit.agent.tools import ToolOutcome
-from cockpit.policy.model import Decision, RuleRef
+from cockpit.policy.model import Decision, RuleRef, Tier, parse_tier
 from cockpit.session.state import CallState
 
 
@@ -37,8 +37,8 @@ def decision_from_log(c: CallState) -> Decision:
         for r in c.rules
         if isinstance(r, dict)
     )
-    tier = c.tier if c.tier in (1, 2, 3, "deny") else 3
-    return Decision(tier=tier, reasons=tuple(c.reasons), rules=rules)  # type: ignore[arg-type]
+    tier = parse_tier(c.tier) or Tier.ASK
+    return Decision(tier=tier, reasons=tuple(c.reasons), rules=rules)
 
 
 def answered_from_log(c: CallState) -> ToolOutcome | None:

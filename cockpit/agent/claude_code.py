@@ -38,6 +38,7 @@ import yaml
 
 from cockpit.agent.definition import (
     ALWAYS_GRANTED,
+    CLAUDE_TOOLS,
     EVERYWHERE,
     TOOL_NAMES,
     WRITING_TOOLS,
@@ -54,18 +55,6 @@ from cockpit.agent.definition import (
 from cockpit.config.yaml_source import SourceError, YamlSource
 from cockpit.plan.parse import split_owner
 
-CLAUDE_TOOLS: dict[str, str] = {
-    "Bash": "bash",
-    "Read": "read_file",
-    "NotebookRead": "read_file",
-    "Write": "write_file",
-    "Edit": "edit_file",
-    "MultiEdit": "edit_file",
-    "NotebookEdit": "edit_file",
-    "Glob": "list_files",
-    "LS": "list_files",
-    "Grep": "bash",
-}
 IGNORED_FIELDS: dict[str, str] = {
     "hooks": "`hooks` are not run by cockpit: its policy decides what runs and what asks you",
     "mcpServers": "`mcpServers` are ignored: cockpit gives agents no MCP servers",

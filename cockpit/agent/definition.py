@@ -28,9 +28,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import yaml
 
@@ -39,10 +37,8 @@ from cockpit.agent.project_rules import project_rules_sections
 from cockpit.config.workspace import Workspace, builtin_dir
 from cockpit.config.yaml_source import SourceError, YamlSource
 from cockpit.errors import ConfigError
+from cockpit.policy.scope import WriteScope
 from cockpit.session.events import INTERNAL_TOOLS
-
-if TYPE_CHECKING:
-    from cockpit.agent.catalog import AgentCatalog
 
 TOOL_NAMES: tuple[str, ...] = (
     "bash",
@@ -120,9 +116,12 @@ class AgentDefinition:
         A glob matches the path or one of its parent folders: `src` covers `src/a.py`.
         `*` and `?` stay within one path segment; `**` spans any number of them.
         """
-        parts = [p for p in rel_path.replace("\\", "/").split("/") if p not in ("", ".")]
-        candidates = ["/".join(parts[:n]) for n in range(len(parts), 0, -1)]
-        return any(_glob(g).fullmatch(c) for g in self.scope for c in candidates)
+        return self.write_scope.allows(rel_path)
+
+    @property
+    def write_scope(self) -> WriteScope:
+        """Its scope as the policy decides it."""
+        return WriteScope(self.name, str(self.source), self.scope, self.read_only_shell)
 
     def describe_scope(self) -> str:
         """Where it may write, in words: `everywhere`, `nothing`, or its globs."""
@@ -133,13 +132,19 @@ class AgentDefinition:
         return ", ".join(self.scope)
 
 
-def load_agents(workspace: Workspace, *, default_model: str | None = None) -> AgentCatalog:
-    """Every agent the workspace can run (see `catalog.load_agents`; kept here so callers of
-    this long-standing name need not change)."""
-    from cockpit.agent.catalog import load_agents as load
-
-    return load(workspace, default_model=default_model)
-
+CLAUDE_TOOLS: dict[str, str] = {
+    "Bash": "bash",
+    "Read": "read_file",
+    "NotebookRead": "read_file",
+    "Write": "write_file",
+    "Edit": "edit_file",
+    "MultiEdit": "edit_file",
+    "NotebookEdit": "edit_file",
+    "Glob": "list_files",
+    "LS": "list_files",
+    "Grep": "bash",
+}
+"""Claude Code tool names and the cockpit tool each becomes."""
 
 CLAUDE_ONLY_LIMITS = ("permissionMode", "disallowedTools", "allowedTools")
 """Claude Code fields that narrow an agent, refused in cockpit's own files rather than
@@ -274,9 +279,6 @@ def _tools(src: YamlSource, fields: Fields) -> tuple[str, ...]:
 
 
 def _unknown_tool(word: str) -> str:
-    # Imported here: claude_code builds on this module, and this hint is its only use here.
-    from cockpit.agent.claude_code import CLAUDE_TOOLS
-
     hint = ""
     bare = word.split("(", 1)[0].strip()
     if bare in CLAUDE_TOOLS:
@@ -334,26 +336,3 @@ def _read_rules(path: Path, *, required: bool) -> str:
         return path.read_text(encoding="utf-8-sig").strip()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}:1: cannot read rules: {exc}") from exc
-
-
-@cache
-def _glob(pattern: str) -> re.Pattern[str]:
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out))

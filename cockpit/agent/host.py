@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from cockpit.policy.model import Decision, FileAction, ShellAction
+from cockpit.policy.model import Assessment, Decision, FileAction, ShellAction
+from cockpit.policy.scope import WriteScope
 from cockpit.session.events import Event
 
 
@@ -51,9 +52,8 @@ class AgentHost(Protocol):
         call: str | None = None,
     ) -> Event: ...
 
-    def classify(self, action: ShellAction | FileAction) -> Decision: ...
-
-    def assess(self, action: ShellAction) -> tuple[Decision, list[str | None]]: ...
+    def assess(self, action: ShellAction | FileAction, scope: WriteScope) -> Assessment:
+        """The policy's answer for one agent's action (see `Policy.assess`)."""
 
     async def request_approval(self, request: ApprovalRequest) -> ApprovalDecision: ...
 

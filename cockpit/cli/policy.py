@@ -131,13 +131,13 @@ def rules_command(args: argparse.Namespace) -> int:
     workspace, _ = _workspace(args)
     policy = Policy.load(workspace.root)
     checks = [
-        {"id": c.ref.id, "tier": c.tier, "source": c.source, "justification": c.justification}
+        {"id": c.ref.id, "tier": c.tier.wire, "source": c.source, "justification": c.justification}
         for c in policy.checks.values()
     ]
     rules = [
         {
             "id": r.id,
-            "tier": r.tier,
+            "tier": r.tier.wire,
             "source": r.source,
             "kind": r.kind,
             "match": r.describe(),

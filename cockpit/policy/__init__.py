@@ -2,8 +2,9 @@
 
 policy = Policy.load(workspace_root)           # cockpit.policy.engine
 decision = policy.classify(ShellAction("git status && pwd", cwd))   # cockpit.policy.model
-decision.tier            # 1
+decision.tier            # Tier.RUN (logged as 1)
 decision.to_dict()       # {"tier": 1, "reasons": [...], "rules": [...]}
+policy.assess(action, scope=agent.write_scope)  # an agent's action, its scope included
 
 Import each name from its own module: the tiers and decisions (`model`) are small and every
 agent module needs them, while the engine (tree-sitter, the bash grammar, the rule
@@ -12,7 +13,8 @@ package imports nothing.
 
 The layers, bottom up (each imports only from those before it):
 
-- `model`      the vocabulary: actions in (`ShellAction`, `FileAction`), decisions out
+- `model`      the vocabulary: actions in (`ShellAction`, `FileAction`), `Tier` (an ordered
+               enum, written 1/2/3/"deny"), `Decision` and `Assessment` out
 - `paths`      where a path really points: cwd, workspace, symlinks followed
 - `shell/`     bash parsing and words: a command line -> the simple commands it runs
 - `programs/`  one module per program family, and the registry that picks the handler
@@ -20,7 +22,8 @@ The layers, bottom up (each imports only from those before it):
 - `subjects`   what a decision is about, and how its items settle into one tier
 - `effects`    what a command does to paths: reads, writes, deletes, checked
 - `classify`   one pure function from an action to a `Decision`
-- `engine`     `Policy`: the built-in and workspace rules, the grants, `classify`
+- `scope`      `WriteScope`: one agent's write scope, decided as a deny naming its file
+- `engine`     `Policy`: the rules, the grants, `classify`, and `assess` for one agent
 
 Git snapshots (`Safeguard`) live in `cockpit.safeguard`; `cockpit check`, `cockpit rules`
 and `cockpit rollback` in `cockpit.cli.policy`.

@@ -9,11 +9,12 @@ from cockpit.config.user import config_dir
 from cockpit.config.workspace import Workspace, builtin_dir
 from cockpit.errors import ConfigError, PolicyError
 from cockpit.policy.classify import Classifier
-from cockpit.policy.model import Decision, FileAction, RuleRef, ShellAction
+from cockpit.policy.model import Assessment, Decision, FileAction, RuleRef, ShellAction, Tier
 from cockpit.policy.paths import PathContext
 from cockpit.policy.rules.grants import REFUSED_WRAPPERS, Grant, grant_for_invocation
 from cockpit.policy.rules.loading import check_unique, load_rule_file, rule_files
 from cockpit.policy.rules.matching import Check, Rule, RuleSet
+from cockpit.policy.scope import WriteScope, within_scope
 from cockpit.policy.subjects import Evaluation, Subject
 
 DEFAULT_RULES = "default.yaml"
@@ -87,27 +88,33 @@ class Policy:
         except Exception as exc:  # fail closed, never crash the agent loop
             return self._unclassifiable(exc)
 
-    def assess(self, action: ShellAction | FileAction) -> tuple[Decision, list[str | None]]:
-        """The decision and the real paths `action` would write or delete, in one pass.
+    def assess(
+        self, action: ShellAction | FileAction, scope: WriteScope | None = None
+    ) -> Assessment:
+        """The decision for one agent's `action`, its write `scope` included, and the real
+        paths a shell command would write, in one pass.
 
-        A None path is a target that cannot be known. The runtime checks the paths against
-        an agent's write scope, so a read-only agent cannot edit through bash either. Any
-        failure is tier 3 with one unknown target.
+        Out of scope (a write there, or one whose target cannot be known) is a deny naming
+        the agent file as its rule. Any failure is tier 3 with one unknown target.
         """
+        writes: list[str | None] = [None]
         try:
             evaluation = self._classifier.evaluate(action)
-        except Exception as exc:
-            return self._unclassifiable(exc), [None]
-        writes = [
-            s.real for s in evaluation.subjects if s.kind == "path" and s.op in ("write", "delete")
-        ]
-        return evaluation.decision, writes
+        except Exception as exc:  # fail closed, never crash the agent loop
+            decision = self._unclassifiable(exc)
+        else:
+            decision, writes = evaluation.decision, _writes(evaluation)
+        if scope is not None:
+            root = Path(self.paths.root_lexical)
+            decision = within_scope(decision, action, writes, scope, root)
+        known = tuple(w for w in writes if w is not None)
+        return Assessment(decision, known if isinstance(action, ShellAction) else ())
 
     def _unclassifiable(self, exc: Exception) -> Decision:
         check = self.ruleset.checks.get("internal-error")
         ref = check.ref if check else RuleRef("builtin:internal-error", "builtin")
         return Decision(
-            3,
+            Tier.ASK,
             (f"cockpit could not classify this ({type(exc).__name__}: {exc}); asking to be safe",),
             (ref,),
         )
@@ -171,11 +178,11 @@ class Policy:
         except Exception as exc:
             return None, f"cockpit could not classify this ({type(exc).__name__})"
         tier = evaluation.decision.tier
-        if tier == "deny":
+        if tier is Tier.DENY:
             return None, "a rule denies this; a grant cannot allow it"
-        if tier != 3:
+        if tier is not Tier.ASK:
             return None, f"tier {tier} runs without asking; there is nothing to allow"
-        risky = [s for s in evaluation.subjects if s.tier == 3 or s.tier == "deny"]
+        risky = [s for s in evaluation.subjects if s.tier >= Tier.ASK]
         other = [s for s in risky if s.kind != "command" or s.inv is None]
         if other:
             return None, f"the risk is not the program itself: {_first_reason(other[0])}"
@@ -187,7 +194,7 @@ class Policy:
             wrapper = next((w for w in subject.inv.via if w.split()[0] in REFUSED_WRAPPERS), None)
             if wrapper is not None:
                 return None, f"it runs through {wrapper}, which can run anything"
-            covers = tuple(sorted({i.ref.id for i in subject.kept if i.tier == 3}))
+            covers = tuple(sorted({i.ref.id for i in subject.kept if i.tier is Tier.ASK}))
             grant, refusal = grant_for_invocation(subject.inv, covers)
             if grant is None:
                 return None, refusal
@@ -215,5 +222,10 @@ class Policy:
         return False
 
 
+def _writes(evaluation: Evaluation) -> list[str | None]:
+    """The real paths written or deleted; None for a target that cannot be known."""
+    return [s.real for s in evaluation.subjects if s.kind == "path" and s.op in ("write", "delete")]
+
+
 def _first_reason(subject: Subject) -> str:
-    return next((i.reason for i in subject.kept if i.tier in (3, "deny")), "")
+    return next((i.reason for i in subject.kept if i.tier >= Tier.ASK), "")

@@ -7,42 +7,66 @@ tier 2 runs after a snapshot, tier 3 waits for the human, `deny` never runs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
-Tier: TypeAlias = Literal[1, 2, 3, "deny"]
 FileOp: TypeAlias = Literal["read", "write", "edit", "delete", "list"]
+TierWire: TypeAlias = Literal[1, 2, 3, "deny"]
+"""A tier as rule files and the session log write it."""
 
-TIERS: tuple[Tier, ...] = (1, 2, 3, "deny")
-_SEVERITY: dict[object, int] = {1: 1, 2: 2, 3: 3, "deny": 4}
+
+class Tier(IntEnum):
+    """How much autonomy an action gets, ordered by strictness: 1 < 2 < 3 < deny.
+
+    An `IntEnum` because tiers are compared and ranked; the log and rule files keep their
+    own spelling (`wire`: 1, 2, 3 or "deny"), so `DENY`'s value 4 never reaches a file.
+    """
+
+    RUN = 1
+    """runs at once"""
+    SNAPSHOT = 2
+    """runs after a git snapshot"""
+    ASK = 3
+    """waits for the human's yes"""
+    DENY = 4
+    """never runs"""
+
+    @property
+    def wire(self) -> TierWire:
+        """The tier as the log and rule files write it."""
+        return "deny" if self is Tier.DENY else self.value  # type: ignore[return-value]
+
+    def __str__(self) -> str:
+        return str(self.wire)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+TIERS: tuple[Tier, ...] = tuple(Tier)
 
 
 def severity(tier: Tier) -> int:
     """Order tiers by strictness: 1 < 2 < 3 < deny."""
-    return _SEVERITY[tier]
+    return int(tier)
 
 
 def strictest(*tiers: Tier) -> Tier:
     """The strictest of `tiers` (tier 1 when there are none)."""
-    best: Tier = 1
-    for tier in tiers:
-        if _SEVERITY[tier] > _SEVERITY[best]:
-            best = tier
-    return best
+    return max(tiers, default=Tier.RUN)
 
 
 def parse_tier(value: object) -> Tier | None:
     """A tier from its JSON/YAML form (`1`, `2`, `3`, `"deny"`), or None."""
+    if isinstance(value, Tier):
+        return value
     if isinstance(value, bool):
         return None
-    if value == 1:
-        return 1
-    if value == 2:
-        return 2
-    if value == 3:
-        return 3
     if value == "deny":
-        return "deny"
+        return Tier.DENY
+    if isinstance(value, int | float) and value in (1, 2, 3):
+        return Tier(int(value))
     return None
 
 
@@ -67,15 +91,15 @@ class Decision:
 
     @property
     def severity(self) -> int:
-        return _SEVERITY[self.tier]
+        return int(self.tier)
 
     def is_stricter_than(self, other: Decision | Tier) -> bool:
         other_tier = other.tier if isinstance(other, Decision) else other
-        return _SEVERITY[self.tier] > _SEVERITY[other_tier]
+        return self.tier > other_tier
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "tier": self.tier,
+            "tier": self.tier.wire,
             "reasons": list(self.reasons),
             "rules": [rule.to_dict() for rule in self.rules],
         }
@@ -88,6 +112,15 @@ class Decision:
             raise ValueError(f"not a tier: {data.get('tier')!r}")
         rules = tuple(RuleRef(str(r["id"]), str(r["source"])) for r in data.get("rules", []))
         return cls(tier, tuple(str(r) for r in data.get("reasons", [])), rules)
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The policy's answer to one agent's action (`Policy.assess`)."""
+
+    decision: Decision
+    writes: tuple[str, ...] = ()
+    """The real paths a shell command writes, as far as the policy can tell (logged)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from cockpit.policy.model import Decision, RuleRef, Tier, severity
+from cockpit.policy.model import Decision, RuleRef, Tier
 from cockpit.policy.programs.knowledge import Invocation
 from cockpit.policy.rules.matching import Rule
 
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 # NamedTuple construction without the Python-level `__new__` (the hot path makes many).
 _new = tuple.__new__
-_SEVERITY: dict[object, int] = {1: 1, 2: 2, 3: 3, "deny": 4}
 
 
 class Item(NamedTuple):
@@ -60,11 +59,7 @@ class Subject:
 
     @property
     def tier(self) -> Tier:
-        best: Tier = 1
-        for item in self.kept:
-            if severity(item.tier) > severity(best):
-                best = item.tier
-        return best
+        return max((item.tier for item in self.kept), default=Tier.RUN)
 
 
 @dataclass(slots=True)
@@ -88,7 +83,7 @@ class Collector:
     def item(self, check: str, reason: str) -> Item:
         found = self.checks.get(check)
         if found is None:
-            return Item(0, 3, reason, RuleRef("builtin:" + check, "builtin"))
+            return Item(0, Tier.ASK, reason, RuleRef("builtin:" + check, "builtin"))
         return Item(0, found[0], reason, found[1])
 
     def structure(self, check: str, reason: str) -> None:
@@ -104,28 +99,28 @@ class Collector:
         for item in items:
             if item.layer > top:
                 top = item.layer
-            if item.tier == 3:
+            if item.tier is Tier.ASK:
                 three = True
-            elif item.tier == "deny":
+            elif item.tier is Tier.DENY:
                 deny = True
         if deny:
-            subject.kept = [i for i in items if i.tier == "deny" or i.tier == 3]
+            subject.kept = [i for i in items if i.tier >= Tier.ASK]
         elif top == 0:
             subject.kept = items
         else:
-            subject.kept = [i for i in items if i.layer == top or i.tier == 3]
+            subject.kept = [i for i in items if i.layer == top or i.tier is Tier.ASK]
         inv = subject.inv
         if three and not deny and inv is not None:
             self._apply_grant(subject, inv)
         self.subjects.append(subject)
 
     def _apply_grant(self, subject: Subject, inv: Invocation) -> None:
-        needed = {i.ref.id for i in subject.kept if i.tier == 3}
+        needed = {i.ref.id for i in subject.kept if i.tier is Tier.ASK}
         for grant in self.grants():
             if grant.matches(inv) and needed.issubset(grant.covers):
-                was = "; ".join(i.reason for i in subject.kept if i.tier == 3)
+                was = "; ".join(i.reason for i in subject.kept if i.tier is Tier.ASK)
                 reason = f"allowed for this session by grant '{grant.pattern}' (was: {was})"
-                subject.kept = [Item(3, 2, reason, grant.ref)]
+                subject.kept = [Item(3, Tier.SNAPSHOT, reason, grant.ref)]
                 return
 
     def decision(self) -> Decision:
@@ -135,7 +130,7 @@ class Collector:
             return Decision(only.tier, (only.reason,) if only.reason else (), (only.ref,))
         kept = [item for subject in subjects for item in subject.kept]
         if not kept:
-            return Decision(1, (), ())
+            return Decision(Tier.RUN, (), ())
         kept.sort(key=_strictness)
         reasons: dict[str, None] = {}
         refs: dict[tuple[str, str], RuleRef] = {}
@@ -160,12 +155,12 @@ _NO_SUBJECT = Subject("structure")
 
 
 def _strictness(item: Item) -> int:
-    return -_SEVERITY[item.tier]
+    return -item.tier
 
 
 def rule_item(rule: Rule, text: str, shown: str = "") -> Item:
     detail = f"{shown}, rule {rule.id}" if shown else f"rule {rule.id}"
-    if rule.tier == "deny":
+    if rule.tier is Tier.DENY:
         reason = f"denied: {rule.justification} ({detail}): {text}"
     else:
         reason = f"{rule.justification} ({detail}): {text}"

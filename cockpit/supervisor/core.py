@@ -32,8 +32,9 @@ from cockpit.agent.watchdog import ModelLimits
 from cockpit.errors import SafeguardError
 from cockpit.plan.document import Plan
 from cockpit.policy.engine import Policy
-from cockpit.policy.model import Decision, FileAction, ShellAction
+from cockpit.policy.model import Assessment, FileAction, ShellAction
 from cockpit.policy.rules.grants import Grant
+from cockpit.policy.scope import WriteScope
 from cockpit.safeguard.snapshots import Safeguard
 from cockpit.session import events as k
 from cockpit.session.events import Event
@@ -45,7 +46,6 @@ from cockpit.supervisor.steering import PlanSteering
 EventListener = Callable[[Event], None]
 StreamListener = Callable[[str, str, str], None]  # agent, kind (text|output|retry), text
 ApprovalListener = Callable[["PendingApproval"], None]
-_TIER_RANK = {"deny": 4, 3: 3, 2: 2, 1: 1}
 
 
 @dataclass
@@ -59,7 +59,7 @@ class PendingApproval:
     @property
     def rank(self) -> tuple[int, float]:
         """Most critical first, then oldest first."""
-        return (-_TIER_RANK.get(self.request.decision.tier, 3), self.asked_at)
+        return (-self.request.decision.tier, self.asked_at)
 
 
 @dataclass(frozen=True)
@@ -159,11 +159,8 @@ class Supervisor:
 
     # -- what agents ask of the session -----------------------------------------------
 
-    def classify(self, action: ShellAction | FileAction) -> Decision:
-        return self.policy.classify(action)
-
-    def assess(self, action: ShellAction) -> tuple[Decision, list[str | None]]:
-        return self.policy.assess(action)
+    def assess(self, action: ShellAction | FileAction, scope: WriteScope) -> Assessment:
+        return self.policy.assess(action, scope)
 
     async def snapshot(self, agent: str, iteration: int, call: str, reason: str) -> None:
         data = await self._take_snapshot(reason)

@@ -24,7 +24,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Input, Static
 
 from cockpit.agent.runtime import ApprovalRequest
-from cockpit.policy.model import Decision
+from cockpit.policy.model import Decision, Tier
 from cockpit.ui.render import one_line
 from cockpit.ui.settings import DIALOG_KEYS, PROMPT_KEYS, binding
 
@@ -59,7 +59,7 @@ class GrantOffer:
 
 
 NOTHING_ASKED = ApprovalRequest(
-    agent="", call="", tool="", command="", cwd="", decision=Decision(3, (), ()), action=None
+    agent="", call="", tool="", command="", cwd="", decision=Decision(Tier.ASK, (), ()), action=None
 )
 """What a prompt built ahead of its first request holds (never shown: `load` comes first)."""
 
@@ -206,7 +206,7 @@ class ApprovalScreen(ModalScreen[Verdict]):
     def _fill(self) -> None:
         """Write the request into the prompt's widgets."""
         r, d = self.request, self.request.decision
-        tier = "DENY" if d.tier == "deny" else f"tier {d.tier}"
+        tier = "DENY" if d.tier is Tier.DENY else f"tier {d.tier}"
         title = Content.from_markup(
             "[b]⚠ $agent[/b] wants to run a [b]$tier[/b] action ($tool)",
             agent=one_line(r.agent),

@@ -4,13 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from cockpit.agent.catalog import load_agents
 from cockpit.agent.claude_code import load_claude_agent
-from cockpit.agent.definition import (
-    TOOL_NAMES,
-    compose_system_prompt,
-    load_agent_file,
-    load_agents,
-)
+from cockpit.agent.definition import TOOL_NAMES, compose_system_prompt, load_agent_file
 from cockpit.agent.models import ALIASES
 from cockpit.config.workspace import Workspace, builtin_dir
 from cockpit.errors import ConfigError

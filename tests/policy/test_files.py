@@ -3,6 +3,7 @@ and classification that fails closed."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from cockpit.policy.model import (
     FileAction,
     RuleRef,
     ShellAction,
+    Tier,
     parse_tier,
     severity,
     strictest,
@@ -49,7 +51,7 @@ from tests.policy.conftest import Sandbox
 )
 def test_file_actions(sandbox: Sandbox, op: str, path: str, tier: object) -> None:
     decision = sandbox.policy.classify(FileAction(op, Path(path)))  # type: ignore[arg-type]
-    assert decision.tier == tier, decision.reasons
+    assert decision.tier.wire == tier, decision.reasons
 
 
 def test_file_actions_in_home(sandbox: Sandbox) -> None:
@@ -79,7 +81,7 @@ def test_relative_paths_resolve_against_the_cwd(sandbox: Sandbox) -> None:
 
 def test_decision_to_dict_and_back() -> None:
     decision = Decision(
-        3,
+        Tier.ASK,
         ("recursive deletion: rm -rf build",),
         (RuleRef("builtin:rm-recursive", "rules/default.yaml:42"),),
     )
@@ -90,17 +92,23 @@ def test_decision_to_dict_and_back() -> None:
         "rules": [{"id": "builtin:rm-recursive", "source": "rules/default.yaml:42"}],
     }
     assert Decision.from_dict(data) == decision
+    denied = Decision(Tier.DENY, ("no",), ()).to_dict()
+    assert json.dumps(denied["tier"]) == '"deny"'  # the log's spelling, never 4
+    assert Decision.from_dict(denied).tier is Tier.DENY
     with pytest.raises(ValueError):
         Decision.from_dict({"tier": 7})
 
 
 def test_tier_order() -> None:
-    assert [severity(t) for t in (1, 2, 3, "deny")] == [1, 2, 3, 4]
-    assert strictest(1, "deny", 3) == "deny"
-    assert strictest() == 1
-    assert Decision("deny", (), ()).is_stricter_than(3)
-    assert not Decision(2, (), ()).is_stricter_than(Decision(2, (), ()))
-    assert [parse_tier(v) for v in (1, "3", True, "deny", None)] == [1, None, None, "deny", None]
+    assert [severity(t) for t in Tier] == [1, 2, 3, 4]
+    assert Tier.RUN < Tier.SNAPSHOT < Tier.ASK < Tier.DENY
+    assert strictest(Tier.RUN, Tier.DENY, Tier.ASK) is Tier.DENY
+    assert strictest() is Tier.RUN
+    assert Decision(Tier.DENY, (), ()).is_stricter_than(Tier.ASK)
+    assert not Decision(Tier.SNAPSHOT, (), ()).is_stricter_than(Decision(Tier.SNAPSHOT, (), ()))
+    parsed = [parse_tier(v) for v in (1, "3", True, "deny", None, 4)]
+    assert parsed == [Tier.RUN, None, None, Tier.DENY, None, None]
+    assert [f"tier {t}" for t in Tier] == ["tier 1", "tier 2", "tier 3", "tier deny"]
 
 
 def test_classification_fails_closed_when_knowledge_breaks(

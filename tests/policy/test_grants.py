@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cockpit.policy.model import ShellAction
+from cockpit.policy.model import ShellAction, Tier
 from cockpit.policy.rules.grants import Grant
 from tests.policy.conftest import Sandbox
 
@@ -96,7 +96,7 @@ def test_a_grant_never_overrides_deny(sandbox: Sandbox) -> None:
     policy.add_grant(grant)
     try:
         assert policy.classify(ShellAction("rm -rf build", sandbox.root)).tier == 2
-        assert policy.classify(ShellAction("rm -rf /", sandbox.root)).tier == "deny"
+        assert policy.classify(ShellAction("rm -rf /", sandbox.root)).tier is Tier.DENY
         assert policy.classify(ShellAction("rm -rf ../elsewhere", sandbox.root)).tier == 3
     finally:
         policy.revoke_grant(grant)

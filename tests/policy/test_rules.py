@@ -10,7 +10,7 @@ import pytest
 
 from cockpit.errors import ConfigError
 from cockpit.policy.engine import Policy
-from cockpit.policy.model import ShellAction
+from cockpit.policy.model import ShellAction, Tier
 from cockpit.policy.rules.checks import CHECKS
 
 
@@ -224,10 +224,10 @@ def team(tmp_path: Path) -> tuple[Policy, Path]:
 def test_deny_wins_over_allow(team: tuple[Policy, Path]) -> None:
     policy, root = team
     tier, reasons, rules = classify(policy, root, "npm publish")
-    assert tier == "deny"
+    assert tier is Tier.DENY
     assert "no-publish" in rules
     assert any("releases go through CI" in r for r in reasons)
-    assert classify(policy, root, "ls && timeout 9 npm publish --tag x")[0] == "deny"
+    assert classify(policy, root, "ls && timeout 9 npm publish --tag x")[0] is Tier.DENY
 
 
 def test_workspace_rules_lower_tier_2_to_1(team: tuple[Policy, Path]) -> None:

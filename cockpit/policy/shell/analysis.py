@@ -30,11 +30,11 @@ from cockpit.policy.shell.syntax import (
     new_tuple,
 )
 from cockpit.policy.shell.syntax import Analysis as Analysis
-from cockpit.policy.shell.syntax import Redirect as Redirect
-from cockpit.policy.shell.syntax import SimpleCommand as SimpleCommand
 from cockpit.policy.shell.syntax import parse as parse
 from cockpit.policy.shell.syntax import parser as parser
 from cockpit.policy.shell.word_reader import WordReader
+from cockpit.policy.shell.words import Redirect as Redirect
+from cockpit.policy.shell.words import SimpleCommand as SimpleCommand
 from cockpit.policy.shell.words import Word, unescape_double_quoted
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import NamedTuple
 
 import tree_sitter_bash
 from tree_sitter import Language, Parser, Tree
 
-from cockpit.policy.shell.words import Word
+from cockpit.policy.shell.words import Redirect, SimpleCommand, Word
 
 MAX_NESTING = 64
 _LANGUAGE = Language(tree_sitter_bash.language())
@@ -24,28 +23,6 @@ def parser() -> Parser:
         p = Parser(_LANGUAGE)
         _local.parser = p
     return p
-
-
-class Redirect(NamedTuple):
-    op: str
-    target: Word | None
-    """None for fd duplication and closing (`2>&1`, `>&-`), which touch no file."""
-    text: str
-    cwd: str | None
-
-
-class SimpleCommand(NamedTuple):
-    argv: tuple[Word, ...]
-    assignments: tuple[tuple[str, Word], ...]
-    text: str
-    cwd: str | None
-    """The lexical working directory it runs in; None when `cd` made it unknowable."""
-    stdin: str
-    """Where its standard input comes from: inherit, pipe, heredoc, herestring, file."""
-    stdin_script: str | None
-    """A literal here-document body (what `sh <<'EOF'` would run)."""
-    upstream: tuple[SimpleCommand, ...]
-    """Commands earlier in the same pipeline (their output is this command's input)."""
 
 
 class Analysis:

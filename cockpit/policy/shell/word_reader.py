@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 from tree_sitter import Node
 
-from cockpit.policy.shell.syntax import PLAIN, SUBST_TYPES, Analysis, SimpleCommand
+from cockpit.policy.shell.syntax import PLAIN, SUBST_TYPES, Analysis
 from cockpit.policy.shell.words import (
     GLOB_CHARS,
+    SimpleCommand,
     Word,
     decode_ansi_c,
     expand_braces,

@@ -1,4 +1,5 @@
-"""Shell words after bash's quote removal, and the small pure helpers that build them.
+"""Shell words after bash's quote removal, the shapes built of them (`SimpleCommand`,
+`Redirect`), and the small pure helpers that build them.
 
 A `Word` keeps what bash would pass to the program (`text`), the source it came from (`raw`)
 and whether part of it is only known at run time (`dynamic`: `$x`, `$(...)`, backticks).
@@ -7,10 +8,7 @@ and whether part of it is only known at run time (`dynamic`: `$x`, `$(...)`, bac
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, NamedTuple
-
-if TYPE_CHECKING:
-    from cockpit.policy.shell.syntax import SimpleCommand
+from typing import NamedTuple
 
 GLOB_CHARS = frozenset("*?[")
 MAX_BRACE_WORDS = 256
@@ -30,6 +28,28 @@ class Word(NamedTuple):
     """For a process substitution: the commands that produce its content."""
     placeholder: str | None = None
     """`find -exec`'s `{}`: the starting point under which the matched paths lie."""
+
+
+class Redirect(NamedTuple):
+    op: str
+    target: Word | None
+    """None for fd duplication and closing (`2>&1`, `>&-`), which touch no file."""
+    text: str
+    cwd: str | None
+
+
+class SimpleCommand(NamedTuple):
+    argv: tuple[Word, ...]
+    assignments: tuple[tuple[str, Word], ...]
+    text: str
+    cwd: str | None
+    """The lexical working directory it runs in; None when `cd` made it unknowable."""
+    stdin: str
+    """Where its standard input comes from: inherit, pipe, heredoc, herestring, file."""
+    stdin_script: str | None
+    """A literal here-document body (what `sh <<'EOF'` would run)."""
+    upstream: tuple[SimpleCommand, ...]
+    """Commands earlier in the same pipeline (their output is this command's input)."""
 
 
 def literal(text: str) -> Word:
