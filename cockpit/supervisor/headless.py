@@ -18,8 +18,9 @@ from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.show import format_line
 from cockpit.session.status import AgentStatus
-from cockpit.supervisor.core import PendingApproval, Supervisor, exit_code
+from cockpit.supervisor.core import Supervisor, exit_code
 from cockpit.supervisor.launch import Prepared
+from cockpit.supervisor.updates import ApprovalAsked, Logged, PendingApproval, SessionUpdate
 
 
 class HeadlessConsole:
@@ -38,10 +39,20 @@ class HeadlessConsole:
         self.stdin = stdin or sys.stdin
         self._questions: asyncio.Queue[PendingApproval] = asyncio.Queue()
         self._asker: asyncio.Task[None] | None = None
-        supervisor.subscribe(self.print_event)
+        self._ask = ask
+        supervisor.subscribe(self.on_update)
         if ask:
-            supervisor.subscribe_approvals(self._questions.put_nowait)
             self._asker = asyncio.ensure_future(self._ask_loop())
+
+    def on_update(self, update: SessionUpdate) -> None:
+        """Logged events are printed; questions are asked when there is a terminal."""
+        match update:
+            case Logged(event):
+                self.print_event(event)
+            case ApprovalAsked(pending) if self._ask:
+                self._questions.put_nowait(pending)
+            case _:
+                pass  # stream chunks are the screen's
 
     def print_event(self, event: Event) -> None:
         print(printable(format_line(event)), file=self.out, flush=True)

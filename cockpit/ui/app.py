@@ -38,8 +38,9 @@ from cockpit.session.events import Event
 from cockpit.session.state import StateBuilder
 from cockpit.session.status import FINAL, TIMED, AgentStatus
 from cockpit.supervisor.launch import LaunchOptions, NewSession, Prepared, begin_new, prepare_resume
+from cockpit.supervisor.updates import ApprovalAsked, Logged, StreamChunk
 from cockpit.ui import render
-from cockpit.ui.feed import Asked, Logged, SessionFeed, StreamChunk
+from cockpit.ui.feed import SessionFeed
 from cockpit.ui.plan_view import PlanView
 from cockpit.ui.recent import RecentCalls
 from cockpit.ui.screen import CockpitScreen
@@ -184,7 +185,7 @@ class CockpitApp(App[int]):
         start the agents."""
         if self._opening is not None and not self._open(self._opening):
             return
-        self.feed.attach(self.supervisor)
+        self.supervisor.subscribe(self.feed.on_update)
         shown_from = len(self.history) - HISTORY_SHOWN
         for index, event in enumerate(self.history):
             self._show_event(event, set(), draw=index >= shown_from)
@@ -280,16 +281,17 @@ class CockpitApp(App[int]):
     def on_cockpit_app_feed_ready(self, _: FeedReady) -> None:
         touched: set[str] = set()
         asked = False
-        for item in self.feed.drain():
-            if isinstance(item, StreamChunk):
-                pane = self.main.pane(item.agent)
-                if pane is not None:
-                    pane.add_stream(item.kind, item.text)
-            elif isinstance(item, Logged):
-                self._show_event(item.event, touched)
-            elif isinstance(item, Asked):
-                self.inbox.announce(item.pending)
-                asked = True
+        for update in self.feed.drain():
+            match update:
+                case StreamChunk(agent, kind, text):
+                    pane = self.main.pane(agent)
+                    if pane is not None:
+                        pane.add_stream(kind, text)
+                case Logged(event):
+                    self._show_event(event, touched)
+                case ApprovalAsked(pending):
+                    self.inbox.announce(pending)
+                    asked = True
         self._refresh(touched)
         if asked:
             self.inbox.show_next()
