@@ -326,9 +326,8 @@ class CockpitApp(App[int]):
         now = self.clock()
         for name in agents:
             pane = self.main.pane(name)
-            runtime = self.supervisor.runtimes.get(name)
             if pane is not None:
-                paused = runtime is not None and runtime.paused
+                paused = self.supervisor.pause_requested(name)
                 pane.show_state(state.agents.get(name), pause_requested=paused, now=now)
 
     def _show_status(self) -> None:
@@ -338,36 +337,44 @@ class CockpitApp(App[int]):
             notices=len(self.prepared.notices),
         )
 
-    def needing_me(self) -> list[str]:
-        statuses = {name: a.status for name, a in self.state.state.agents.items()}
-        return self.inbox.needing_me(statuses)
+    # -- what the screen asks for ("messages up") --------------------------------------
 
-    def reopen_prompt(self, agent: str) -> None:
+    def on_cockpit_screen_next_waiting(self, message: CockpitScreen.NextWaiting) -> None:
+        """The next agent that needs the human after the selected one, and its prompts."""
+        statuses = {name: a.status for name, a in self.state.state.agents.items()}
+        waiting = self.inbox.needing_me(statuses)
+        if not waiting:
+            self.notify("No agent needs you right now.")
+            return
+        selected = message.selected
+        after = waiting.index(selected) + 1 if selected in waiting else 0
+        agent = waiting[after % len(waiting)]
+        self.main.focus_agent(agent)
         self.inbox.reopen(agent)
 
-    # -- the human's other commands ---------------------------------------------------
-
-    def toggle_pause(self, agent: str) -> None:
-        runtime = self.supervisor.runtimes.get(agent)
-        if runtime is None:
+    def on_cockpit_screen_pause_toggled(self, message: CockpitScreen.PauseToggled) -> None:
+        agent = message.agent
+        if not self.supervisor.is_running(agent):
             self.tell(f"{agent} is not running in this session.", severity="warning")
             return
-        status = self.supervisor.statuses().get(agent, runtime.status)
-        if status in FINAL and not runtime.paused:
+        status = self.supervisor.statuses()[agent]
+        paused = self.supervisor.pause_requested(agent)
+        if status in FINAL and not paused:
             self.tell(
                 f"{agent} has finished ({status}): there is nothing to pause. "
                 f"A message ({key_label(self._key('message'))}) gives it more to do.",
                 severity="warning",
             )
             return
-        if runtime.paused:
+        if paused:
             self.supervisor.unpause(agent)
         else:
             self.supervisor.pause(agent)
         self._refresh({agent})
 
-    def ask_message(self, agent: str) -> None:
-        if agent not in self.supervisor.runtimes:
+    def on_cockpit_screen_message_wanted(self, message: CockpitScreen.MessageWanted) -> None:
+        agent = message.agent
+        if not self.supervisor.is_running(agent):
             self.tell(f"{agent} is not running in this session.", severity="warning")
             return
         from cockpit.ui.dialogs import MessageScreen  # not needed for the first frame
@@ -381,17 +388,18 @@ class CockpitApp(App[int]):
     def _key(self, binding_id: str) -> str:
         return self.config.keymap.get(binding_id, SCREEN_KEYS[binding_id][0])
 
-    def open_details(self, agent: str) -> None:
+    def on_cockpit_screen_details_wanted(self, message: CockpitScreen.DetailsWanted) -> None:
         """The agent's last call in full (earlier ones a key away), as replay's Enter."""
         from cockpit.ui.live_details import LiveDetailsScreen  # not needed for the first frame
 
+        agent = message.agent
         entries = self.recent.of(agent)
         if not entries:
             self.tell(f"{agent} has made no call yet.")
             return
         self.push_screen(LiveDetailsScreen(agent, entries, self.prepared.log.path))
 
-    def open_grants(self) -> None:
+    def on_cockpit_screen_grants_wanted(self, _: CockpitScreen.GrantsWanted) -> None:
         """The session's grants; the one picked is revoked through the supervisor."""
         from cockpit.ui.grants_screen import GrantsScreen  # not needed for the first frame
 
@@ -404,9 +412,11 @@ class CockpitApp(App[int]):
         if await self.supervisor.revoke_grant(grant_id):
             self.tell(f"Revoked {pattern}: it asks again.")
 
-    def open_changes(self, agent: str) -> None:
+    def on_cockpit_screen_changes_wanted(self, message: CockpitScreen.ChangesWanted) -> None:
         """The agent's whole diff against the session's start (computed off the loop)."""
-        self.run_worker(self._show_changes(agent), name="changes", group="changes", exclusive=True)
+        self.run_worker(
+            self._show_changes(message.agent), name="changes", group="changes", exclusive=True
+        )
 
     async def _show_changes(self, agent: str) -> None:
         from cockpit.ui.changes_view import ChangesScreen  # not needed for the first frame
@@ -415,14 +425,14 @@ class CockpitApp(App[int]):
         if self.is_running:
             self.push_screen(ChangesScreen(changes))
 
-    def open_log(self) -> None:
+    def on_cockpit_screen_log_wanted(self, _: CockpitScreen.LogWanted) -> None:
         from cockpit.ui.dialogs import LogScreen  # not needed for the first frame
 
         title = f"Session {self.prepared.session} · {self.prepared.log.path}"
         self._log_view = LogScreen(title, self.log_lines, max_lines=LOG_VIEW_LINES)
         self.push_screen(self._log_view)
 
-    def open_help(self) -> None:
+    def on_cockpit_screen_help_wanted(self, _: CockpitScreen.HelpWanted) -> None:
         keymap = self.config.keymap
         keys = [
             (key_label(keymap.get(name, default)), what)
@@ -446,6 +456,9 @@ class CockpitApp(App[int]):
         from cockpit.ui.dialogs import HelpScreen  # not needed for the first frame
 
         self.push_screen(HelpScreen(keys, notes, prompt_keys=prompt))
+
+    def on_cockpit_screen_quit_wanted(self, _: CockpitScreen.QuitWanted) -> None:
+        self.quit_session()
 
     def quit_session(self) -> None:
         """Stop every agent cleanly (a running command is killed and logged), then exit."""
