@@ -13,10 +13,11 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from cockpit.agent.host import ApprovalDecision, ApprovalRequest
-from cockpit.session.events import Event
+if TYPE_CHECKING:  # the screen imports this before its first frame: nothing heavy at run time
+    from cockpit.agent.host import ApprovalDecision, ApprovalRequest
+    from cockpit.session.events import Event
 
 _TIER_RANK = {"deny": 4, 3: 3, 2: 2, 1: 1}
 

@@ -1,9 +1,10 @@
 """The cockpit app: wires one session's supervisor to the screen.
 
-The app holds no domain state: it folds the events it is fed (`StateBuilder`) to draw
-headers, hands events and stream chunks to the panes, shows the inbox's most critical
-prompt, and turns the human's keys into supervisor commands (resolve, pause, message,
-stop). `open_screen` is what `cockpit`, `cockpit run` and `cockpit resume` call.
+The app holds no domain state: it drains the supervisor's updates (`feed`), folds the
+events (`session_view`) to draw headers, hands events and stream chunks to the panes,
+shows the inbox's most critical prompt, and turns what the screen asks for (its messages)
+into supervisor commands (resolve, pause, message, stop). `open_screen` is what `cockpit`,
+`cockpit run` and `cockpit resume` call.
 
 A new session is opened after the first frame: the frame needs only the agents and the
 plan (`NewSession`), while the policy engine, the supervisor and what they import are a
@@ -19,7 +20,6 @@ import gc
 import os
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -36,29 +36,22 @@ from cockpit.safe_text import visible
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.state import StateBuilder
-from cockpit.session.status import FINAL, TIMED, AgentStatus
+from cockpit.session.status import FINAL, AgentStatus
 from cockpit.supervisor.launch import LaunchOptions, NewSession, Prepared, begin_new, prepare_resume
 from cockpit.supervisor.updates import ApprovalAsked, Logged, StreamChunk
 from cockpit.ui import render
 from cockpit.ui.feed import SessionFeed
+from cockpit.ui.help_keys import session_help
 from cockpit.ui.plan_view import PlanView
-from cockpit.ui.recent import RecentCalls
 from cockpit.ui.screen import CockpitScreen
-from cockpit.ui.settings import (
-    ALWAYS_QUIT,
-    PROMPT_KEYS,
-    SCREEN_KEYS,
-    ScreenConfig,
-    key_label,
-    load_screen_config,
-)
+from cockpit.ui.session_view import LOG_VIEW_LINES, SessionView
+from cockpit.ui.settings import SCREEN_KEYS, ScreenConfig, key_label, load_screen_config
 
 if TYPE_CHECKING:
     from cockpit.supervisor.core import Supervisor
     from cockpit.ui.dialogs import LogScreen
     from cockpit.ui.inbox import Inbox
 
-LOG_VIEW_LINES = 10_000
 HISTORY_SHOWN = 20_000  # events of a resumed session drawn into the panes (all are folded)
 NOTICES_SHOWN = 5  # launch warnings in the first notification (help lists them all)
 NOTICE_S = 30.0  # how long that notification stays
@@ -103,10 +96,8 @@ class CockpitApp(App[int]):
         self.config = config or ScreenConfig()
         self.env = dict(os.environ if env is None else env)
         self.history = list(history)
-        self.state = StateBuilder(lean=True)
+        self.view = SessionView()
         self.feed = SessionFeed(self._wake)
-        self.log_lines: deque[str] = deque(maxlen=LOG_VIEW_LINES)
-        self.recent = RecentCalls()
         self.started = False
         self.statuses: dict[str, AgentStatus] = {}
         self.failure: str | None = None
@@ -122,6 +113,11 @@ class CockpitApp(App[int]):
             self._opening = session
         else:
             self._adopt(session)
+
+    @property
+    def state(self) -> StateBuilder:
+        """The fold of the events shown so far."""
+        return self.view.state
 
     @property
     def opened(self) -> bool:
@@ -240,7 +236,7 @@ class CockpitApp(App[int]):
     def _tick(self) -> None:
         """Once a second: the elapsed time in the headers of the agents mid-step (a
         repaint of one line each, no layout)."""
-        timed = {name for name, a in self.state.state.agents.items() if a.status in TIMED}
+        timed = self.view.timed()
         if timed:
             self._refresh_panes(timed)
 
@@ -298,10 +294,8 @@ class CockpitApp(App[int]):
 
     def _show_event(self, event: Event, touched: set[str], *, draw: bool = True) -> None:
         if draw:
-            call = self.state.state.calls.get(event.call) if event.call else None
-            self.main.show_event(event, call)
-        self.state.apply(event)
-        self.recent.add(event)
+            self.main.show_event(event, self.view.call_of(event))
+        line = self.view.take(event)
         if event.agent is not None:
             touched.add(event.agent)
         if event.kind in (k.PLAN_CHANGED, k.TASK_UPDATED):
@@ -310,10 +304,6 @@ class CockpitApp(App[int]):
             view.refresh_plan()
         if event.kind == k.APPROVAL_RESOLVED:
             self.inbox.settled(event.call)
-        from cockpit.session.show import format_line  # loaded once, after the first frame
-
-        line = format_line(event)
-        self.log_lines.append(line)
         if self._log_view is not None and self.screen is self._log_view:
             self._log_view.append(line)
 
@@ -341,8 +331,7 @@ class CockpitApp(App[int]):
 
     def on_cockpit_screen_next_waiting(self, message: CockpitScreen.NextWaiting) -> None:
         """The next agent that needs the human after the selected one, and its prompts."""
-        statuses = {name: a.status for name, a in self.state.state.agents.items()}
-        waiting = self.inbox.needing_me(statuses)
+        waiting = self.inbox.needing_me(self.view.statuses())
         if not waiting:
             self.notify("No agent needs you right now.")
             return
@@ -393,7 +382,7 @@ class CockpitApp(App[int]):
         from cockpit.ui.live_details import LiveDetailsScreen  # not needed for the first frame
 
         agent = message.agent
-        entries = self.recent.of(agent)
+        entries = self.view.recent.of(agent)
         if not entries:
             self.tell(f"{agent} has made no call yet.")
             return
@@ -429,30 +418,13 @@ class CockpitApp(App[int]):
         from cockpit.ui.dialogs import LogScreen  # not needed for the first frame
 
         title = f"Session {self.prepared.session} · {self.prepared.log.path}"
-        self._log_view = LogScreen(title, self.log_lines, max_lines=LOG_VIEW_LINES)
+        self._log_view = LogScreen(title, self.view.log_lines, max_lines=LOG_VIEW_LINES)
         self.push_screen(self._log_view)
 
     def on_cockpit_screen_help_wanted(self, _: CockpitScreen.HelpWanted) -> None:
-        keymap = self.config.keymap
-        keys = [
-            (key_label(keymap.get(name, default)), what)
-            for name, (default, what) in SCREEN_KEYS.items()
-        ]
-        keys += [
-            ("tab", "select the next pane"),
-            ("↑ ↓ home end", "scroll the selected pane (home: its first line kept)"),
-            ("ctrl+c", "copy the selected text (drag with the mouse to select)"),
-            (key_label(ALWAYS_QUIT), "quit, whatever the keys are mapped to"),
-        ]
-        prompt = [
-            (key_label(keymap.get(name, default)), what)
-            for name, (default, what) in PROMPT_KEYS.items()
-        ]
-        notes = [
-            *(f"⚠ {notice}" for notice in self.prepared.notices),
-            f"Session {self.prepared.session}",
-            "Keys are remapped in .cockpit/config.yaml",
-        ]
+        keys, notes, prompt = session_help(
+            self.config.keymap, self.prepared.notices, self.prepared.session
+        )
         from cockpit.ui.dialogs import HelpScreen  # not needed for the first frame
 
         self.push_screen(HelpScreen(keys, notes, prompt_keys=prompt))
