@@ -13,7 +13,7 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:  # the screen imports this before its first frame: nothing heavy at run time
     from cockpit.agent.host import ApprovalDecision, ApprovalRequest
@@ -43,9 +43,9 @@ class Logged:
     event: Event
 
 
-@dataclass(frozen=True)
-class StreamChunk:
-    """Ephemeral output: ``kind`` is text, output, retry or restart."""
+class StreamChunk(NamedTuple):
+    """Ephemeral output: ``kind`` is text, output, retry or restart. (A named tuple: one
+    is made per chunk a model streams, and it costs half a frozen dataclass.)"""
 
     agent: str
     kind: str
