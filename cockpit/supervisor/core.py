@@ -209,6 +209,10 @@ class Supervisor:
     async def revoke_grant(self, grant_id: str) -> bool:
         return await self.approvals.revoke_grant(grant_id)
 
+    def grants(self) -> list[Grant]:
+        """The session's grants, oldest first (what the grants key lists)."""
+        return list(self.policy.grants)
+
     async def resolve(
         self,
         call: str,

@@ -392,12 +392,12 @@ class CockpitApp(App[int]):
         """The session's grants; the one picked is revoked through the supervisor."""
         from cockpit.ui.grants_screen import GrantsScreen  # not needed for the first frame
 
-        self.push_screen(GrantsScreen(self.supervisor.policy.grants), self._revoke)
+        self.push_screen(GrantsScreen(self.supervisor.grants()), self._revoke)
 
     async def _revoke(self, grant_id: str | None) -> None:
         if grant_id is None:
             return
-        pattern = next((g.pattern for g in self.supervisor.policy.grants if g.id == grant_id), "")
+        pattern = next((g.pattern for g in self.supervisor.grants() if g.id == grant_id), "")
         if await self.supervisor.revoke_grant(grant_id):
             self.tell(f"Revoked {pattern}: it asks again.")
 
