@@ -1,1 +1,14 @@
-"""supervisor."""
+"""The supervisor: one session's agents, approvals and plan, driven from the screen or not.
+
+Map (each module does one thing; the arrows of the layers point down this list):
+
+- `core`: `Supervisor`, the agents' host: log first, then publish; the human's commands.
+- `updates`: `SessionUpdate` (`Logged`, `StreamChunk`, `ApprovalAsked`), the one stream a
+  screen or a terminal subscribes to, and `PendingApproval`.
+- `approvals`: `ApprovalDesk`, the tier-3 queue: requests, answers, timeouts, session grants.
+- `snapshots`: git snapshots at the start and before tier-2 actions; each agent's changes.
+- `crew`: `AgentCrew` and `AgentSetup`: a runtime and an asyncio task per agent.
+- `steering`: `PlanSteering`: plan.md watched, task updates written, agents redirected.
+- `launch`: assembling a session (new or resumed) from the workspace's files.
+- `headless`: a session without the screen: `log show` lines and questions on the terminal.
+"""

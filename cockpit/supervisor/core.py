@@ -1,32 +1,23 @@
-"""One session: its agents, the approval queue, the event bus, and the human's commands.
+"""One session: its agents, the approval queue, the update stream, and the human's commands.
 
-Everything goes through the log first: `record` appends (durably) and only then tells the
-subscribers (the screen, the headless printer). Approvals are futures: an agent awaits one,
-and whoever may decide (the screen, the terminal, a session grant, a timeout, the headless
-rule) resolves it through `resolve`, which logs ``approval.resolved`` before the agent
-wakes. Nothing an agent outputs reaches `resolve`.
+Everything goes through the log first: `record` appends (durably) and only then publishes
+the event to the subscribers (the screen, the headless printer) as a `SessionUpdate`, with
+the stream chunks and approval requests in between. The work is in the modules beside
+this one: the approval queue (`approvals`), snapshots and changes (`snapshots`), the agents'
+runtimes and tasks (`crew`), plan.md (`steering`); the supervisor is the agents' host.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
-import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cockpit import __version__
-from cockpit.agent.backends.base import Backend
-from cockpit.agent.changes import AgentChanges, ChangeTracker, agent_changes
-from cockpit.agent.definition import AgentDefinition
-from cockpit.agent.runtime import (
-    AgentRuntime,
-    ApprovalDecision,
-    ApprovalRequest,
-)
+from cockpit.agent.changes import AgentChanges, ChangeTracker
+from cockpit.agent.host import ApprovalDecision, ApprovalRequest
+from cockpit.agent.runtime import AgentRuntime
 from cockpit.agent.tools import Toolbox
 from cockpit.agent.watchdog import ModelLimits
 from cockpit.errors import SafeguardError
@@ -41,32 +32,17 @@ from cockpit.session.events import Event
 from cockpit.session.log import SessionLog
 from cockpit.session.state import SessionState
 from cockpit.session.status import FINAL, AgentStatus
+from cockpit.supervisor.approvals import ApprovalDesk
+from cockpit.supervisor.crew import AgentCrew, AgentSetup
+from cockpit.supervisor.snapshots import Snapshots
 from cockpit.supervisor.steering import PlanSteering
-
-EventListener = Callable[[Event], None]
-StreamListener = Callable[[str, str, str], None]  # agent, kind (text|output|retry), text
-ApprovalListener = Callable[["PendingApproval"], None]
-
-
-@dataclass
-class PendingApproval:
-    """A tier-3 request in the inbox."""
-
-    request: ApprovalRequest
-    future: asyncio.Future[ApprovalDecision]
-    asked_at: float = field(default_factory=time.monotonic)
-
-    @property
-    def rank(self) -> tuple[int, float]:
-        """Most critical first, then oldest first."""
-        return (-self.request.decision.tier, self.asked_at)
-
-
-@dataclass(frozen=True)
-class AgentSetup:
-    definition: AgentDefinition
-    system_prompt: str
-    backend: Backend
+from cockpit.supervisor.updates import (
+    ApprovalAsked,
+    PendingApproval,
+    StreamChunk,
+    UpdateBus,
+    UpdateListener,
+)
 
 
 class Supervisor:
@@ -96,39 +72,32 @@ class Supervisor:
         self.toolbox = toolbox
         self.plan_path = plan_path or root / "plan.md"
         self._keep_alive = keep_alive
-        self.approval_timeout_s = approval_timeout_s
-        self.headless_deny = headless_deny
         self.model_limits = model_limits or ModelLimits()
-        self.runtimes: dict[str, AgentRuntime] = {}
-        self.pending: dict[str, PendingApproval] = {}
-        self._tasks: dict[str, asyncio.Task[AgentStatus]] = {}
-        self._listeners: list[EventListener] = []
-        self._stream_listeners: list[StreamListener] = []
-        self._approval_listeners: list[ApprovalListener] = []
+        self._bus = UpdateBus(log.next_seq)
+        self.approvals = ApprovalDesk(
+            self.record,
+            policy,
+            lambda pending: self._bus.publish(ApprovalAsked(pending)),
+            timeout_s=approval_timeout_s,
+            headless_deny=headless_deny,
+        )
+        self.snapshots = Snapshots(root, safeguard, self.record)
+        self.crew = AgentCrew(self, toolbox, self.model_limits)
         self._call_ids = itertools.count(1)
-        self._publish_next = log.next_seq
-        self._unpublished: dict[int, Event] = {}
         self._ended = False
         self._spawn = spawn
         self._agent_names = set(agent_names)
-        self.changes_seen = ChangeTracker(root)
-        """The session-start snapshot and each agent's written files (see `changes`)."""
         self.steering = PlanSteering(self, self.plan_path, plan)
 
-    # -- the bus -------------------------------------------------------------------------
+    # -- the update stream ---------------------------------------------------------------
 
     @property
     def keep_alive(self) -> bool:
         return self._keep_alive
 
-    def subscribe(self, listener: EventListener) -> None:
-        self._listeners.append(listener)
-
-    def subscribe_stream(self, listener: StreamListener) -> None:
-        self._stream_listeners.append(listener)
-
-    def subscribe_approvals(self, listener: ApprovalListener) -> None:
-        self._approval_listeners.append(listener)
+    def subscribe(self, listener: UpdateListener) -> None:
+        """Every `SessionUpdate` from now on, in the order it happened."""
+        self._bus.subscribe(listener)
 
     async def record(
         self,
@@ -141,18 +110,12 @@ class Supervisor:
     ) -> Event:
         """Append an event (durable on return), then publish it in seq order."""
         event = await self.log.append_async(kind, data, agent=agent, iteration=iteration, call=call)
-        self.changes_seen.apply(event)
-        self._unpublished[event.seq] = event
-        while self._publish_next in self._unpublished:
-            ready = self._unpublished.pop(self._publish_next)
-            self._publish_next += 1
-            for listener in list(self._listeners):
-                listener(ready)
+        self.snapshots.seen.apply(event)
+        self._bus.logged(event)
         return event
 
     def stream(self, agent: str, kind: str, text: str) -> None:
-        for listener in list(self._stream_listeners):
-            listener(agent, kind, text)
+        self._bus.publish(StreamChunk(agent, kind, text))
 
     def next_call_id(self) -> str:
         return f"c-{next(self._call_ids)}"
@@ -163,40 +126,23 @@ class Supervisor:
         return self.policy.assess(action, scope)
 
     async def snapshot(self, agent: str, iteration: int, call: str, reason: str) -> None:
-        data = await self._take_snapshot(reason)
-        await self.record(k.SAFEGUARD_SNAPSHOT, data, agent=agent, iteration=iteration, call=call)
+        await self.snapshots.before(agent, iteration, call, reason)
 
     async def snapshot_start(self) -> None:
-        """Snapshot the tree as the session starts: what each agent's changes are
-        compared with (`changes`), and a point `cockpit rollback` can return to."""
-        data = await self._take_snapshot("session start")
-        await self.record(k.SAFEGUARD_SNAPSHOT, {**data, "base": True}, agent=None)
+        await self.snapshots.at_start()
 
-    async def _take_snapshot(self, reason: str) -> dict[str, Any]:
-        """A snapshot's event data; a failure is recorded and the session goes on."""
-        try:
-            snap = await asyncio.to_thread(self.safeguard.snapshot, reason)
-        except SafeguardError as exc:
-            return {"skipped": str(exc)}
-        except Exception as exc:
-            return {"skipped": f"snapshot failed: {type(exc).__name__}: {exc}"}
-        if snap is None:
-            return {"skipped": "not a git repository: no snapshot could be taken"}
-        return {"ref": snap.ref, "commit": snap.commit}
+    @property
+    def changes_seen(self) -> ChangeTracker:
+        """The session-start snapshot and each agent's written files (see `changes`)."""
+        return self.snapshots.seen
+
+    @changes_seen.setter
+    def changes_seen(self, seen: ChangeTracker) -> None:
+        self.snapshots.seen = seen
 
     async def changes(self, agent: str) -> AgentChanges:
         """What ``agent`` changed since the session started (see `cockpit.agent.changes`)."""
-        seen = self.changes_seen
-        written = seen.files(agent)
-
-        def compare() -> AgentChanges:
-            tree = self.safeguard.current_tree() if seen.base is not None else None
-            return agent_changes(self.root, agent, seen.base, tree, written)
-
-        try:
-            return await asyncio.to_thread(compare)
-        except Exception as exc:
-            return AgentChanges(agent, seen.base, problem=f"cannot compare: {exc}")
+        return await self.snapshots.changes(agent)
 
     async def update_task(
         self, agent: str, iteration: int, call: str, args: Mapping[str, Any]
@@ -206,13 +152,7 @@ class Supervisor:
             data = {"task": args["task"], "status": args["status"], "note": args.get("note")}
             if task is not None:
                 data["id"] = task  # the task's id in plan.md, whatever the agent called it
-            await self.record(
-                k.TASK_UPDATED,
-                data,
-                agent=agent,
-                iteration=iteration,
-                call=call,
-            )
+            await self.record(k.TASK_UPDATED, data, agent=agent, iteration=iteration, call=call)
         return text, failed
 
     def command_started(self, agent: str, call: str, *, writes_plan: bool) -> None:
@@ -238,79 +178,41 @@ class Supervisor:
             await self._start_agent(setup, note)
             return
         runtime.redirect(note, digest)
-        task = self._tasks.get(agent)
-        if task is not None and task.done() and (wake or self._keep_alive):
-            self._launch(runtime)
+        if self.crew.stopped(agent) and (wake or self._keep_alive):
+            self.crew.launch(runtime)
+
+    # -- approvals (the work is in `ApprovalDesk`) --------------------------------------
+
+    @property
+    def pending(self) -> dict[str, PendingApproval]:
+        return self.approvals.pending
+
+    @property
+    def approval_timeout_s(self) -> float | None:
+        return self.approvals.timeout_s
+
+    @property
+    def headless_deny(self) -> bool:
+        return self.approvals.headless_deny
 
     async def request_approval(self, request: ApprovalRequest) -> ApprovalDecision:
-        d = request.decision
-        await self.record(
-            k.APPROVAL_REQUESTED,
-            {
-                "tool": request.tool,
-                "command": request.command,
-                "cwd": request.cwd,
-                **d.to_dict(),
-            },
-            agent=request.agent,
-            iteration=request.iteration,
-            call=request.call,
-        )
-        if self.headless_deny:
-            return await self._settle(
-                request, False, "headless", "headless run with no terminal to ask"
-            )
-        loop = asyncio.get_running_loop()
-        pending = PendingApproval(request, loop.create_future())
-        self.pending[request.call] = pending
-        for listener in list(self._approval_listeners):
-            listener(pending)
-        if self.approval_timeout_s is None:
-            return await pending.future
-        try:
-            return await asyncio.wait_for(asyncio.shield(pending.future), self.approval_timeout_s)
-        except TimeoutError:
-            await self.resolve(request.call, False, "timeout", "timed_out")
-            return await pending.future
-
-    def _shell_action(self, call: str) -> ShellAction | None:
-        pending = self.pending.get(call)
-        action = pending.request.action if pending else None
-        return action if isinstance(action, ShellAction) else None
+        return await self.approvals.request(request)
 
     def session_grant_for(self, call: str) -> Grant | None:
-        """The narrow session grant to offer for a pending request, or None (see refusal)."""
-        action = self._shell_action(call)
-        return self.policy.grant_for(action) if action is not None else None
+        return self.approvals.grant_for(call)
 
     def session_grant_refusal(self, call: str) -> str | None:
-        """Why no session grant is offered for a pending request, or None when one is."""
-        action = self._shell_action(call)
-        if action is None:
-            return "session grants are for shell commands"
-        return self.policy.grant_refusal(action)
+        return self.approvals.grant_refusal(call)
 
     async def allow_for_session(self, call: str) -> Grant | None:
-        """Save the offered grant (logged with the approval) and approve the request."""
-        grant = self.session_grant_for(call)
-        if grant is None:
-            return None
-        self.policy.add_grant(grant)
-        approved = await self.resolve(
-            call, True, "human", f"allowed for this session: {grant.pattern}", grant=grant
-        )
-        return grant if approved else None
+        return await self.approvals.allow_for_session(call)
 
     async def revoke_grant(self, grant_id: str) -> bool:
-        """Withdraw a session grant the human saved (logged first, ``by: human``): the
-        commands it allowed ask again. False when there is no such grant."""
-        grant = next((g for g in self.policy.grants if g.id == grant_id), None)
-        if grant is None:
-            return False
-        await self.record(
-            k.GRANT_REVOKED, {"pattern": grant.pattern, "id": grant.id, "by": "human"}, agent=None
-        )
-        return self.policy.revoke_grant(grant)
+        return await self.approvals.revoke_grant(grant_id)
+
+    def grants(self) -> list[Grant]:
+        """The session's grants, oldest first (what the grants key lists)."""
+        return list(self.policy.grants)
 
     async def resolve(
         self,
@@ -321,44 +223,16 @@ class Supervisor:
         *,
         grant: Grant | None = None,
     ) -> bool:
-        """Decide a pending approval (the screen, the terminal, a timeout). False if gone."""
-        pending = self.pending.pop(call, None)
-        if pending is None or pending.future.done():
-            return False
-        if by == "timeout":
-            approved = False  # a timeout always denies
-        decision = await self._settle(pending.request, approved, by, reason, grant)
-        if not pending.future.done():
-            pending.future.set_result(decision)
-        return True
-
-    async def _settle(
-        self,
-        request: ApprovalRequest,
-        approved: bool,
-        by: str,
-        reason: str | None,
-        grant: Grant | None = None,
-    ) -> ApprovalDecision:
-        data: dict[str, Any] = {"approved": approved, "by": by}
-        if reason:
-            data["reason"] = reason
-        if grant is not None:
-            data["grant"] = grant.to_dict()
-        await self.record(
-            k.APPROVAL_RESOLVED,
-            data,
-            agent=request.agent,
-            iteration=request.iteration,
-            call=request.call,
-        )
-        return ApprovalDecision(approved=approved, by=by, reason=reason)
+        return await self.approvals.resolve(call, approved, by, reason, grant=grant)
 
     def inbox(self) -> list[PendingApproval]:
-        """Pending approvals, most critical first."""
-        return sorted(self.pending.values(), key=lambda p: p.rank)
+        return self.approvals.inbox()
 
     # -- running agents ------------------------------------------------------------------
+
+    @property
+    def runtimes(self) -> dict[str, AgentRuntime]:
+        return self.crew.runtimes
 
     async def start(
         self,
@@ -393,10 +267,10 @@ class Supervisor:
             {"model": d.model, "tools": list(d.tools), "source": str(d.source)},
             agent=d.name,
         )
-        runtime = self._runtime(setup)
+        runtime = self.crew.add(setup)
         runtime.deliver(first_message)
         self.steering.saw(d.name)
-        self._launch(runtime)
+        self.crew.launch(runtime)
 
     async def resume(
         self,
@@ -418,7 +292,7 @@ class Supervisor:
                 if name in notes:
                     await self._start_agent(setup, notes[name])
                 continue
-            runtime = self._runtime(
+            runtime = self.crew.add(
                 setup,
                 messages=agent_state.messages,
                 iteration=agent_state.iteration,
@@ -434,42 +308,16 @@ class Supervisor:
                 if c.agent == name and c.tool_use_id is not None
             }
             self.steering.saw(name)
-            self._launch(runtime, open_calls)
+            self.crew.launch(runtime, open_calls)
         self.steering.start()
-
-    def _runtime(self, setup: AgentSetup, **kwargs: Any) -> AgentRuntime:
-        runtime = AgentRuntime(
-            setup.definition,
-            setup.system_prompt,
-            setup.backend,
-            self,
-            self.toolbox,
-            limits=self.model_limits,
-            **kwargs,
-        )
-        self.runtimes[setup.definition.name] = runtime
-        return runtime
-
-    def _launch(self, runtime: AgentRuntime, open_calls: Mapping[str, Any] | None = None) -> None:
-        task = asyncio.ensure_future(runtime.run(open_calls))
-        self._tasks[runtime.name] = task
 
     async def wait(self) -> dict[str, AgentStatus]:
         """Wait until every agent is final (a plan change may restart one); their statuses."""
-        while any(not t.done() for t in self._tasks.values()):
-            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        await self.crew.wait()
         return self.statuses()
 
     def statuses(self) -> dict[str, AgentStatus]:
-        result: dict[str, AgentStatus] = {}
-        for name, runtime in self.runtimes.items():
-            task = self._tasks.get(name)
-            if task is not None and task.done() and not task.cancelled():
-                exc = task.exception()
-                result[name] = AgentStatus.FAILED if exc is not None else task.result()
-            else:
-                result[name] = runtime.status
-        return result
+        return self.crew.statuses()
 
     @property
     def all_final(self) -> bool:
@@ -478,14 +326,8 @@ class Supervisor:
     async def stop(self, reason: str) -> dict[str, AgentStatus]:
         """Stop every agent (a running command is killed and recorded) and end the session."""
         await self.steering.stop()
-        for task in self._tasks.values():
-            task.cancel()
-        for task in self._tasks.values():
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        for call, pending in list(self.pending.items()):
-            self.pending.pop(call, None)
-            pending.future.cancel()
+        await self.crew.cancel()
+        self.approvals.cancel_all()
         return await self.end(reason)
 
     async def end(self, reason: str) -> dict[str, AgentStatus]:
@@ -497,6 +339,16 @@ class Supervisor:
         return statuses
 
     # -- the human's commands ------------------------------------------------------------
+
+    def is_running(self, agent: str) -> bool:
+        """The agent has a runtime in this session (it may have finished)."""
+        return agent in self.crew.runtimes
+
+    def pause_requested(self, agent: str) -> bool:
+        """The human asked ``agent`` to pause and has not let it go on (the pause takes
+        effect at its next safe point, so its logged status may not say so yet)."""
+        runtime = self.crew.runtimes.get(agent)
+        return runtime is not None and runtime.paused
 
     def pause(self, agent: str) -> None:
         self.runtimes[agent].pause()
@@ -513,9 +365,8 @@ class Supervisor:
         runtime.deliver(f"Message from {who}: {text}")
         # A blocked agent was waiting for exactly this; a finished one only on the screen.
         wakes = self._keep_alive or runtime.status == AgentStatus.BLOCKED
-        task = self._tasks.get(runtime.name)
-        if runtime.status in FINAL and wakes and task is not None and task.done():
-            self._launch(runtime)
+        if runtime.status in FINAL and wakes and self.crew.stopped(runtime.name):
+            self.crew.launch(runtime)
 
 
 def exit_code(statuses: Mapping[str, str]) -> int:

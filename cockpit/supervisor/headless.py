@@ -13,8 +13,9 @@ from typing import Protocol
 from cockpit.agent.runtime import ApprovalRequest
 from cockpit.session.events import Event
 from cockpit.session.status import AgentStatus
-from cockpit.supervisor.core import PendingApproval, Supervisor, exit_code
+from cockpit.supervisor.core import Supervisor, exit_code
 from cockpit.supervisor.launch import Prepared
+from cockpit.supervisor.updates import ApprovalAsked, Logged, PendingApproval, SessionUpdate
 
 
 class Console(Protocol):
@@ -52,8 +53,12 @@ class _Questions:
         self.supervisor = supervisor
         self.console = console
         self._pending: asyncio.Queue[PendingApproval] = asyncio.Queue()
-        supervisor.subscribe_approvals(self._pending.put_nowait)
+        supervisor.subscribe(self._on_update)
         self._asker = asyncio.ensure_future(self._ask_loop())
+
+    def _on_update(self, update: SessionUpdate) -> None:
+        if isinstance(update, ApprovalAsked):
+            self._pending.put_nowait(update.pending)
 
     async def _ask_loop(self) -> None:
         while True:
@@ -83,7 +88,11 @@ async def run_headless(
     gave one something to do (the demo answering its reviewer), so the session goes on.
     """
     supervisor = prepared.supervisor
-    supervisor.subscribe(console.show)
+    def show(update: SessionUpdate) -> None:
+        if isinstance(update, Logged):
+            console.show(update.event)  # stream chunks are the screen's
+
+    supervisor.subscribe(show)
     questions = _Questions(supervisor, console) if ask else None
     interrupted = False
     try:

@@ -31,7 +31,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from cockpit.errors import CockpitError
 from cockpit.plan.diff import PlanDiff, diff_plans
@@ -40,15 +40,33 @@ from cockpit.plan.model import Task
 from cockpit.plan.update import update_task
 from cockpit.plan.watch import PlanWatcher
 from cockpit.session import events as k
+from cockpit.session.events import Event
 
-if TYPE_CHECKING:
-    from cockpit.supervisor.core import Supervisor
+
+class SteeringHost(Protocol):
+    """What steering needs from its session (the supervisor implements it)."""
+
+    def known_agents(self) -> set[str]: ...
+
+    async def record(
+        self,
+        kind: str,
+        data: Mapping[str, Any],
+        *,
+        agent: str | None,
+        iteration: int = 0,
+        call: str | None = None,
+    ) -> Event: ...
+
+    async def redirect(
+        self, agent: str, note: str, *, wake: bool, digest: str | None = None
+    ) -> None: ...
 
 
 class PlanSteering:
     """Keeps each agent's view of plan.md and turns edits into redirections."""
 
-    def __init__(self, supervisor: Supervisor, path: Path, given: Plan | None = None) -> None:
+    def __init__(self, supervisor: SteeringHost, path: Path, given: Plan | None = None) -> None:
         """``given``: the plan the agents' first messages were written from. The watcher
         compares the file with it, so an edit saved before the watch began still counts."""
         self.supervisor = supervisor

@@ -2,4 +2,29 @@
 
 The CLI runs it (`cockpit.cli.screen`, `cockpit.cli.replay`). Importing this package
 imports nothing else.
+Attributes go down (the app sets what a screen shows), messages go up (a screen posts what
+the human asked for; the app does it through the supervisor).
+
+The live session:
+- `app`: `CockpitApp`, wires one session's supervisor to the screen; opening and closing.
+- `feed`: the supervisor's `SessionUpdate`s queued and merged, drained once per batch.
+- `session_view`: the fold of the events shown, recent calls, the log view's lines.
+- `screen`: `CockpitScreen`: status line, panes, plan view; its keys post messages.
+- `agent_pane`: one pane per agent: a header over its transcript.
+- `transcript`, `wrap`: an agent's styled lines, wrapped, bounded, selectable.
+- `render`: events to styled lines (pure).
+- `plan_view`: plan.md's phases and tasks, kept live.
+- `inbox`, `approval`: the tier-3 prompt, one at a time, most critical first.
+- `notify`: desktop notifications by escape sequence.
+- `grants`, `grants_screen`: "allow for this session" offered, listed and revoked.
+- `changes_view`: an agent's diff since the session started.
+- `recent`, `live_details`: Enter on a pane: the agent's recent calls in full.
+- `dialogs`, `help_keys`: the message box, the help page and the log view.
+- `settings`: Textual bindings built from the one key table (`cockpit.config.keys`).
+
+Replay:
+- `replay`: `ReplayApp`, a session log played through the live panes.
+- `replay_screen`: `ReplayScreen`, the live screen with the transport's keys.
+- `replay_transport`: the player on its own thread, reporting to the screen.
+- `replay_view`: the replay's own lines (timeline, frame), pure.
 """

@@ -1,9 +1,10 @@
 """The cockpit app: wires one session's supervisor to the screen.
 
-The app holds no domain state: it folds the events it is fed (`StateBuilder`) to draw
-headers, hands events and stream chunks to the panes, shows the inbox's most critical
-prompt, and turns the human's keys into supervisor commands (resolve, pause, message,
-stop). `cockpit.cli.screen` runs it for `cockpit`, `cockpit run` and `cockpit resume`.
+The app holds no domain state: it drains the supervisor's updates (`feed`), folds the
+events (`session_view`) to draw headers, hands events and stream chunks to the panes,
+shows the inbox's most critical prompt, and turns what the screen asks for (its messages)
+into supervisor commands (resolve, pause, message, stop). `cockpit.cli.screen` runs it for
+`cockpit`, `cockpit run` and `cockpit resume`.
 
 A new session is opened after the first frame: the frame needs only the agents and the
 plan (`NewSession`), while the policy engine, the supervisor and what they import are a
@@ -16,7 +17,6 @@ from __future__ import annotations
 import gc
 import os
 import time
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path, PurePath
@@ -33,11 +33,13 @@ from cockpit.session.events import Event
 from cockpit.session.state import StateBuilder
 from cockpit.session.status import FINAL, TIMED, AgentStatus
 from cockpit.supervisor.launch import NewSession, Prepared
+from cockpit.supervisor.updates import ApprovalAsked, Logged, StreamChunk
 from cockpit.ui import render
-from cockpit.ui.feed import Asked, Logged, SessionFeed, StreamChunk
+from cockpit.ui.feed import SessionFeed
+from cockpit.ui.help_keys import session_help
 from cockpit.ui.plan_view import PlanView
-from cockpit.ui.recent import RecentCalls
 from cockpit.ui.screen import CockpitScreen
+from cockpit.ui.session_view import LOG_VIEW_LINES, SessionView
 from cockpit.ui.settings import (
     ALWAYS_QUIT,
     DIALOG_KEYS,
@@ -53,7 +55,6 @@ if TYPE_CHECKING:
     from cockpit.ui.dialogs import LogScreen
     from cockpit.ui.inbox import Inbox
 
-LOG_VIEW_LINES = 10_000
 HISTORY_SHOWN = 20_000  # events of a resumed session drawn into the panes (all are folded)
 NOTICES_SHOWN = 5  # launch warnings in the first notification (help lists them all)
 NOTICE_S = 30.0  # how long that notification stays
@@ -98,10 +99,8 @@ class CockpitApp(App[int]):
         self.config = config or ScreenConfig()
         self.env = dict(os.environ if env is None else env)
         self.history = list(history)
-        self.state = StateBuilder(lean=True)
+        self.view = SessionView()
         self.feed = SessionFeed(self._wake)
-        self.log_lines: deque[str] = deque(maxlen=LOG_VIEW_LINES)
-        self.recent = RecentCalls()
         self.started = False
         self.statuses: dict[str, AgentStatus] = {}
         self.failure: str | None = None
@@ -117,6 +116,11 @@ class CockpitApp(App[int]):
             self._opening = session
         else:
             self._adopt(session)
+
+    @property
+    def state(self) -> StateBuilder:
+        """The fold of the events shown so far."""
+        return self.view.state
 
     @property
     def opened(self) -> bool:
@@ -180,7 +184,7 @@ class CockpitApp(App[int]):
         start the agents."""
         if self._opening is not None and not self._open(self._opening):
             return
-        self.feed.attach(self.supervisor)
+        self.supervisor.subscribe(self.feed.on_update)
         shown_from = len(self.history) - HISTORY_SHOWN
         for index, event in enumerate(self.history):
             self._show_event(event, set(), draw=index >= shown_from)
@@ -235,7 +239,7 @@ class CockpitApp(App[int]):
     def _tick(self) -> None:
         """Once a second: the elapsed time in the headers of the agents mid-step (a
         repaint of one line each, no layout)."""
-        timed = {name for name, a in self.state.state.agents.items() if a.status in TIMED}
+        timed = self.view.timed()
         if timed:
             self._refresh_panes(timed)
 
@@ -276,26 +280,25 @@ class CockpitApp(App[int]):
     def on_cockpit_app_feed_ready(self, _: FeedReady) -> None:
         touched: set[str] = set()
         asked = False
-        for item in self.feed.drain():
-            if isinstance(item, StreamChunk):
-                pane = self.main.pane(item.agent)
-                if pane is not None:
-                    pane.add_stream(item.kind, item.text)
-            elif isinstance(item, Logged):
-                self._show_event(item.event, touched)
-            elif isinstance(item, Asked):
-                self.inbox.announce(item.pending)
-                asked = True
+        for update in self.feed.drain():
+            match update:
+                case StreamChunk(agent, kind, text):
+                    pane = self.main.pane(agent)
+                    if pane is not None:
+                        pane.add_stream(kind, text)
+                case Logged(event):
+                    self._show_event(event, touched)
+                case ApprovalAsked(pending):
+                    self.inbox.announce(pending)
+                    asked = True
         self._refresh(touched)
         if asked:
             self.inbox.show_next()
 
     def _show_event(self, event: Event, touched: set[str], *, draw: bool = True) -> None:
         if draw:
-            call = self.state.state.calls.get(event.call) if event.call else None
-            self.main.show_event(event, call)
-        self.state.apply(event)
-        self.recent.add(event)
+            self.main.show_event(event, self.view.call_of(event))
+        line = self.view.take(event)
         if event.agent is not None:
             touched.add(event.agent)
         if event.kind in (k.PLAN_CHANGED, k.TASK_UPDATED):
@@ -304,10 +307,6 @@ class CockpitApp(App[int]):
             view.refresh_plan()
         if event.kind == k.APPROVAL_RESOLVED:
             self.inbox.settled(event.call)
-        from cockpit.session.show import format_line  # loaded once, after the first frame
-
-        line = format_line(event)
-        self.log_lines.append(line)
         if self._log_view is not None and self.screen is self._log_view:
             self._log_view.append(line)
 
@@ -320,9 +319,8 @@ class CockpitApp(App[int]):
         now = self.clock()
         for name in agents:
             pane = self.main.pane(name)
-            runtime = self.supervisor.runtimes.get(name)
             if pane is not None:
-                paused = runtime is not None and runtime.paused
+                paused = self.supervisor.pause_requested(name)
                 pane.show_state(state.agents.get(name), pause_requested=paused, now=now)
 
     def _show_status(self) -> None:
@@ -332,36 +330,43 @@ class CockpitApp(App[int]):
             notices=len(self.prepared.notices),
         )
 
-    def needing_me(self) -> list[str]:
-        statuses = {name: a.status for name, a in self.state.state.agents.items()}
-        return self.inbox.needing_me(statuses)
+    # -- what the screen asks for ("messages up") --------------------------------------
 
-    def reopen_prompt(self, agent: str) -> None:
+    def on_cockpit_screen_next_waiting(self, message: CockpitScreen.NextWaiting) -> None:
+        """The next agent that needs the human after the selected one, and its prompts."""
+        waiting = self.inbox.needing_me(self.view.statuses())
+        if not waiting:
+            self.notify("No agent needs you right now.")
+            return
+        selected = message.selected
+        after = waiting.index(selected) + 1 if selected in waiting else 0
+        agent = waiting[after % len(waiting)]
+        self.main.focus_agent(agent)
         self.inbox.reopen(agent)
 
-    # -- the human's other commands ---------------------------------------------------
-
-    def toggle_pause(self, agent: str) -> None:
-        runtime = self.supervisor.runtimes.get(agent)
-        if runtime is None:
+    def on_cockpit_screen_pause_toggled(self, message: CockpitScreen.PauseToggled) -> None:
+        agent = message.agent
+        if not self.supervisor.is_running(agent):
             self.tell(f"{agent} is not running in this session.", severity="warning")
             return
-        status = self.supervisor.statuses().get(agent, runtime.status)
-        if status in FINAL and not runtime.paused:
+        status = self.supervisor.statuses()[agent]
+        paused = self.supervisor.pause_requested(agent)
+        if status in FINAL and not paused:
             self.tell(
                 f"{agent} has finished ({status}): there is nothing to pause. "
                 f"A message ({key_label(self._key('message'))}) gives it more to do.",
                 severity="warning",
             )
             return
-        if runtime.paused:
+        if paused:
             self.supervisor.unpause(agent)
         else:
             self.supervisor.pause(agent)
         self._refresh({agent})
 
-    def ask_message(self, agent: str) -> None:
-        if agent not in self.supervisor.runtimes:
+    def on_cockpit_screen_message_wanted(self, message: CockpitScreen.MessageWanted) -> None:
+        agent = message.agent
+        if not self.supervisor.is_running(agent):
             self.tell(f"{agent} is not running in this session.", severity="warning")
             return
         from cockpit.ui.dialogs import MessageScreen  # not needed for the first frame
@@ -375,32 +380,35 @@ class CockpitApp(App[int]):
     def _key(self, binding_id: str) -> str:
         return self.config.keymap.get(binding_id, SCREEN_KEYS[binding_id][0])
 
-    def open_details(self, agent: str) -> None:
+    def on_cockpit_screen_details_wanted(self, message: CockpitScreen.DetailsWanted) -> None:
         """The agent's last call in full (earlier ones a key away), as replay's Enter."""
         from cockpit.ui.live_details import LiveDetailsScreen  # not needed for the first frame
 
-        entries = self.recent.of(agent)
+        agent = message.agent
+        entries = self.view.recent.of(agent)
         if not entries:
             self.tell(f"{agent} has made no call yet.")
             return
         self.push_screen(LiveDetailsScreen(agent, entries, self.prepared.log.path))
 
-    def open_grants(self) -> None:
+    def on_cockpit_screen_grants_wanted(self, _: CockpitScreen.GrantsWanted) -> None:
         """The session's grants; the one picked is revoked through the supervisor."""
         from cockpit.ui.grants_screen import GrantsScreen  # not needed for the first frame
 
-        self.push_screen(GrantsScreen(self.supervisor.policy.grants), self._revoke)
+        self.push_screen(GrantsScreen(self.supervisor.grants()), self._revoke)
 
     async def _revoke(self, grant_id: str | None) -> None:
         if grant_id is None:
             return
-        pattern = next((g.pattern for g in self.supervisor.policy.grants if g.id == grant_id), "")
+        pattern = next((g.pattern for g in self.supervisor.grants() if g.id == grant_id), "")
         if await self.supervisor.revoke_grant(grant_id):
             self.tell(f"Revoked {pattern}: it asks again.")
 
-    def open_changes(self, agent: str) -> None:
+    def on_cockpit_screen_changes_wanted(self, message: CockpitScreen.ChangesWanted) -> None:
         """The agent's whole diff against the session's start (computed off the loop)."""
-        self.run_worker(self._show_changes(agent), name="changes", group="changes", exclusive=True)
+        self.run_worker(
+            self._show_changes(message.agent), name="changes", group="changes", exclusive=True
+        )
 
     async def _show_changes(self, agent: str) -> None:
         from cockpit.ui.changes_view import ChangesScreen  # not needed for the first frame
@@ -409,37 +417,23 @@ class CockpitApp(App[int]):
         if self.is_running:
             self.push_screen(ChangesScreen(changes))
 
-    def open_log(self) -> None:
+    def on_cockpit_screen_log_wanted(self, _: CockpitScreen.LogWanted) -> None:
         from cockpit.ui.dialogs import LogScreen  # not needed for the first frame
 
         title = f"Session {self.prepared.session} · {self.prepared.log.path}"
-        self._log_view = LogScreen(title, self.log_lines, max_lines=LOG_VIEW_LINES)
+        self._log_view = LogScreen(title, self.view.log_lines, max_lines=LOG_VIEW_LINES)
         self.push_screen(self._log_view)
 
-    def open_help(self) -> None:
-        keymap = self.config.keymap
-        keys = [
-            (key_label(keymap.get(name, default)), what)
-            for name, (default, what) in SCREEN_KEYS.items()
-        ]
-        keys += [
-            ("tab", "select the next pane"),
-            ("↑ ↓ home end", "scroll the selected pane (home: its first line kept)"),
-            ("ctrl+c", "copy the selected text (drag with the mouse to select)"),
-            (key_label(ALWAYS_QUIT), "quit, whatever the keys are mapped to"),
-        ]
-        prompt = [
-            (key_label(keymap.get(name, default)), what)
-            for name, (default, what) in PROMPT_KEYS.items()
-        ]
-        notes = [
-            *(f"⚠ {notice}" for notice in self.prepared.notices),
-            f"Session {self.prepared.session}",
-            "Keys are remapped in .cockpit/config.yaml",
-        ]
+    def on_cockpit_screen_help_wanted(self, _: CockpitScreen.HelpWanted) -> None:
+        keys, notes, prompt = session_help(
+            self.config.keymap, self.prepared.notices, self.prepared.session
+        )
         from cockpit.ui.dialogs import HelpScreen  # not needed for the first frame
 
         self.push_screen(HelpScreen(keys, notes, prompt_keys=prompt))
+
+    def on_cockpit_screen_quit_wanted(self, _: CockpitScreen.QuitWanted) -> None:
+        self.quit_session()
 
     def quit_session(self) -> None:
         """Stop every agent cleanly (a running command is killed and logged), then exit."""

@@ -75,7 +75,7 @@ class ReplayApp(App[int]):
         self.post_message(self.Reported(report))
 
     def get_default_screen(self) -> ReplayScreen:
-        return ReplayScreen(scrollback=self.config.scrollback)
+        return ReplayScreen(self.transport, scrollback=self.config.scrollback)
 
     @property
     def main(self) -> ReplayScreen:
@@ -116,7 +116,7 @@ class ReplayApp(App[int]):
             else:
                 self.notify(said, timeout=4, markup=False)
 
-    def open_help(self) -> None:
+    def on_cockpit_screen_help_wanted(self, _: ReplayScreen.HelpWanted) -> None:
         keys = [
             (key_label(self.config.keymap.get(name, default)), what)
             for name, (default, what) in REPLAY_KEYS.items()

@@ -10,7 +10,7 @@ played or stepped forward are appended.
 from __future__ import annotations
 
 from contextlib import ExitStack
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -32,9 +32,6 @@ from cockpit.ui.replay_view import logged_plan, session_line, timeline_bar, tran
 from cockpit.ui.screen import CockpitScreen, fit_keys
 from cockpit.ui.settings import DIALOG_KEYS, REPLAY_KEYS, binding
 from cockpit.ui.transcript import Transcript
-
-if TYPE_CHECKING:
-    from cockpit.ui.replay import ReplayApp
 
 
 def _bind(binding_id: str, action: str, description: str, **options: Any) -> Binding:
@@ -66,8 +63,10 @@ class ReplayScreen(CockpitScreen, inherit_bindings=False):
         _bind("quit", "quit", "Quit"),
     ]
 
-    def __init__(self, *, scrollback: int = 5000) -> None:
+    def __init__(self, transport: Transport, *, scrollback: int = 5000) -> None:
         super().__init__([], None, scrollback=scrollback)
+        self.transport = transport
+        """What the keys drive (the app owns it and runs it in a thread)."""
         self.builder = StateBuilder()
         """The state after the events drawn so far (the live screen's fold)."""
         self.frame: Frame | None = None
@@ -75,14 +74,6 @@ class ReplayScreen(CockpitScreen, inherit_bindings=False):
         self.first: Event | None = None
         self.plan_change: Event | None = None
         self._shown: dict[str, Content] = {}
-
-    @property
-    def replay(self) -> ReplayApp:
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def transport(self) -> Transport:
-        return self.replay.transport
 
     def compose(self) -> ComposeResult:
         yield Static(id="status")
@@ -256,7 +247,7 @@ class ReplayScreen(CockpitScreen, inherit_bindings=False):
         self.transport.details()
 
     def action_help(self) -> None:
-        self.replay.open_help()
+        self.post_message(self.HelpWanted())
 
     def action_quit(self) -> None:
         self.app.exit(0)

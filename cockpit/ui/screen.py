@@ -10,14 +10,16 @@ session.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
 from textual.content import Content
 from textual.events import DescendantFocus, Resize
+from textual.message import Message
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
@@ -33,9 +35,6 @@ from cockpit.ui.agent_pane import AgentPane, pane_id
 from cockpit.ui.plan_view import PlanView
 from cockpit.ui.settings import SCREEN_KEYS
 from cockpit.ui.transcript import REFRESH_HZ, Transcript
-
-if TYPE_CHECKING:
-    from cockpit.ui.app import CockpitApp
 
 SESSION_WIDE = frozenset({k.SESSION_RESUMED, k.SESSION_ENDED, k.LOG_RECOVERED, k.GRANT_REVOKED})
 """Events of no agent that every pane shows."""
@@ -126,6 +125,50 @@ class CockpitScreen(Screen[None]):
         _bind("quit", "quit", "Quit"),
     ]
 
+    # What the human asks of the session: the app does it ("messages up").
+
+    @dataclass
+    class PauseToggled(Message):
+        """Pause the agent, or let it go on."""
+
+        agent: str
+
+    @dataclass
+    class MessageWanted(Message):
+        """Write the agent a message."""
+
+        agent: str
+
+    @dataclass
+    class NextWaiting(Message):
+        """Go to the next agent that needs the human after ``selected``."""
+
+        selected: str | None
+
+    @dataclass
+    class DetailsWanted(Message):
+        """The agent's last call in full."""
+
+        agent: str
+
+    @dataclass
+    class ChangesWanted(Message):
+        """The agent's diff since the session began."""
+
+        agent: str
+
+    class GrantsWanted(Message):
+        """The session's grants, to revoke one."""
+
+    class LogWanted(Message):
+        """The session log."""
+
+    class HelpWanted(Message):
+        """The keys and the launch's notices."""
+
+    class QuitWanted(Message):
+        """Stop every agent and leave."""
+
     def __init__(
         self,
         agents: Sequence[tuple[str, str]],
@@ -147,10 +190,6 @@ class CockpitScreen(Screen[None]):
         self._zoomed: AgentPane | None = None
         self._plan_wanted: bool | None = None  # the plan key's choice; None: by the width
         self._keys_shown: Content | None = None
-
-    @property
-    def cockpit(self) -> CockpitApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static(id="status")
@@ -350,32 +389,25 @@ class CockpitScreen(Screen[None]):
 
     def action_pause(self) -> None:
         if self.selected is not None:
-            self.cockpit.toggle_pause(self.selected)
+            self.post_message(self.PauseToggled(self.selected))
 
     def action_message(self) -> None:
         if self.selected is not None:
-            self.cockpit.ask_message(self.selected)
+            self.post_message(self.MessageWanted(self.selected))
 
     def action_next_waiting(self) -> None:
-        waiting = self.cockpit.needing_me()
-        if not waiting:
-            self.notify("No agent needs you right now.")
-            return
-        after = waiting.index(self.selected) + 1 if self.selected in waiting else 0
-        agent = waiting[after % len(waiting)]
-        self.focus_agent(agent)
-        self.cockpit.reopen_prompt(agent)
+        self.post_message(self.NextWaiting(self.selected))
 
     def action_details(self) -> None:
         if self.selected is not None:
-            self.cockpit.open_details(self.selected)
+            self.post_message(self.DetailsWanted(self.selected))
 
     def action_diff(self) -> None:
         if self.selected is not None:
-            self.cockpit.open_changes(self.selected)
+            self.post_message(self.ChangesWanted(self.selected))
 
     def action_grants(self) -> None:
-        self.cockpit.open_grants()
+        self.post_message(self.GrantsWanted())
 
     def action_toggle_plan(self) -> None:
         self._plan_wanted = not self.plan_shown
@@ -384,10 +416,10 @@ class CockpitScreen(Screen[None]):
         self._show_plan()
 
     def action_log(self) -> None:
-        self.cockpit.open_log()
+        self.post_message(self.LogWanted())
 
     def action_help(self) -> None:
-        self.cockpit.open_help()
+        self.post_message(self.HelpWanted())
 
     def action_quit(self) -> None:
-        self.cockpit.quit_session()
+        self.post_message(self.QuitWanted())

@@ -34,7 +34,7 @@ async def test_an_agent_that_crashes_is_failed_with_its_reason(workspace: Path) 
         # the scripted turn already ran; crash the next one as a buggy backend would
         runtime.backend = ExplodingBackend()
         runtime.deliver("one more thing")
-        sup._launch(runtime)
+        sup.crew.launch(runtime)
         assert await sup.wait() == {"builder": "failed"}
         statuses = [e["data"] for e in logged(prepared, "agent.status")]
         assert statuses[-1]["status"] == "failed"

@@ -1,0 +1,159 @@
+"""The approval queue and the session's grants.
+
+An agent awaits a future for the human's answer; whoever may decide (the screen, the
+terminal, a session grant, a timeout, the headless rule) resolves it through `resolve`,
+which logs ``approval.resolved`` before the agent wakes. Nothing an agent outputs reaches
+`resolve`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from cockpit.agent.host import ApprovalDecision, ApprovalRequest
+from cockpit.policy import Grant, Policy, ShellAction
+from cockpit.session import events as k
+from cockpit.supervisor.updates import PendingApproval, Recorder
+
+
+class ApprovalDesk:
+    """Pending tier-3 requests, how they are settled, and the grants saved on the way."""
+
+    def __init__(
+        self,
+        record: Recorder,
+        policy: Policy,
+        announce: Callable[[PendingApproval], None],
+        *,
+        timeout_s: float | None,
+        headless_deny: bool,
+    ) -> None:
+        self._record = record
+        self.policy = policy
+        self._announce = announce
+        self.timeout_s = timeout_s
+        self.headless_deny = headless_deny
+        self.pending: dict[str, PendingApproval] = {}
+
+    async def request(self, request: ApprovalRequest) -> ApprovalDecision:
+        """Log the request, put it in the inbox and wait for its answer (or the timeout)."""
+        await self._record(
+            k.APPROVAL_REQUESTED,
+            {
+                "tool": request.tool,
+                "command": request.command,
+                "cwd": request.cwd,
+                **request.decision.to_dict(),
+            },
+            agent=request.agent,
+            iteration=request.iteration,
+            call=request.call,
+        )
+        if self.headless_deny:
+            return await self._settle(
+                request, False, "headless", "headless run with no terminal to ask"
+            )
+        loop = asyncio.get_running_loop()
+        pending = PendingApproval(request, loop.create_future())
+        self.pending[request.call] = pending
+        self._announce(pending)
+        if self.timeout_s is None:
+            return await pending.future
+        try:
+            return await asyncio.wait_for(asyncio.shield(pending.future), self.timeout_s)
+        except TimeoutError:
+            await self.resolve(request.call, False, "timeout", "timed_out")
+            return await pending.future
+
+    def _shell_action(self, call: str) -> ShellAction | None:
+        pending = self.pending.get(call)
+        action = pending.request.action if pending else None
+        return action if isinstance(action, ShellAction) else None
+
+    def grant_for(self, call: str) -> Grant | None:
+        """The narrow session grant to offer for a pending request, or None (see refusal)."""
+        action = self._shell_action(call)
+        return self.policy.grant_for(action) if action is not None else None
+
+    def grant_refusal(self, call: str) -> str | None:
+        """Why no session grant is offered for a pending request, or None when one is."""
+        action = self._shell_action(call)
+        if action is None:
+            return "session grants are for shell commands"
+        return self.policy.grant_refusal(action)
+
+    async def allow_for_session(self, call: str) -> Grant | None:
+        """Save the offered grant (logged with the approval) and approve the request."""
+        grant = self.grant_for(call)
+        if grant is None:
+            return None
+        self.policy.add_grant(grant)
+        approved = await self.resolve(
+            call, True, "human", f"allowed for this session: {grant.pattern}", grant=grant
+        )
+        return grant if approved else None
+
+    async def revoke_grant(self, grant_id: str) -> bool:
+        """Withdraw a session grant the human saved (logged first, ``by: human``): the
+        commands it allowed ask again. False when there is no such grant."""
+        grant = next((g for g in self.policy.grants if g.id == grant_id), None)
+        if grant is None:
+            return False
+        await self._record(
+            k.GRANT_REVOKED, {"pattern": grant.pattern, "id": grant.id, "by": "human"}, agent=None
+        )
+        return self.policy.revoke_grant(grant)
+
+    async def resolve(
+        self,
+        call: str,
+        approved: bool,
+        by: str,
+        reason: str | None = None,
+        *,
+        grant: Grant | None = None,
+    ) -> bool:
+        """Decide a pending approval (the screen, the terminal, a timeout). False if gone."""
+        pending = self.pending.pop(call, None)
+        if pending is None or pending.future.done():
+            return False
+        if by == "timeout":
+            approved = False  # a timeout always denies
+        decision = await self._settle(pending.request, approved, by, reason, grant)
+        if not pending.future.done():
+            pending.future.set_result(decision)
+        return True
+
+    async def _settle(
+        self,
+        request: ApprovalRequest,
+        approved: bool,
+        by: str,
+        reason: str | None,
+        grant: Grant | None = None,
+    ) -> ApprovalDecision:
+        data: dict[str, Any] = {"approved": approved, "by": by}
+        if reason:
+            data["reason"] = reason
+        if grant is not None:
+            data["grant"] = grant.to_dict()
+        await self._record(
+            k.APPROVAL_RESOLVED,
+            data,
+            agent=request.agent,
+            iteration=request.iteration,
+            call=request.call,
+        )
+        return ApprovalDecision(approved=approved, by=by, reason=reason)
+
+    def inbox(self) -> list[PendingApproval]:
+        """Pending approvals, most critical first."""
+        return sorted(self.pending.values(), key=lambda p: p.rank)
+
+    def cancel_all(self) -> None:
+        """The session stops: nobody will answer what is still pending."""
+        for call, pending in list(self.pending.items()):
+            self.pending.pop(call, None)
+            pending.future.cancel()
