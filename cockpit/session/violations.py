@@ -85,12 +85,11 @@ class ViolationCheck:
                 return
             self._check_grants(e, c, data.get("rules"))
         elif kind == ApprovalResolved.kind:
-            body = ApprovalResolved.from_data(data)
             by = str(data.get("by", "unknown"))
-            if body.granted:
+            if ApprovalResolved.grants(data.get("approved"), by):
                 c.approved = True
                 self._denied.pop(call, None)
-                grant = body.grant
+                grant = data.get("grant")
                 if isinstance(grant, dict) and isinstance(grant.get("id"), str):
                     words = (str(grant.get("program", "")), *map(str, grant.get("args") or ()))
                     self._grants[grant["id"]] = words
