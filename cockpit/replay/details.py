@@ -7,20 +7,42 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from cockpit.session import events as k
 from cockpit.session.events import Event
+from cockpit.session.kinds import (
+    AgentBlocked,
+    AgentStatusChanged,
+    HumanMessage,
+    ModelMessage,
+    PlanChanged,
+    SessionEnded,
+    ToolFinished,
+)
 from cockpit.session.show import format_line
-from cockpit.session.state import CallState, items_of
-
-if TYPE_CHECKING:
-    from cockpit.replay.player import Player
+from cockpit.session.state import CallState, StateBuilder, items_of
 
 LOOKAHEAD = 2048
 """Events searched after the chosen one for the rest of its call (decision, outcome)."""
 ARTIFACT_CAP = 1 << 20
 """Bytes of an artifact shown; the whole file is still hashed against the event."""
+
+
+class Story(Protocol):
+    """What the details need of a log's reader (the `Player`): events by position and the
+    state before one. A protocol, so the player imports the details and not both ways."""
+
+    @property
+    def log_path(self) -> Path: ...
+
+    @property
+    def total(self) -> int: ...
+
+    def event(self, i: int) -> Event: ...
+
+    def events_between(self, a: int, b: int) -> list[Event]: ...
+
+    def builder_at(self, i: int) -> StateBuilder: ...
 
 
 @dataclass(frozen=True)
@@ -97,7 +119,7 @@ def rule_text(rule: Any) -> str:
     return str(rule)
 
 
-def build_details(player: Player, i: int) -> Details:
+def build_details(player: Story, i: int) -> Details:
     event = player.event(i)
     call = _call_story(player, i, event) if event.call is not None else None
     path = text = problem = None
@@ -119,7 +141,7 @@ def build_details(player: Player, i: int) -> Details:
     )
 
 
-def _call_story(player: Player, i: int, event: Event) -> CallState | None:
+def _call_story(player: Story, i: int, event: Event) -> CallState | None:
     """The call as known at event ``i``, then followed through its next events."""
     builder = player.builder_at(i + 1)
     stop = min(player.total, i + 1 + LOOKAHEAD)
@@ -138,20 +160,19 @@ def _call_story(player: Player, i: int, event: Event) -> CallState | None:
 
 def event_text(event: Event) -> str | None:
     """The long text an event carries, in full."""
-    d = event.data
-    if event.kind == k.MODEL_MESSAGE:
-        message = d.get("message")
-        return message_text(message) if isinstance(message, dict) else None
-    if event.kind == k.HUMAN_MESSAGE:
-        return str(d.get("text", ""))
-    if event.kind == k.PLAN_CHANGED:
-        return str(d.get("diff", "")) or None
-    if event.kind in (k.AGENT_BLOCKED, k.SESSION_ENDED):
-        return str(d.get("reason", "")) or None
-    if event.kind == k.AGENT_STATUS:
-        return str(d.get("detail", "")) or None
-    if event.kind == k.TOOL_FINISHED and d.get("error"):
-        return f"error: {d.get('error')}"
+    match event.body:
+        case ModelMessage(message=message):
+            return message_text(message) if isinstance(message, dict) else None
+        case HumanMessage(text=text):
+            return str("" if text is None else text)
+        case PlanChanged(diff=diff):
+            return str("" if diff is None else diff) or None
+        case AgentBlocked(reason=reason) | SessionEnded(reason=reason):
+            return str("" if reason is None else reason) or None
+        case AgentStatusChanged(detail=detail):
+            return str("" if detail is None else detail) or None
+        case ToolFinished(error=error) if error:
+            return f"error: {error}"
     return None
 
 

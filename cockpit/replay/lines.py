@@ -9,32 +9,10 @@ from typing import Any
 
 from cockpit.session import events as k
 from cockpit.session.events import DIGEST_RE, FIELDS, FIELDS_KEYED, KEYED_VERSION, TS_RE
+from cockpit.session.kinds import REGISTRY, ApprovalResolved, ToolFinished
 from cockpit.session.status import AgentStatus
 
-KINDS: tuple[str, ...] = (
-    k.SESSION_STARTED,
-    k.SESSION_RESUMED,
-    k.SESSION_ENDED,
-    k.AGENT_STARTED,
-    k.AGENT_STATUS,
-    k.AGENT_BLOCKED,
-    k.MODEL_MESSAGE,
-    k.MODEL_USAGE,
-    k.TOOL_REQUESTED,
-    k.POLICY_DECIDED,
-    k.APPROVAL_REQUESTED,
-    k.APPROVAL_RESOLVED,
-    k.SAFEGUARD_SNAPSHOT,
-    k.TOOL_STARTED,
-    k.TOOL_FINISHED,
-    k.PLAN_CHANGED,
-    k.TASK_UPDATED,
-    k.TASK_VERIFIED,
-    k.HUMAN_MESSAGE,
-    k.LOG_RECOVERED,
-    k.PLAN_DELIVERED,
-    k.GRANT_REVOKED,
-)
+KINDS: tuple[str, ...] = tuple(REGISTRY)
 """Kind codes are 1 + the position here (0: a kind this version does not know). Append only."""
 CODES = {kind: code for code, kind in enumerate(KINDS, 1)}
 
@@ -52,13 +30,12 @@ def marker_flags(kind: str, data: dict[str, Any]) -> Flag:
     if kind == k.APPROVAL_REQUESTED:
         return Flag.APPROVAL
     if kind == k.APPROVAL_RESOLVED:
-        approved = bool(data.get("approved")) and data.get("by") != "timeout"
-        return Flag.APPROVAL if approved else Flag.DENIAL
+        granted = ApprovalResolved.grants(data.get("approved"), data.get("by"))
+        return Flag.APPROVAL if granted else Flag.DENIAL
     if kind == k.POLICY_DECIDED:
         return Flag.DENIAL if data.get("tier") == "deny" else Flag(0)
     if kind == k.TOOL_FINISHED:
-        code = data.get("exit_code")
-        failed = bool(data.get("error")) or (type(code) is int and code != 0)
+        failed = ToolFinished.fails(data.get("exit_code"), data.get("error"))
         return Flag.ERROR if failed else Flag(0)
     if kind == k.AGENT_STATUS:
         return Flag.ERROR if data.get("status") == AgentStatus.FAILED else Flag(0)

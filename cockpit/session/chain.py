@@ -29,6 +29,7 @@ from cockpit.session.events import (
     schema_problem,
 )
 from cockpit.session.keys import LogKey
+from cockpit.session.kinds import SessionEnded
 
 HeadStatus = Literal["ok", "behind", "ahead", "mismatch", "missing", "unreadable"]
 Visitor = Callable[[dict[str, Any]], None]
@@ -285,7 +286,7 @@ class _Scan:
                     break
                 elif keyed is None:
                     keyed = False
-                if obj["kind"] == "session.ended":
+                if obj["kind"] == _ENDED:
                     last_ended = seq
                 if held is not None:
                     if events == want:
@@ -376,6 +377,7 @@ def _printable(data: bytes) -> bool:
 # passes. The writer's lines are compact ASCII; anything else falls back to `parse_line`.
 _DECODER: Any = json.JSONDecoder()  # typeshed types make_scanner's argument oddly
 _SCAN_ONCE: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(_DECODER)
+_ENDED = SessionEnded.kind
 
 
 def _well_formed(obj: dict[str, Any], seq: int, prev: str, session: str | None) -> bool:

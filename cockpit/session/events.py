@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from cockpit.session import kinds
+from cockpit.session.kinds import EventBody, read_body
+
 SCHEMA_VERSION = 1
 """The version of unkeyed lines (logs begun before keyed chains, and their resumes)."""
 KEYED_VERSION = 2
@@ -35,57 +38,32 @@ GENESIS = hashlib.sha256(b"").hexdigest()
 TS_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z\Z")
 DIGEST_RE = re.compile(r"[0-9a-f]{64}\Z")
 
-# The kinds this version writes. Readers must skip kinds they do not know.
-SESSION_STARTED = "session.started"  # {workspace, agents, plan, version, backend, goal,
-#                                        model, skipped_agents: [{path, line, reason}]}
-SESSION_RESUMED = "session.resumed"  # {recovered: {...}}
-SESSION_ENDED = "session.ended"  # {reason, statuses}
-AGENT_STARTED = "agent.started"  # {model, tools, source}
-AGENT_STATUS = "agent.status"  # {status, detail?}
-AGENT_BLOCKED = "agent.blocked"  # {reason}
-MODEL_MESSAGE = "model.message"  # {message: {role, content}}
-MODEL_USAGE = "model.usage"  # {model, input_tokens, output_tokens, cache_*, cost_usd, priced}
-TOOL_REQUESTED = "tool.requested"  # {tool, input}
-POLICY_DECIDED = "policy.decided"  # {tier, reasons, rules: [{id, source}]}
-APPROVAL_REQUESTED = "approval.requested"  # {tool, command?, cwd, tier, reasons, rules}
-APPROVAL_RESOLVED = "approval.resolved"  # {approved, by: human|rule|headless|timeout, reason?}
-SAFEGUARD_SNAPSHOT = "safeguard.snapshot"  # {ref, commit} or {skipped}
-TOOL_STARTED = "tool.started"  # {tool, command?, cwd?}
-TOOL_FINISHED = "tool.finished"  # {exit_code, output, truncated, artifact?, error?}
-PLAN_CHANGED = "plan.changed"  # {by, diff, digest}
-TASK_UPDATED = "task.updated"  # {task, status, note?}
-TASK_VERIFIED = "task.verified"  # {task, command, passed, exit_code}
-HUMAN_MESSAGE = "human.message"  # {text}
-LOG_RECOVERED = "log.recovered"  # {bytes_dropped, line}
-PLAN_DELIVERED = "plan.delivered"  # {digest, restarted}: an agent's turn took a plan change
-GRANT_REVOKED = "grant.revoked"  # {pattern, id, by: human}: a session grant withdrawn
+# The kinds this version writes, as aliases of their classes' ``kind`` (`kinds` is where
+# the strings and the data fields are written). Readers must skip kinds they do not know.
+SESSION_STARTED = kinds.SessionStarted.kind
+SESSION_RESUMED = kinds.SessionResumed.kind
+SESSION_ENDED = kinds.SessionEnded.kind
+AGENT_STARTED = kinds.AgentStarted.kind
+AGENT_STATUS = kinds.AgentStatusChanged.kind
+AGENT_BLOCKED = kinds.AgentBlocked.kind
+MODEL_MESSAGE = kinds.ModelMessage.kind
+MODEL_USAGE = kinds.ModelUsage.kind
+TOOL_REQUESTED = kinds.ToolRequested.kind
+POLICY_DECIDED = kinds.PolicyDecided.kind
+APPROVAL_REQUESTED = kinds.ApprovalRequested.kind
+APPROVAL_RESOLVED = kinds.ApprovalResolved.kind
+SAFEGUARD_SNAPSHOT = kinds.SafeguardSnapshot.kind
+TOOL_STARTED = kinds.ToolStarted.kind
+TOOL_FINISHED = kinds.ToolFinished.kind
+PLAN_CHANGED = kinds.PlanChanged.kind
+TASK_UPDATED = kinds.TaskUpdated.kind
+TASK_VERIFIED = kinds.TaskVerified.kind
+HUMAN_MESSAGE = kinds.HumanMessage.kind
+LOG_RECOVERED = kinds.LogRecovered.kind
+PLAN_DELIVERED = kinds.PlanDelivered.kind
+GRANT_REVOKED = kinds.GrantRevoked.kind
 
-KNOWN_KINDS = frozenset(
-    {
-        SESSION_STARTED,
-        SESSION_RESUMED,
-        SESSION_ENDED,
-        AGENT_STARTED,
-        AGENT_STATUS,
-        AGENT_BLOCKED,
-        MODEL_MESSAGE,
-        MODEL_USAGE,
-        TOOL_REQUESTED,
-        POLICY_DECIDED,
-        APPROVAL_REQUESTED,
-        APPROVAL_RESOLVED,
-        SAFEGUARD_SNAPSHOT,
-        TOOL_STARTED,
-        TOOL_FINISHED,
-        PLAN_CHANGED,
-        TASK_UPDATED,
-        TASK_VERIFIED,
-        HUMAN_MESSAGE,
-        LOG_RECOVERED,
-        PLAN_DELIVERED,
-        GRANT_REVOKED,
-    }
-)
+KNOWN_KINDS = frozenset(kinds.REGISTRY)
 
 INTERNAL_TOOLS: tuple[str, ...] = ("update_task", "report_blocked")
 """cockpit's own tools, which every agent has: they change cockpit's state, not the
@@ -128,6 +106,11 @@ class Event:
     v: int = SCHEMA_VERSION
     mac: str | None = None
     """The keyed digest of a v2 line; None on an unkeyed line."""
+
+    @property
+    def body(self) -> EventBody:
+        """The typed data (read when asked: a reader pays only for the bodies it looks at)."""
+        return read_body(self.kind, self.data)
 
     def to_line(self) -> bytes:
         """The line's bytes, without the newline."""

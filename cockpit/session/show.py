@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,6 +10,31 @@ from cockpit.safe_text import visible
 from cockpit.session import events as k
 from cockpit.session.audit import AuditReport
 from cockpit.session.events import Event
+from cockpit.session.kinds import (
+    AgentBlocked,
+    AgentStarted,
+    AgentStatusChanged,
+    ApprovalRequested,
+    ApprovalResolved,
+    GrantRevoked,
+    HumanMessage,
+    LogRecovered,
+    ModelMessage,
+    ModelUsage,
+    PlanChanged,
+    PlanDelivered,
+    PolicyDecided,
+    SafeguardSnapshot,
+    SessionEnded,
+    SessionResumed,
+    SessionStarted,
+    TaskUpdated,
+    TaskVerified,
+    ToolFinished,
+    ToolRequested,
+    ToolStarted,
+    UnknownEvent,
+)
 from cockpit.session.state import amount_of, items_of
 from cockpit.session.status import AgentStatus
 
@@ -34,9 +60,9 @@ def _short(text: Any, width: int = 100) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def _tool_label(data: dict[str, Any]) -> str:
-    tool = str(data.get("tool", "?"))
-    inp = data.get("input") or {}
+def _tool_label(body: ToolRequested) -> str:
+    tool = str(_or(body.tool, "?"))
+    inp = body.input or {}
     if not isinstance(inp, dict):
         return tool
     arg = inp.get("command") or inp.get("path") or inp.get("task") or inp.get("reason") or ""
@@ -63,83 +89,84 @@ def _message_summary(message: dict[str, Any]) -> str:
 
 
 def describe(event: Event) -> tuple[str, str, str, str]:
-    """(STATE, ACTION, RESULT, ARTIFACTS) of one event. Every kind in `events.KNOWN_KINDS`
-    says something here (a test walks them); an unknown kind shows its name."""
-    d = event.data
+    """(STATE, ACTION, RESULT, ARTIFACTS) of one event. Every kind in `kinds.REGISTRY`
+    says something here (a test walks them); an unknown kind shows its name and data."""
     who = event.agent or "session"
     kind = event.kind
     state, action, result, artifacts = _STATE_BY_KIND.get(kind, ""), kind, "", ""
-    if kind == k.AGENT_STATUS:
-        state = str(d.get("status", ""))
-        result = str(d.get("detail", ""))
-    elif kind == k.AGENT_BLOCKED:
-        state, result = AgentStatus.BLOCKED, str(d.get("reason", ""))
-    elif kind == k.MODEL_MESSAGE:
-        message = d.get("message")
-        result = _message_summary(message) if isinstance(message, dict) else ""
-    elif kind == k.MODEL_USAGE:
-        price = (
-            f"no price for {d.get('model')}"
-            if d.get("priced") is False
-            else f"${amount_of(d.get('cost_usd')):.4f}"
-        )
-        result = f"in {d.get('input_tokens', 0)} out {d.get('output_tokens', 0)} {price}"
-    elif kind == k.TOOL_REQUESTED:
-        action = _tool_label(d)
-    elif kind == k.POLICY_DECIDED:
-        result = f"tier {d.get('tier')}: " + "; ".join(str(r) for r in items_of(d.get("reasons")))
-    elif kind == k.APPROVAL_REQUESTED:
-        action = f"approval? {d.get('command') or d.get('tool', '')}"
-        result = f"tier {d.get('tier')}"
-    elif kind == k.APPROVAL_RESOLVED:
-        verdict = "approved" if d.get("approved") and d.get("by") != "timeout" else "denied"
-        result = f"{verdict} by {d.get('by')}"
-        if d.get("reason"):
-            result += f": {d.get('reason')}"
-    elif kind == k.SAFEGUARD_SNAPSHOT:
-        result = "snapshot" if d.get("ref") else f"no snapshot: {d.get('skipped', '')}"
-        artifacts = str(d.get("ref") or "")
-    elif kind == k.TOOL_STARTED:
-        tool, command = str(d.get("tool", "")), str(d.get("command", ""))
-        if command.startswith(f"{tool} ") or command == tool:
-            tool = ""  # the file tools' command already names the tool
-        action = f"{tool} {command}".strip() or kind
-        result = "started"
-    elif kind == k.TOOL_FINISHED:
-        if d.get("error"):
-            result = f"error: {d.get('error')}"
-        elif d.get("exit_code") is not None:
-            result = f"exit {d.get('exit_code')}"
-        else:
-            result = "done"
-        artifact = d.get("artifact")
-        if isinstance(artifact, dict):
-            artifacts = str(artifact.get("path", ""))
-    elif kind == k.PLAN_CHANGED:
-        result = f"by {d.get('by')} {str(d.get('digest', ''))[:12]}"
-    elif kind == k.TASK_UPDATED:
-        action = f"task {d.get('task')}"
-        result = str(d.get("status", ""))
-    elif kind == k.TASK_VERIFIED:
-        action = f"verify {d.get('task')}: {d.get('command', '')}"
-        result = "passed" if d.get("passed") else f"FAILED (exit {d.get('exit_code')})"
-    elif kind == k.AGENT_STARTED:
-        tools = ", ".join(str(t) for t in items_of(d.get("tools")))
-        result = f"{d.get('model')}, tools: {tools or 'none'}"
-        artifacts = str(d.get("source") or "")
-    elif kind == k.PLAN_DELIVERED:
-        how = "the turn was restarted with it" if d.get("restarted") else "at the next turn"
-        result = f"plan {str(d.get('digest', ''))[:12]} delivered, {how}"
-    elif kind == k.GRANT_REVOKED:
-        result = f"grant {d.get('pattern')} revoked by {d.get('by')}"
-    elif kind == k.HUMAN_MESSAGE:
-        result = str(d.get("text", ""))
-    elif kind == k.LOG_RECOVERED:
-        result = f"{d.get('bytes_dropped')} bytes of a torn line cut"
-    elif kind in (k.SESSION_STARTED, k.SESSION_RESUMED, k.SESSION_ENDED):
-        result = str(d.get("reason") or ", ".join(str(a) for a in items_of(d.get("agents"))))
+    match event.body:
+        case AgentStatusChanged() as b:
+            state = str(b.status if b.status is not None else "")
+            result = str(b.detail if b.detail is not None else "")
+        case AgentBlocked(reason=reason):
+            state, result = AgentStatus.BLOCKED, str(reason if reason is not None else "")
+        case ModelMessage(message=message):
+            result = _message_summary(message) if isinstance(message, dict) else ""
+        case ModelUsage() as b:
+            price = f"no price for {b.model}" if b.unpriced else f"${amount_of(b.cost_usd):.4f}"
+            result = f"in {_or(b.input_tokens, 0)} out {_or(b.output_tokens, 0)} {price}"
+        case ToolRequested() as b:
+            action = _tool_label(b)
+        case PolicyDecided() as b:
+            result = f"tier {b.tier}: " + "; ".join(str(r) for r in items_of(b.reasons))
+        case ApprovalRequested() as b:
+            action = f"approval? {b.command or _or(b.tool, '')}"
+            result = f"tier {b.tier}"
+        case ApprovalResolved() as b:
+            result = f"{'approved' if b.granted else 'denied'} by {b.by}"
+            if b.reason:
+                result += f": {b.reason}"
+        case SafeguardSnapshot() as b:
+            result = "snapshot" if b.ref else f"no snapshot: {_or(b.skipped, '')}"
+            artifacts = str(b.ref or "")
+        case ToolStarted() as b:
+            tool, command = str(_or(b.tool, "")), str(_or(b.command, ""))
+            if command.startswith(f"{tool} ") or command == tool:
+                tool = ""  # the file tools' command already names the tool
+            action = f"{tool} {command}".strip() or kind
+            result = "started"
+        case ToolFinished() as b:
+            if b.error:
+                result = f"error: {b.error}"
+            elif b.exit_code is not None:
+                result = f"exit {b.exit_code}"
+            else:
+                result = "done"
+            if isinstance(b.artifact, dict):
+                artifacts = str(b.artifact.get("path", ""))
+        case PlanChanged() as b:
+            result = f"by {b.by} {str(_or(b.digest, ''))[:12]}"
+        case TaskUpdated() as b:
+            action = f"task {b.task}"
+            result = str(_or(b.status, ""))
+        case TaskVerified() as b:
+            action = f"verify {b.task}: {_or(b.command, '')}"
+            result = "passed" if b.passed else f"FAILED (exit {b.exit_code})"
+        case AgentStarted() as b:
+            tools = ", ".join(str(t) for t in items_of(b.tools))
+            result = f"{b.model}, tools: {tools or 'none'}"
+            artifacts = str(b.source or "")
+        case PlanDelivered() as b:
+            how = "the turn was restarted with it" if b.restarted else "at the next turn"
+            result = f"plan {str(_or(b.digest, ''))[:12]} delivered, {how}"
+        case GrantRevoked() as b:
+            result = f"grant {b.pattern} revoked by {b.by}"
+        case HumanMessage(text=text):
+            result = str(_or(text, ""))
+        case LogRecovered() as b:
+            result = f"{b.bytes_dropped} bytes of a torn line cut"
+        case SessionStarted() | SessionResumed() | SessionEnded():
+            d = event.data
+            result = str(d.get("reason") or ", ".join(str(a) for a in items_of(d.get("agents"))))
+        case UnknownEvent(extra=raw):
+            result = json.dumps(raw, ensure_ascii=True, default=str) if raw else ""
     state = f"{who} {state}" if state else who
     return state, action, result, artifacts
+
+
+def _or(value: Any, default: Any) -> Any:
+    """A logged value, or ``default`` when it was absent (or logged null)."""
+    return default if value is None else value
 
 
 def format_line(event: Event) -> str:

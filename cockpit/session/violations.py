@@ -24,6 +24,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.session.events import INTERNAL_TOOLS
+from cockpit.session.kinds import (
+    ApprovalResolved,
+    GrantRevoked,
+    PolicyDecided,
+    ToolFinished,
+    ToolRequested,
+    ToolStarted,
+)
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,7 @@ class ViolationCheck:
     def see(self, e: Any) -> None:
         """One event (anything with ``seq, kind, call, agent, data``)."""
         kind, call, data = e.kind, e.call, e.data
-        if kind == "grant.revoked":
+        if kind == GrantRevoked.kind:
             self._grants.pop(str(data.get("id")), None)
             return
         if call is None or kind not in _KINDS:
@@ -65,20 +73,20 @@ class ViolationCheck:
         c = self._calls.get(call)
         if c is None:
             c = self._calls[call] = _Call()
-        if kind == "tool.requested":
+        if kind == ToolRequested.kind:
             c.tool = str(data.get("tool", ""))
             inp = data.get("input")
             c.command = _command(c.tool, inp if isinstance(inp, dict) else {})
-        elif kind == "policy.decided":
+        elif kind == PolicyDecided.kind:
             c.tier = data.get("tier")
             if c.tier == "deny":
                 self._denied[call] = "denied by a rule"
                 del self._calls[call]  # a denied call never finishes: keep only its id
                 return
             self._check_grants(e, c, data.get("rules"))
-        elif kind == "approval.resolved":
+        elif kind == ApprovalResolved.kind:
             by = str(data.get("by", "unknown"))
-            if data.get("approved") is True and by != "timeout":
+            if ApprovalResolved.grants(data.get("approved"), by):
                 c.approved = True
                 self._denied.pop(call, None)
                 grant = data.get("grant")
@@ -88,9 +96,9 @@ class ViolationCheck:
             else:
                 self._denied[call] = f"denied by {by}"
                 del self._calls[call]
-        elif kind == "tool.started":
+        elif kind == ToolStarted.kind:
             self._started(e, c)
-        elif kind == "tool.finished":
+        elif kind == ToolFinished.kind:
             self._calls.pop(call, None)
 
     def _started(self, e: Any, c: _Call) -> None:
@@ -123,7 +131,13 @@ class ViolationCheck:
 
 
 _KINDS = frozenset(
-    {"tool.requested", "policy.decided", "approval.resolved", "tool.started", "tool.finished"}
+    {
+        ToolRequested.kind,
+        PolicyDecided.kind,
+        ApprovalResolved.kind,
+        ToolStarted.kind,
+        ToolFinished.kind,
+    }
 )
 
 

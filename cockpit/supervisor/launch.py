@@ -471,9 +471,10 @@ def _continue_open_tasks(
 def session_started(path: Path) -> dict[str, Any]:
     """The data of a log's first event, ``session.started``."""
     from cockpit.session.chain import read_events
+    from cockpit.session.kinds import SessionStarted
 
     for event in read_events(path):
-        if event.kind == "session.started":
+        if event.kind == SessionStarted.kind:
             return dict(event.data)
         break
     raise LogError(f"{path}:1: the log does not begin with session.started")

@@ -13,8 +13,8 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
-from cockpit.session import events as k
 from cockpit.session.events import Event
+from cockpit.session.kinds import ModelMessage, ToolStarted
 from cockpit.session.state import AgentState, CallState
 from cockpit.session.status import HALTED, QUIET, TIMED, TROUBLED, AgentStatus
 from cockpit.ui import render
@@ -78,7 +78,7 @@ class AgentPane(Vertical):
     def add_event(self, event: Event, call: CallState | None) -> None:
         """Write what one of this agent's events says (``call`` as known before it)."""
         transcript = self.transcript
-        if event.kind == k.MODEL_MESSAGE:
+        if event.kind == ModelMessage.kind:
             if not self._text_streamed:  # fed from a log: nothing streamed this text
                 text = render.model_text(event)
                 if text:
@@ -86,7 +86,7 @@ class AgentPane(Vertical):
             transcript.end_line()
             self._text_streamed = False
             return
-        if event.kind == k.TOOL_STARTED:
+        if event.kind == ToolStarted.kind:
             self._running_call, self._output_streamed = event.call, False
         streamed = self._output_streamed and event.call == self._running_call
         transcript.write_lines(render.describe(event, call, output_streamed=streamed))

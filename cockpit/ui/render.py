@@ -15,6 +15,24 @@ from typing import Any
 from cockpit.safe_text import visible, visible_lines
 from cockpit.session import events as k
 from cockpit.session.events import Event
+from cockpit.session.kinds import (
+    AgentBlocked,
+    AgentStatusChanged,
+    ApprovalRequested,
+    ApprovalResolved,
+    GrantRevoked,
+    HumanMessage,
+    LogRecovered,
+    ModelMessage,
+    PlanDelivered,
+    PolicyDecided,
+    SafeguardSnapshot,
+    SessionEnded,
+    SessionResumed,
+    TaskUpdated,
+    TaskVerified,
+    ToolFinished,
+)
 from cockpit.session.state import AgentState, CallState
 from cockpit.session.status import AgentStatus
 
@@ -168,67 +186,60 @@ def describe(event: Event, call: CallState | None, *, output_streamed: bool = Fa
 
 def _describe(event: Event, call: CallState | None, output_streamed: bool) -> list[Line]:
     d = event.data
-    kind = event.kind
-    if kind == k.POLICY_DECIDED:
-        return _decided(d, call)
-    if kind == k.APPROVAL_REQUESTED:
-        return [("tier-3", "  ⚠ waiting for you: Y approve · N deny · A allow for session")]
-    if kind == k.APPROVAL_RESOLVED:
-        return [_resolved(d)]
-    if kind == k.SAFEGUARD_SNAPSHOT:
-        if d.get("ref"):
-            commit = str(d.get("commit", ""))[:10]
-            return [("dim", f"  snapshot {commit} saved before it runs")]
-        return [("tier-2", f"  no snapshot: {d.get('skipped', 'unknown reason')}")]
-    if kind == k.TOOL_FINISHED:
-        return _finished(d, call, output_streamed)
-    if kind == k.AGENT_STATUS:
-        return _status(d)
-    if kind == k.AGENT_BLOCKED:
-        return [("fail", f"⛔ blocked: {d.get('reason', '')}")]
-    if kind == k.HUMAN_MESSAGE:
-        return [("human", f"you → {event.agent}: {d.get('text', '')}")]
-    if kind == k.TASK_UPDATED:
-        note = f" — {d['note']}" if d.get("note") else ""
-        return [("note", f"▸ task “{d.get('task', '')}”: {d.get('status', '')}{note}")]
-    if kind == k.TASK_VERIFIED:
-        command = d.get("command", "")
-        if d.get("passed"):
-            return [("ok", f"  ✓ verified: {command}")]
-        return [("fail", f"  ✗ verify failed (exit {d.get('exit_code')}): {command}")]
-    if kind == k.PLAN_DELIVERED:
-        if d.get("restarted"):
-            return [("note", "✎ plan.md change delivered: the turn restarted with it")]
-        return [("note", "✎ plan.md change delivered with this turn")]
-    if kind == k.GRANT_REVOKED:
-        return [("note", f"── session grant revoked by you: {d.get('pattern', '?')} asks again ──")]
-    if kind == k.SESSION_RESUMED:
-        return [("note", "── session resumed ──")]
-    if kind == k.SESSION_ENDED:
-        return [("note", f"── session ended: {d.get('reason', '')} ──")]
-    if kind == k.LOG_RECOVERED:
-        return [
-            ("note", f"── log recovered: a torn last line was cut ({d.get('bytes_dropped')} bytes)")
-        ]
+    match event.body:
+        case PolicyDecided():
+            return _decided(d, call)
+        case ApprovalRequested():
+            return [("tier-3", "  ⚠ waiting for you: Y approve · N deny · A allow for session")]
+        case ApprovalResolved() as resolved:
+            return [_resolved(resolved)]
+        case SafeguardSnapshot() as snap:
+            if snap.ref:
+                commit = str(_or(snap.commit, ""))[:10]
+                return [("dim", f"  snapshot {commit} saved before it runs")]
+            return [("tier-2", f"  no snapshot: {_or(snap.skipped, 'unknown reason')}")]
+        case ToolFinished():
+            return _finished(d, call, output_streamed)
+        case AgentStatusChanged() as status:
+            return _status(status)
+        case AgentBlocked(reason=reason):
+            return [("fail", f"⛔ blocked: {_or(reason, '')}")]
+        case HumanMessage(text=text):
+            return [("human", f"you → {event.agent}: {_or(text, '')}")]
+        case TaskUpdated() as task:
+            note = f" — {task.note}" if task.note else ""
+            return [("note", f"▸ task “{_or(task.task, '')}”: {_or(task.status, '')}{note}")]
+        case TaskVerified() as verified:
+            command = _or(verified.command, "")
+            if verified.passed:
+                return [("ok", f"  ✓ verified: {command}")]
+            return [("fail", f"  ✗ verify failed (exit {verified.exit_code}): {command}")]
+        case PlanDelivered(restarted=restarted):
+            if restarted:
+                return [("note", "✎ plan.md change delivered: the turn restarted with it")]
+            return [("note", "✎ plan.md change delivered with this turn")]
+        case GrantRevoked(pattern=pattern):
+            return [("note", f"── session grant revoked by you: {_or(pattern, '?')} asks again ──")]
+        case SessionResumed():
+            return [("note", "── session resumed ──")]
+        case SessionEnded(reason=reason):
+            return [("note", f"── session ended: {_or(reason, '')} ──")]
+        case LogRecovered(bytes_dropped=dropped):
+            return [("note", f"── log recovered: a torn last line was cut ({dropped} bytes)")]
     return []
+
+
+def _or(value: Any, default: Any) -> Any:
+    """A logged value, or ``default`` when it was absent (or logged null)."""
+    return default if value is None else value
 
 
 def model_text(event: Event) -> str:
     """The text an assistant message said (for panes fed from a log, not a stream)."""
-    message = event.data.get("message")
-    if not isinstance(message, dict) or message.get("role") != "assistant":
+    body = event.body
+    if not isinstance(body, ModelMessage) or body.role != "assistant":
         return ""
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    if not isinstance(content, list):
-        return ""
-    parts = [
-        str(block.get("text", ""))
-        for block in content
-        if isinstance(block, dict) and block.get("type") == "text"
-    ]
-    return "\n".join(p for p in parts if p)
+    return body.text
 
 
 def _decided(d: Mapping[str, Any], call: CallState | None) -> list[Line]:
@@ -242,10 +253,10 @@ def _decided(d: Mapping[str, Any], call: CallState | None) -> list[Line]:
     return lines
 
 
-def _resolved(d: Mapping[str, Any]) -> Line:
-    by = str(d.get("by", "?"))
-    reason = f": {d['reason']}" if d.get("reason") else ""
-    if d.get("approved") and by != "timeout":
+def _resolved(resolved: ApprovalResolved) -> Line:
+    by = str(_or(resolved.by, "?"))
+    reason = f": {resolved.reason}" if resolved.reason else ""
+    if resolved.granted:
         return ("ok", f"  ✓ approved by {by}{reason}")
     return ("fail", f"  ✗ denied by {by}{reason}")
 
@@ -326,9 +337,9 @@ def diff_lines(diff: str, took: str = "", *, cut: bool = False) -> list[Line]:
     return lines
 
 
-def _status(d: Mapping[str, Any]) -> list[Line]:
-    status = str(d.get("status", ""))
-    detail = str(d.get("detail", "") or "")
+def _status(body: AgentStatusChanged) -> list[Line]:
+    status = str(_or(body.status, ""))
+    detail = str(body.detail or "")
     if status == AgentStatus.FAILED:
         return [("fail", f"✗ failed: {detail}" if detail else "✗ failed")]
     if status == AgentStatus.RETRYING:

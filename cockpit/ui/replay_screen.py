@@ -21,8 +21,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from cockpit.replay.details import Details
-from cockpit.session import events as k
 from cockpit.session.events import Event
+from cockpit.session.kinds import PlanChanged, SessionStarted
 from cockpit.session.state import StateBuilder, items_of
 from cockpit.ui import render
 from cockpit.ui.agent_pane import AgentPane
@@ -138,9 +138,9 @@ class ReplayScreen(CockpitScreen, inherit_bindings=False):
         call = builder.state.calls.get(event.call) if event.call else None
         self.show_event(event, call)
         builder.apply(event)
-        if event.kind == k.PLAN_CHANGED:
+        if event.kind == PlanChanged.kind:
             self.plan_change = event
-        elif event.kind == k.SESSION_STARTED:
+        elif event.kind == SessionStarted.kind:
             self.first = self.first or event
 
     def _show_state(self, current: Event | None) -> None:
@@ -176,7 +176,7 @@ class ReplayScreen(CockpitScreen, inherit_bindings=False):
             self.query_one(selector, Static).update(content, layout=False)
 
     def _started_agents(self) -> list[str]:
-        if self.first is None or self.first.kind != k.SESSION_STARTED:
+        if self.first is None or self.first.kind != SessionStarted.kind:
             return []
         return [name for name in items_of(self.first.data.get("agents")) if isinstance(name, str)]
 

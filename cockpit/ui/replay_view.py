@@ -10,6 +10,7 @@ from textual.content import Content
 
 from cockpit.replay.lines import Flag
 from cockpit.session.events import Event
+from cockpit.session.kinds import PlanChanged
 from cockpit.session.state import SessionState, items_of
 from cockpit.session.status import HALTED, AgentStatus
 from cockpit.ui import render
@@ -124,7 +125,7 @@ def logged_plan(state: SessionState, change: Event | None) -> Content:
                 )
     else:
         lines += [Content(""), Content("No task reported yet.")]
-    changes = state.kinds.get("plan.changed", 0)
+    changes = state.kinds.get(PlanChanged.kind, 0)
     if changes:
         lines.append(Content(""))
         by = f", last by {change.data.get('by', '?')}" if change is not None else ""

@@ -1,0 +1,406 @@
+"""The kinds of event cockpit writes: one frozen dataclass each, and the registry.
+
+An `Event` (events.py) is the envelope of a log line; its ``data`` is the body of one of
+these kinds. `body_of` turns the envelope into its typed body when a reader needs it (the
+audit of a million lines reads only the bodies it looks at). A kind this cockpit does not
+know reads as `UnknownEvent`, so an older cockpit still opens a newer log.
+
+The field types say what cockpit writes. A forged or foreign log may hold other shapes in
+a known kind's data: a body keeps the values as they were logged (it never raises), and
+readers stay tolerant (`items_of`, ``str(...)``). Keys a class does not declare, and
+optional keys logged as ``null``, are kept in ``extra``: ``body.data()`` gives back exactly
+the data it was read from.
+
+Each class's ``kind`` is the only place its kind string is written. `REGISTRY` keeps the
+order of the replay index's kind codes: append new kinds at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar, TypeVar
+
+ALWAYS = {"always": True}
+"""Field metadata: the key is written even when its value is None (``exit_code``)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventBody:
+    """The typed data of one event."""
+
+    kind: ClassVar[str] = ""
+    _keys: ClassVar[frozenset[str]] = frozenset()
+    _order: ClassVar[tuple[tuple[str, bool], ...]] = ()
+    _always: ClassVar[frozenset[str]] = frozenset()
+    _setters: ClassVar[tuple[tuple[str, Any], ...]] = ()
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
+    """Keys this class does not declare (a newer writer's), and optional keys logged null."""
+
+    def data(self) -> dict[str, Any]:
+        """The ``data`` of the log line for this body."""
+        out: dict[str, Any] = {}
+        for name, always in self._order:
+            value = getattr(self, name)
+            if value is not None or always:
+                out[name] = value
+        if self.extra:
+            out.update(self.extra)
+        return out
+
+    @classmethod
+    def from_data(cls: type[B], data: dict[str, Any]) -> B:
+        """The body of a logged ``data`` (any values; nothing is checked)."""
+        # Slots are set directly, as in `Event.from_obj`: a frozen dataclass's __init__
+        # costs twice as much, and the state fold reads a body per event.
+        body = _new(cls)
+        get = data.get
+        for name, set_field in cls._setters:
+            set_field(body, get(name))
+        keys = cls._keys
+        if keys.issuperset(data) and None not in data.values():
+            extra: dict[str, Any] = {}
+        else:
+            always = cls._always
+            extra = {
+                key: value
+                for key, value in data.items()
+                if key not in keys or (value is None and key not in always)
+            }
+        _set_extra(body, extra)
+        return body
+
+
+B = TypeVar("B", bound=EventBody)
+
+REGISTRY: dict[str, type[EventBody]] = {}
+"""kind -> class, in the order of the replay index's kind codes."""
+_new = object.__new__
+_set_extra = vars(EventBody)["extra"].__set__
+
+
+def _registered(cls: type[B]) -> type[B]:
+    order = tuple(
+        (f.name, bool(f.metadata.get("always"))) for f in fields(cls) if f.name != "extra"
+    )
+    cls._order = order
+    cls._keys = frozenset(name for name, _ in order)
+    cls._always = frozenset(name for name, always in order if always)
+    cls._setters = tuple((name, vars(cls)[name].__set__) for name, _ in order)
+    if cls.kind in REGISTRY:
+        raise ValueError(f"kind {cls.kind!r} registered twice")
+    REGISTRY[cls.kind] = cls
+    return cls
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnknownEvent(EventBody):
+    """A kind this cockpit does not know: its data is kept whole in ``extra``."""
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        return self.extra
+
+
+# -- session ---------------------------------------------------------------------------
+
+
+@_registered
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionStarted(EventBody):
+    kind: ClassVar[str] = "session.started"
+    workspace: str | None = None
+    agents: list[str] | None = None
+    plan: str | None = None
+    version: str | None = None
+    backend: str | None = None
+    goal: str | None = None
+    model: str | None = None
+    skipped_agents: list[dict[str, Any]] | None = None
+    """Agent files that did not load: ``{path, line, reason}`` each."""
+
+
+@_registered
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionResumed(EventBody):
+    kind: ClassVar[str] = "session.resumed"
+    recovered: dict[str, Any] | None = None
+
+
+@_registered
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionEnded(EventBody):
+    kind: ClassVar[str] = "session.ended"
+    reason: str | None = None
+    statuses: dict[str, str] | None = None
+
+
+# -- agents ----------------------------------------------------------------------------
+
+
+@_registered
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentStarted(EventBody):
+    kind: ClassVar[str] = "agent.started"
+    model: str | None = None
+    tools: list[str] | None = None
+    source: str | None = None
+
+
+@_registered
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentStatusChanged(EventBody):
+    kind: ClassVar[str] = "agent.status"
+    status: str | None = None
+    detail: str | None = None
+    task: str | None = None
+
+
+@_registered
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentBlocked(EventBody):
+    kind: ClassVar[str] = "agent.blocked"
+    reason: str | None = None
+
+
+@_registered
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelMessage(EventBody):
+    kind: ClassVar[str] = "model.message"
+    message: dict[str, Any] | None = None
+    """``{role, content}``: content is a string or a list of blocks."""
+
+    @property
+    def role(self) -> str | None:
+        message = self.message
+        return message.get("role") if isinstance(message, dict) else None
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        """The content blocks (a string content is one text block)."""
+        message = self.message
+        if not isinstance(message, dict):
+            return []
+        content = message.get("content")
+        if isinstance(content, str):
+            return [{"type": "text", "text": content}]
+        if not isinstance(content, list):
+            return []
+        return [b for b in content if isinstance(b, dict)]
+
+    @property
+    def text(self) -> str:
+        """What the message says: a string content as is, else its non-empty text blocks,
+        one per line (tool blocks are not text)."""
+        message = self.message
+        if not isinstance(message, dict):
+            return ""
+        content = message.get("content")
+        if isinstance(content, str):
+            return content
+        parts = (str(b.get("text", "")) for b in self.blocks if b.get("type") == "text")
+        return "\n".join(p for p in parts if p)
+
+
+@_registered
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelUsage(EventBody):
+    kind: ClassVar[str] = "model.usage"
+    model: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_read_input_tokens: int | None = None
+    cache_creation_input_tokens: int | None = None
+    cost_usd: float | None = None
+    priced: bool | None = None
+
+    @property
+    def unpriced(self) -> bool:
+        """The model has no price: the cost is unknown, not 0."""
+        return self.priced is False
+
+
+# -- one tool call ---------------------------------------------------------------------
+
+
+@_registered
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolRequested(EventBody):
+    kind: ClassVar[str] = "tool.requested"
+    tool: str | None = None
+    input: dict[str, Any] | None = None
+    tool_use_id: str | None = None
+    verify: str | None = None
+    """The task whose ``verify:`` command this is."""
+
+
+@_registered
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PolicyDecided(EventBody):
+    kind: ClassVar[str] = "policy.decided"
+    tier: int | str | None = None
+    reasons: list[str] | None = None
+    rules: list[dict[str, Any]] | None = None
+    writes: list[str | None] | None = None
+
+    @property
+    def denied(self) -> bool:
+        """A deny rule matched: the call never runs."""
+        return self.tier == "deny"
+
+
+@_registered
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApprovalRequested(EventBody):
+    kind: ClassVar[str] = "approval.requested"
+    tool: str | None = None
+    command: str | None = None
+    cwd: str | None = None
+    tier: int | str | None = None
+    reasons: list[str] | None = None
+    rules: list[dict[str, Any]] | None = None
+
+
+@_registered
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApprovalResolved(EventBody):
+    kind: ClassVar[str] = "approval.resolved"
+    approved: bool | None = None
+    by: str | None = None
+    """human | rule | headless | timeout"""
+    reason: str | None = None
+    grant: dict[str, Any] | None = None
+
+    @property
+    def granted(self) -> bool:
+        """Approved, and not by a timeout (a timeout always denies)."""
+        return ApprovalResolved.grants(self.approved, self.by)
+
+    @staticmethod
+    def grants(approved: object, by: object) -> bool:
+        """`granted` of logged values, for the hot readers that do not build the body."""
+        return approved is True and by != "timeout"
+
+
+@_registered
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SafeguardSnapshot(EventBody):
+    kind: ClassVar[str] = "safeguard.snapshot"
+    ref: str | None = None
+    commit: str | None = None
+    skipped: str | None = None
+    base: bool | None = None
+
+
+@_registered
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolStarted(EventBody):
+    kind: ClassVar[str] = "tool.started"
+    tool: str | None = None
+    command: str | None = None
+    cwd: str | None = None
+
+
+@_registered
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolFinished(EventBody):
+    kind: ClassVar[str] = "tool.finished"
+    exit_code: int | None = field(default=None, metadata=ALWAYS)
+    output: str | None = None
+    truncated: bool | None = None
+    duration_s: float | None = None
+    artifact: dict[str, Any] | None = None
+    error: str | None = None
+    interrupted: bool | None = None
+    diff: str | None = None
+    diff_truncated: bool | None = None
+
+    @property
+    def failed(self) -> bool:
+        """An error, or a non-zero exit."""
+        return ToolFinished.fails(self.exit_code, self.error)
+
+    @staticmethod
+    def fails(exit_code: object, error: object) -> bool:
+        """`failed` of logged values, for the hot readers that do not build the body."""
+        return bool(error) or (type(exit_code) is int and exit_code != 0)
+
+
+# -- plan and tasks --------------------------------------------------------------------
+
+
+@_registered
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanChanged(EventBody):
+    kind: ClassVar[str] = "plan.changed"
+    by: str | None = None
+    digest: str | None = None
+    diff: str | None = None
+    problems: list[dict[str, Any]] | None = None
+    unverified: list[dict[str, Any]] | None = None
+
+
+@_registered
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskUpdated(EventBody):
+    kind: ClassVar[str] = "task.updated"
+    task: str | None = None
+    status: str | None = None
+    note: str | None = None
+    id: str | None = None
+
+
+@_registered
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskVerified(EventBody):
+    kind: ClassVar[str] = "task.verified"
+    task: str | None = None
+    command: str | None = None
+    passed: bool | None = None
+    exit_code: int | None = field(default=None, metadata=ALWAYS)
+
+
+@_registered
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HumanMessage(EventBody):
+    kind: ClassVar[str] = "human.message"
+    text: str | None = None
+    by: str | None = None
+
+
+@_registered
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogRecovered(EventBody):
+    kind: ClassVar[str] = "log.recovered"
+    bytes_dropped: int | None = None
+    line: int | None = None
+
+
+@_registered
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanDelivered(EventBody):
+    """An agent's turn took a plan change."""
+
+    kind: ClassVar[str] = "plan.delivered"
+    digest: str | None = None
+    restarted: bool | None = None
+
+
+@_registered
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GrantRevoked(EventBody):
+    """A session grant withdrawn."""
+
+    kind: ClassVar[str] = "grant.revoked"
+    pattern: str | None = None
+    id: str | None = None
+    by: str | None = None
+
+
+def body_class(kind: str) -> type[EventBody]:
+    """The class of ``kind``: `UnknownEvent` for a kind this cockpit does not know."""
+    return REGISTRY.get(kind, UnknownEvent)
+
+
+def read_body(kind: str, data: dict[str, Any]) -> EventBody:
+    """The typed body of one event's ``kind`` and ``data``."""
+    return REGISTRY.get(kind, UnknownEvent).from_data(data)
