@@ -55,7 +55,8 @@ class PacedBackend:
         self.turns = 0
 
     async def turn(self, request: Any, on_event: Any) -> Any:
-        from cockpit.agent.backends.base import TextDelta, TurnResult, Usage
+        from cockpit.agent.backends.base import TextDelta, TurnResult
+        from cockpit.agent.models import Usage
 
         loop = asyncio.get_running_loop()
         start, sent = loop.time(), 0

@@ -13,7 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from cockpit.agent.host import ApprovalDecision, ApprovalRequest
-from cockpit.policy import Grant, Policy, ShellAction
+from cockpit.policy.engine import Policy
+from cockpit.policy.model import ShellAction
+from cockpit.policy.rules.grants import Grant
 from cockpit.session import events as k
 from cockpit.supervisor.updates import PendingApproval, Recorder
 

@@ -20,7 +20,6 @@ from cockpit.agent.host import ApprovalDecision, ApprovalRequest
 from cockpit.agent.runtime import AgentRuntime
 from cockpit.agent.tools import Toolbox
 from cockpit.agent.watchdog import ModelLimits
-from cockpit.errors import SafeguardError
 from cockpit.plan.document import Plan
 from cockpit.policy.engine import Policy
 from cockpit.policy.model import Assessment, FileAction, ShellAction

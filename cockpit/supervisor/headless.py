@@ -88,6 +88,7 @@ async def run_headless(
     gave one something to do (the demo answering its reviewer), so the session goes on.
     """
     supervisor = prepared.supervisor
+
     def show(update: SessionUpdate) -> None:
         if isinstance(update, Logged):
             console.show(update.event)  # stream chunks are the screen's

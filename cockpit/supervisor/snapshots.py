@@ -13,7 +13,7 @@ from typing import Any
 
 from cockpit.agent.changes import AgentChanges, ChangeTracker, agent_changes
 from cockpit.errors import SafeguardError
-from cockpit.safeguard import Safeguard
+from cockpit.safeguard.snapshots import Safeguard
 from cockpit.session import events as k
 from cockpit.supervisor.updates import Recorder
 

@@ -31,7 +31,7 @@ from cockpit.errors import CockpitError
 from cockpit.session import events as k
 from cockpit.session.events import Event
 from cockpit.session.state import StateBuilder
-from cockpit.session.status import FINAL, TIMED, AgentStatus
+from cockpit.session.status import FINAL, AgentStatus
 from cockpit.supervisor.launch import NewSession, Prepared
 from cockpit.supervisor.updates import ApprovalAsked, Logged, StreamChunk
 from cockpit.ui import render
@@ -41,9 +41,7 @@ from cockpit.ui.plan_view import PlanView
 from cockpit.ui.screen import CockpitScreen
 from cockpit.ui.session_view import LOG_VIEW_LINES, SessionView
 from cockpit.ui.settings import (
-    ALWAYS_QUIT,
     DIALOG_KEYS,
-    PROMPT_KEYS,
     SCREEN_KEYS,
     ScreenConfig,
     binding,

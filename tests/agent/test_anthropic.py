@@ -22,9 +22,8 @@ from cockpit.agent.backends.base import (
     TextDelta,
     TurnRequest,
     TurnResult,
-    Usage,
 )
-from cockpit.agent.models import cost
+from cockpit.agent.models import Usage, cost
 from cockpit.errors import BackendError, MissingCredentialsError
 from tests.fakeapi import FakeAnthropicAPI
 

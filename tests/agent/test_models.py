@@ -2,8 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from cockpit.agent.backends.base import Usage
-from cockpit.agent.models import ALIASES, cost, is_known, price_for, resolve_model, session_model
+from cockpit.agent.models import (
+    ALIASES,
+    Usage,
+    cost,
+    is_known,
+    price_for,
+    resolve_model,
+    session_model,
+)
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from cockpit.agent.backends.base import Retrying, StreamEvent, TextDelta, TurnRequest, Usage
+from cockpit.agent.backends.base import Retrying, StreamEvent, TextDelta, TurnRequest
 from cockpit.agent.backends.scripted import (
     DEFAULT_DONE_TEXT,
     ScriptedBackend,
@@ -14,7 +14,7 @@ from cockpit.agent.backends.scripted import (
     ScriptedTurn,
     load_script,
 )
-from cockpit.agent.models import cost
+from cockpit.agent.models import Usage, cost
 from cockpit.errors import BackendError, ConfigError
 from tests.waiting import wait_until
 

@@ -35,10 +35,9 @@ from cockpit.agent.backends.base import (
     TextDelta,
     TurnRequest,
     TurnResult,
-    Usage,
 )
 from cockpit.agent.credentials import DEFAULT_BASE_URL, Credentials, credentials_from_env
-from cockpit.agent.models import cost, price_for
+from cockpit.agent.models import Usage, cost, price_for
 from cockpit.errors import BackendError
 
 __all__ = ["AnthropicBackend", "Credentials", "credentials_from_env"]

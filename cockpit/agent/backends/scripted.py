@@ -43,15 +43,8 @@ from typing import Any
 
 import yaml
 
-from cockpit.agent.backends.base import (
-    EventCallback,
-    Retrying,
-    TextDelta,
-    TurnRequest,
-    TurnResult,
-    Usage,
-)
-from cockpit.agent.models import cost
+from cockpit.agent.backends.base import EventCallback, Retrying, TextDelta, TurnRequest, TurnResult
+from cockpit.agent.models import Usage, cost
 from cockpit.config.yaml_source import YamlSource
 from cockpit.errors import BackendError, ConfigError
 
