@@ -83,9 +83,10 @@ def test_no_cockpit_module_is_imported_by_its_name_as_a_string() -> None:
     assert not found, "import statements are what the import contracts see:\n" + "\n".join(found)
 
 
-@pytest.mark.parametrize(
-    "package", sorted(p.parent.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("__init__.py"))
-)
+PACKAGES = sorted(p.parent.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("__init__.py"))
+
+
+@pytest.mark.parametrize("package", PACKAGES)
 def test_each_package_opens_with_a_map_of_its_modules(package: str) -> None:
     folder = PACKAGE / package
     doc = ast.get_docstring(ast.parse((folder / "__init__.py").read_text(encoding="utf-8"))) or ""
