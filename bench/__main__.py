@@ -8,8 +8,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import pkgutil
 import sys
+import tempfile
 from pathlib import Path
 
 
@@ -22,6 +24,10 @@ def main() -> int:
     names = args.names or sorted(
         m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_")
     )
+    # Benchmarks write keyed logs and anchors: under a config folder of their own, so they
+    # never touch this user's log key, and one benchmark's anchor never names another's log.
+    config = tempfile.TemporaryDirectory(prefix="cockpit-bench-config-")
+    os.environ["XDG_CONFIG_HOME"] = config.name
     failed = False
     for name in names:
         module = importlib.import_module(f"bench.{name}")
@@ -31,6 +37,7 @@ def main() -> int:
             failed = True
             result = {"error": f"{type(exc).__name__}: {exc}"}
         print(json.dumps({"bench": name, **result}, indent=2), flush=True)
+    config.cleanup()
     return 1 if failed else 0
 
 
