@@ -87,7 +87,7 @@ async def _session(root: Path, script: Path, edits: int) -> list[float]:
         )
     )
     sup = prepared.supervisor
-    await sup.start(prepared.setups, prepared.kickoff, session_data=prepared.session_data)
+    await sup.start(prepared.setups, prepared.kickoff, started=prepared.started)
     model = prepared.setups[0].backend
     assert isinstance(model, ScriptedBackend)
     while not model.requests:

@@ -118,7 +118,7 @@ def end_to_end(root: Path, rounds: int) -> dict[str, list[float]]:
 
     async def session() -> None:
         sup = prepared.supervisor
-        await sup.start(prepared.setups, prepared.kickoff, session_data=prepared.session_data)
+        await sup.start(prepared.setups, prepared.kickoff, started=prepared.started)
         await sup.wait()
         await sup.end("bench over")
 

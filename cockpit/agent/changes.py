@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cockpit.errors import CockpitError
-from cockpit.session import events as k
 from cockpit.session.events import Event
+from cockpit.session.kinds import PolicyDecided, SafeguardSnapshot, ToolFinished, ToolRequested
 
 DIFF_LINES = 400
 """Lines of a file write's diff kept in its ``tool.finished`` event."""
@@ -27,6 +27,10 @@ DIFF_INPUT_CAP = 1_000_000
 WHOLE_DIFF_CAP = 2_000_000
 """Characters of an agent's whole diff shown."""
 _FILE_TOOLS = frozenset({"write_file", "edit_file"})
+_WATCHED = frozenset(
+    c.kind for c in (SafeguardSnapshot, ToolRequested, PolicyDecided, ToolFinished)
+)
+"""The kinds that say what an agent wrote, and where the session started."""
 
 
 @dataclass(frozen=True)
@@ -84,29 +88,29 @@ class ChangeTracker:
         self._written: dict[str, set[str]] = {}
 
     def apply(self, event: Event) -> None:
-        d = event.data
-        if (
-            event.kind == k.SAFEGUARD_SNAPSHOT
-            and d.get("base")
-            and isinstance(d.get("commit"), str)
-        ):
-            self.base = d["commit"]
-        if event.call is None or event.agent is None:
+        if event.kind not in _WATCHED:  # most events: no body is read
             return
-        if event.kind == k.TOOL_REQUESTED:
-            raw = d.get("input")
+        body, call, agent = event.body, event.call, event.agent
+        if isinstance(body, SafeguardSnapshot):
+            if body.base and isinstance(body.commit, str):
+                self.base = body.commit
+            return
+        if call is None or agent is None:
+            return
+        if isinstance(body, ToolRequested):
+            raw = body.input
             path = raw.get("path") if isinstance(raw, dict) else None
-            if d.get("tool") in _FILE_TOOLS and isinstance(path, str):
-                self._pending[event.call] = (event.agent, [path])
-        elif event.kind == k.POLICY_DECIDED:
-            writes = [w for w in d.get("writes") or () if isinstance(w, str)]
-            if writes and event.call not in self._pending:
-                self._pending[event.call] = (event.agent, writes)
-        elif event.kind == k.TOOL_FINISHED:
-            pending = self._pending.pop(event.call, None)
-            if pending is not None and not d.get("error"):
-                agent, paths = pending
-                mine = self._written.setdefault(agent, set())
+            if body.tool in _FILE_TOOLS and isinstance(path, str):
+                self._pending[call] = (agent, [path])
+        elif isinstance(body, PolicyDecided):
+            writes = [w for w in body.writes or () if isinstance(w, str)]
+            if writes and call not in self._pending:
+                self._pending[call] = (agent, writes)
+        elif isinstance(body, ToolFinished):
+            pending = self._pending.pop(call, None)
+            if pending is not None and not body.error:
+                writer, paths = pending
+                mine = self._written.setdefault(writer, set())
                 mine.update(relative_path(self.root, p) for p in paths)
 
     def files(self, agent: str) -> set[str]:

@@ -15,7 +15,15 @@ from cockpit.agent.steps import AgentSteps
 from cockpit.agent.tools import ToolInputError, ToolOutcome, check_input
 from cockpit.plan.document import load_plan
 from cockpit.policy.model import Decision, FileAction, ShellAction, Tier
-from cockpit.session import events as k
+from cockpit.session.events import INTERNAL_TOOLS
+from cockpit.session.kinds import (
+    AgentBlocked,
+    PolicyDecided,
+    TaskVerified,
+    ToolFinished,
+    ToolRequested,
+    ToolStarted,
+)
 from cockpit.session.state import CallState
 from cockpit.session.status import AgentStatus
 
@@ -45,23 +53,17 @@ class ToolGate(AgentSteps):
                     "interrupted: cockpit stopped while this ran, so it may have partly run. "
                     "It was not run again; check its effects before retrying."
                 )
-                await self._record(
-                    k.TOOL_FINISHED,
-                    {"exit_code": None, "error": message, "interrupted": True},
-                    call,
-                )
+                await self._record(ToolFinished(error=message, interrupted=True), call)
                 return tool_result(tool_use_id, message, True)
         else:
             call = self.host.next_call_id()
-            await self._record(
-                k.TOOL_REQUESTED, {"tool": name, "input": raw, "tool_use_id": tool_use_id}, call
-            )
+            await self._record(ToolRequested(tool=name, input=raw, tool_use_id=tool_use_id), call)
         try:
             args = check_input(name, raw)
             if name not in self.definition.tools:
                 raise ToolInputError(f"{self.name} has no {name} tool")
         except ToolInputError as exc:
-            await self._record(k.TOOL_FINISHED, {"exit_code": None, "error": str(exc)}, call)
+            await self._record(ToolFinished(error=str(exc)), call)
             return tool_result(tool_use_id, str(exc), True)
         outcome = await self._gate_and_run(call, name, args, previous)
         return tool_result(tool_use_id, outcome.content, outcome.is_error)
@@ -76,10 +78,14 @@ class ToolGate(AgentSteps):
         else:
             assessment = self.boundary.decide(name, args, action)
             decision = assessment.decision
-            data = decision.to_dict()
-            if assessment.writes:  # what a shell command writes, as the policy read it
-                data["writes"] = list(assessment.writes)
-            await self._record(k.POLICY_DECIDED, data, call)
+            decided = PolicyDecided(
+                tier=decision.tier.wire,
+                reasons=list(decision.reasons),
+                rules=[rule.to_dict() for rule in decision.rules],
+                # What a shell command writes, as the policy read it.
+                writes=list(assessment.writes) or None,
+            )
+            await self._record(decided, call)
         if decision.tier is Tier.DENY:
             reasons = "; ".join(decision.reasons)
             return ToolOutcome(content=f"Denied by policy: {reasons}", is_error=True)
@@ -129,8 +135,7 @@ class ToolGate(AgentSteps):
         self, call: str, name: str, args: dict[str, Any], *, writes_plan: bool = False
     ) -> ToolOutcome:
         await self._set_status(AgentStatus.RUNNING, describe(name, args))
-        started: dict[str, Any] = {"tool": name, "command": describe(name, args)}
-        await self._record(k.TOOL_STARTED, started, call)
+        await self._record(ToolStarted(tool=name, command=describe(name, args)), call)
         # Whatever changes plan.md while this runs may be this command's (see steering).
         watched = name == "bash" or (
             name in ("write_file", "edit_file") and self.boundary.is_plan(args["path"])
@@ -138,7 +143,7 @@ class ToolGate(AgentSteps):
         if watched:
             self.host.command_started(self.name, call, writes_plan=writes_plan)
         try:
-            if name in k.INTERNAL_TOOLS:
+            if name in INTERNAL_TOOLS:
                 outcome = await self._internal(call, name, args)
             else:
                 try:
@@ -152,11 +157,9 @@ class ToolGate(AgentSteps):
             # The session is stopping: the command's process group was killed. Say so in
             # the log, never silently; resume will not run it again.
             message = "killed: the session stopped while this ran; it may have partly run"
-            await self._record(
-                k.TOOL_FINISHED, {"exit_code": None, "error": message, "interrupted": True}, call
-            )
+            await self._record(ToolFinished(error=message, interrupted=True), call)
             raise
-        await self._record(k.TOOL_FINISHED, outcome.log_data(), call)
+        await self._record(outcome.finished(), call)
         if self.status == AgentStatus.RUNNING:
             await self._set_status(AgentStatus.THINKING)
         return outcome
@@ -164,7 +167,7 @@ class ToolGate(AgentSteps):
     async def _internal(self, call: str, name: str, args: dict[str, Any]) -> ToolOutcome:
         if name == "report_blocked":
             reason = args["reason"]
-            await self._record(k.AGENT_BLOCKED, {"reason": reason}, call)
+            await self._record(AgentBlocked(reason=reason), call)
             self.status, self.detail = AgentStatus.BLOCKED, reason
             return ToolOutcome(
                 content="Reported. Wait: the human has been told and will answer.",
@@ -188,21 +191,13 @@ class ToolGate(AgentSteps):
         for command in task.verify:
             call = self.host.next_call_id()
             args = {"command": command}
-            await self._record(
-                k.TOOL_REQUESTED, {"tool": "bash", "input": args, "verify": task.id}, call
-            )
+            await self._record(ToolRequested(tool="bash", input=args, verify=task.id), call)
             outcome = await self._gate_and_run(call, "bash", args, None)
             passed = not outcome.is_error and outcome.exit_code == 0
-            await self._record(
-                k.TASK_VERIFIED,
-                {
-                    "task": task.id,
-                    "command": command,
-                    "passed": passed,
-                    "exit_code": outcome.exit_code,
-                },
-                call,
+            verified = TaskVerified(
+                task=task.id, command=command, passed=passed, exit_code=outcome.exit_code
             )
+            await self._record(verified, call)
             if not passed:
                 return ToolOutcome(
                     content=f"The task is not done: its verify command `{command}` failed.\n"

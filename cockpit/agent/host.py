@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from cockpit.policy.model import Assessment, Decision, FileAction, ShellAction
 from cockpit.policy.scope import WriteScope
 from cockpit.session.events import Event
+from cockpit.session.kinds import EventBody
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,7 @@ class AgentHost(Protocol):
 
     async def record(
         self,
-        kind: str,
-        data: Mapping[str, Any],
+        body: EventBody,
         *,
         agent: str | None,
         iteration: int = 0,

@@ -63,14 +63,6 @@ class Usage:
         """Every token of the prompt: fresh input plus cache writes and cache reads."""
         return self.input_tokens + self.cache_creation_input_tokens + self.cache_read_input_tokens
 
-    def as_dict(self) -> dict[str, int]:
-        return {
-            "input_tokens": self.input_tokens,
-            "output_tokens": self.output_tokens,
-            "cache_creation_input_tokens": self.cache_creation_input_tokens,
-            "cache_read_input_tokens": self.cache_read_input_tokens,
-        }
-
 
 ALIASES: dict[str, str] = {
     "opus": "claude-opus-5-5",

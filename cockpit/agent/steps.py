@@ -7,7 +7,6 @@ through the policy); both stand on these steps, so each half reads on its own.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from typing import Any
 
 from cockpit.agent.backends.base import Backend, TurnResult
@@ -17,8 +16,8 @@ from cockpit.agent.definition import AgentDefinition
 from cockpit.agent.host import AgentHost
 from cockpit.agent.tools import Toolbox
 from cockpit.agent.watchdog import ModelLimits, TurnWatch
-from cockpit.session import events as k
 from cockpit.session.events import Event
+from cockpit.session.kinds import AgentStatusChanged, EventBody, ModelMessage
 from cockpit.session.status import AgentStatus
 
 
@@ -54,8 +53,7 @@ class AgentSteps:
             return
         self.status, self.detail = status, detail
         await self.host.record(
-            k.AGENT_STATUS,
-            {"status": status, "detail": detail},
+            AgentStatusChanged(status=status, detail=detail),
             agent=self.name,
             iteration=self.iteration,
         )
@@ -63,7 +61,7 @@ class AgentSteps:
     async def _add_message(self, message: dict[str, Any]) -> None:
         """Log a message, then add it to the conversation (the log comes first)."""
         await self.host.record(
-            k.MODEL_MESSAGE, {"message": message}, agent=self.name, iteration=self.iteration
+            ModelMessage(message=message), agent=self.name, iteration=self.iteration
         )
         self.messages.append(message)
 
@@ -81,7 +79,5 @@ class AgentSteps:
             return []
         return tool_uses(self.messages[-1])
 
-    async def _record(self, kind: str, data: Mapping[str, Any], call: str) -> Event:
-        return await self.host.record(
-            kind, data, agent=self.name, iteration=self.iteration, call=call
-        )
+    async def _record(self, body: EventBody, call: str) -> Event:
+        return await self.host.record(body, agent=self.name, iteration=self.iteration, call=call)

@@ -19,6 +19,7 @@ from typing import Any
 
 from cockpit.agent.changes import DIFF_INPUT_CAP, relative_path, text_diff
 from cockpit.agent.output import MARGIN, OUTPUT_CAP, OutputCollector, OutputSink, cap_output
+from cockpit.session.kinds import ToolFinished
 from cockpit.session.log import SessionLog
 
 DEFAULT_TIMEOUT_S = 120.0
@@ -135,22 +136,18 @@ class ToolOutcome:
     """A file write's unified diff (for the transcript and the log), capped."""
     diff_truncated: bool = False
 
-    def log_data(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "exit_code": self.exit_code,
-            "output": self.output,
-            "truncated": self.truncated,
-            "duration_s": round(self.duration_s, 3),
-        }
-        if self.artifact:
-            data["artifact"] = self.artifact
-        if self.error:
-            data["error"] = self.error
-        if self.diff:
-            data["diff"] = self.diff
-            if self.diff_truncated:
-                data["diff_truncated"] = True
-        return data
+    def finished(self) -> ToolFinished:
+        """The ``tool.finished`` this outcome logs."""
+        return ToolFinished(
+            exit_code=self.exit_code,
+            output=self.output,
+            truncated=self.truncated,
+            duration_s=round(self.duration_s, 3),
+            artifact=self.artifact or None,
+            error=self.error or None,
+            diff=self.diff or None,
+            diff_truncated=True if self.diff and self.diff_truncated else None,
+        )
 
 
 class Toolbox:

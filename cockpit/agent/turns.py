@@ -19,7 +19,7 @@ from cockpit.agent.models import price_for
 from cockpit.agent.steps import AgentSteps
 from cockpit.agent.watchdog import TurnTimedOut
 from cockpit.errors import BackendError
-from cockpit.session import events as k
+from cockpit.session.kinds import ModelUsage, PlanDelivered
 from cockpit.session.status import AgentStatus
 
 
@@ -36,8 +36,7 @@ class ModelTurns(AgentSteps):
             self.inbox.clear()
             if self._plan_note is not None:
                 await self.host.record(
-                    k.PLAN_DELIVERED,
-                    {"digest": self._plan_note, "restarted": self._restarted},
+                    PlanDelivered(digest=self._plan_note, restarted=self._restarted),
                     agent=self.name,
                     iteration=self.iteration,
                 )
@@ -69,10 +68,18 @@ class ModelTurns(AgentSteps):
         if self.status in (AgentStatus.RETRYING, AgentStatus.STALLED):
             await self._set_status(AgentStatus.THINKING)
         await self._add_message({"role": "assistant", "content": result.content})
-        usage = {"model": result.model, **result.usage.as_dict(), "cost_usd": result.cost_usd}
-        if price_for(result.model) is None and price_for(request.model) is None:
-            usage["priced"] = False  # its cost is unknown, not zero
-        await self.host.record(k.MODEL_USAGE, usage, agent=self.name, iteration=self.iteration)
+        tokens = result.usage
+        unpriced = price_for(result.model) is None and price_for(request.model) is None
+        usage = ModelUsage(
+            model=result.model,
+            input_tokens=tokens.input_tokens,
+            output_tokens=tokens.output_tokens,
+            cache_creation_input_tokens=tokens.cache_creation_input_tokens,
+            cache_read_input_tokens=tokens.cache_read_input_tokens,
+            cost_usd=result.cost_usd,
+            priced=False if unpriced else None,  # its cost is unknown, not zero
+        )
+        await self.host.record(usage, agent=self.name, iteration=self.iteration)
         return result
 
     async def _timed_out(self, why: str) -> None:

@@ -12,8 +12,8 @@ from typing import TextIO
 from cockpit.agent.runtime import ApprovalRequest
 from cockpit.cli.farewell import resume_hint, summary, warn
 from cockpit.safe_text import visible
-from cockpit.session import events as k
 from cockpit.session.events import Event
+from cockpit.session.kinds import PlanChanged
 from cockpit.session.show import format_line
 from cockpit.supervisor.headless import OnIdle, run_headless
 from cockpit.supervisor.launch import Prepared
@@ -28,8 +28,9 @@ class HeadlessConsole:
 
     def show(self, event: Event) -> None:
         print(printable(format_line(event)), file=self.out, flush=True)
-        if event.kind == k.PLAN_CHANGED:
-            for problem in event.data.get("problems") or ():
+        body = event.body
+        if isinstance(body, PlanChanged):
+            for problem in body.problems or ():
                 if isinstance(problem, dict):
                     line, message = problem.get("line"), problem.get("message")
                     warn(f"plan.md line {line}: {message}")

@@ -14,7 +14,8 @@ from cockpit.errors import LogCorruptError, LogError
 from cockpit.safe_text import visible
 from cockpit.session.audit import audit
 from cockpit.session.chain import parse_line
-from cockpit.session.events import GENESIS, SESSION_ENDED, Event, digest
+from cockpit.session.events import GENESIS, Event, digest
+from cockpit.session.kinds import SessionEnded
 from cockpit.session.show import audit_lines, format_line
 from cockpit.session.verify import verify_log
 
@@ -153,5 +154,5 @@ class _Follower:
                 self.offset += len(raw)
                 self.seq += 1
                 self.prev = digest(line)
-                ended = ended or event.kind == SESSION_ENDED
+                ended = ended or event.kind == SessionEnded.kind
         return ended

@@ -171,7 +171,7 @@ def play_headless(
 ) -> int:
     """Write each event from the player's position on as `log show` does, paced by the
     player (``speed`` 0: no pacing). Following, stop once the session has ended."""
-    from cockpit.session.events import SESSION_ENDED
+    from cockpit.session.kinds import SessionEnded
     from cockpit.session.show import format_line
 
     ended = False
@@ -180,7 +180,7 @@ def play_headless(
             events = player.take(4096)
             for event in events:
                 write(format_line(event))
-                ended = ended or event.kind == SESSION_ENDED
+                ended = ended or event.kind == SessionEnded.kind
             if not events:
                 if not player.follow or ended:
                     return 0
@@ -192,7 +192,7 @@ def play_headless(
         now = clock()
         for event in player.tick(now):
             write(format_line(event))
-            ended = ended or event.kind == SESSION_ENDED
+            ended = ended or event.kind == SessionEnded.kind
         if ended and player.follow and player.position >= player.total:
             return 0
         wait = player.next_due(clock())

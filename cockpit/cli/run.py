@@ -103,7 +103,7 @@ def _recorded_workspace(session: str | None) -> Workspace | None:
         return None
     from cockpit.supervisor.launch import session_started
 
-    root = session_started(Path(session)).get("workspace")
+    root = session_started(Path(session)).workspace
     if isinstance(root, str) and Path(root).is_dir():
         return Workspace(Path(root))
     return None

@@ -52,8 +52,9 @@ from cockpit.session.chain import (
     parse_line,
     read_head,
 )
-from cockpit.session.events import GENESIS, SESSION_ENDED, digest
+from cockpit.session.events import GENESIS, digest
 from cockpit.session.keys import Anchor, LogKey, load_key, read_anchor
+from cockpit.session.kinds import SessionEnded
 from cockpit.session.verify import end_problem, replaced_problem
 
 MAGIC = b"CKPTRIDX"
@@ -253,7 +254,7 @@ class Index:
             anchor = self._anchor()  # the session was learnt in this pass
             head = _quiet_head(self.log_path)  # read after the anchor, as its writer orders
         last = len(self) - 1
-        ended = next((i for i in range(last, -1, -1) if self.kind(i) == SESSION_ENDED), -1)
+        ended = next((i for i in range(last, -1, -1) if self.kind(i) == SessionEnded.kind), -1)
         if head is not None and head.seq < ended:
             head = _quiet_head(self.log_path)  # written right after the end: look again
         torn = None

@@ -7,9 +7,16 @@ from datetime import datetime
 from enum import IntFlag
 from typing import Any
 
-from cockpit.session import events as k
 from cockpit.session.events import DIGEST_RE, FIELDS, FIELDS_KEYED, KEYED_VERSION, TS_RE
-from cockpit.session.kinds import REGISTRY, ApprovalResolved, ToolFinished
+from cockpit.session.kinds import (
+    REGISTRY,
+    AgentStatusChanged,
+    ApprovalRequested,
+    ApprovalResolved,
+    PolicyDecided,
+    TaskVerified,
+    ToolFinished,
+)
 from cockpit.session.status import AgentStatus
 
 KINDS: tuple[str, ...] = tuple(REGISTRY)
@@ -27,19 +34,19 @@ class Flag(IntFlag):
 
 def marker_flags(kind: str, data: dict[str, Any]) -> Flag:
     """The marker flags of one event (``Flag(0)``: not a marker)."""
-    if kind == k.APPROVAL_REQUESTED:
+    if kind == ApprovalRequested.kind:
         return Flag.APPROVAL
-    if kind == k.APPROVAL_RESOLVED:
+    if kind == ApprovalResolved.kind:
         granted = ApprovalResolved.grants(data.get("approved"), data.get("by"))
         return Flag.APPROVAL if granted else Flag.DENIAL
-    if kind == k.POLICY_DECIDED:
+    if kind == PolicyDecided.kind:
         return Flag.DENIAL if data.get("tier") == "deny" else Flag(0)
-    if kind == k.TOOL_FINISHED:
+    if kind == ToolFinished.kind:
         failed = ToolFinished.fails(data.get("exit_code"), data.get("error"))
         return Flag.ERROR if failed else Flag(0)
-    if kind == k.AGENT_STATUS:
+    if kind == AgentStatusChanged.kind:
         return Flag.ERROR if data.get("status") == AgentStatus.FAILED else Flag(0)
-    if kind == k.TASK_VERIFIED:
+    if kind == TaskVerified.kind:
         return Flag.ERROR if data.get("passed") is False else Flag(0)
     return Flag(0)
 
@@ -47,12 +54,12 @@ def marker_flags(kind: str, data: dict[str, Any]) -> Flag:
 MAY_MARK = frozenset(
     CODES[kind]
     for kind in (
-        k.APPROVAL_REQUESTED,
-        k.APPROVAL_RESOLVED,
-        k.POLICY_DECIDED,
-        k.TOOL_FINISHED,
-        k.AGENT_STATUS,
-        k.TASK_VERIFIED,
+        ApprovalRequested.kind,
+        ApprovalResolved.kind,
+        PolicyDecided.kind,
+        ToolFinished.kind,
+        AgentStatusChanged.kind,
+        TaskVerified.kind,
     )
 )
 _decode = json.JSONDecoder().decode

@@ -1,4 +1,4 @@
-"""The event: one line of the session log, and the kinds cockpit writes.
+"""The event: one line of the session log (its kinds are the classes in `kinds`).
 
 A line is the compact JSON object
 ``{"v","seq","ts","session","agent","iteration","kind","call","data","prev"}`` in that key
@@ -38,31 +38,7 @@ GENESIS = hashlib.sha256(b"").hexdigest()
 TS_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z\Z")
 DIGEST_RE = re.compile(r"[0-9a-f]{64}\Z")
 
-# The kinds this version writes, as aliases of their classes' ``kind`` (`kinds` is where
-# the strings and the data fields are written). Readers must skip kinds they do not know.
-SESSION_STARTED = kinds.SessionStarted.kind
-SESSION_RESUMED = kinds.SessionResumed.kind
-SESSION_ENDED = kinds.SessionEnded.kind
-AGENT_STARTED = kinds.AgentStarted.kind
-AGENT_STATUS = kinds.AgentStatusChanged.kind
-AGENT_BLOCKED = kinds.AgentBlocked.kind
-MODEL_MESSAGE = kinds.ModelMessage.kind
-MODEL_USAGE = kinds.ModelUsage.kind
-TOOL_REQUESTED = kinds.ToolRequested.kind
-POLICY_DECIDED = kinds.PolicyDecided.kind
-APPROVAL_REQUESTED = kinds.ApprovalRequested.kind
-APPROVAL_RESOLVED = kinds.ApprovalResolved.kind
-SAFEGUARD_SNAPSHOT = kinds.SafeguardSnapshot.kind
-TOOL_STARTED = kinds.ToolStarted.kind
-TOOL_FINISHED = kinds.ToolFinished.kind
-PLAN_CHANGED = kinds.PlanChanged.kind
-TASK_UPDATED = kinds.TaskUpdated.kind
-TASK_VERIFIED = kinds.TaskVerified.kind
-HUMAN_MESSAGE = kinds.HumanMessage.kind
-LOG_RECOVERED = kinds.LogRecovered.kind
-PLAN_DELIVERED = kinds.PlanDelivered.kind
-GRANT_REVOKED = kinds.GrantRevoked.kind
-
+# A kind's only name is its class in `kinds` (``ToolStarted.kind``); this is the set of them.
 KNOWN_KINDS = frozenset(kinds.REGISTRY)
 
 INTERNAL_TOOLS: tuple[str, ...] = ("update_task", "report_blocked")

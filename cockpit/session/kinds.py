@@ -7,9 +7,11 @@ know reads as `UnknownEvent`, so an older cockpit still opens a newer log.
 
 The field types say what cockpit writes. A forged or foreign log may hold other shapes in
 a known kind's data: a body keeps the values as they were logged (it never raises), and
-readers stay tolerant (`items_of`, ``str(...)``). Keys a class does not declare, and
-optional keys logged as ``null``, are kept in ``extra``: ``body.data()`` gives back exactly
-the data it was read from.
+readers stay tolerant (`items_of`, ``str(...)``). Keys a class does not declare, optional
+keys logged as ``null``, and keys a writer always writes that an older log lacks (as
+`ABSENT`) are kept in ``extra``: ``body.data()`` gives back exactly the data it was read
+from. A writer builds a body and logs ``body.data()``: the field order is the key order on
+disk, so a class's fields are declared in the order its writers have always written them.
 
 Each class's ``kind`` is the only place its kind string is written. `REGISTRY` keeps the
 order of the replay index's kind codes: append new kinds at the end.
@@ -22,6 +24,16 @@ from typing import Any, ClassVar, TypeVar
 
 ALWAYS = {"always": True}
 """Field metadata: the key is written even when its value is None (``exit_code``)."""
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Any = _Absent()
+"""In ``extra``: an `ALWAYS` key the logged data did not have (a log from before it was
+written), so ``data()`` leaves it out again."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,8 +55,13 @@ class EventBody:
             value = getattr(self, name)
             if value is not None or always:
                 out[name] = value
-        if self.extra:
-            out.update(self.extra)
+        extra = self.extra
+        if extra:
+            for key, value in extra.items():
+                if value is ABSENT:
+                    del out[key]
+                else:
+                    out[key] = value
         return out
 
     @classmethod
@@ -56,16 +73,17 @@ class EventBody:
         get = data.get
         for name, set_field in cls._setters:
             set_field(body, get(name))
-        keys = cls._keys
-        if keys.issuperset(data) and None not in data.values():
+        keys, always = cls._keys, cls._always
+        if keys.issuperset(data) and None not in data.values() and always.issubset(data):
             extra: dict[str, Any] = {}
         else:
-            always = cls._always
             extra = {
                 key: value
                 for key, value in data.items()
                 if key not in keys or (value is None and key not in always)
             }
+            for key in always.difference(data):
+                extra[key] = ABSENT
         _set_extra(body, extra)
         return body
 
@@ -112,8 +130,9 @@ class SessionStarted(EventBody):
     agents: list[str] | None = None
     plan: str | None = None
     version: str | None = None
-    backend: str | None = None
-    goal: str | None = None
+    goal: str | None = field(default=None, metadata=ALWAYS)
+    backend: dict[str, Any] | None = None
+    """``{name: scripted, script}`` or ``{name: anthropic, base_url}``: what resume uses."""
     model: str | None = None
     skipped_agents: list[dict[str, Any]] | None = None
     """Agent files that did not load: ``{path, line, reason}`` each."""
@@ -208,8 +227,8 @@ class ModelUsage(EventBody):
     model: str | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
-    cache_read_input_tokens: int | None = None
     cache_creation_input_tokens: int | None = None
+    cache_read_input_tokens: int | None = None
     cost_usd: float | None = None
     priced: bool | None = None
 
@@ -227,7 +246,8 @@ class ModelUsage(EventBody):
 class ToolRequested(EventBody):
     kind: ClassVar[str] = "tool.requested"
     tool: str | None = None
-    input: dict[str, Any] | None = None
+    input: dict[str, Any] | None = field(default=None, metadata=ALWAYS)
+    """As the model sent it (``null`` when it sent none)."""
     tool_use_id: str | None = None
     verify: str | None = None
     """The task whose ``verify:`` command this is."""
@@ -345,8 +365,9 @@ class TaskUpdated(EventBody):
     kind: ClassVar[str] = "task.updated"
     task: str | None = None
     status: str | None = None
-    note: str | None = None
+    note: str | None = field(default=None, metadata=ALWAYS)
     id: str | None = None
+    """The task's id in plan.md, whatever the agent called it."""
 
 
 @_registered
@@ -373,6 +394,7 @@ class LogRecovered(EventBody):
     kind: ClassVar[str] = "log.recovered"
     bytes_dropped: int | None = None
     line: int | None = None
+    reason: str | None = None
 
 
 @_registered

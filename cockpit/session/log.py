@@ -31,13 +31,13 @@ from cockpit.session.chain import (
 )
 from cockpit.session.events import (
     KEYED_VERSION,
-    LOG_RECOVERED,
     SCHEMA_VERSION,
     Event,
     digest,
     utc_timestamp,
 )
 from cockpit.session.keys import Anchor, LogKey, keyed_line, load_key, write_anchor
+from cockpit.session.kinds import LogRecovered
 from cockpit.session.redact import Redactor
 from cockpit.session.verify import open_problem
 
@@ -151,14 +151,12 @@ class SessionLog:
         if check.torn is not None:
             os.ftruncate(fd, check.good_bytes)
             os.fsync(fd)
-            log.append(
-                LOG_RECOVERED,
-                {
-                    "bytes_dropped": check.torn.size,
-                    "line": check.torn.line,
-                    "reason": "torn last line (a crash mid-write) was cut",
-                },
+            recovered = LogRecovered(
+                bytes_dropped=check.torn.size,
+                line=check.torn.line,
+                reason="torn last line (a crash mid-write) was cut",
             )
+            log.append(recovered.kind, recovered.data())
         else:
             log._head.publish(log._next_seq - 1, log._last_digest, utc_timestamp(), durable=True)
         return log

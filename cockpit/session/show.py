@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from cockpit.safe_text import visible
-from cockpit.session import events as k
 from cockpit.session.audit import AuditReport
-from cockpit.session.events import Event
+from cockpit.session.events import APPROVERS, Event
 from cockpit.session.kinds import (
     AgentBlocked,
     AgentStarted,
@@ -41,14 +40,14 @@ from cockpit.session.status import AgentStatus
 HEADER = "TIMESTAMP | STATE | ITERATION | ACTION | RESULT | ARTIFACTS"
 
 _STATE_BY_KIND = {
-    k.TOOL_REQUESTED: "acting",
-    k.POLICY_DECIDED: "acting",
-    k.APPROVAL_REQUESTED: AgentStatus.WAITING,
-    k.SAFEGUARD_SNAPSHOT: AgentStatus.RUNNING,
-    k.TOOL_STARTED: AgentStatus.RUNNING,
-    k.TOOL_FINISHED: AgentStatus.RUNNING,
-    k.MODEL_MESSAGE: AgentStatus.THINKING,
-    k.MODEL_USAGE: AgentStatus.THINKING,
+    ToolRequested.kind: "acting",
+    PolicyDecided.kind: "acting",
+    ApprovalRequested.kind: AgentStatus.WAITING,
+    SafeguardSnapshot.kind: AgentStatus.RUNNING,
+    ToolStarted.kind: AgentStatus.RUNNING,
+    ToolFinished.kind: AgentStatus.RUNNING,
+    ModelMessage.kind: AgentStatus.THINKING,
+    ModelUsage.kind: AgentStatus.THINKING,
 }
 
 
@@ -238,8 +237,8 @@ def _audit_lines(report: AuditReport) -> Iterator[str]:
     yield ""
     yield "Who allowed what"
     yield f"  decisions: {tiers}, deny: {s.tiers.get('deny', 0)}; snapshots: {s.snapshots}"
-    yield "  approvals: " + ", ".join(f"{by} {s.approvals_by.get(by, 0)}" for by in k.APPROVERS)
-    yield "  denials:   " + ", ".join(f"{by} {s.denials_by.get(by, 0)}" for by in k.APPROVERS)
+    yield "  approvals: " + ", ".join(f"{by} {s.approvals_by.get(by, 0)}" for by in APPROVERS)
+    yield "  denials:   " + ", ".join(f"{by} {s.denials_by.get(by, 0)}" for by in APPROVERS)
     yield ""
     yield f"Commands run ({report.commands})"
     for row in report.rows("command"):

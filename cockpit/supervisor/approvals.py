@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
 
 from cockpit.agent.host import ApprovalDecision, ApprovalRequest
 from cockpit.policy.engine import Policy
 from cockpit.policy.model import ShellAction
 from cockpit.policy.rules.grants import Grant
-from cockpit.session import events as k
+from cockpit.session.kinds import ApprovalRequested, ApprovalResolved, GrantRevoked
 from cockpit.supervisor.updates import PendingApproval, Recorder
 
 
@@ -41,14 +40,16 @@ class ApprovalDesk:
 
     async def request(self, request: ApprovalRequest) -> ApprovalDecision:
         """Log the request, put it in the inbox and wait for its answer (or the timeout)."""
+        decision = request.decision
         await self._record(
-            k.APPROVAL_REQUESTED,
-            {
-                "tool": request.tool,
-                "command": request.command,
-                "cwd": request.cwd,
-                **request.decision.to_dict(),
-            },
+            ApprovalRequested(
+                tool=request.tool,
+                command=request.command,
+                cwd=request.cwd,
+                tier=decision.tier.wire,
+                reasons=list(decision.reasons),
+                rules=[rule.to_dict() for rule in decision.rules],
+            ),
             agent=request.agent,
             iteration=request.iteration,
             call=request.call,
@@ -103,9 +104,7 @@ class ApprovalDesk:
         grant = next((g for g in self.policy.grants if g.id == grant_id), None)
         if grant is None:
             return False
-        await self._record(
-            k.GRANT_REVOKED, {"pattern": grant.pattern, "id": grant.id, "by": "human"}, agent=None
-        )
+        await self._record(GrantRevoked(pattern=grant.pattern, id=grant.id, by="human"), agent=None)
         return self.policy.revoke_grant(grant)
 
     async def resolve(
@@ -136,14 +135,14 @@ class ApprovalDesk:
         reason: str | None,
         grant: Grant | None = None,
     ) -> ApprovalDecision:
-        data: dict[str, Any] = {"approved": approved, "by": by}
-        if reason:
-            data["reason"] = reason
-        if grant is not None:
-            data["grant"] = grant.to_dict()
+        resolved = ApprovalResolved(
+            approved=approved,
+            by=by,
+            reason=reason or None,
+            grant=grant.to_dict() if grant is not None else None,
+        )
         await self._record(
-            k.APPROVAL_RESOLVED,
-            data,
+            resolved,
             agent=request.agent,
             iteration=request.iteration,
             call=request.call,

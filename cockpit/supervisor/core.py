@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,16 @@ from cockpit.policy.model import Assessment, FileAction, ShellAction
 from cockpit.policy.rules.grants import Grant
 from cockpit.policy.scope import WriteScope
 from cockpit.safeguard.snapshots import Safeguard
-from cockpit.session import events as k
 from cockpit.session.events import Event
+from cockpit.session.kinds import (
+    AgentStarted,
+    EventBody,
+    HumanMessage,
+    SessionEnded,
+    SessionResumed,
+    SessionStarted,
+    TaskUpdated,
+)
 from cockpit.session.log import SessionLog
 from cockpit.session.state import SessionState
 from cockpit.session.status import FINAL, AgentStatus
@@ -100,15 +109,16 @@ class Supervisor:
 
     async def record(
         self,
-        kind: str,
-        data: Mapping[str, Any],
+        body: EventBody,
         *,
         agent: str | None,
         iteration: int = 0,
         call: str | None = None,
     ) -> Event:
         """Append an event (durable on return), then publish it in seq order."""
-        event = await self.log.append_async(kind, data, agent=agent, iteration=iteration, call=call)
+        event = await self.log.append_async(
+            body.kind, body.data(), agent=agent, iteration=iteration, call=call
+        )
         self.snapshots.seen.apply(event)
         self._bus.logged(event)
         return event
@@ -148,10 +158,11 @@ class Supervisor:
     ) -> tuple[str, bool]:
         text, failed, task = await self.steering.update_task(agent, args)
         if not failed:
-            data = {"task": args["task"], "status": args["status"], "note": args.get("note")}
-            if task is not None:
-                data["id"] = task  # the task's id in plan.md, whatever the agent called it
-            await self.record(k.TASK_UPDATED, data, agent=agent, iteration=iteration, call=call)
+            # ``id``: the task's id in plan.md, whatever the agent called it.
+            body = TaskUpdated(
+                task=args["task"], status=args["status"], note=args.get("note"), id=task
+            )
+            await self.record(body, agent=agent, iteration=iteration, call=call)
         return text, failed
 
     def command_started(self, agent: str, call: str, *, writes_plan: bool) -> None:
@@ -238,21 +249,19 @@ class Supervisor:
         setups: Iterable[AgentSetup],
         kickoff: Mapping[str, str],
         *,
-        session_data: Mapping[str, Any],
+        started: SessionStarted,
     ) -> None:
-        """Log the session's start and start every agent with its first message."""
+        """Log the session's start (``started`` says what the launcher chose; the session
+        fills in where and who) and start every agent with its first message."""
         setups = list(setups)
-        await self.record(
-            k.SESSION_STARTED,
-            {
-                "workspace": str(self.root),
-                "agents": [s.definition.name for s in setups],
-                "plan": str(self.plan_path),
-                "version": __version__,
-                **session_data,
-            },
-            agent=None,
+        where = replace(
+            started,
+            workspace=str(self.root),
+            agents=[s.definition.name for s in setups],
+            plan=str(self.plan_path),
+            version=__version__,
         )
+        await self.record(where, agent=None)
         await self.steering.problems()
         await self.snapshot_start()
         for setup in setups:
@@ -262,9 +271,7 @@ class Supervisor:
     async def _start_agent(self, setup: AgentSetup, first_message: str) -> None:
         d = setup.definition
         await self.record(
-            k.AGENT_STARTED,
-            {"model": d.model, "tools": list(d.tools), "source": str(d.source)},
-            agent=d.name,
+            AgentStarted(model=d.model, tools=list(d.tools), source=str(d.source)), agent=d.name
         )
         runtime = self.crew.add(setup)
         runtime.deliver(first_message)
@@ -283,7 +290,7 @@ class Supervisor:
         started gets its note as its first message."""
         notes = notes or {}
         self._call_ids = itertools.count(len(state.calls) + 1)
-        await self.record(k.SESSION_RESUMED, {"recovered": dict(recovered)}, agent=None)
+        await self.record(SessionResumed(recovered=dict(recovered)), agent=None)
         for setup in setups:
             name = setup.definition.name
             agent_state = state.agents.get(name)
@@ -334,7 +341,7 @@ class Supervisor:
         statuses = self.statuses()
         if not self._ended:
             self._ended = True
-            await self.record(k.SESSION_ENDED, {"reason": reason, "statuses": statuses}, agent=None)
+            await self.record(SessionEnded(reason=reason, statuses=dict(statuses)), agent=None)
         return statuses
 
     # -- the human's commands ------------------------------------------------------------
@@ -358,7 +365,7 @@ class Supervisor:
     async def message(self, agent: str, text: str, *, by: str = "human") -> None:
         """A message, delivered at the agent's next turn (logged first). ``by`` is who
         wrote it: the human, or the demo playing the human's part (and saying so)."""
-        await self.record(k.HUMAN_MESSAGE, {"text": text, "by": by}, agent=agent)
+        await self.record(HumanMessage(text=text, by=by), agent=agent)
         runtime = self.runtimes[agent]
         who = "the human" if by == "human" else f"{by} (on the human's behalf)"
         runtime.deliver(f"Message from {who}: {text}")

@@ -98,9 +98,7 @@ async def run_headless(
     interrupted = False
     try:
         if prepared.state is None:
-            await supervisor.start(
-                prepared.setups, prepared.kickoff, session_data=prepared.session_data
-            )
+            await supervisor.start(prepared.setups, prepared.kickoff, started=prepared.started)
         else:
             await supervisor.resume(
                 prepared.setups, prepared.state, prepared.recovered, prepared.kickoff

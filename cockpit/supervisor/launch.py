@@ -26,6 +26,7 @@ from cockpit.errors import LogError, UsageError
 from cockpit.plan.document import Plan, load_plan
 from cockpit.plan.model import Task
 from cockpit.safe_text import visible
+from cockpit.session.kinds import SessionStarted
 from cockpit.session.status import AgentStatus
 
 if TYPE_CHECKING:
@@ -81,7 +82,8 @@ class Prepared:
     log: SessionLog
     setups: list[AgentSetup]
     kickoff: dict[str, str]
-    session_data: dict[str, Any]
+    started: SessionStarted
+    """What the launcher chose, for ``session.started`` (empty on a resume)."""
     state: SessionState | None = None
     recovered: dict[str, Any] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
@@ -278,12 +280,12 @@ class NewSession:
             log=log,
             setups=setups,
             kickoff={n: kickoff_message(n, options, self.plan) for n in self.names},
-            session_data={
-                "goal": options.goal,
-                "backend": _backend_record(options),
-                "model": self.model,
-                "skipped_agents": self.definitions.skipped_records(),
-            },
+            started=SessionStarted(
+                goal=options.goal,
+                backend=_backend_record(options),
+                model=self.model,
+                skipped_agents=self.definitions.skipped_records(),
+            ),
             notices=self.notices,
         )
 
@@ -357,14 +359,13 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
             seen.apply(event)
         state = builder.state
         started = session_started(path)
-        recorded_backend = started.get("backend") or {}
-        if options.plan is None and started.get("plan"):
-            options.plan = Path(str(started["plan"]))
-        if options.goal is None and started.get("goal"):
-            options.goal = str(started["goal"])
-        recorded_model = started.get("model")
-        if options.model is None and isinstance(recorded_model, str):
-            options.model = recorded_model
+        recorded_backend = started.backend or {}
+        if options.plan is None and started.plan:
+            options.plan = Path(str(started.plan))
+        if options.goal is None and started.goal:
+            options.goal = str(started.goal)
+        if options.model is None and isinstance(started.model, str):
+            options.model = started.model
         model = session_model(options.model, options.env)
         definitions = load_agents(options.workspace, default_model=model)
         make_backend = backend_factory(options, recorded_backend)
@@ -407,7 +408,7 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
         log=log,
         setups=setups,
         kickoff=notes,
-        session_data={},
+        started=SessionStarted(),
         state=state,
         recovered=recovered,
         notices=[
@@ -468,13 +469,12 @@ def _continue_open_tasks(
     return notes, notices
 
 
-def session_started(path: Path) -> dict[str, Any]:
-    """The data of a log's first event, ``session.started``."""
+def session_started(path: Path) -> SessionStarted:
+    """A log's first event, ``session.started``."""
     from cockpit.session.chain import read_events
-    from cockpit.session.kinds import SessionStarted
 
     for event in read_events(path):
-        if event.kind == SessionStarted.kind:
-            return dict(event.data)
+        if isinstance(body := event.body, SessionStarted):
+            return body
         break
     raise LogError(f"{path}:1: the log does not begin with session.started")

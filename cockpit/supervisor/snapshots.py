@@ -8,13 +8,13 @@ recorded and the session goes on.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from cockpit.agent.changes import AgentChanges, ChangeTracker, agent_changes
 from cockpit.errors import SafeguardError
 from cockpit.safeguard.snapshots import Safeguard
-from cockpit.session import events as k
+from cockpit.session.kinds import SafeguardSnapshot
 from cockpit.supervisor.updates import Recorder
 
 
@@ -30,26 +30,26 @@ class Snapshots:
 
     async def before(self, agent: str, iteration: int, call: str, reason: str) -> None:
         """A snapshot before a tier-2 action, logged with the call."""
-        data = await self._take(reason)
-        await self._record(k.SAFEGUARD_SNAPSHOT, data, agent=agent, iteration=iteration, call=call)
+        taken = await self._take(reason)
+        await self._record(taken, agent=agent, iteration=iteration, call=call)
 
     async def at_start(self) -> None:
         """Snapshot the tree as the session starts: what each agent's changes are
         compared with (`changes`), and a point `cockpit rollback` can return to."""
-        data = await self._take("session start")
-        await self._record(k.SAFEGUARD_SNAPSHOT, {**data, "base": True}, agent=None)
+        taken = await self._take("session start")
+        await self._record(replace(taken, base=True), agent=None)
 
-    async def _take(self, reason: str) -> dict[str, Any]:
-        """A snapshot's event data; a failure is recorded and the session goes on."""
+    async def _take(self, reason: str) -> SafeguardSnapshot:
+        """A snapshot's event; a failure is recorded and the session goes on."""
         try:
             snap = await asyncio.to_thread(self.safeguard.snapshot, reason)
         except SafeguardError as exc:
-            return {"skipped": str(exc)}
+            return SafeguardSnapshot(skipped=str(exc))
         except Exception as exc:
-            return {"skipped": f"snapshot failed: {type(exc).__name__}: {exc}"}
+            return SafeguardSnapshot(skipped=f"snapshot failed: {type(exc).__name__}: {exc}")
         if snap is None:
-            return {"skipped": "not a git repository: no snapshot could be taken"}
-        return {"ref": snap.ref, "commit": snap.commit}
+            return SafeguardSnapshot(skipped="not a git repository: no snapshot could be taken")
+        return SafeguardSnapshot(ref=snap.ref, commit=snap.commit)
 
     async def changes(self, agent: str) -> AgentChanges:
         """What ``agent`` changed since the session started (see `cockpit.agent.changes`)."""

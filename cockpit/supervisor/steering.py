@@ -36,11 +36,11 @@ from typing import Any, Protocol
 from cockpit.errors import CockpitError
 from cockpit.plan.diff import PlanDiff, diff_plans
 from cockpit.plan.document import Plan, load_plan
-from cockpit.plan.model import Task
+from cockpit.plan.model import PlanProblem, Task
 from cockpit.plan.update import update_task
 from cockpit.plan.watch import PlanWatcher
-from cockpit.session import events as k
 from cockpit.session.events import Event
+from cockpit.session.kinds import EventBody, PlanChanged
 
 
 class SteeringHost(Protocol):
@@ -50,8 +50,7 @@ class SteeringHost(Protocol):
 
     async def record(
         self,
-        kind: str,
-        data: Mapping[str, Any],
+        body: EventBody,
         *,
         agent: str | None,
         iteration: int = 0,
@@ -151,16 +150,10 @@ class PlanSteering:
         names = set(self.supervisor.known_agents())
         problems = self.plan.problems(names)
         if problems:
-            await self.supervisor.record(
-                k.PLAN_CHANGED,
-                {
-                    "by": "human",
-                    "digest": self.plan.digest,
-                    "diff": "",
-                    "problems": [{"line": p.line, "message": p.message} for p in problems],
-                },
-                agent=None,
+            changed = PlanChanged(
+                by="human", digest=self.plan.digest, diff="", problems=_listed(problems)
             )
+            await self.supervisor.record(changed, agent=None)
 
     async def _changed(self, old: Plan, new: Plan) -> None:
         del old
@@ -172,17 +165,16 @@ class PlanSteering:
         writer = by if by not in ("human", UNKNOWN) else None
         names = set(self.supervisor.known_agents())
         problems = new.problems(names)
-        data: dict[str, Any] = {
-            "by": by,
-            "digest": new.digest,
-            "diff": change.text,
-            "problems": [{"line": p.line, "message": p.message} for p in problems],
-        }
         ticked = [] if by == "human" else _ticked(previous, new)
-        if ticked:
-            data["unverified"] = [{"task": t.id, "title": t.title} for t in ticked]
-            self.unverified.update((t.id, by) for t in ticked)
-        await self.supervisor.record(k.PLAN_CHANGED, data, agent=writer)
+        changed = PlanChanged(
+            by=by,
+            digest=new.digest,
+            diff=change.text,
+            problems=_listed(problems),
+            unverified=[{"task": t.id, "title": t.title} for t in ticked] or None,
+        )
+        self.unverified.update((t.id, by) for t in ticked)
+        await self.supervisor.record(changed, agent=writer)
         if writer is not None:
             self.seen[writer] = new
         told = change.affected(names) - {writer} if writer else change.affected(names)
@@ -277,3 +269,8 @@ def _ticked(old: Plan, new: Plan) -> list[Task]:
     """Tasks whose box is ticked in ``new`` and was not in ``old`` (or that are new)."""
     was = {t.id: t.done for t in old.tasks}
     return [t for t in new.tasks if t.done and not was.get(t.id, False)]
+
+
+def _listed(problems: Sequence[PlanProblem]) -> list[dict[str, Any]]:
+    """The plan's problems as ``plan.changed`` logs them."""
+    return [{"line": p.line, "message": p.message} for p in problems]

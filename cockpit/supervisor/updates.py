@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 if TYPE_CHECKING:  # the screen imports this before its first frame: nothing heavy at run time
     from cockpit.agent.host import ApprovalDecision, ApprovalRequest
     from cockpit.session.events import Event
+    from cockpit.session.kinds import EventBody
 
 _TIER_RANK = {"deny": 4, 3: 3, 2: 2, 1: 1}
 
@@ -68,8 +69,7 @@ class Recorder(Protocol):
 
     async def __call__(
         self,
-        kind: str,
-        data: Mapping[str, Any],
+        body: EventBody,
         *,
         agent: str | None,
         iteration: int = 0,

@@ -28,8 +28,8 @@ from textual.binding import BindingType
 from textual.message import Message
 
 from cockpit.errors import CockpitError
-from cockpit.session import events as k
 from cockpit.session.events import Event
+from cockpit.session.kinds import ApprovalResolved, PlanChanged, TaskUpdated, body_class
 from cockpit.session.state import StateBuilder
 from cockpit.session.status import FINAL, AgentStatus
 from cockpit.supervisor.launch import NewSession, Prepared
@@ -267,7 +267,7 @@ class CockpitApp(App[int]):
         p = self.prepared
         try:
             if p.state is None:
-                await self.supervisor.start(p.setups, p.kickoff, session_data=p.session_data)
+                await self.supervisor.start(p.setups, p.kickoff, started=p.started)
             else:
                 await self.supervisor.resume(p.setups, p.state, p.recovered, p.kickoff)
             self.started = True
@@ -299,11 +299,12 @@ class CockpitApp(App[int]):
         line = self.view.take(event)
         if event.agent is not None:
             touched.add(event.agent)
-        if event.kind in (k.PLAN_CHANGED, k.TASK_UPDATED):
+        kind = body_class(event.kind)
+        if kind is PlanChanged or kind is TaskUpdated:
             view = self.main.query_one(PlanView)
             view.unverified = dict(self.state.state.unverified)
             view.refresh_plan()
-        if event.kind == k.APPROVAL_RESOLVED:
+        elif kind is ApprovalResolved:
             self.inbox.settled(event.call)
         if self._log_view is not None and self.screen is self._log_view:
             self._log_view.append(line)

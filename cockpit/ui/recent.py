@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections import deque
 
-from cockpit.session import events as k
 from cockpit.session.events import Event
+from cockpit.session.kinds import AgentBlocked, AgentStatusChanged, HumanMessage, PlanDelivered
 from cockpit.session.status import TROUBLED
 
 KEPT_PER_AGENT = 50
 """Calls (and notable events) kept per agent for Enter."""
 
-NOTABLE = frozenset({k.AGENT_BLOCKED, k.HUMAN_MESSAGE, k.PLAN_DELIVERED})
+NOTABLE = frozenset({AgentBlocked.kind, HumanMessage.kind, PlanDelivered.kind})
 """Events outside a call that Enter can show, besides a status that went wrong."""
 
 Entry = list[Event]
@@ -39,9 +39,7 @@ class RecentCalls:
                 entry = self._calls[event.call] = []
                 self._keep(event.agent, entry)
             entry.append(event)
-        elif event.kind in NOTABLE or (
-            event.kind == k.AGENT_STATUS and event.data.get("status") in TROUBLED
-        ):
+        elif event.kind in NOTABLE or _went_wrong(event):
             self._keep(event.agent, [event])
 
     def _keep(self, agent: str, entry: Entry) -> None:
@@ -55,3 +53,9 @@ class RecentCalls:
     def of(self, agent: str) -> list[Entry]:
         """The agent's kept entries, oldest first."""
         return list(self._entries.get(agent, ()))
+
+
+def _went_wrong(event: Event) -> bool:
+    """A status that went wrong (blocked, failed ...): Enter shows why."""
+    body = event.body
+    return isinstance(body, AgentStatusChanged) and body.status in TROUBLED

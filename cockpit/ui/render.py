@@ -13,8 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cockpit.safe_text import visible, visible_lines
-from cockpit.session import events as k
-from cockpit.session.events import Event
+from cockpit.session.events import INTERNAL_TOOLS, Event
 from cockpit.session.kinds import (
     AgentBlocked,
     AgentStatusChanged,
@@ -244,7 +243,7 @@ def model_text(event: Event) -> str:
 
 def _decided(d: Mapping[str, Any], call: CallState | None) -> list[Line]:
     tier = d.get("tier")
-    if call is not None and call.tool in k.INTERNAL_TOOLS:
+    if call is not None and call.tool in INTERNAL_TOOLS:
         return []  # task.updated and agent.blocked say it better
     style = _TIER_STYLE.get(tier, "tier-3")
     lines: list[Line] = [(style, f"[{_TIER_LABEL.get(tier, '?')}] {call_label(call)}")]
@@ -263,7 +262,7 @@ def _resolved(resolved: ApprovalResolved) -> Line:
 
 def _finished(d: Mapping[str, Any], call: CallState | None, streamed: bool) -> list[Line]:
     tool = call.tool if call is not None else ""
-    if tool in k.INTERNAL_TOOLS:
+    if tool in INTERNAL_TOOLS:
         return []
     seconds = d.get("duration_s")
     slow = isinstance(seconds, int | float) and seconds >= SLOW_S

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from cockpit.errors import LogError
 from cockpit.replay.details import Details
 from cockpit.replay.player import Move, Player
-from cockpit.session import events as k
 from cockpit.session.events import Event
+from cockpit.session.kinds import PlanChanged
 from cockpit.session.state import StateBuilder
 
 TICK_S = 0.05
@@ -426,7 +426,7 @@ class Transport:
         stop = min(to, self.player.total)
         kind = index.kind
         scan.plan_changes.extend(
-            i for i in range(scan.kinds_read, stop) if kind(i) == k.PLAN_CHANGED
+            i for i in range(scan.kinds_read, stop) if kind(i) == PlanChanged.kind
         )
         scan.kinds_read = max(scan.kinds_read, stop)
 

@@ -26,8 +26,14 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from cockpit.plan.document import Plan
-from cockpit.session import events as k
 from cockpit.session.events import Event
+from cockpit.session.kinds import (
+    GrantRevoked,
+    LogRecovered,
+    SessionEnded,
+    SessionResumed,
+    body_class,
+)
 from cockpit.session.state import AgentState, CallState
 from cockpit.session.status import HALTED, AgentStatus
 from cockpit.ui import render
@@ -36,7 +42,7 @@ from cockpit.ui.plan_view import PlanView
 from cockpit.ui.settings import SCREEN_KEYS
 from cockpit.ui.transcript import REFRESH_HZ, Transcript
 
-SESSION_WIDE = frozenset({k.SESSION_RESUMED, k.SESSION_ENDED, k.LOG_RECOVERED, k.GRANT_REVOKED})
+SESSION_WIDE = frozenset({SessionResumed, SessionEnded, LogRecovered, GrantRevoked})
 """Events of no agent that every pane shows."""
 
 PLAN_WIDTH = 44
@@ -271,7 +277,7 @@ class CockpitScreen(Screen[None]):
             pane = self.pane(event.agent)
             if pane is not None:
                 pane.add_event(event, call)
-        elif event.kind in SESSION_WIDE:
+        elif body_class(event.kind) in SESSION_WIDE:
             for pane in self.query(AgentPane):
                 pane.add_event(event, None)
 

@@ -14,7 +14,7 @@ import pytest
 
 from cockpit.errors import LogCorruptError
 from cockpit.session.chain import read_events
-from cockpit.session.events import LOG_RECOVERED
+from cockpit.session.kinds import LogRecovered
 from cockpit.session.log import SessionLog
 from tests.session._util import REPO, cockpit, lines_of, write_session
 
@@ -129,7 +129,7 @@ def test_torn_tail_is_cut_and_recorded(tmp_path: Path) -> None:
     events = list(read_events(path))
     assert [e.seq for e in events] == list(range(n + 2))
     recovered = events[n]
-    assert recovered.kind == LOG_RECOVERED
+    assert recovered.kind == LogRecovered.kind
     assert recovered.data["bytes_dropped"] == len(half)
     assert recovered.data["line"] == n + 1
     assert half not in path.read_bytes()
@@ -150,7 +150,7 @@ def test_torn_tail_without_a_newline_anywhere(tmp_path: Path) -> None:
     log = SessionLog.open(path, env={})
     log.close()
     events = list(read_events(path))
-    assert [e.kind for e in events] == [LOG_RECOVERED]
+    assert [e.kind for e in events] == [LogRecovered.kind]
     assert events[0].data["bytes_dropped"] == len(fragment)
     assert events[0].session == "s-first"
     assert cockpit("audit", path).code == 0

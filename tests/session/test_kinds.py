@@ -19,6 +19,7 @@ from cockpit.session.kinds import (
     REGISTRY,
     ApprovalResolved,
     ModelMessage,
+    TaskUpdated,
     ToolFinished,
     UnknownEvent,
     read_body,
@@ -82,6 +83,34 @@ def test_every_key_a_real_session_writes_is_a_declared_field(demo_log: Path) -> 
         if value is not None  # an optional field logged null is kept aside, as logged
     }
     assert not undeclared, "declare these fields on their classes"
+
+
+WRITTEN_KEYS = Path(__file__).with_name("written_keys.json")
+"""The key order (and the keys logged null) of every kind in the demo's log as cockpit
+wrote it before writers built typed bodies: ``{kind: ["key key=null ...", ...]}``."""
+
+
+def _shape(data: dict[str, Any]) -> str:
+    return " ".join(key + ("=null" if value is None else "") for key, value in data.items())
+
+
+def test_a_real_session_writes_the_bytes_earlier_cockpits_wrote(demo_log: Path) -> None:
+    """Writers log ``body.data()``: each kind keeps its keys in the order, and its nulls
+    where, the dict-building writers put them (a reordered field changes every line)."""
+    earlier: dict[str, list[str]] = json.loads(WRITTEN_KEYS.read_text())
+    written: dict[str, set[str]] = {}
+    for event in read_events(demo_log):
+        written.setdefault(event.kind, set()).add(_shape(event.data))
+    assert written.keys() == earlier.keys()
+    for kind, shapes in written.items():
+        assert shapes <= set(earlier[kind]), kind
+
+
+def test_a_key_always_written_is_written_null_and_an_older_log_without_it_reads_back() -> None:
+    updated = TaskUpdated(task="fix", status="doing", id="phase-1/fix")
+    assert _shape(updated.data()) == "task status note=null id"
+    older = {"task": "fix", "status": "doing"}  # a log from before ``note`` was written
+    assert read_body(TaskUpdated.kind, older).data() == older
 
 
 def test_a_body_built_by_a_writer_is_the_data_it_logs() -> None:

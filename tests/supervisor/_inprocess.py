@@ -25,9 +25,7 @@ async def start(root: Path, script: str, agents: list[str], **options: Any) -> P
             **options,
         )
     )
-    await prepared.supervisor.start(
-        prepared.setups, prepared.kickoff, session_data=prepared.session_data
-    )
+    await prepared.supervisor.start(prepared.setups, prepared.kickoff, started=prepared.started)
     return prepared
 
 

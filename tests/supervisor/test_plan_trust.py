@@ -46,9 +46,7 @@ async def start(root: Path, api: FakeAnthropicAPI) -> Prepared:
             keep_alive=True,
         )
     )
-    await prepared.supervisor.start(
-        prepared.setups, prepared.kickoff, session_data=prepared.session_data
-    )
+    await prepared.supervisor.start(prepared.setups, prepared.kickoff, started=prepared.started)
     return prepared
 
 

@@ -242,7 +242,7 @@ async def test_an_edit_saved_while_the_session_starts_is_not_lost(workspace: Pat
     assert "Add a docstring" not in prepared.kickoff["builder"]
     edit_in_other_process(plan, PLAN + "- [ ] Add a docstring to greet @builder\n")
     sup = prepared.supervisor
-    await sup.start(prepared.setups, prepared.kickoff, session_data=prepared.session_data)
+    await sup.start(prepared.setups, prepared.kickoff, started=prepared.started)
     try:
         model = backend(prepared, "builder")
         await wait_until(lambda: len(model.requests) == 2)

@@ -35,7 +35,7 @@ async def test_one_subscription_tells_events_output_and_questions_in_order(
     sup = prepared.supervisor
     updates: list[SessionUpdate] = []
     sup.subscribe(updates.append)
-    await sup.start(prepared.setups, prepared.kickoff, session_data=prepared.session_data)
+    await sup.start(prepared.setups, prepared.kickoff, started=prepared.started)
     try:
         await wait_until(lambda: any(isinstance(u, ApprovalAsked) for u in updates))
         asked = next(u for u in updates if isinstance(u, ApprovalAsked))

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from cockpit.safe_text import hidden_characters, visible
-from cockpit.session import events as k
+from cockpit.session.kinds import AgentStatusChanged, TaskUpdated
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.transcript import Transcript
 from tests.hostile import FAKE_LINE, HOSTILE, SPOOF, assert_shown, everything
@@ -80,11 +80,9 @@ async def test_the_header_shows_hostile_status_and_task_escaped(tmp_path: Path) 
         try:
             await wait_for_prompt(pilot)
             await pilot.press("escape")
+            await app.supervisor.record(TaskUpdated(task=title, status="doing"), agent="builder")
             await app.supervisor.record(
-                k.TASK_UPDATED, {"task": title, "status": "doing"}, agent="builder"
-            )
-            await app.supervisor.record(
-                k.AGENT_STATUS, {"status": "failed", "detail": clipboard}, agent="builder"
+                AgentStatusChanged(status="failed", detail=clipboard), agent="builder"
             )
             pane = app.main.pane("builder")
             assert pane is not None

@@ -7,7 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cockpit.session import events as k
+from cockpit.session.kinds import (
+    AgentStatusChanged,
+    PlanDelivered,
+    PolicyDecided,
+    TaskUpdated,
+    ToolFinished,
+    ToolRequested,
+)
 from cockpit.ui import render
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.changes_view import ChangesScreen
@@ -108,7 +115,7 @@ async def test_the_header_shows_how_long_the_step_has_taken_and_a_stall(tmp_path
             )  # the status before the model
             detail = "no answer from the model for 45 s"
             await app.supervisor.record(
-                k.AGENT_STATUS, {"status": "stalled", "detail": detail}, agent="builder"
+                AgentStatusChanged(status="stalled", detail=detail), agent="builder"
             )
             clock.now = since + 80
             # The stall counts from the request it interrupts, and says why.
@@ -132,7 +139,7 @@ async def test_a_failure_shows_its_reason_in_header_pane_and_status_line(tmp_pat
             )
             reason = "plan.md line 3: invalid UTF-8"
             await app.supervisor.record(
-                k.AGENT_STATUS, {"status": "failed", "detail": reason}, agent="builder"
+                AgentStatusChanged(status="failed", detail=reason), agent="builder"
             )
             await wait_until(
                 lambda: f"failed: {reason}" in header(app, "builder"), pause=pilot.pause
@@ -155,10 +162,10 @@ async def test_header_texts_from_files_never_reach_the_terminal_raw(tmp_path: Pa
             )
             # a task title from plan.md, a failure reason quoting a file, a model id
             await app.supervisor.record(
-                k.TASK_UPDATED, {"task": f"Fix {osc}it", "status": "doing"}, agent="builder"
+                TaskUpdated(task=f"Fix {osc}it", status="doing"), agent="builder"
             )
             await app.supervisor.record(
-                k.AGENT_STATUS, {"status": "failed", "detail": f"bad {osc}file"}, agent="builder"
+                AgentStatusChanged(status="failed", detail=f"bad {osc}file"), agent="builder"
             )
             shown_osc = "\\x1b]0;PWNED\\x07"  # shown, not obeyed, not dropped
             await wait_until(
@@ -179,7 +186,7 @@ async def test_a_delivered_plan_change_is_said_in_the_pane(tmp_path: Path) -> No
         try:
             await wait_until(lambda: app.started, what="the session", pause=pilot.pause)
             await app.supervisor.record(
-                k.PLAN_DELIVERED, {"digest": "ab12", "restarted": True}, agent="builder"
+                PlanDelivered(digest="ab12", restarted=True), agent="builder"
             )
             await wait_until(
                 lambda: "plan.md change delivered: the turn restarted" in pane_text(app, "builder"),
@@ -319,13 +326,12 @@ async def test_an_edit_shows_its_diff_in_the_pane_and_in_its_details(tmp_path: P
         try:
             await wait_until(lambda: app.started, what="the session", pause=pilot.pause)
             record = app.supervisor.record
-            tool = {"tool": "edit_file", "input": {"path": "README.md"}}
-            await record(k.TOOL_REQUESTED, tool, agent="builder", call="c-90")
-            await record(
-                k.POLICY_DECIDED, {"tier": 2, "reasons": ["edits"]}, agent="builder", call="c-90"
-            )
-            finished = {"exit_code": None, "output": "edited README.md", "diff": EDIT}
-            await record(k.TOOL_FINISHED, finished, agent="builder", call="c-90")
+            tool = ToolRequested(tool="edit_file", input={"path": "README.md"})
+            await record(tool, agent="builder", call="c-90")
+            decided = PolicyDecided(tier=2, reasons=["edits"])
+            await record(decided, agent="builder", call="c-90")
+            finished = ToolFinished(output="edited README.md", diff=EDIT)
+            await record(finished, agent="builder", call="c-90")
             await wait_until(
                 lambda: "+Sells things." in pane_text(app, "builder"), pause=pilot.pause
             )

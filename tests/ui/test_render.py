@@ -6,8 +6,19 @@ from typing import Any
 
 import pytest
 
-from cockpit.session import events as k
 from cockpit.session.events import Event
+from cockpit.session.kinds import (
+    AgentStatusChanged,
+    ApprovalResolved,
+    GrantRevoked,
+    ModelMessage,
+    PlanDelivered,
+    PolicyDecided,
+    SafeguardSnapshot,
+    TaskUpdated,
+    TaskVerified,
+    ToolFinished,
+)
 from cockpit.session.state import AgentState, CallState
 from cockpit.ui import render
 
@@ -41,7 +52,7 @@ def test_a_decision_shows_the_command_in_its_tier_colour(
     tier: object, style: str, label: str
 ) -> None:
     lines = render.describe(
-        event(k.POLICY_DECIDED, {"tier": tier, "reasons": ["why one", "why two"], "rules": []}),
+        event(PolicyDecided.kind, {"tier": tier, "reasons": ["why one", "why two"], "rules": []}),
         bash_call("rm -rf build"),
     )
     assert lines[0] == (style, f"{label} $ rm -rf build")
@@ -52,16 +63,16 @@ def test_a_decision_shows_the_command_in_its_tier_colour(
 
 def test_file_tools_read_as_tool_and_path() -> None:
     call = CallState("c-1", "builder", 1, tool="read_file", input={"path": "plan.md"})
-    lines = render.describe(event(k.POLICY_DECIDED, {"tier": 1, "reasons": ["r"]}), call)
+    lines = render.describe(event(PolicyDecided.kind, {"tier": 1, "reasons": ["r"]}), call)
     assert lines == [("tier-1", "[T1] read_file plan.md")]
 
 
 def test_cockpits_own_tools_are_left_to_their_own_events() -> None:
     call = CallState("c-1", "builder", 1, tool="update_task", input={"task": "x"})
-    assert render.describe(event(k.POLICY_DECIDED, {"tier": 1}), call) == []
-    assert render.describe(event(k.TOOL_FINISHED, {"exit_code": None}), call) == []
+    assert render.describe(event(PolicyDecided.kind, {"tier": 1}), call) == []
+    assert render.describe(event(ToolFinished.kind, {"exit_code": None}), call) == []
     updated = render.describe(
-        event(k.TASK_UPDATED, {"task": "Fix it", "status": "done", "note": "3 passed"}), None
+        event(TaskUpdated.kind, {"task": "Fix it", "status": "done", "note": "3 passed"}), None
     )
     assert updated == [("note", "▸ task “Fix it”: done — 3 passed")]
 
@@ -79,36 +90,36 @@ def test_cockpits_own_tools_are_left_to_their_own_events() -> None:
     ],
 )
 def test_approvals_say_who_decided(data: dict[str, Any], expected: tuple[str, str]) -> None:
-    assert render.describe(event(k.APPROVAL_RESOLVED, data), None) == [expected]
+    assert render.describe(event(ApprovalResolved.kind, data), None) == [expected]
 
 
 def test_finished_command_shows_output_tail_only_when_it_was_not_streamed() -> None:
     output = "\n".join(f"line {n}" for n in range(10)) + "\n"
     data = {"exit_code": 1, "output": output, "duration_s": 12.4}
-    shown = render.describe(event(k.TOOL_FINISHED, data), bash_call("pytest"))
+    shown = render.describe(event(ToolFinished.kind, data), bash_call("pytest"))
     assert shown[-1] == ("fail", "  ✗ exit 1 · 12 s")
     assert [t for _, t in shown[:-1]] == [f"  line {n}" for n in range(4, 10)]
     streamed = render.describe(
-        event(k.TOOL_FINISHED, data), bash_call("pytest"), output_streamed=True
+        event(ToolFinished.kind, data), bash_call("pytest"), output_streamed=True
     )
     assert streamed == [("fail", "  ✗ exit 1 · 12 s")]
 
 
 def test_errors_and_snapshots() -> None:
     failed = render.describe(
-        event(k.TOOL_FINISHED, {"exit_code": None, "error": "timed out\nmore"}), bash_call("x")
+        event(ToolFinished.kind, {"exit_code": None, "error": "timed out\nmore"}), bash_call("x")
     )
     assert failed == [("fail", "  ✗ timed out")]
     snap = render.describe(
         event(
-            k.SAFEGUARD_SNAPSHOT,
+            SafeguardSnapshot.kind,
             {"ref": "refs/cockpit/snapshots/s/1", "commit": "0123456789abcdef"},
         ),
         None,
     )
     assert snap == [("dim", "  snapshot 0123456789 saved before it runs")]
     skipped = render.describe(
-        event(k.SAFEGUARD_SNAPSHOT, {"skipped": "not a git repository"}), None
+        event(SafeguardSnapshot.kind, {"skipped": "not a git repository"}), None
     )
     assert skipped == [("tier-2", "  no snapshot: not a git repository")]
 
@@ -124,7 +135,7 @@ def test_clean_shows_control_characters_and_output_drops_only_colours() -> None:
 
 def test_model_text_comes_from_assistant_messages_only() -> None:
     said = event(
-        k.MODEL_MESSAGE,
+        ModelMessage.kind,
         {
             "message": {
                 "role": "assistant",
@@ -137,7 +148,7 @@ def test_model_text_comes_from_assistant_messages_only() -> None:
         },
     )
     assert render.model_text(said) == "one\ntwo"
-    heard = event(k.MODEL_MESSAGE, {"message": {"role": "user", "content": "hi"}})
+    heard = event(ModelMessage.kind, {"message": {"role": "user", "content": "hi"}})
     assert render.model_text(heard) == ""
 
 
@@ -172,17 +183,19 @@ def test_every_status_has_a_colour() -> None:
 
 
 def test_verification_results() -> None:
-    passed = render.describe(event(k.TASK_VERIFIED, {"command": "pytest -q", "passed": True}), None)
+    passed = render.describe(
+        event(TaskVerified.kind, {"command": "pytest -q", "passed": True}), None
+    )
     assert passed == [("ok", "  ✓ verified: pytest -q")]
     failed = render.describe(
-        event(k.TASK_VERIFIED, {"command": "pytest -q", "passed": False, "exit_code": 1}), None
+        event(TaskVerified.kind, {"command": "pytest -q", "passed": False, "exit_code": 1}), None
     )
     assert failed == [("fail", "  ✗ verify failed (exit 1): pytest -q")]
 
 
 def test_quick_commands_do_not_show_their_duration() -> None:
     quick = render.describe(
-        event(k.TOOL_FINISHED, {"exit_code": 0, "duration_s": 0.3}), bash_call("ls")
+        event(ToolFinished.kind, {"exit_code": 0, "duration_s": 0.3}), bash_call("ls")
     )
     assert quick == [("ok", "  ✓ exit 0")]
 
@@ -190,7 +203,7 @@ def test_quick_commands_do_not_show_their_duration() -> None:
 def test_a_command_with_escape_codes_and_tabs_reaches_the_pane_clean() -> None:
     command = "printf '\x1b[2J\x1b]0;owned\x07'\tdone"
     lines = render.describe(
-        event(k.POLICY_DECIDED, {"tier": 1, "reasons": ["read-only"]}), bash_call(command)
+        event(PolicyDecided.kind, {"tier": 1, "reasons": ["read-only"]}), bash_call(command)
     )
     assert lines
     for _, text in lines:
@@ -223,7 +236,7 @@ def file_call(tool: str, path: str) -> CallState:
 
 def test_an_edit_shows_its_counts_and_changed_lines_in_diff_colours() -> None:
     data = {"exit_code": None, "output": "edited textstats/core.py", "diff": EDIT_DIFF}
-    lines = render.describe(event(k.TOOL_FINISHED, data), file_call("edit_file", "x"))
+    lines = render.describe(event(ToolFinished.kind, data), file_call("edit_file", "x"))
     assert lines == [
         ("dim", "  edited textstats/core.py"),
         ("ok", "  ✓ done · +3 -1"),
@@ -238,7 +251,7 @@ def test_a_long_diff_shows_its_first_changed_lines_and_how_many_more() -> None:
     body = "".join(f"+line {n}\n" for n in range(30))
     diff = f"--- /dev/null\n+++ b/new.txt\n@@ -0,0 +1,30 @@\n{body}"
     data = {"exit_code": None, "diff": diff, "diff_truncated": True}
-    lines = render.describe(event(k.TOOL_FINISHED, data), file_call("write_file", "new.txt"))
+    lines = render.describe(event(ToolFinished.kind, data), file_call("write_file", "new.txt"))
     assert lines[0] == ("ok", "  ✓ done · +30 -0 in the part logged")
     assert lines[1 : 1 + render.DIFF_LINES] == [
         ("added", f"    +line {n}") for n in range(render.DIFF_LINES)
@@ -249,7 +262,7 @@ def test_a_long_diff_shows_its_first_changed_lines_and_how_many_more() -> None:
 def test_a_diff_with_escape_codes_reaches_the_pane_clean() -> None:
     diff = "@@ -1 +1 @@\n-old\n+\x1b]0;owned\x07new\tline\n"
     lines = render.describe(
-        event(k.TOOL_FINISHED, {"exit_code": None, "diff": diff}), file_call("edit_file", "x")
+        event(ToolFinished.kind, {"exit_code": None, "diff": diff}), file_call("edit_file", "x")
     )
     # the tab expanded, the codes shown, not obeyed
     assert ("added", "    +\\x1b]0;owned\\x07new    line") in lines
@@ -263,25 +276,25 @@ def test_a_diff_with_escape_codes_reaches_the_pane_clean() -> None:
     ],
 )
 def test_a_delivered_plan_change_is_one_line_in_the_pane(data: dict[str, Any], line: str) -> None:
-    lines = render.describe(event(k.PLAN_DELIVERED, data, call=None), None)  # type: ignore[arg-type]
+    lines = render.describe(event(PlanDelivered.kind, data, call=None), None)  # type: ignore[arg-type]
     assert len(lines) == 1 and lines[0][0] == "note"
     assert "plan.md change delivered" in lines[0][1] and line in lines[0][1]
 
 
 def test_a_stall_and_a_failure_say_why() -> None:
     stalled = {"status": "stalled", "detail": "no answer from the model for 45 s"}
-    assert render.describe(event(k.AGENT_STATUS, stalled), None) == [
+    assert render.describe(event(AgentStatusChanged.kind, stalled), None) == [
         ("tier-2", "… stalled: no answer from the model for 45 s")
     ]
     failed = {"status": "failed", "detail": "plan.md line 3 is not UTF-8"}
-    assert render.describe(event(k.AGENT_STATUS, failed), None) == [
+    assert render.describe(event(AgentStatusChanged.kind, failed), None) == [
         ("fail", "✗ failed: plan.md line 3 is not UTF-8")
     ]
 
 
 def test_a_revoked_grant_is_said() -> None:
     data = {"pattern": "rm -rf …", "id": "grant:rm -rf", "by": "human"}
-    lines = render.describe(event(k.GRANT_REVOKED, data, agent=None, call=None), None)  # type: ignore[arg-type]
+    lines = render.describe(event(GrantRevoked.kind, data, agent=None, call=None), None)  # type: ignore[arg-type]
     assert lines == [("note", "── session grant revoked by you: rm -rf … asks again ──")]
 
 
@@ -305,7 +318,7 @@ def test_a_stall_keeps_the_time_of_the_request_it_interrupts() -> None:
     from cockpit.session.state import fold
 
     def status(seq: int, ts: str, value: str) -> Event:
-        return Event(seq, ts, "s", k.AGENT_STATUS, agent="b", data={"status": value})
+        return Event(seq, ts, "s", AgentStatusChanged.kind, agent="b", data={"status": value})
 
     ts = ["2026-11-21T10:00:00.000000Z", "2026-11-21T10:00:45.000000Z"]
     state = fold([status(0, ts[0], "thinking"), status(1, ts[1], "stalled")])
