@@ -36,7 +36,7 @@ ABSENT: Any = _Absent()
 written), so ``data()`` leaves it out again."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class EventBody:
     """The typed data of one event."""
 
@@ -44,7 +44,7 @@ class EventBody:
     _keys: ClassVar[frozenset[str]] = frozenset()
     _order: ClassVar[tuple[tuple[str, bool], ...]] = ()
     _always: ClassVar[frozenset[str]] = frozenset()
-    _setters: ClassVar[tuple[tuple[str, Any], ...]] = ()
+    _names: ClassVar[tuple[str, ...]] = ()
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
     """Keys this class does not declare (a newer writer's), and optional keys logged null."""
 
@@ -67,12 +67,13 @@ class EventBody:
     @classmethod
     def from_data(cls: type[B], data: dict[str, Any]) -> B:
         """The body of a logged ``data`` (any values; nothing is checked)."""
-        # Slots are set directly, as in `Event.from_obj`: a frozen dataclass's __init__
-        # costs twice as much, and the state fold reads a body per event.
+        # The instance dict is filled directly: a frozen dataclass's __init__ costs twice
+        # as much, and the state fold reads a body per event.
         body = _new(cls)
+        values = body.__dict__
         get = data.get
-        for name, set_field in cls._setters:
-            set_field(body, get(name))
+        for name in cls._names:
+            values[name] = get(name)
         keys, always = cls._keys, cls._always
         if keys.issuperset(data) and None not in data.values() and always.issubset(data):
             extra: dict[str, Any] = {}
@@ -84,7 +85,7 @@ class EventBody:
             }
             for key in always.difference(data):
                 extra[key] = ABSENT
-        _set_extra(body, extra)
+        values["extra"] = extra
         return body
 
 
@@ -93,7 +94,6 @@ B = TypeVar("B", bound=EventBody)
 REGISTRY: dict[str, type[EventBody]] = {}
 """kind -> class, in the order of the replay index's kind codes."""
 _new = object.__new__
-_set_extra = vars(EventBody)["extra"].__set__
 
 
 def _registered(cls: type[B]) -> type[B]:
@@ -103,14 +103,14 @@ def _registered(cls: type[B]) -> type[B]:
     cls._order = order
     cls._keys = frozenset(name for name, _ in order)
     cls._always = frozenset(name for name, always in order if always)
-    cls._setters = tuple((name, vars(cls)[name].__set__) for name, _ in order)
+    cls._names = tuple(name for name, _ in order)
     if cls.kind in REGISTRY:
         raise ValueError(f"kind {cls.kind!r} registered twice")
     REGISTRY[cls.kind] = cls
     return cls
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class UnknownEvent(EventBody):
     """A kind this cockpit does not know: its data is kept whole in ``extra``."""
 
@@ -123,7 +123,7 @@ class UnknownEvent(EventBody):
 
 
 @_registered
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class SessionStarted(EventBody):
     kind: ClassVar[str] = "session.started"
     workspace: str | None = None
@@ -139,14 +139,14 @@ class SessionStarted(EventBody):
 
 
 @_registered
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class SessionResumed(EventBody):
     kind: ClassVar[str] = "session.resumed"
     recovered: dict[str, Any] | None = None
 
 
 @_registered
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class SessionEnded(EventBody):
     kind: ClassVar[str] = "session.ended"
     reason: str | None = None
@@ -157,7 +157,7 @@ class SessionEnded(EventBody):
 
 
 @_registered
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class AgentStarted(EventBody):
     kind: ClassVar[str] = "agent.started"
     model: str | None = None
@@ -166,7 +166,7 @@ class AgentStarted(EventBody):
 
 
 @_registered
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class AgentStatusChanged(EventBody):
     kind: ClassVar[str] = "agent.status"
     status: str | None = None
@@ -175,14 +175,14 @@ class AgentStatusChanged(EventBody):
 
 
 @_registered
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class AgentBlocked(EventBody):
     kind: ClassVar[str] = "agent.blocked"
     reason: str | None = None
 
 
 @_registered
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class ModelMessage(EventBody):
     kind: ClassVar[str] = "model.message"
     message: dict[str, Any] | None = None
@@ -221,7 +221,7 @@ class ModelMessage(EventBody):
 
 
 @_registered
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class ModelUsage(EventBody):
     kind: ClassVar[str] = "model.usage"
     model: str | None = None
@@ -242,7 +242,7 @@ class ModelUsage(EventBody):
 
 
 @_registered
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class ToolRequested(EventBody):
     kind: ClassVar[str] = "tool.requested"
     tool: str | None = None
@@ -254,7 +254,7 @@ class ToolRequested(EventBody):
 
 
 @_registered
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class PolicyDecided(EventBody):
     kind: ClassVar[str] = "policy.decided"
     tier: int | str | None = None
@@ -269,7 +269,7 @@ class PolicyDecided(EventBody):
 
 
 @_registered
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class ApprovalRequested(EventBody):
     kind: ClassVar[str] = "approval.requested"
     tool: str | None = None
@@ -281,7 +281,7 @@ class ApprovalRequested(EventBody):
 
 
 @_registered
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class ApprovalResolved(EventBody):
     kind: ClassVar[str] = "approval.resolved"
     approved: bool | None = None
@@ -302,7 +302,7 @@ class ApprovalResolved(EventBody):
 
 
 @_registered
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class SafeguardSnapshot(EventBody):
     kind: ClassVar[str] = "safeguard.snapshot"
     ref: str | None = None
@@ -312,7 +312,7 @@ class SafeguardSnapshot(EventBody):
 
 
 @_registered
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class ToolStarted(EventBody):
     kind: ClassVar[str] = "tool.started"
     tool: str | None = None
@@ -321,7 +321,7 @@ class ToolStarted(EventBody):
 
 
 @_registered
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class ToolFinished(EventBody):
     kind: ClassVar[str] = "tool.finished"
     exit_code: int | None = field(default=None, metadata=ALWAYS)
@@ -349,7 +349,7 @@ class ToolFinished(EventBody):
 
 
 @_registered
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class PlanChanged(EventBody):
     kind: ClassVar[str] = "plan.changed"
     by: str | None = None
@@ -360,7 +360,7 @@ class PlanChanged(EventBody):
 
 
 @_registered
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class TaskUpdated(EventBody):
     kind: ClassVar[str] = "task.updated"
     task: str | None = None
@@ -371,7 +371,7 @@ class TaskUpdated(EventBody):
 
 
 @_registered
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class TaskVerified(EventBody):
     kind: ClassVar[str] = "task.verified"
     task: str | None = None
@@ -381,7 +381,7 @@ class TaskVerified(EventBody):
 
 
 @_registered
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class HumanMessage(EventBody):
     kind: ClassVar[str] = "human.message"
     text: str | None = None
@@ -389,7 +389,7 @@ class HumanMessage(EventBody):
 
 
 @_registered
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class LogRecovered(EventBody):
     kind: ClassVar[str] = "log.recovered"
     bytes_dropped: int | None = None
@@ -398,7 +398,7 @@ class LogRecovered(EventBody):
 
 
 @_registered
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class PlanDelivered(EventBody):
     """An agent's turn took a plan change."""
 
@@ -408,7 +408,7 @@ class PlanDelivered(EventBody):
 
 
 @_registered
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class GrantRevoked(EventBody):
     """A session grant withdrawn."""
 
