@@ -14,6 +14,7 @@ from cockpit.agent.host import ApprovalRequest
 from cockpit.agent.steps import AgentSteps
 from cockpit.agent.tools import ToolInputError, ToolOutcome, check_input
 from cockpit.plan.document import load_plan
+from cockpit.plan.model import TaskState
 from cockpit.policy.model import Decision, FileAction, ShellAction, Tier
 from cockpit.session.events import INTERNAL_TOOLS
 from cockpit.session.kinds import (
@@ -173,7 +174,7 @@ class ToolGate(AgentSteps):
                 content="Reported. Wait: the human has been told and will answer.",
                 output=reason,
             )
-        if args["status"] == "done":
+        if args["status"] == TaskState.DONE:
             failed = await self._verify(args["task"])
             if failed is not None:
                 return failed

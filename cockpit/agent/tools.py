@@ -19,6 +19,7 @@ from typing import Any
 
 from cockpit.agent.changes import DIFF_INPUT_CAP, relative_path, text_diff
 from cockpit.agent.output import MARGIN, OUTPUT_CAP, OutputCollector, OutputSink, cap_output
+from cockpit.plan.model import TaskState
 from cockpit.session.kinds import ToolFinished
 from cockpit.session.log import SessionLog
 
@@ -73,7 +74,7 @@ TOOL_SCHEMAS: dict[str, dict[str, Any]] = {
     "update_task": _schema(
         "Update the status of one of your tasks in plan.md. status: todo, doing, blocked or "
         "done. A task with a verify command is done only when cockpit has run it and it passed.",
-        {"task": _STR, "status": {"enum": ["todo", "doing", "blocked", "done"]}, "note": _STR},
+        {"task": _STR, "status": {"enum": list(TaskState)}, "note": _STR},
         ["task", "status"],
     ),
     "report_blocked": _schema(

@@ -5,9 +5,19 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from enum import StrEnum
 
-#: The states a task can be in, as written on its ``status:`` line.
-STATES: tuple[str, ...] = ("todo", "doing", "blocked", "done")
+
+class TaskState(StrEnum):
+    """The states a task can be in, as written on its ``status:`` line."""
+
+    TODO = "todo"
+    DOING = "doing"
+    BLOCKED = "blocked"
+    DONE = "done"
+
+
+STATES: tuple[str, ...] = tuple(TaskState)
 
 _NON_WORD = re.compile(r"[^\w]+")
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
@@ -47,7 +57,7 @@ class Task:
     title: str
     owner: str | None
     done: bool
-    status: str
+    status: TaskState
     note: str
     verify: tuple[str, ...]
     phase: str

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from cockpit.plan.model import STATES, Phase, PlanProblem, Task, printable, slug
+from cockpit.plan.model import STATES, Phase, PlanProblem, Task, TaskState, printable, slug
 
 TASK_LINE = re.compile(
     r"^(?P<indent>[ \t]*)(?P<bullet>[-*+]|\d{1,9}[.)])[ \t]+"
@@ -329,8 +329,8 @@ class _Scanner:
             self.scan.tasks.append(task)
         self.scan.problems.sort(key=lambda problem: problem.line)
 
-    def _status(self, draft: _Draft) -> tuple[str, str, int | None]:
-        derived = "done" if draft.done else "todo"
+    def _status(self, draft: _Draft) -> tuple[TaskState, str, int | None]:
+        derived = TaskState.DONE if draft.done else TaskState.TODO
         if not draft.statuses:
             return derived, "", None
         for extra, _ in draft.statuses[1:]:
@@ -347,8 +347,8 @@ class _Scanner:
             self.problem(number, f"unknown status {state!r}; use {_CHOICES}")
             return derived, note, number
         if draft.done:
-            return "done", note, number
-        return ("todo" if state == "done" else state), note, number
+            return TaskState.DONE, note, number
+        return (TaskState.TODO if state == TaskState.DONE else TaskState(state)), note, number
 
 
 def _closes(match: re.Match[str] | None, char: str, length: int) -> bool:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from cockpit.errors import ConfigError
 from cockpit.plan.document import Plan, encode
-from cockpit.plan.model import STATES, Task
+from cockpit.plan.model import STATES, Task, TaskState
 from cockpit.plan.parse import TASK_LINE, line_content
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def apply_status(plan: Plan, task: Task, state: str, note: str) -> str:
     if match is None:  # the scanner made this task from this very line
         raise AssertionError(f"line {task.line} is no task line")
     mark = match["mark"]
-    new_mark = (mark if mark in "xX" else "x") if state == "done" else " "
+    new_mark = (mark if mark in "xX" else "x") if state == TaskState.DONE else " "
     at = match.start("mark")
     lines[index] = text[:at] + new_mark + text[at + 1 :] + _ending(lines[index])
     if task.status_line is not None:

@@ -24,7 +24,7 @@ from cockpit.config.settings import Settings
 from cockpit.config.workspace import Workspace
 from cockpit.errors import LogError, UsageError
 from cockpit.plan.document import Plan, load_plan
-from cockpit.plan.model import Task
+from cockpit.plan.model import Task, TaskState
 from cockpit.safe_text import visible
 from cockpit.session.kinds import SessionStarted
 from cockpit.session.status import AgentStatus
@@ -432,7 +432,7 @@ def _continue_open_tasks(
     notices: list[str] = []
     for task in plan.tasks:
         ticked = task.id in state.unverified  # ticked by an edit, never verified: open
-        if (task.status == "done" and not ticked) or task.owner in resumed:
+        if (task.status == TaskState.DONE and not ticked) or task.owner in resumed:
             continue
         where = f"plan.md line {task.line}: “{task.title}” is open"
         if task.owner is None:

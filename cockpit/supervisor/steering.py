@@ -36,7 +36,7 @@ from typing import Any, Protocol
 from cockpit.errors import CockpitError
 from cockpit.plan.diff import PlanDiff, diff_plans
 from cockpit.plan.document import Plan, load_plan
-from cockpit.plan.model import PlanProblem, Task
+from cockpit.plan.model import PlanProblem, Task, TaskState
 from cockpit.plan.update import update_task
 from cockpit.plan.watch import PlanWatcher
 from cockpit.session.events import Event
@@ -244,7 +244,7 @@ class PlanSteering:
             self.plan = result.plan
             self.seen[agent] = result.plan
         task = result.task.id if result.task is not None else None
-        if result.ok and task is not None and args["status"] == "done":
+        if result.ok and task is not None and args["status"] == TaskState.DONE:
             self.unverified.pop(task, None)
         if result.conflict:
             human = f"\nThe line now reads:\n{result.human_line}" if result.human_line else ""

@@ -18,13 +18,14 @@ from textual.widgets import Static
 
 from cockpit.errors import CockpitError
 from cockpit.plan.document import Plan, load_plan
+from cockpit.plan.model import TaskState
 from cockpit.ui.render import one_line
 
-STATE_STYLES = {
-    "todo": ("[ ]", "$text-muted"),
-    "doing": ("[~]", "bold $accent"),
-    "blocked": ("[!]", "bold $error"),
-    "done": ("[x]", "$success"),
+STATE_STYLES: dict[str, tuple[str, str]] = {
+    TaskState.TODO: ("[ ]", "$text-muted"),
+    TaskState.DOING: ("[~]", "bold $accent"),
+    TaskState.BLOCKED: ("[!]", "bold $error"),
+    TaskState.DONE: ("[x]", "$success"),
 }
 
 
@@ -68,7 +69,7 @@ def plan_content(
             lines.append(
                 Content.styled(one_line(f"{indent}    ticked by {who}, not verified"), "$warning")
             )
-        if task.note and task.status != "todo":
+        if task.note and task.status != TaskState.TODO:
             lines.append(
                 Content.styled(one_line(f"{indent}    {task.status}: {task.note}"), "$text-muted")
             )
