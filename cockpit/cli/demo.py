@@ -92,13 +92,13 @@ def _scale(turn: dict[str, Any], speed: float) -> None:
         retry["wait_s"] = round(float(retry["wait_s"]) * speed, 4)
 
 
-def demo_options(root: Path, speed: float) -> LaunchOptions:
+def demo_options(root: Path, speed: float, *, screen: bool = True) -> LaunchOptions:
     from cockpit.config.settings import load_settings
     from cockpit.supervisor.launch import LaunchOptions
 
     script = write_script(root / ".cockpit" / "demo-script.yaml", speed)
     workspace = Workspace(root)
-    settings = load_settings(workspace.config_file)
+    settings = load_settings(workspace.config_file, screen=screen)
     return LaunchOptions(workspace=workspace, goal=GOAL, script=script, settings=settings)
 
 
@@ -116,7 +116,7 @@ def _run(args: argparse.Namespace) -> int:
         root = make_workspace(Path(args.dir).resolve())
     else:
         root = make_workspace(Path(tempfile.mkdtemp(prefix="cockpit-demo-")) / "textstats")
-    options = demo_options(root, args.speed)
+    options = demo_options(root, args.speed, screen=not args.headless)
     print(f"cockpit demo: workspace {root}", file=sys.stderr)
     if args.headless:
         from cockpit.cli.headless import run_on_terminal

@@ -37,7 +37,7 @@ def _options(args: argparse.Namespace, workspace: Workspace) -> LaunchOptions:
         continue_tasks=True if getattr(args, "continue_tasks", False) else None,
         confirm=ask_terminal if sys.stdin.isatty() else None,
         model=args.model,
-        settings=load_settings(workspace.config_file),
+        settings=load_settings(workspace.config_file, screen=not args.headless),
     )
 
 

@@ -92,15 +92,17 @@ class Settings:
     model: ModelLimits = field(default_factory=ModelLimits)
 
 
-def load_settings(path: Path) -> Settings:
+def load_settings(path: Path, *, screen: bool = True) -> Settings:
     """Read ``path``, a workspace's `.cockpit/config.yaml` (a missing file gives the
-    defaults).
+    defaults). Without a ``screen`` (a headless run), the ``keys:`` and ``screen:``
+    sections are not read: a stale key map must not stop a run that shows no keys.
 
     Raises:
         ConfigError: the file is malformed; the message names the file and line.
     """
     src, top = read_config(path)
-    return Settings(screen=_screen(src, top), model=_model(src, top))
+    shown = _screen(src, top) if screen else ScreenSettings()
+    return Settings(screen=shown, model=_model(src, top))
 
 
 def _screen(src: YamlSource, top: Sections) -> ScreenSettings:

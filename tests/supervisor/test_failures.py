@@ -154,3 +154,20 @@ def test_outside_git_the_missing_snapshots_are_said_once_at_the_start(tmp_path: 
     assert len(skipped) == 2 and all(
         "not a git repository" in s["data"]["skipped"] for s in skipped
     )
+
+
+def test_a_headless_run_reads_the_model_limits_but_not_the_screens_keys(workspace: Path) -> None:
+    """A key map that would stop the screen (two actions on `q`) does not stop a run that
+    shows no keys; a bad `model:` section stops both, naming its line."""
+    config = workspace / ".cockpit" / "config.yaml"
+    config.parent.mkdir(exist_ok=True)
+    config.write_text("keys:\n  zoom: q\nscreen:\n  scrollback: 5\n")
+    with FakeAnthropicAPI([{"text": "Done."}]) as api:
+        code, _out, err = _headless(workspace, api)
+    assert code == 0, err
+    config.write_text("keys:\n  zoom: q\nmodel:\n  idle_timeout: soon\n")
+    with FakeAnthropicAPI([{"text": "Done."}]) as api:
+        code, _out, err = _headless(workspace, api)
+    assert code == 2
+    assert f"{config}:4: model: `idle_timeout` is a number of seconds" in err
+    assert "Traceback" not in err
