@@ -167,6 +167,12 @@ class Index:
 
     # -- building ------------------------------------------------------------------
 
+    @property
+    def end_checked(self) -> bool:
+        """Whether this open has checked the log's end (head, anchor, tail) yet: an index
+        on disk that already covers the whole log still gets its end checked once."""
+        return self._head_checked
+
     def update(self, limit: int | None = None, visit: Visitor | None = None) -> int:
         """Index up to ``limit`` more complete lines, verifying each; returns how many.
 
@@ -416,7 +422,18 @@ class Index:
         if count and not self._still_describes_log():
             self._reset()
             return False
+        self.session = self._first_session() if count else None
         return True
+
+    def _first_session(self) -> str | None:
+        """The session the log's first line names (an index on disk does not keep it, and
+        the end checks look the anchor up by it)."""
+        try:
+            with self.log_path.open("rb") as f:
+                value = json.loads(f.readline()).get("session")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return value if isinstance(value, str) else None
 
     def _still_describes_log(self) -> bool:
         last = len(self) - 1

@@ -227,7 +227,7 @@ class Player:
     def _index_more(self, limit: int | None, *, fold: bool = False) -> int:
         """Index more of the log; with ``fold`` (the background pass) the state frontier
         folds the new events in the same pass when it has caught up with the index."""
-        if self.index.log_size() <= self.index.indexed_bytes:
+        if self.index.log_size() <= self.index.indexed_bytes and self.index.end_checked:
             self.index.at_end = True
             return 0
         caught_up = fold and self.states.frontier == len(self.index)

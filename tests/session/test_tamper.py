@@ -440,6 +440,19 @@ def test_tail_truncated_with_the_head_recomputed(ended_log: Path, cut: int) -> N
     assert shown.out.splitlines()[-1].startswith(f"-- CUT at line {len(objs) - cut + 1}: ")
 
 
+def test_replay_refuses_a_cut_log_again_when_its_index_is_reused(ended_log: Path) -> None:
+    """The first replay of a cut log indexes it and refuses it; the second reuses that
+    index (it covers the whole log), and used to play the log without a word."""
+    objs = _objs(ended_log)
+    ended_log.write_bytes(b"".join(lines_of(ended_log)[:-2]))
+    line = len(objs) - 1
+    for attempt in ("builds the index", "reuses it"):
+        replay = cockpit("replay", "--headless", "--speed", "0", ended_log)
+        assert replay.code == 1, attempt
+        assert f"{ended_log}:{line}: " in replay.err and "were cut from the end" in replay.err
+        assert ended_log.with_suffix(".idx").exists()
+
+
 @pytest.mark.parametrize("keep_mac", [False, True])
 def test_log_rewritten_whole_under_a_new_session_name(ended_log: Path, keep_mac: bool) -> None:
     """Renamed, no anchor matches the session: unkeyed it passed as an old log (exit 0), with
