@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 MAX_GLOB_MATCHES = 200
 _KEY_FOLDER_HINT = re.compile(r"XDG_CONFIG_HOME\}?/cockpit(?:/|$)")
 """A run-time path into cockpit's log key folder (`$XDG_CONFIG_HOME/cockpit/log.key`)."""
+_ENVIRON = re.compile(r"^/proc/[^/]+/(?:task/[^/]+/)?environ$")
+"""A process's environment block: cockpit's own holds its API key."""
+_ENVIRON_HINT = re.compile(r"/proc/.*environ")
+"""A run-time path that may be one (`/proc/$PPID/environ`)."""
 
 
 class PathEffects(Collector):
@@ -143,7 +147,8 @@ class PathEffects(Collector):
             return
         rules = self.ruleset.path_rules(op, real, recursive)
         keys = self.paths.holds_keys(real, recursive)
-        if op == "read" and not rules and not keys:
+        environ = op == "read" and _reads_environ(real, recursive)
+        if op == "read" and not rules and not keys and not environ:
             return  # reading an ordinary file: nothing to say
         shown = word.raw
         where = self.paths.display(real)
@@ -156,6 +161,10 @@ class PathEffects(Collector):
         if keys:
             items.append(
                 self.item("read-credentials", f"reaches cockpit's log key ({shown}): {text}")
+            )
+        if environ:
+            items.append(
+                self.item("read-environ", f"reads a process's environment ({shown}): {text}")
             )
         if op != "read":
             verb = "deletes" if op == "delete" else "writes"
@@ -209,7 +218,9 @@ class PathEffects(Collector):
 
     def _unknown_path(self, op: str, word: Word, text: str) -> None:
         if op == "read":
-            if CREDENTIAL_HINT.search(word.text) or _KEY_FOLDER_HINT.search(word.text):
+            if _ENVIRON_HINT.search(word.text):
+                check, what = "read-environ", "may read a process's environment"
+            elif CREDENTIAL_HINT.search(word.text) or _KEY_FOLDER_HINT.search(word.text):
                 check, what = "read-credentials", "may read credentials"
             else:
                 check, what = "dynamic-read", "reads a path known only at run time"
@@ -228,3 +239,13 @@ class PathEffects(Collector):
             if len(matches) > MAX_GLOB_MATCHES:
                 return None
         return matches
+
+
+def _reads_environ(real: str, recursive: bool) -> bool:
+    """Whether reading `real` reads a process's environment: the file itself, or a walk
+    through `/proc` or one process's folder."""
+    if _ENVIRON.match(real):
+        return True
+    return recursive and (
+        real in ("/", "/proc") or re.fullmatch(r"/proc/[^/]+(?:/task.*)?", real) is not None
+    )

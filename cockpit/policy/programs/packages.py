@@ -1,6 +1,8 @@
 """Package managers: installing into the project is tier 2, installing for the user or the
 system (`npm i -g`, `pip install --user`, `cargo install`, `brew`, `apt`) and publishing are
-tier 3. `poetry run`, `uv run` and the like wrap another command."""
+tier 3. `poetry run`, `uv run` and the like wrap another command. Running a package by name
+(`npx`, `bunx`, `uvx`, `pipx run`, `pnpm dlx`, `yarn dlx`, `npm exec`, `uv tool run`) downloads
+and runs fetched code: one check, `fetch-exec`, unless the program is the project's own."""
 
 from __future__ import annotations
 
@@ -141,6 +143,9 @@ def _js(inv: Invocation, ctx: Ctx) -> None:
         ctx.flag("read-only", f"{inv.name} {sub}".strip())
     elif sub in ("cache",):
         ctx.flag("local-install", f"{inv.name} cache")
+    elif sub == "dlx" or (sub in ("exec", "x") and inv.name in ("npm", "bun")):
+        runner = f"{inv.name} {sub}"
+        _run_package(words[1:], runner, ctx, local=sub != "dlx")
     elif sub in _JS_RUN or inv.name in ("yarn", "pnpm", "bun") or not sub:
         ctx.flag("run-code", f"runs project scripts ({inv.name} {sub})".replace(" )", ")"))
     else:
@@ -148,7 +153,60 @@ def _js(inv: Invocation, ctx: Ctx) -> None:
 
 
 def _npx(inv: Invocation, ctx: Ctx) -> None:
-    ctx.flag("run-code", f"{inv.name} runs a package's program, downloading it if missing")
+    local = inv.name != "uvx"  # uvx never looks at the project's node_modules
+    _run_package(inv.args, inv.name, ctx, local=local)
+
+
+_RUNNER_VALUES = frozenset(
+    names("-p --package --from --with --python --call -c --registry --spec --index --index-url")
+)
+_NO_DOWNLOAD = frozenset(names("--no-install --no --offline"))
+
+
+def _run_package(words: tuple[Word, ...], runner: str, ctx: Ctx, *, local: bool) -> None:
+    """A package run by name: the project's own program (`node_modules/.bin/NAME`, tier 2)
+    when the runner looks there first and no other package or version is asked for;
+    otherwise code fetched from a registry and run unread (`fetch-exec`)."""
+    program: Word | None = None
+    package: str | None = None
+    i = 0
+    while i < len(words):
+        word = words[i]
+        text = word.text
+        i += 1
+        if word.dynamic:
+            package = word.raw
+            break
+        if text == "--":
+            program = words[i] if i < len(words) else None
+            break
+        if text.startswith("-"):
+            name = text.partition("=")[0]
+            if name in _NO_DOWNLOAD:
+                ctx.flag("run-code", f"{runner} runs an installed program, never downloading")
+                return
+            if name in _RUNNER_VALUES:  # another package (`-p pkg`, `--from pkg`, `--with pkg`)
+                if "=" in text:
+                    package = text.partition("=")[2]
+                else:
+                    package = words[i].raw if i < len(words) else name
+                    i += 1
+            continue
+        program = word
+        break
+    name = program.text if program is not None else ""
+    if (
+        package is None
+        and local
+        and name
+        and "@" not in name[1:]
+        and "/" not in name.lstrip("@")
+        and ctx.is_existing(Word(f"node_modules/.bin/{name}", name))
+    ):
+        ctx.flag("run-code", f"runs the project's own {name} ({runner})")
+        return
+    shown = package or name or "a package"
+    ctx.flag("fetch-exec", f"{runner} downloads {shown} and runs it")
 
 
 _CARGO_READ = frozenset(
@@ -206,6 +264,8 @@ def _global_tool_installer(inv: Invocation, ctx: Ctx) -> None:
     sub = args.positionals[0].text if args.positionals else ""
     if sub in names("list search info show --version environment which query"):
         ctx.flag("read-only", f"{inv.name} {sub}")
+    elif inv.name == "pipx" and sub == "run":
+        _run_package(args.positionals[1:], "pipx run", ctx, local=False)
     else:
         ctx.flag("global-install", f"{inv.name} {sub} installs for the user or system".strip())
 
@@ -233,6 +293,9 @@ def _project_env(inv: Invocation, ctx: Ctx) -> None:
         return
     if name == "uv" and sub == "pip":
         pip(inv._replace(argv=(Word("pip", "pip"), *rest), args=tuple(rest)), ctx)
+        return
+    if name == "uv" and sub == "tool" and rest and rest[0].text == "run":
+        _run_package(rest[1:], "uv tool run", ctx, local=False)
         return
     if (
         sub in ("tool", "self", "python")

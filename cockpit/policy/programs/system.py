@@ -108,6 +108,46 @@ def _kill(inv: Invocation, ctx: Ctx) -> None:
         ctx.flag("process-control", "signals a process")
 
 
+_PS_VALUE_OPTIONS = frozenset(
+    names(
+        "-o -O -p -q -u -U -g -G -t -C -s -N --pid --ppid --quick-pid --user --User --group "
+        "--Group --tty --sid --format --sort --cols --columns --rows --lines --width"
+    )
+)
+"""ps's dash options that take the next word as their value."""
+_PS_BSD_VALUE = frozenset("oOpqtUk")
+"""BSD option letters whose value is the next word (`ps o user`)."""
+
+
+def _ps(inv: Invocation, ctx: Ctx) -> None:
+    """`ps e` (BSD style, no dash) and the `environ` column print every process's
+    environment, cockpit's API key included; `-e` only means every process."""
+    value_next = False
+    for word in inv.args:
+        text = word.text
+        if word.dynamic:
+            ctx.flag("dynamic-command", "ps with options only known at run time")
+            return
+        if value_next:
+            value_next = False
+            if "environ" in text:
+                break
+            continue
+        if text.startswith("-"):
+            name, eq, value = text.partition("=")
+            if "environ" in value or (text[:2] in ("-o", "-O") and "environ" in text):
+                break
+            value_next = not eq and (name in _PS_VALUE_OPTIONS)
+            continue
+        if "e" in text:
+            break
+        value_next = text[-1:] in _PS_BSD_VALUE
+    else:
+        ctx.flag("read-only", "lists processes")
+        return
+    ctx.flag("read-environ", "ps prints processes' environments")
+
+
 def _mount(inv: Invocation, ctx: Ctx) -> None:
     if not [w for w in inv.args if not w.text.startswith("-")] and inv.name == "mount":
         ctx.flag("read-only", "lists mounts")
@@ -171,7 +211,6 @@ QUIET = {
     "basename": "prints a name",
     "dirname": "prints a name",
     "cal": "prints a calendar",
-    "ps": "lists processes",
     "pgrep": "lists processes",
     "pidof": "lists processes",
     "top": "lists processes",
@@ -278,6 +317,7 @@ HANDLERS.update(
         "service": _systemctl,
         "launchctl": flagged("destructive-system", "launchctl changes system services"),
         "kill": _kill,
+        "ps": _ps,
         "killall": flagged("destructive-system", "kills every process with a name"),
         "pkill": flagged("destructive-system", "kills every process matching a pattern"),
         "mount": _mount,

@@ -50,6 +50,7 @@ CHECKS: dict[str, str] = {
     "env-danger": "sets an environment variable that makes programs run other code",
     "container": "controls containers (root-equivalent on this machine)",
     "read-credentials": "reads stored credentials",
+    "read-environ": "reads a process's environment (cockpit's API key is in its own)",
     "unknown-wrapper": "an unknown program given another program to run",
     "plan-write": "an agent writes the human's plan.md instead of calling update_task",
     "internal-error": "cockpit failed while classifying (fails closed)",
