@@ -39,6 +39,7 @@ CHECKS: dict[str, str] = {
     "git-alias": "an unknown git subcommand (an alias can run anything)",
     "git-config-write": "changes git configuration",
     "dynamic-command": "runs code that is only known at run time",
+    "code-expansion": "a shell expansion that runs code hidden in a variable's value",
     "parse-error": "the command cannot be parsed",
     "hidden-characters": "control or invisible characters in a command or a path",
     "nesting-limit": "the command is nested too deeply to analyse",

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from tree_sitter import Node
 
+from cockpit.policy.shell.code_expansions import code_expansions
 from cockpit.policy.shell.syntax import (
     AMPERSAND,
     CD_NAMES,
@@ -52,6 +53,8 @@ def analyze(script: str, cwd: str | None, home: str) -> Analysis:
     if root.has_error:
         walker.analysis.problems.append(("parse-error", _parse_error_reason(root)))
     walker._sequence(root.children, cwd, None)
+    for reason in code_expansions(root, src):
+        walker.analysis.problems.append(("code-expansion", reason))
     return walker.analysis
 
 
