@@ -19,8 +19,12 @@ import re
 
 from tree_sitter import Node
 
-_GATE = re.compile(rb"[$`\[]|\(\(|\blet\b|-(?:eq|ne|lt|le|gt|ge)\b")
-"""Bytes without which none of these shapes can occur: most commands skip the pass."""
+# Bytes without which a shape cannot occur: most commands skip the pass.
+_ARITH_GATE = re.compile(rb"\(\(|\$\[|\blet\b|-(?:eq|ne|lt|le|gt|ge)\b|\w\[")
+_TAINT_GATE = re.compile(rb"=|\b(?:read|mapfile|readarray|printf|getopts|for|source)\b|\.\s")
+_NAMES_GATE = re.compile(
+    rb"\b(?:read|mapfile|readarray|printf|getopts|declare|typeset|local|export|readonly)\b|-v\b"
+)
 _NUMERIC = re.compile(r"[+-]?\d+|\$\(\(.*\)\)|\$\[.*\]|\$[#?$!]|\$\{#\w+\}", re.DOTALL)
 _NUMERIC_WORDS = re.compile(r"[+-]?\d+|\{-?\d+\.\.-?\d+(?:\.\.-?\d+)?\}")
 _READS_NAMES = frozenset({"read", "mapfile", "readarray"})
@@ -31,7 +35,7 @@ _ALL = "*"
 
 def code_expansions(root: Node, src: bytes) -> list[str]:
     """Reasons, one per expansion that may run code no command in the script shows."""
-    if _GATE.search(src) is None:
+    if not _worth_a_look(src):
         return []
     finder = _Finder(src)
     finder.visit(root)
@@ -198,8 +202,8 @@ class _Finder:
                 if not self.text(arg).startswith("-"):
                     self._name(arg, shown)
         elif program == "printf":
-            for i, arg in enumerate(args[:-1]):
-                if arg == "-v":
+            for i in range(len(args) - 1):
+                if args[i] == "-v":
                     self.tainted.add(args[i + 1])
                     self._name(nodes[i + 1], shown)
         elif program == "getopts" and len(args) > 1:
@@ -217,6 +221,14 @@ class _Finder:
             if name in self.tainted or (_ALL in self.tainted):
                 return _ALL if _ALL in self.tainted and name not in self.tainted else name
         return None
+
+
+def _worth_a_look(src: bytes) -> bool:
+    if b"${" in src:
+        return True
+    if (b"$" in src or b"`" in src) and _NAMES_GATE.search(src) is not None:
+        return True
+    return _ARITH_GATE.search(src) is not None and _TAINT_GATE.search(src) is not None
 
 
 def _short(text: str) -> str:
