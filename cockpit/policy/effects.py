@@ -193,6 +193,53 @@ class PathEffects(Collector):
             items.append(rule_item(rule, text, shown))
         self.settle(subject)
 
+    def symlink(self, link: Word, target: Word) -> None:
+        """A link made now is not on disk when the command is classified, so later words
+        cannot be followed through it: a link that leads outside the workspace, or onto a
+        path a tier-3 rule guards, is itself the risk."""
+        inv = self.inv
+        cwd = inv.cwd if inv else None
+        text = inv.text if inv else link.raw
+        where = self._link_target(link, target, cwd)
+        if where is None:
+            self.flag(
+                "symlink-escape",
+                f"makes {link.raw} a link to a path known only at run time ({target.raw})",
+            )
+            return
+        real = self.resolve(where)[0] or where
+        shown = self.paths.display(real)
+        if not self.paths.inside(real):
+            reason = (
+                f"makes {link.raw} a link to {shown}, outside the workspace: reads and "
+                f"writes through it land there: {text}"
+            )
+        else:
+            rules = self.ruleset.path_rules("write", real, True)
+            guarded = [r.id for r in rules if r.tier >= Tier.ASK]
+            if self.paths.holds_plan(real, True):
+                guarded.append("the human's plan")
+            if not guarded:
+                return
+            why = guarded[0]
+            reason = (
+                f"makes {link.raw} a link to {shown} ({why}): writes through it change what "
+                f"that protects: {text}"
+            )
+        self.settle(Subject("path", [self.item("symlink-escape", reason)], op="write", real=real))
+
+    def _link_target(self, link: Word, target: Word, cwd: str | None) -> str | None:
+        """Where `target` points from the link's folder, lexically; None when unknown."""
+        if target.dynamic or link.dynamic:
+            return None
+        if target.tilde or target.text.startswith("/"):
+            path = self.paths.absolute(target.text, target.tilde, cwd)
+            return os.path.normpath(path) if path is not None else None
+        link_path = self.paths.absolute(link.text, link.tilde, cwd)
+        if link_path is None:
+            return None
+        return os.path.normpath(os.path.join(os.path.dirname(link_path), target.text))
+
     def rewrites_tree(self, what: str) -> None:
         plan = self.paths.plan
         if plan and self.paths.inside(plan) and self.resolve(plan)[1]:

@@ -89,6 +89,9 @@ def _ln(inv: Invocation, ctx: Ctx) -> None:
             ctx.read(target)  # a hard link is a second name for the same content
     for link_path in links:
         ctx.write(link_path)
+    if symbolic:
+        for target, link_path in zip(targets, links, strict=True):
+            ctx.symlink(link_path, target)
 
 
 def _touch(inv: Invocation, ctx: Ctx) -> None:

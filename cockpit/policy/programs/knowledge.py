@@ -62,6 +62,10 @@ class Ctx(Protocol):
     def rewrites_tree(self, what: str) -> None:
         """The program may rewrite any file of the working tree (`git stash`)."""
 
+    def symlink(self, link: Word, target: Word) -> None:
+        """The program makes `link` a symbolic link to `target` (relative to the link's
+        folder), which later words in the same command will go through."""
+
     def script(self, code: Word | None, what: str) -> None:
         """Shell code the program will run; None or a dynamic word is code we cannot see."""
 

@@ -27,6 +27,7 @@ CHECKS: dict[str, str] = {
     "find-delete": "deletes every file find matches",
     "dynamic-write": "writes or deletes a path that is only known at run time",
     "write-outside": "writes outside the workspace",
+    "symlink-escape": "makes a symbolic link outside the workspace or onto a protected path",
     "privilege": "runs as another user (sudo, su, doas)",
     "network-client": "talks to the network",
     "fetch-exec": "runs code downloaded from the network",
