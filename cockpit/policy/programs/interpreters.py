@@ -17,12 +17,17 @@ def _interpreter(
 ) -> Handler:
     """A language runtime: `inline` lists the short options whose value is code."""
 
+    long_names = tuple(o.lstrip("-") for o in inline_long + long_values)
+
     def handle(inv: Invocation, ctx: Ctx) -> None:
-        args = parse_args(
-            inv.args, inline + values, inline_long + long_values, stop_at_positional=True
-        )
+        args = parse_args(inv.args, inline + values, long_names, stop_at_positional=True)
         code = next(
-            (w for opt, w in args.values if opt.lstrip("-") in inline or opt in inline_long), None
+            (
+                w
+                for opt, w in args.values
+                if (len(opt) == 2 and opt[1] in inline) or opt in inline_long
+            ),
+            None,
         )
         if code is not None:
             ctx.flag("inline-code", f"runs inline {inv.name} code")
@@ -87,7 +92,11 @@ def _make(inv: Invocation, ctx: Ctx) -> None:
         "CfIjlWo",
         names("directory file makefile include-dir jobs load-average what-if old-file"),
     )
-    for word in args.all_values("-f", "--file", "--makefile"):
+    makefiles = args.all_values("-f", "--file", "--makefile")
+    if any(w.text in ("-", "/dev/stdin", "/proc/self/fd/0", "/dev/fd/0") for w in makefiles):
+        ctx.stdin_code("make", shell=False)  # `make -f -`: a Makefile given inline
+        return
+    for word in makefiles:
         ctx.read(word)
     if args.has(
         "-n", "--dry-run", "--just-print", "--recon", "-q", "--question", "-p", "--print-data-base"
@@ -95,6 +104,40 @@ def _make(inv: Invocation, ctx: Ctx) -> None:
         ctx.flag("run-code", "make evaluates the Makefile even in a dry run")
     else:
         ctx.flag("run-code", "runs project build steps (make)")
+
+
+_EDITOR_COMMANDS = {
+    "vim": ("c", ("cmd",), "S", "vim commands (`:!` runs shell commands)"),
+    "emacs": ("f", ("eval", "load", "funcall", "script"), "l", "Emacs Lisp"),
+    "gdb": ("", ("ex", "iex", "x", "ix", "eval-command", "command"), "x", "gdb commands"),
+}
+
+
+def _editor(family: str) -> Handler:
+    """Editors and debuggers that take commands on the command line (`vim -es -c '!id'`,
+    `emacs --batch --eval`, `gdb -batch -ex 'shell id'`): inline code like `python -c`."""
+    short, long, files, language = _EDITOR_COMMANDS[family]
+
+    def handle(inv: Invocation, ctx: Ctx) -> None:
+        words = inv.args
+        for i, word in enumerate(words):
+            text = word.text
+            option = text.lstrip("-").partition("=")[0]
+            dashes = len(text) - len(text.lstrip("-"))
+            given = (
+                (text.startswith("+") and family == "vim")
+                or (dashes == 1 and len(option) == 1 and option in short + files)
+                or (dashes >= 1 and option in long)
+            )
+            if given:
+                if dashes == 1 and option in files and i + 1 < len(words):
+                    ctx.code_file(words[i + 1], f"runs {language} from {words[i + 1].raw}")
+                else:
+                    ctx.flag("inline-code", f"runs inline {language}")
+                return
+        ctx.flag("run-code", f"runs {inv.name} (its startup files can run commands)")
+
+    return handle
 
 
 HANDLERS: dict[str, Handler] = {
@@ -115,6 +158,13 @@ HANDLERS: dict[str, Handler] = {
     "groovy": _interpreter("e", (), "", ()),
     "java": flagged("run-code", "runs a Java program"),
     "dotnet": flagged("run-code", "runs .NET tooling"),
+    "vim": _editor("vim"),
+    "vi": _editor("vim"),
+    "nvim": _editor("vim"),
+    "ex": _editor("vim"),
+    "gvim": _editor("vim"),
+    "emacs": _editor("emacs"),
+    "gdb": _editor("gdb"),
     "make": _make,
     "gmake": _make,
     "pytest": flagged("run-code", "runs the test suite"),

@@ -119,6 +119,9 @@ def _js(inv: Invocation, ctx: Ctx) -> None:
     if words and words[0].dynamic:
         ctx.flag("dynamic-command", f"{inv.name} with a subcommand computed at run time")
         return
+    if inv.name == "bun" and inv.args and inv.args[0].text in ("-e", "--eval", "-p", "--print"):
+        ctx.flag("inline-code", "runs inline JavaScript code (bun -e)")
+        return
     is_global = (
         args.has("-g", "--global")
         or any(w.text in ("-g", "--global", "--location=global") for w in words)
