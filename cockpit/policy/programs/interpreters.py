@@ -93,7 +93,10 @@ def _make(inv: Invocation, ctx: Ctx) -> None:
         names("directory file makefile include-dir jobs load-average what-if old-file"),
     )
     makefiles = args.all_values("-f", "--file", "--makefile")
-    if any(w.text in ("-", "/dev/stdin", "/proc/self/fd/0", "/dev/fd/0") for w in makefiles):
+    # tree-sitter-bash drops the `-` of `make -f - <<EOF`: an -f with no value is that shape
+    if any(w.text in ("-", "/dev/stdin", "/proc/self/fd/0", "/dev/fd/0") for w in makefiles) or (
+        not makefiles and args.has("-f", "--file", "--makefile")
+    ):
         ctx.stdin_code("make", shell=False)  # `make -f -`: a Makefile given inline
         return
     for word in makefiles:
