@@ -260,6 +260,7 @@ def test_a_makefile_from_a_pipe_asks_like_python_from_a_pipe(sandbox: Sandbox) -
         ("ln -s .cockpit/rules r", ".cockpit/rules (harness-files)"),
         ("ln -sf plan.md p", "plan.md (the human's plan)"),
         ('ln -s "$X" y', "a path known only at run time"),
+        ("cp -s /etc/passwd x && echo hi > x", "/etc/passwd, outside the workspace"),
     ],
 )
 def test_a_symlink_leading_out_or_onto_a_guarded_path_asks(

@@ -55,12 +55,16 @@ def _copy_like(move: bool) -> Handler:
                 return
             target = sources.pop()
         into_dir = (len(sources) > 1 or ctx.is_dir(target)) and not args.has("-T")
+        links = not move and args.has("-s", "--symbolic-link")  # `cp -s` makes symlinks
         for source in sources:
             if move:
                 ctx.delete(source)
             else:
                 ctx.read(source, recursive=recursive)
-            ctx.write(_into(target, source) if into_dir else target, recursive=recursive)
+            copy = _into(target, source) if into_dir else target
+            ctx.write(copy, recursive=recursive)
+            if links:
+                ctx.symlink(copy, source)
 
     return handle
 
