@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import selectors
 import shutil
@@ -55,7 +56,7 @@ class LocalBwrap:
                 stderr=subprocess.STDOUT,
                 env=env,
                 start_new_session=True,
-                preexec_fn=join,  # noqa: PLW1509 (a single os.write; no locks taken)
+                preexec_fn=join,
             )
             output, dropped, timed_out = _collect(proc, limits.output_bytes, limits.timeout_s)
             code = proc.wait()
@@ -95,10 +96,8 @@ def _collect(proc: subprocess.Popen[bytes], cap: int, timeout_s: float) -> tuple
 def _kill(proc: subprocess.Popen[bytes]) -> None:
     """Kill bwrap's process group: its init inside dies with it (--die-with-parent), and
     the kernel ends every process in the namespace with its init."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def which_bwrap() -> str | None:

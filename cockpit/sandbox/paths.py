@@ -15,6 +15,7 @@ import yaml
 from cockpit.config.user import config_dir
 from cockpit.config.workspace import builtin_dir
 from cockpit.errors import ConfigError
+from cockpit.sandbox.boundary import Boundary, Limits
 
 SANDBOX_RULES = "sandbox.yaml"
 _SCAN_DEPTH = 3
@@ -102,3 +103,26 @@ def read_only_paths(workspace: Path) -> tuple[Path, ...]:
     if git.is_file():  # a worktree's `.git` names its gitdir: the pointer itself is control
         paths.append(git)
     return tuple(p for p in paths if os.path.lexists(p))
+
+
+def workspace_boundary(
+    workspace: Path,
+    env: Mapping[str, str],
+    *,
+    network: bool = False,
+    writable: tuple[Path, ...] = (),
+    limits: Limits | None = None,
+) -> Boundary:
+    """The boundary an agent's command gets in `workspace`: the built-in lists plus the
+    workspace's, widened only by what the caller passes (a human's answer)."""
+    root = workspace.resolve()
+    home = Path(env.get("HOME") or os.path.expanduser("~"))
+    return Boundary(
+        workspace=root,
+        home=home,
+        network=network,
+        writable=writable,
+        read_only=read_only_paths(root),
+        masked=masked_paths(root, home, env),
+        limits=limits or Limits(),
+    )
