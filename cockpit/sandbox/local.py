@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import selectors
 import shutil
@@ -33,7 +34,8 @@ class LocalBwrap:
         self.mask_dir = mask_dir
 
     def close(self) -> None:
-        (self.mask_dir / "dir").chmod(0o700)
+        with contextlib.suppress(OSError):
+            (self.mask_dir / "dir").chmod(0o700)
         self._masks.cleanup()
 
     def args(self, argv: list[str], cwd: Path, boundary: Boundary) -> list[str]:
@@ -48,9 +50,13 @@ class LocalBwrap:
         boundary: Boundary,
     ) -> Outcome:
         limits = boundary.limits
-        with cgroup.pids_limit(limits.processes) as join:
+        info_read, info_write = os.pipe()
+        args = self.args(argv, cwd, boundary)
+        args[1:1] = ["--info-fd", str(info_write)]
+        with cgroup.pids_limit(limits.processes) as join, os.fdopen(info_read, "rb") as info:
             proc = subprocess.Popen(
-                self.args(argv, cwd, boundary),
+                args,
+                pass_fds=(info_write,),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
@@ -58,7 +64,10 @@ class LocalBwrap:
                 start_new_session=True,
                 preexec_fn=join,
             )
+            os.close(info_write)
             output, dropped, timed_out = _collect(proc, limits.output_bytes, limits.timeout_s)
+            if timed_out:
+                _kill(proc, info.read())
             code = proc.wait()
         if timed_out:
             return Outcome(code, output, True, dropped, BlockedBy.TIMEOUT)
@@ -79,7 +88,6 @@ def _collect(proc: subprocess.Popen[bytes], cap: int, timeout_s: float) -> tuple
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                _kill(proc)
                 proc.stdout.close()
                 return bytes(kept), dropped, True
             if not sel.select(left):
@@ -93,9 +101,12 @@ def _collect(proc: subprocess.Popen[bytes], cap: int, timeout_s: float) -> tuple
             dropped += max(len(chunk) - max(room, 0), 0)
 
 
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    """Kill bwrap's process group: its init inside dies with it (--die-with-parent), and
-    the kernel ends every process in the namespace with its init."""
+def _kill(proc: subprocess.Popen[bytes], info: bytes) -> None:
+    """Kill the sandbox's init (bwrap names it on --info-fd): the kernel ends every process
+    in the namespace before the init is reaped, so bwrap's own exit, which follows, means
+    all are gone. Then bwrap's process group, in case it never got that far."""
+    with contextlib.suppress(ValueError, KeyError, TypeError, ProcessLookupError):
+        os.kill(int(json.loads(info)["child-pid"]), signal.SIGKILL)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
 
