@@ -11,7 +11,9 @@ from typing import Any
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("sandbox", help="the OS sandbox agents' commands run in")
+    parser = sub.add_parser(
+        "sandbox", help="the OS sandbox: `sandbox check` tries escapes and says what holds"
+    )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     check = actions.add_parser(
         "check", help="try escapes through the sandbox and say which walls hold"
