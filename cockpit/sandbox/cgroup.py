@@ -7,9 +7,9 @@ For any other user the `ulimit -u` of the bwrap prelude is enough and this is no
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -75,6 +75,19 @@ def pids_limit(processes: int) -> Iterator[Callable[[], None] | None]:
 
         yield join
     finally:
-        # Empty by now: the namespace's init reaps every process before it exits.
-        with contextlib.suppress(OSError):
+        _remove(folder)
+
+
+def _remove(folder: Path, within_s: float = 5.0) -> None:
+    """Remove the call's cgroup once the kernel has let go of its last process: a killed
+    process is counted (and the folder busy) until it is reaped, after `cgroup.procs`
+    already looks empty."""
+    deadline = time.monotonic() + within_s
+    while True:
+        try:
             folder.rmdir()
+            return
+        except OSError:
+            if time.monotonic() >= deadline:
+                return  # an empty leftover folder, harmless; the next boot clears it
+            time.sleep(0.005)

@@ -236,3 +236,11 @@ def test_the_explicit_env_is_all_the_command_sees(sandbox: Sandbox) -> None:
         del os.environ["COCKPIT_SHOULD_NOT_LEAK"]
     assert "COCKPIT_SHOULD_NOT_LEAK" not in done.text
     assert f"HOME={sandbox.home}" in done.text
+
+
+def test_no_cgroup_of_a_call_is_left_behind(sandbox: Sandbox) -> None:
+    mine = f"cockpit-sandbox-{os.getpid()}-"
+    sandbox.sh("sleep 1000 & sleep 1000 & echo two left running")
+    sandbox.sh("sleep 30", sandbox.boundary(limits=Limits(timeout_s=0.3)))
+    left = [p.name for p in Path("/sys/fs/cgroup").rglob(f"{mine}*")]
+    assert left == []
