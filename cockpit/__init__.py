@@ -12,6 +12,7 @@ contract in pyproject.toml, type-only imports counted, no cycles in any package)
 - `replay`      a session log played back: index, reader, states, player, details
 - `safeguard`   git snapshots before tier-2 actions, and rollback
 - `session`     the hash-chained log: events and their typed kinds, state, audit, redaction
+- `sandbox`     agents' commands inside bubblewrap: the boundary, the executor, the probe
 - `config`      paths, the config file, the key table, the user's folder, YAML with lines
 - `safe_text`   control and invisible characters shown as escapes, on every surface
 - `errors`      `CockpitError` and its kinds: what the CLI turns into one line

@@ -11,4 +11,5 @@ package prints; this one builds the `Settings` and the launch options and passes
 - `log`       `cockpit log ...` and `cockpit audit`
 - `policy`    `cockpit check`, `cockpit rules`, `cockpit rollback`
 - `agents`    `cockpit agents`
+- `sandbox`   `cockpit sandbox check`: escapes tried through bwrap, what holds
 """

@@ -62,6 +62,12 @@ def _demo() -> Register:
     return demo.register
 
 
+def _sandbox() -> Register:
+    from cockpit.cli import sandbox
+
+    return sandbox.register
+
+
 COMMANDS: dict[str, tuple[Callable[[], Register], str]] = {
     "audit": (_log, "verify a session log and report what ran and who allowed it"),
     "log": (_log, "read session logs"),
@@ -75,6 +81,7 @@ COMMANDS: dict[str, tuple[Callable[[], Register], str]] = {
     "replay": (_replay, "play a session log back"),
     "run": (_run, "start a session (--headless: without the screen)"),
     "resume": (_run, "continue a session after a quit or a crash"),
+    "sandbox": (_sandbox, "the OS sandbox: `sandbox check` tries escapes and says what holds"),
     "demo": (_demo, "an offline session with scripted agents: no API key needed"),
 }
 """Each subcommand: the function that imports the module registering it, and its line in

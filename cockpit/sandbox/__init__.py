@@ -1,0 +1,13 @@
+"""The OS sandbox: every command cockpit runs for an agent, inside bubblewrap. What the
+classifier misses, the operating system stops. No Textual, no policy: the policy decides
+the `Boundary`, this package enforces it.
+
+- `boundary`  `Boundary`, `Limits`, `Outcome`, `BlockedBy` and the `Executor` protocol
+- `paths`     what is masked and read-only: `rules/sandbox.yaml` + `.cockpit/sandbox.yaml`
+- `bwrap`     `bwrap_args`: the whole bubblewrap argument list, in one function
+- `cgroup`    a pids cgroup per call where RLIMIT_NPROC does not apply (root)
+- `local`     `LocalBwrap`: the executor that runs a command through bwrap here
+- `blocked`   which boundary a failed command ran into, from its output
+- `probe`     can bwrap run here, and if not, one line with the cause and the fix
+- `trial`     the escapes `cockpit sandbox check` tries, and what happened
+"""

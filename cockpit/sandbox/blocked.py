@@ -1,0 +1,34 @@
+"""Which boundary a failed command ran into, read from its own output (Linux has no
+kernel feed of sandbox denials): so the model is told, not left guessing."""
+
+from __future__ import annotations
+
+from cockpit.sandbox.boundary import BlockedBy, Boundary
+
+_READ_ONLY = ("read-only file system",)
+_DENIED = ("permission denied", "operation not permitted")
+_NETWORK = (
+    "network is unreachable",
+    "connection refused",
+    "could not resolve host",
+    "temporary failure in name resolution",
+    "name or service not known",
+    "cannot assign requested address",
+)
+_FORK = ("resource temporarily unavailable", "cannot fork", "retry: no child processes")
+
+
+def recognise(exit_code: int, output: str, boundary: Boundary) -> BlockedBy | None:
+    """The boundary the output names, for a command that failed; None when it is not one."""
+    if exit_code == 0:
+        return None
+    text = output.lower()
+    if any(k in text for k in _READ_ONLY):
+        return BlockedBy.READ_ONLY
+    if any(k in text for k in _DENIED) and any(str(p).lower() in text for p in boundary.masked):
+        return BlockedBy.MASKED
+    if any(k in text for k in _FORK):
+        return BlockedBy.PROCESSES
+    if not boundary.network and any(k in text for k in _NETWORK):
+        return BlockedBy.NETWORK
+    return None

