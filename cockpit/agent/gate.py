@@ -6,9 +6,13 @@ never approves anything: the policy decides, the host asks whoever may approve."
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from cockpit.agent.blocks import explanation, offer, rerun_decision, written_path
 from cockpit.agent.calls import answered_from_log, decision_from_log, describe, tool_result
 from cockpit.agent.host import ApprovalRequest
 from cockpit.agent.steps import AgentSteps
@@ -16,10 +20,12 @@ from cockpit.agent.tools import ToolInputError, ToolOutcome, check_input
 from cockpit.plan.document import load_plan
 from cockpit.plan.model import TaskState
 from cockpit.policy.model import Decision, FileAction, ShellAction, Tier
+from cockpit.sandbox.boundary import NO_WIDENING, BlockedBy, Widening
 from cockpit.session.events import INTERNAL_TOOLS
 from cockpit.session.kinds import (
     AgentBlocked,
     PolicyDecided,
+    SandboxBlocked,
     TaskVerified,
     ToolFinished,
     ToolRequested,
@@ -29,6 +35,34 @@ from cockpit.session.state import CallState
 from cockpit.session.status import AgentStatus
 
 PLAN_WRITE = "builtin:plan-write"  # the policy's check for a write to the human's plan
+WRITE_OUTSIDE = "builtin:write-outside"
+
+
+def _with_note(outcome: ToolOutcome, note: str) -> ToolOutcome:
+    return dataclasses.replace(outcome, content=f"{outcome.content}\n{note}", is_error=True)
+
+
+_BLOCK_WORDS = (
+    "read-only file system",
+    "permission denied",
+    "operation not permitted",
+    "network is unreachable",
+    "connection refused",
+    "could not resolve",
+    "resolution",
+    "name or service",
+    "cannot fork",
+    "resource temporarily",
+)
+
+
+def _blocking_line(output: str) -> str:
+    """The line of a blocked command's output that shows the wall (else its last line)."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for line in lines:
+        if any(word in line.lower() for word in _BLOCK_WORDS):
+            return line[:300]
+    return lines[-1][:300] if lines else ""
 
 
 class ToolGate(AgentSteps):
@@ -74,31 +108,57 @@ class ToolGate(AgentSteps):
     ) -> ToolOutcome:
         """policy -> (approval) -> (snapshot) -> run, each step logged; the outcome."""
         action = self.boundary.action(name, args)
+        writes: tuple[str, ...] = ()
         if previous is not None and previous.tier is not None:
             decision = decision_from_log(previous)
+            network = previous.network
         else:
             assessment = self.boundary.decide(name, args, action)
-            decision = assessment.decision
+            decision, writes = assessment.decision, assessment.writes
+            network = decision.tier is not Tier.DENY and getattr(decision, "network", False)
             decided = PolicyDecided(
                 tier=decision.tier.wire,
                 reasons=list(decision.reasons),
                 rules=[rule.to_dict() for rule in decision.rules],
                 # What a shell command writes, as the policy read it.
                 writes=list(assessment.writes) or None,
+                network=True if network else None,
             )
             await self._record(decided, call)
         if decision.tier is Tier.DENY:
             reasons = "; ".join(decision.reasons)
             return ToolOutcome(content=f"Denied by policy: {reasons}", is_error=True)
+        # What this one command gets beyond the walls: the network when a rule, a session
+        # grant or (at tier 3) the human's yes allows it; an outside path the yes allows.
+        widening = Widening(network=network)
         approved = previous is not None and previous.approval == "approved"
         if decision.tier is Tier.ASK and not approved:
-            refused = await self._ask(call, name, args, decision, action)
+            widening = widening | self._outside_writes(decision, writes)
+            refused = await self._ask(call, name, args, decision, action, widening)
             if refused is not None:
                 return refused
+        elif approved and previous is not None:
+            widening = widening | Widening.from_dict(previous.widened)
         if decision.tier is Tier.SNAPSHOT and not (previous is not None and previous.snapshot):
             await self.host.snapshot(self.name, self.iteration, call, describe(name, args))
         writes_plan = any(r.id == PLAN_WRITE for r in decision.rules)
-        return await self._execute(call, name, args, writes_plan=writes_plan)
+        return await self._execute(call, name, args, widening, writes_plan=writes_plan)
+
+    def _outside_writes(self, decision: Decision, writes: tuple[str, ...]) -> Widening:
+        """For a tier-3 write outside the workspace: the folders the yes makes writable
+        (the file's own folder when the file does not exist yet), and no more."""
+        if not self.toolbox.sandboxed or not any(r.id == WRITE_OUTSIDE for r in decision.rules):
+            return Widening()
+        root = Path(os.path.realpath(self.host.root))
+        folders: list[Path] = []
+        for written in writes:
+            real = Path(os.path.realpath(written))
+            if real == root or root in real.parents:
+                continue
+            target = real if real.exists() else real.parent
+            if target.exists() and len(target.parts) > 2:
+                folders.append(target)
+        return Widening(writable=tuple(dict.fromkeys(folders)))
 
     async def _ask(
         self,
@@ -107,6 +167,9 @@ class ToolGate(AgentSteps):
         args: dict[str, Any],
         decision: Decision,
         action: ShellAction | FileAction | None,
+        widening: Widening = NO_WIDENING,
+        *,
+        rerun: bool = False,
     ) -> ToolOutcome | None:
         """The approval round-trip: wait for whoever may approve; the refusal, if refused."""
         await self._set_status(AgentStatus.WAITING)
@@ -120,6 +183,8 @@ class ToolGate(AgentSteps):
                 decision=decision,
                 action=action,
                 iteration=self.iteration,
+                widening=widening if self.toolbox.sandboxed else NO_WIDENING,
+                rerun=rerun,
             )
         )
         if verdict.approved:
@@ -133,7 +198,81 @@ class ToolGate(AgentSteps):
         )
 
     async def _execute(
-        self, call: str, name: str, args: dict[str, Any], *, writes_plan: bool = False
+        self,
+        call: str,
+        name: str,
+        args: dict[str, Any],
+        widening: Widening = NO_WIDENING,
+        *,
+        writes_plan: bool = False,
+    ) -> ToolOutcome:
+        try:
+            outcome = await self._run(call, name, args, widening, writes_plan=writes_plan)
+            if outcome.blocked is not None:
+                outcome = await self._blocked(call, name, args, outcome, widening, writes_plan)
+        except asyncio.CancelledError:
+            # The session is stopping: the command's processes were killed. Say so in
+            # the log, never silently; resume will not run it again.
+            message = "killed: the session stopped while this ran; it may have partly run"
+            await self._record(ToolFinished(error=message, interrupted=True), call)
+            raise
+        await self._record(outcome.finished(), call)
+        if self.status == AgentStatus.RUNNING:
+            await self._set_status(AgentStatus.THINKING)
+        return outcome
+
+    async def _blocked(
+        self,
+        call: str,
+        name: str,
+        args: dict[str, Any],
+        outcome: ToolOutcome,
+        widening: Widening,
+        writes_plan: bool,
+    ) -> ToolOutcome:
+        """The call ran into the sandbox: log which wall, offer the human one widened
+        re-run where that makes sense, and tell the model either way."""
+        blocked = outcome.blocked
+        assert blocked is not None
+        detail = _blocking_line(outcome.output) if name == "bash" else outcome.content
+        path = outcome.blocked_path
+        if name == "bash" and blocked is BlockedBy.READ_ONLY:
+            found = written_path(outcome.output)
+            path = str(found) if found is not None else None
+        await self._record(
+            SandboxBlocked(
+                boundary=str(blocked), detail=detail, exit_code=outcome.exit_code, path=path
+            ),
+            call,
+        )
+        if blocked in (BlockedBy.TIMEOUT, BlockedBy.OUTPUT):
+            return outcome  # the result already says which limit
+        note = explanation(blocked)
+        boundary = self.toolbox.boundary()
+        wider = (
+            offer(blocked, outcome.output, widening, self.host.root, boundary.home, boundary.masked)
+            if name == "bash"
+            else None
+        )
+        if wider is None:
+            return _with_note(outcome, note)
+        decision = rerun_decision(blocked, wider)
+        action = self.boundary.action(name, args)
+        refused = await self._ask(call, name, args, decision, action, wider, rerun=True)
+        if refused is not None:
+            return _with_note(outcome, f"{note}\n[the human was asked to allow it and did not]")
+        again = await self._run(call, name, args, widening | wider, writes_plan=writes_plan)
+        said = f"[the sandbox blocked it once; the human allowed {wider.words()} for this one run]"
+        return dataclasses.replace(again, content=f"{said}\n{again.content}")
+
+    async def _run(
+        self,
+        call: str,
+        name: str,
+        args: dict[str, Any],
+        widening: Widening,
+        *,
+        writes_plan: bool,
     ) -> ToolOutcome:
         await self._set_status(AgentStatus.RUNNING, describe(name, args))
         await self._record(ToolStarted(tool=name, command=describe(name, args)), call)
@@ -143,27 +282,19 @@ class ToolGate(AgentSteps):
         )
         if watched:
             self.host.command_started(self.name, call, writes_plan=writes_plan)
+        if name in INTERNAL_TOOLS:
+            return await self._internal(call, name, args)
         try:
-            if name in INTERNAL_TOOLS:
-                outcome = await self._internal(call, name, args)
-            else:
-                try:
-                    outcome = await self.toolbox.run(
-                        call, name, args, lambda text: self.host.stream(self.name, "output", text)
-                    )
-                finally:
-                    if watched:
-                        self.host.command_finished(call)
-        except asyncio.CancelledError:
-            # The session is stopping: the command's process group was killed. Say so in
-            # the log, never silently; resume will not run it again.
-            message = "killed: the session stopped while this ran; it may have partly run"
-            await self._record(ToolFinished(error=message, interrupted=True), call)
-            raise
-        await self._record(outcome.finished(), call)
-        if self.status == AgentStatus.RUNNING:
-            await self._set_status(AgentStatus.THINKING)
-        return outcome
+            return await self.toolbox.run(
+                call,
+                name,
+                args,
+                lambda text: self.host.stream(self.name, "output", text),
+                widening,
+            )
+        finally:
+            if watched:
+                self.host.command_finished(call)
 
     async def _internal(self, call: str, name: str, args: dict[str, Any]) -> ToolOutcome:
         if name == "report_blocked":

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from cockpit.policy.model import Assessment, Decision, FileAction, ShellAction
 from cockpit.policy.scope import WriteScope
+from cockpit.sandbox.boundary import NO_WIDENING, Widening
 from cockpit.session.events import Event
 from cockpit.session.kinds import EventBody
 
@@ -28,6 +29,10 @@ class ApprovalRequest:
     decision: Decision
     action: ShellAction | FileAction | None
     iteration: int = 0
+    widening: Widening = NO_WIDENING
+    """What a yes widens the sandbox by, for this one command (shown in the prompt)."""
+    rerun: bool = False
+    """The sandbox already blocked this command once; a yes runs it again, widened."""
 
 
 @dataclass(frozen=True)

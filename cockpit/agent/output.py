@@ -9,7 +9,6 @@ any secret it would split.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +17,8 @@ from cockpit.session.redact import Redactor
 OUTPUT_CAP = 16_000  # characters of output the model and the log event get
 KEEP_IN_MEMORY = 8_000_000  # bytes of a command's output held; the middle of more is dropped
 MARGIN = 64 * 1024
+STREAM_CAP = 2 * 1024**2
+"""Bytes of one command's output streamed to its pane: a flood would only slow the screen."""
 """Bytes held past each cut of a huge output: a secret (or its encoding) cut there is seen
 whole, and the cut moved to its edge."""
 
@@ -45,20 +46,25 @@ class OutputCollector:
         self._tail = bytearray()  # the last KEEP_IN_MEMORY/2 + MARGIN bytes past the head
         self._total = 0
 
-    async def drain(self, stream: asyncio.StreamReader) -> None:
+    def feed(self, chunk: bytes) -> None:
+        """One chunk of output, as the command printed it."""
         half = KEEP_IN_MEMORY // 2
-        while chunk := await stream.read(65536):
-            if self._sink is not None:
-                self._sink(chunk.decode("utf-8", "replace"))
-            self._total += len(chunk)
-            if len(self._head) < half:
-                self._head += chunk
-                continue
-            if len(self._after_head) < MARGIN:
-                self._after_head += chunk[: MARGIN - len(self._after_head)]
-            self._tail += chunk
-            if len(self._tail) > half + MARGIN:
-                del self._tail[: len(self._tail) - half - MARGIN]
+        if self._sink is not None and self._total < STREAM_CAP:
+            self._sink(chunk.decode("utf-8", "replace"))
+            if self._total + len(chunk) >= STREAM_CAP:
+                self._sink(
+                    f"\n… [more than {STREAM_CAP // 1024**2} MB: the pane shows no more of "
+                    "this output; the log keeps its head and tail] …\n"
+                )
+        self._total += len(chunk)
+        if len(self._head) < half:
+            self._head += chunk
+            return
+        if len(self._after_head) < MARGIN:
+            self._after_head += chunk[: MARGIN - len(self._after_head)]
+        self._tail += chunk
+        if len(self._tail) > half + MARGIN:
+            del self._tail[: len(self._tail) - half - MARGIN]
 
     @property
     def _dropped(self) -> bool:

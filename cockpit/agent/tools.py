@@ -6,11 +6,8 @@ everything here touches only the workspace.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 import os
-import signal
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,12 +16,14 @@ from typing import Any
 
 from cockpit.agent.changes import DIFF_INPUT_CAP, relative_path, text_diff
 from cockpit.agent.output import MARGIN, OUTPUT_CAP, OutputCollector, OutputSink, cap_output
+from cockpit.config.settings import SandboxSettings
 from cockpit.plan.model import TaskState
+from cockpit.sandbox.boundary import NO_WIDENING, BlockedBy, Boundary, Executor, Limits, Widening
+from cockpit.sandbox.files import WallError
+from cockpit.sandbox.paths import workspace_boundary
 from cockpit.session.kinds import ToolFinished
 from cockpit.session.log import SessionLog
 
-DEFAULT_TIMEOUT_S = 120.0
-MAX_TIMEOUT_S = 1800.0
 READ_CAP = 200_000  # characters read_file returns
 LIST_CAP = 500  # entries list_files returns
 _SKIP_DIRS = frozenset({".git", ".cockpit", "node_modules", ".venv", "__pycache__", ".mypy_cache"})
@@ -46,7 +45,7 @@ TOOL_SCHEMAS: dict[str, dict[str, Any]] = {
         "the human. Output is capped; the full output is kept.",
         {
             "command": {**_STR, "description": "the command, as you would type it"},
-            "timeout_s": {"type": "number", "description": f"default {DEFAULT_TIMEOUT_S:g}"},
+            "timeout_s": {"type": "number", "description": "seconds; default 120, at most 1800"},
         },
         ["command"],
     ),
@@ -136,6 +135,9 @@ class ToolOutcome:
     diff: str | None = None
     """A file write's unified diff (for the transcript and the log), capped."""
     diff_truncated: bool = False
+    blocked: BlockedBy | None = None
+    """The sandbox's boundary the call ran into, if any (see `cockpit.sandbox.blocked`)."""
+    blocked_path: str | None = None
 
     def finished(self) -> ToolFinished:
         """The ``tool.finished`` this outcome logs."""
@@ -152,24 +154,71 @@ class ToolOutcome:
 
 
 class Toolbox:
-    """Runs the workspace tools for one session."""
+    """Runs the workspace tools for one session: commands through its executor (the
+    sandbox, or what the user chose instead), files checked against the same walls."""
 
-    def __init__(self, root: Path, env: Mapping[str, str], log: SessionLog) -> None:
+    def __init__(
+        self,
+        root: Path,
+        env: Mapping[str, str],
+        log: SessionLog,
+        executor: Executor,
+        sandbox: SandboxSettings | None = None,
+        *,
+        walls_env: Mapping[str, str] | None = None,
+    ) -> None:
         self.root = root
         self.env = dict(env)
         self.log = log
+        self.executor = executor
+        self.sandbox = sandbox or SandboxSettings()
+        # Where the walls look for the user's home and cockpit's config folder: the real
+        # environment, which the agents' commands never see.
+        self._walls_env = dict(walls_env if walls_env is not None else env)
+
+    @property
+    def sandboxed(self) -> bool:
+        return self.executor.sandboxed
 
     def resolve(self, path: str) -> Path:
         p = Path(os.path.expanduser(path))
         return p if p.is_absolute() else self.root / p
 
+    def limits(self, timeout_s: float | None = None) -> Limits:
+        s = self.sandbox
+        asked = s.timeout_s if not timeout_s or timeout_s <= 0 else timeout_s
+        return Limits(
+            processes=s.processes,
+            memory_bytes=s.memory_mb * 1024**2,
+            output_bytes=s.output_mb * 1024**2,
+            timeout_s=min(asked, s.max_timeout_s),
+        )
+
+    def boundary(
+        self, widening: Widening = NO_WIDENING, timeout_s: float | None = None
+    ) -> Boundary:
+        """The walls one command runs in: built per call, so a `.env` made a moment ago is
+        masked too."""
+        return workspace_boundary(
+            self.root,
+            self._walls_env,
+            network=widening.network,
+            writable=widening.writable,
+            limits=self.limits(timeout_s),
+        )
+
     async def run(
-        self, call: str, name: str, args: dict[str, Any], on_output: OutputSink | None = None
+        self,
+        call: str,
+        name: str,
+        args: dict[str, Any],
+        on_output: OutputSink | None = None,
+        widening: Widening = NO_WIDENING,
     ) -> ToolOutcome:
         started = time.monotonic()
         try:
             if name == "bash":
-                outcome = await self._bash(call, args, on_output)
+                outcome = await self._bash(call, args, on_output, widening)
             elif name == "read_file":
                 outcome = self._read(args["path"])
             elif name == "write_file":
@@ -180,6 +229,16 @@ class Toolbox:
                 outcome = self._list(args.get("path") or ".")
             else:
                 raise ToolInputError(f"{name} is not a workspace tool")
+        except WallError as exc:
+            message = f"{exc} (the sandbox's boundary; you cannot change it)"
+            outcome = ToolOutcome(
+                content=message,
+                is_error=True,
+                error=message,
+                output=message,
+                blocked=exc.blocked_by,
+                blocked_path=str(exc.path),
+            )
         except (OSError, UnicodeError, ToolInputError) as exc:
             message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             if isinstance(exc, OSError) and exc.filename:
@@ -190,52 +249,40 @@ class Toolbox:
     # -- bash ------------------------------------------------------------------------
 
     async def _bash(
-        self, call: str, args: dict[str, Any], on_output: OutputSink | None
+        self,
+        call: str,
+        args: dict[str, Any],
+        on_output: OutputSink | None,
+        widening: Widening,
     ) -> ToolOutcome:
-        timeout = min(float(args.get("timeout_s") or DEFAULT_TIMEOUT_S), MAX_TIMEOUT_S)
-        proc = await asyncio.create_subprocess_exec(
-            "bash",
-            "-c",
-            args["command"],
+        boundary = self.boundary(widening, args.get("timeout_s"))
+        collected = OutputCollector(on_output)
+        done = await self.executor.execute(
+            ["bash", "-c", args["command"]],
             cwd=self.root,
             env=self.env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,  # its own process group: we can kill all of it
+            boundary=boundary,
+            output=collected.feed,
         )
-        collected = OutputCollector(on_output)
-        assert proc.stdout is not None
-        reader = asyncio.ensure_future(collected.drain(proc.stdout))
-        timed_out = False
-        try:
-            try:
-                await asyncio.wait_for(asyncio.shield(proc.wait()), timeout)
-            except TimeoutError:
-                timed_out = True
-                await _kill_group(proc)
-            await asyncio.wait_for(reader, 5)
-        except asyncio.CancelledError:
-            await _kill_group(proc)
-            reader.cancel()
-            raise
-        except TimeoutError:  # a grandchild kept the pipe open after the group was killed
-            reader.cancel()
         # Redacted whole, before any cut: a secret split by the cap would not be found.
         text = self.log.redactor.text(collected.text(self.log.redactor))
         artifact = None
         if len(text) > OUTPUT_CAP:
             artifact = self.log.write_artifact(f"{call}.out", text, redacted=True)
         shown, truncated = cap_output(text, artifact)
-        code = proc.returncode
-        error = (
-            f"timed out after {timeout:g} s; the command's process group was killed"
-            if (timed_out)
-            else None
-        )
+        limits = boundary.limits
+        error = None
+        if done.blocked_by is BlockedBy.TIMEOUT:
+            error = f"timed out after {limits.timeout_s:g} s; every process it started was killed"
+        elif done.blocked_by is BlockedBy.OUTPUT:
+            error = (
+                f"stopped: it printed more than {limits.output_bytes // 1024**2} MB "
+                "(the output limit); every process it started was killed"
+            )
+        code = done.exit_code
         content = shown if not error else f"{shown}\n[{error}]"
         content = content or "(no output)"
-        if code not in (0, None) and not error:
+        if code != 0 and not error:
             content = f"{content}\n[exit code {code}]"
         return ToolOutcome(
             content=content,
@@ -245,6 +292,7 @@ class Toolbox:
             truncated=truncated,
             artifact=artifact,
             error=error,
+            blocked=done.blocked_by if self.sandboxed else None,
         )
 
     # -- files -----------------------------------------------------------------------
@@ -331,19 +379,3 @@ def _old_text(target: Path) -> str | None:
 
 def _with_duration(outcome: ToolOutcome, seconds: float) -> ToolOutcome:
     return dataclasses.replace(outcome, duration_s=seconds)
-
-
-async def _kill_group(proc: asyncio.subprocess.Process) -> None:
-    """SIGTERM the command's whole process group, then SIGKILL what is left."""
-    for sig, grace in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, sig)
-        try:
-            await asyncio.wait_for(asyncio.shield(proc.wait()), grace)
-            if sig == signal.SIGTERM:
-                # The leader is gone; make sure nothing it started lingers in the group.
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-            return
-        except TimeoutError:
-            continue

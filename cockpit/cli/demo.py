@@ -92,14 +92,18 @@ def _scale(turn: dict[str, Any], speed: float) -> None:
         retry["wait_s"] = round(float(retry["wait_s"]) * speed, 4)
 
 
-def demo_options(root: Path, speed: float, *, screen: bool = True) -> LaunchOptions:
+def demo_options(
+    root: Path, speed: float, *, screen: bool = True, no_sandbox: bool = False
+) -> LaunchOptions:
     from cockpit.config.settings import load_settings
     from cockpit.supervisor.launch import LaunchOptions
 
     script = write_script(root / ".cockpit" / "demo-script.yaml", speed)
     workspace = Workspace(root)
     settings = load_settings(workspace.config_file, screen=screen)
-    return LaunchOptions(workspace=workspace, goal=GOAL, script=script, settings=settings)
+    return LaunchOptions(
+        workspace=workspace, goal=GOAL, script=script, settings=settings, no_sandbox=no_sandbox
+    )
 
 
 REVIEWER_ANSWER = "The builder has committed the --json flag: please review it now."
@@ -116,7 +120,7 @@ def _run(args: argparse.Namespace) -> int:
         root = make_workspace(Path(args.dir).resolve())
     else:
         root = make_workspace(Path(tempfile.mkdtemp(prefix="cockpit-demo-")) / "textstats")
-    options = demo_options(root, args.speed, screen=not args.headless)
+    options = demo_options(root, args.speed, screen=not args.headless, no_sandbox=args.no_sandbox)
     print(f"cockpit demo: workspace {root}", file=sys.stderr)
     if args.headless:
         from cockpit.cli.headless import run_on_terminal
@@ -188,6 +192,11 @@ def register(sub: Any) -> None:
     )
     demo.add_argument("--headless", action="store_true", help="no screen: print log lines")
     demo.add_argument("--dir", help="create the demo workspace here (a new folder)")
+    demo.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run the demo's commands without the bubblewrap sandbox",
+    )
     demo.add_argument(
         "--speed",
         type=float,

@@ -76,6 +76,7 @@ def question(request: ApprovalRequest) -> list[str]:
         f"  cwd: {visible(str(request.cwd))}",
         *(f"  why: {visible(reason)}" for reason in decision.reasons),
         *(f"  rule: {visible(r.id)} ({visible(r.source)})" for r in decision.rules),
+        *_sandbox_line(request),
         "Approve? [y/N] ",
     ]
 
@@ -98,3 +99,10 @@ async def run_on_terminal(prepared: Prepared, *, ask: bool, on_idle: OnIdle | No
     if not outcome.finished:
         print(f"cockpit: to continue: {resume_hint(prepared)}", file=sys.stderr)
     return outcome.exit_code
+
+
+def _sandbox_line(request: ApprovalRequest) -> list[str]:
+    if not request.widening:
+        return []
+    again = "runs it again" if request.rerun else "runs it"
+    return [f"  sandbox: yes {again} with {visible(request.widening.words())} (this command only)"]

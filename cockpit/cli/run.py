@@ -38,6 +38,7 @@ def _options(args: argparse.Namespace, workspace: Workspace) -> LaunchOptions:
         confirm=ask_terminal if sys.stdin.isatty() else None,
         model=args.model,
         settings=load_settings(workspace.config_file, screen=not args.headless),
+        no_sandbox=args.no_sandbox,
     )
 
 
@@ -154,6 +155,12 @@ def _session_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="SECONDS",
         help="deny a tier-3 request nobody answers in time (recorded as a timeout)",
+    )
+    p.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run agents' commands without the bubblewrap sandbox, with your full authority "
+        "(the screen says UNSANDBOXED and the log records it)",
     )
     p.add_argument("--cwd", help=argparse.SUPPRESS)
 

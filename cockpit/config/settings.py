@@ -9,6 +9,12 @@ keys:                  # binding id: key (or "key1,key2"), as typed: `?`, `+`, `
 screen:
   notifications: auto  # auto | osc9 | osc777 | bell | off
   scrollback: 5000     # lines kept per agent pane
+sandbox:               # or `sandbox: off` (the header then says UNSANDBOXED)
+  processes: 256       # processes one command may have at once
+  memory_mb: 4096
+  output_mb: 64        # output past this stops the command
+  timeout_s: 120       # a command's timeout when the model gives none
+  max_timeout_s: 1800  # the most a model may ask for
 model:
   stalled_after: 30    # seconds of silence before the agent shows as stalled
   idle_timeout: 180    # seconds of silence before the request is given up and asked again
@@ -27,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -85,11 +92,35 @@ class ModelLimits:
 
 
 @dataclass(frozen=True)
+class SandboxSettings:
+    """The ``sandbox:`` section: ``off``, or the limits no agent command may pass."""
+
+    enabled: bool = True
+    processes: int = 256
+    memory_mb: int = 4096
+    output_mb: int = 64
+    timeout_s: float = 120.0
+    """A command's timeout when the model gives none."""
+    max_timeout_s: float = 1800.0
+    """The most a model may ask for (`timeout_s` of the bash tool)."""
+
+
+_SANDBOX_NUMBERS = {
+    "processes": (int, 16),
+    "memory_mb": (int, 64),
+    "output_mb": (int, 1),
+    "timeout_s": (float, 1),
+    "max_timeout_s": (float, 1),
+}
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything cockpit takes from a workspace's configuration."""
 
     screen: ScreenSettings = field(default_factory=ScreenSettings)
     model: ModelLimits = field(default_factory=ModelLimits)
+    sandbox: SandboxSettings = field(default_factory=SandboxSettings)
 
 
 def load_settings(path: Path, *, screen: bool = True) -> Settings:
@@ -102,7 +133,45 @@ def load_settings(path: Path, *, screen: bool = True) -> Settings:
     """
     src, top = read_config(path)
     shown = _screen(src, top) if screen else ScreenSettings()
-    return Settings(screen=shown, model=_model(src, top))
+    return Settings(screen=shown, model=_model(src, top), sandbox=_sandbox(src, top))
+
+
+def _sandbox(src: YamlSource, top: Sections) -> SandboxSettings:
+    """The ``sandbox:`` section: ``off``/``on``, or a mapping of limits (defaults when
+    absent). ``off`` is the user's own choice; cockpit never falls back to it."""
+    if "sandbox" not in top:
+        return SandboxSettings()
+    node = top["sandbox"][1]
+    value = src.value(node) if not isinstance(node, yaml.MappingNode) else None
+    if value is False or value == "off":
+        return SandboxSettings(enabled=False)
+    if value is True or value == "on":
+        return SandboxSettings()
+    if not isinstance(node, yaml.MappingNode):
+        raise src.error(node, "sandbox: is `off`, `on`, or a mapping of limits")
+    values: dict[str, Any] = {}
+    for name, (key_node, value_node) in src.mapping(node, "sandbox").items():
+        if name == "enabled":
+            flag = src.value(value_node)
+            if not isinstance(flag, bool):
+                raise src.error(value_node, "sandbox: enabled is true or false")
+            values["enabled"] = flag
+            continue
+        spec = _SANDBOX_NUMBERS.get(name)
+        if spec is None:
+            known = ", ".join(["enabled", *_SANDBOX_NUMBERS])
+            raise src.error(key_node, f"sandbox: unknown setting `{name}` ({known})")
+        kind, least = spec
+        number = src.value(value_node)
+        if isinstance(number, bool) or not isinstance(number, int | float) or number < least:
+            raise src.error(value_node, f"sandbox: {name} is a number ≥ {least}")
+        if kind is int and not isinstance(number, int):
+            raise src.error(value_node, f"sandbox: {name} is a whole number")
+        values[name] = kind(number)
+    settings = SandboxSettings(**values)
+    if settings.timeout_s > settings.max_timeout_s:
+        raise src.error(node, "sandbox: timeout_s is more than max_timeout_s")
+    return settings
 
 
 def _screen(src: YamlSource, top: Sections) -> ScreenSettings:

@@ -7,10 +7,13 @@ and no caller changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+
+OutputSink = Callable[[bytes], None]
 
 
 class BlockedBy(StrEnum):
@@ -21,6 +24,7 @@ class BlockedBy(StrEnum):
     NETWORK = "no network"
     PROCESSES = "process limit"
     TIMEOUT = "timeout"
+    OUTPUT = "output limit"
 
 
 @dataclass(frozen=True)
@@ -29,8 +33,12 @@ class Limits:
 
     processes: int = 256
     memory_bytes: int = 4 * 1024**3
-    output_bytes: int = 1024 * 1024
+    output_bytes: int = 64 * 1024**2
+    """Output past this stops the command (the caller keeps only its head and tail)."""
     timeout_s: float = 120.0
+    grace_s: float = 2.0
+    """How long output may stay open after the command itself exited (a background job
+    holding the pipe) before what is left is killed."""
 
 
 @dataclass(frozen=True)
@@ -66,13 +74,68 @@ class Outcome:
 
 
 class Executor(Protocol):
-    """Runs one command inside a boundary and returns when every process it started is gone."""
+    """Runs one command inside a boundary and returns when every process it started is gone.
 
-    def run(
+    `output` sees every chunk as it comes (the agent's pane, the log's collector); the
+    `Outcome` keeps only a head and tail. `sandboxed` is False only for the executor the
+    user chose with `--no-sandbox`.
+    """
+
+    sandboxed: bool
+
+    async def execute(
         self,
         argv: list[str],
         *,
         cwd: Path,
         env: dict[str, str],
         boundary: Boundary,
+        output: OutputSink | None = None,
     ) -> Outcome: ...
+
+    def close(self) -> None:
+        """The session is over: let go of what the executor holds."""
+
+
+@dataclass(frozen=True)
+class Widening:
+    """What one command gets beyond the walls: only a human's yes (or a rule the human
+    wrote) makes one, and the log records it (`approval.resolved` ``widened``)."""
+
+    network: bool = False
+    writable: tuple[Path, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.network or bool(self.writable)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        if self.network:
+            data["network"] = True
+        if self.writable:
+            data["writable"] = [str(p) for p in self.writable]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: object) -> Widening:
+        if not isinstance(data, dict):
+            return cls()
+        paths = data.get("writable")
+        writable = (
+            tuple(Path(p) for p in paths if isinstance(p, str)) if isinstance(paths, list) else ()
+        )
+        return cls(network=data.get("network") is True, writable=writable)
+
+    def __or__(self, other: Widening) -> Widening:
+        return Widening(
+            self.network or other.network, tuple(dict.fromkeys((*self.writable, *other.writable)))
+        )
+
+    def words(self) -> str:
+        """ "the network", "/opt/x writable", or both."""
+        parts = ["the network"] if self.network else []
+        parts += [f"{p} writable" for p in self.writable]
+        return " and ".join(parts) or "nothing more"
+
+
+NO_WIDENING = Widening()

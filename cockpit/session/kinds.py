@@ -136,6 +136,9 @@ class SessionStarted(EventBody):
     model: str | None = None
     skipped_agents: list[dict[str, Any]] | None = None
     """Agent files that did not load: ``{path, line, reason}`` each."""
+    sandbox: str | None = None
+    """How agents' commands ran: ``bwrap`` (with the path) or ``off (...)``, the user's
+    choice (`--no-sandbox`, ``sandbox: off``) and never a silent fallback."""
 
 
 @_registered
@@ -261,6 +264,9 @@ class PolicyDecided(EventBody):
     reasons: list[str] | None = None
     rules: list[dict[str, Any]] | None = None
     writes: list[str | None] | None = None
+    network: bool | None = None
+    """The command runs with the network (a rule or a session grant allows it, or, at tier
+    3, the human's yes does)."""
 
     @property
     def denied(self) -> bool:
@@ -278,6 +284,9 @@ class ApprovalRequested(EventBody):
     tier: int | str | None = None
     reasons: list[str] | None = None
     rules: list[dict[str, Any]] | None = None
+    widening: dict[str, Any] | None = None
+    """What a yes widens the sandbox by for this one command: ``{network: true}``,
+    ``{writable: [path]}``; with ``rerun`` when the sandbox already blocked it once."""
 
 
 @_registered
@@ -289,6 +298,8 @@ class ApprovalResolved(EventBody):
     """human | rule | headless | timeout"""
     reason: str | None = None
     grant: dict[str, Any] | None = None
+    widened: dict[str, Any] | None = None
+    """Exactly what the yes widened the sandbox by, for this one command."""
 
     @property
     def granted(self) -> bool:
@@ -318,6 +329,21 @@ class ToolStarted(EventBody):
     tool: str | None = None
     command: str | None = None
     cwd: str | None = None
+
+
+@_registered
+@dataclass(frozen=True, kw_only=True)
+class SandboxBlocked(EventBody):
+    """A command ran into the sandbox's boundary: which one, and the words that said so."""
+
+    kind: ClassVar[str] = "sandbox.blocked"
+    boundary: str | None = None
+    """A `BlockedBy` value: read-only filesystem, masked path, no network, ..."""
+    detail: str | None = None
+    """The line of the command's output that showed it (redacted)."""
+    exit_code: int | None = None
+    path: str | None = None
+    """The path outside the walls the command tried to write, when its output names one."""
 
 
 @_registered

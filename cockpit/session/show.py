@@ -24,6 +24,7 @@ from cockpit.session.kinds import (
     PlanDelivered,
     PolicyDecided,
     SafeguardSnapshot,
+    SandboxBlocked,
     SessionEnded,
     SessionResumed,
     SessionStarted,
@@ -108,13 +109,23 @@ def describe(event: Event) -> tuple[str, str, str, str]:
             action = _tool_label(b)
         case PolicyDecided() as b:
             result = f"tier {b.tier}: " + "; ".join(str(r) for r in items_of(b.reasons))
+            if b.network:
+                result += " [with network]"
         case ApprovalRequested() as b:
             action = f"approval? {b.command or _or(b.tool, '')}"
             result = f"tier {b.tier}"
+            if isinstance(b.widening, dict):
+                result += f", widens the sandbox: {widening_text(b.widening)}"
         case ApprovalResolved() as b:
             result = f"{'approved' if b.granted else 'denied'} by {b.by}"
             if b.reason:
                 result += f": {b.reason}"
+            if isinstance(b.widened, dict) and b.granted:
+                result += f" [sandbox widened: {widening_text(b.widened)}]"
+        case SandboxBlocked() as b:
+            state = "blocked"
+            result = f"by the sandbox ({_or(b.boundary, '')}): {_or(b.detail, '')}".rstrip(": ")
+            artifacts = str(b.path or "")
         case SafeguardSnapshot() as b:
             result = "snapshot" if b.ref else f"no snapshot: {_or(b.skipped, '')}"
             artifacts = str(b.ref or "")
@@ -157,10 +168,19 @@ def describe(event: Event) -> tuple[str, str, str, str]:
         case SessionStarted() | SessionResumed() | SessionEnded():
             d = event.data
             result = str(d.get("reason") or ", ".join(str(a) for a in items_of(d.get("agents"))))
+            if isinstance(d.get("sandbox"), str) and d["sandbox"].startswith("off"):
+                result = f"{result} [UNSANDBOXED: {d['sandbox']}]".lstrip()
         case UnknownEvent(extra=raw):
             result = json.dumps(raw, ensure_ascii=True, default=str) if raw else ""
     state = f"{who} {state}" if state else who
     return state, action, result, artifacts
+
+
+def widening_text(widening: dict[str, Any]) -> str:
+    """``{network: true, writable: [p]}`` as words: "network, writable /p"."""
+    parts = ["network"] if widening.get("network") is True else []
+    parts += [f"writable {p}" for p in items_of(widening.get("writable"))]
+    return ", ".join(parts) or "nothing"
 
 
 def _or(value: Any, default: Any) -> Any:

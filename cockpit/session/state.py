@@ -72,6 +72,10 @@ class CallState:
     diff_truncated: bool = False
     started_ts: str | None = None
     finished_ts: str | None = None
+    network: bool = False
+    """The policy let this command have the network (a rule, a grant, or tier 3's yes)."""
+    widened: dict[str, Any] | None = None
+    """What a human's yes widened the sandbox by for this call (network, a path)."""
 
     @property
     def command(self) -> str:
@@ -319,6 +323,7 @@ class StateBuilder:
         c.tier = e.data.get("tier")
         c.reasons = [str(r) for r in items_of(e.data.get("reasons"))]
         c.rules = items_of(e.data.get("rules"))
+        c.network = e.data.get("network") is True
         self.state.tiers[str(c.tier)] += 1
         if c.tier == "deny":
             c.decided_by = "rule"
@@ -340,7 +345,7 @@ class StateBuilder:
 
     def _approval_requested(self, e: Event) -> None:
         c = self._call(e)
-        if c is not None:
+        if c is not None and not c.started:  # after the start: a re-run's widening
             c.approval = "pending"
 
     def _approval_resolved(self, e: Event) -> None:
@@ -350,7 +355,14 @@ class StateBuilder:
         d = e.data
         by = str(d.get("by", "unknown"))
         granted = ApprovalResolved.grants(d.get("approved"), by)
+        if c.started:  # the sandbox blocked the run and the human was asked to widen it
+            widened = d.get("widened")
+            c.widened = widened if granted and isinstance(widened, dict) else c.widened
+            (self.state.approvals_by if granted else self.state.denials_by)[by] += 1
+            return
         c.approval = "approved" if granted else "denied"
+        if granted and isinstance(d.get("widened"), dict):
+            c.widened = d["widened"]
         c.decided_by = by
         c.decision_reason = d.get("reason")
         if granted:

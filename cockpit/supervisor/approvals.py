@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 from cockpit.agent.host import ApprovalDecision, ApprovalRequest
 from cockpit.policy.engine import Policy
@@ -49,6 +50,7 @@ class ApprovalDesk:
                 tier=decision.tier.wire,
                 reasons=list(decision.reasons),
                 rules=[rule.to_dict() for rule in decision.rules],
+                widening=_widening(request),
             ),
             agent=request.agent,
             iteration=request.iteration,
@@ -75,13 +77,21 @@ class ApprovalDesk:
         action = pending.request.action if pending else None
         return action if isinstance(action, ShellAction) else None
 
+    def _rerun(self, call: str) -> bool:
+        pending = self.pending.get(call)
+        return pending is not None and pending.request.rerun
+
     def grant_for(self, call: str) -> Grant | None:
         """The narrow session grant to offer for a pending request, or None (see refusal)."""
+        if self._rerun(call):
+            return None
         action = self._shell_action(call)
         return self.policy.grant_for(action) if action is not None else None
 
     def grant_refusal(self, call: str) -> str | None:
         """Why no session grant is offered for a pending request, or None when one is."""
+        if self._rerun(call):
+            return "the sandbox is widened for one command at a time"
         action = self._shell_action(call)
         if action is None:
             return "session grants are for shell commands"
@@ -140,6 +150,7 @@ class ApprovalDesk:
             by=by,
             reason=reason or None,
             grant=grant.to_dict() if grant is not None else None,
+            widened=(request.widening.to_dict() or None) if approved else None,
         )
         await self._record(
             resolved,
@@ -158,3 +169,13 @@ class ApprovalDesk:
         for call, pending in list(self.pending.items()):
             self.pending.pop(call, None)
             pending.future.cancel()
+
+
+def _widening(request: ApprovalRequest) -> dict[str, Any] | None:
+    """What a yes would widen the sandbox by, as the log writes it."""
+    if not request.widening:
+        return None
+    data = request.widening.to_dict()
+    if request.rerun:
+        data["rerun"] = True
+    return data

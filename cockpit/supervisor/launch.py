@@ -32,6 +32,7 @@ from cockpit.session.status import AgentStatus
 if TYPE_CHECKING:
     from cockpit.agent.backends.base import Backend
     from cockpit.policy.engine import Policy
+    from cockpit.sandbox.boundary import Executor
     from cockpit.session.log import SessionLog
     from cockpit.session.state import SessionState
     from cockpit.supervisor.core import AgentSetup, Supervisor
@@ -62,6 +63,8 @@ class LaunchOptions:
     """The session's model (`--model`), for agents that name none or say `inherit`."""
     settings: Settings = field(default_factory=Settings)
     """The workspace's `.cockpit/config.yaml`, read by the CLI (the defaults otherwise)."""
+    no_sandbox: bool = False
+    """`--no-sandbox`: the user chose to run agents' commands with their full authority."""
 
     @property
     def plan_path(self) -> Path:
@@ -171,6 +174,7 @@ def _open_session(
     env: Mapping[str, str],
     definitions: Mapping[str, AgentDefinition],
     make_backend: BackendFactory,
+    sandbox: SandboxChoice,
     plan: Plan | None = None,
     *,
     policy: Policy | None = None,
@@ -199,7 +203,9 @@ def _open_session(
     # Said once at the start instead (`git_notice`): a warning printed from a worker
     # thread would land on the screen raw; each skipped snapshot is in the log too.
     safeguard = Safeguard(root, log.session, warn=lambda _message: None)
-    toolbox = Toolbox(root, scrubbed_env(env), log)
+    toolbox = Toolbox(
+        root, scrubbed_env(env), log, sandbox.executor, options.settings.sandbox, walls_env=env
+    )
     return Supervisor(
         root,
         log,
@@ -229,6 +235,7 @@ class NewSession:
     """
 
     options: LaunchOptions
+    sandbox: SandboxChoice
     definitions: AgentCatalog
     names: list[str]
     plan: Plan
@@ -268,6 +275,7 @@ class NewSession:
                 options.env,
                 self.definitions,
                 self.make_backend,
+                self.sandbox,
                 self.plan,
                 policy=policy,
                 model_limits=self.model_limits,
@@ -285,9 +293,44 @@ class NewSession:
                 backend=_backend_record(options),
                 model=self.model,
                 skipped_agents=self.definitions.skipped_records(),
+                sandbox=self.sandbox.label,
             ),
             notices=self.notices,
         )
+
+
+@dataclass(frozen=True)
+class SandboxChoice:
+    """How agents' commands run in this session, and how `session.started` says it."""
+
+    executor: Executor
+    label: str
+
+
+def choose_sandbox(options: LaunchOptions) -> SandboxChoice:
+    """bubblewrap, or no sandbox when the user chose that (`--no-sandbox`, `sandbox: off`).
+    Never a silent fallback: where bwrap cannot run this raises with the cause and fix.
+
+    Raises:
+        SandboxUnavailable: bwrap is missing or cannot make its namespaces here.
+    """
+    from cockpit.sandbox.local import LocalBwrap
+    from cockpit.sandbox.probe import SandboxUnavailable, require
+    from cockpit.sandbox.unsandboxed import Unsandboxed
+
+    if options.no_sandbox:
+        return SandboxChoice(Unsandboxed(), "off (--no-sandbox)")
+    if not options.settings.sandbox.enabled:
+        return SandboxChoice(Unsandboxed(), "off (sandbox: off in .cockpit/config.yaml)")
+    try:
+        bwrap = require()
+    except SandboxUnavailable as exc:
+        raise SandboxUnavailable(
+            f"{exc}; cockpit does not start agents without it. To run them unsandboxed "
+            "anyway (their commands get your full authority): --no-sandbox, or "
+            "`sandbox: off` in .cockpit/config.yaml"
+        ) from None
+    return SandboxChoice(LocalBwrap(bwrap), f"bwrap {bwrap}")
 
 
 def begin_new(options: LaunchOptions) -> NewSession:
@@ -298,8 +341,10 @@ def begin_new(options: LaunchOptions) -> NewSession:
     definitions = load_agents(workspace, default_model=model)
     plan = load_plan(options.plan_path)
     names = choose_agents(options, definitions, plan)
+    sandbox = choose_sandbox(options)
     return NewSession(
         options=options,
+        sandbox=sandbox,
         definitions=definitions,
         names=names,
         plan=plan,
@@ -351,6 +396,7 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
     from cockpit.supervisor.core import AgentSetup
 
     path = find_session(options.sessions_dir, session)
+    sandbox = choose_sandbox(options)
     log = SessionLog.open(path, env=options.env)
     try:
         builder, seen = StateBuilder(), ChangeTracker(options.workspace.root)
@@ -389,7 +435,9 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
             options, plan, state, definitions, {s.definition.name for s in setups}, path
         )
         setups += [setup(name) for name in notes]
-        supervisor = _open_session(options, log, options.env, definitions, make_backend, plan)
+        supervisor = _open_session(
+            options, log, options.env, definitions, make_backend, sandbox, plan
+        )
         supervisor.changes_seen = seen
     except Exception:
         log.close()
@@ -402,6 +450,7 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
         "pending_approvals": [c.call for c in state.pending_approvals],
         "log_recoveries": len(state.recoveries),
         "skipped_agents": definitions.skipped_records(),
+        "sandbox": sandbox.label,
     }
     return Prepared(
         supervisor=supervisor,

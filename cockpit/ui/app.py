@@ -144,12 +144,14 @@ class CockpitApp(App[int]):
                 workspace=new.options.workspace.root.name,
                 scrollback=self.config.scrollback,
                 plan=new.plan,
+                unsandboxed=not new.sandbox.executor.sandboxed,
             )
         return CockpitScreen(
             self._agents(),
             self.supervisor.plan_path,
             workspace=self.supervisor.root.name,
             scrollback=self.config.scrollback,
+            unsandboxed=not self.supervisor.toolbox.sandboxed,
         )
 
     @property

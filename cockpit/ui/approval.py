@@ -232,6 +232,15 @@ class ApprovalScreen(ModalScreen[Verdict]):
         d = self.request.decision
         lines = [Content.styled("Why it needs you", "bold")]
         lines += [Content.assemble("  • ", one_line(reason)) for reason in d.reasons]
+        if self.request.widening:
+            again = "runs it again" if self.request.rerun else "runs it"
+            lines.append(
+                Content.assemble(
+                    ("Sandbox: ", "bold"),
+                    (f"yes {again} with {one_line(self.request.widening.words())}", "$warning"),
+                    (" (this command only)", "$text-muted"),
+                )
+            )
         if d.rules:
             lines.append(Content.styled("Matched rules", "bold"))
             lines += [

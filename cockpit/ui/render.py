@@ -26,6 +26,7 @@ from cockpit.session.kinds import (
     PlanDelivered,
     PolicyDecided,
     SafeguardSnapshot,
+    SandboxBlocked,
     SessionEnded,
     SessionResumed,
     TaskUpdated,
@@ -188,8 +189,19 @@ def _describe(event: Event, call: CallState | None, output_streamed: bool) -> li
     match event.body:
         case PolicyDecided():
             return _decided(d, call)
-        case ApprovalRequested():
-            return [("tier-3", "  ⚠ waiting for you: Y approve · N deny · A allow for session")]
+        case ApprovalRequested() as asked:
+            lines: list[Line] = []
+            widening = asked.widening if isinstance(asked.widening, dict) else {}
+            if widening:
+                again = "again " if widening.get("rerun") else ""
+                lines.append(("tier-3", f"  ⚠ a yes runs it {again}with {_widened(widening)}"))
+            return [
+                *lines,
+                ("tier-3", "  ⚠ waiting for you: Y approve · N deny · A allow for session"),
+            ]
+        case SandboxBlocked() as blocked:
+            wall, said = _or(blocked.boundary, "?"), _or(blocked.detail, "")
+            return [("fail", f"  ⛔ the sandbox blocked it ({wall}): {said}")]
         case ApprovalResolved() as resolved:
             return [_resolved(resolved)]
         case SafeguardSnapshot() as snap:
@@ -228,6 +240,13 @@ def _describe(event: Event, call: CallState | None, output_streamed: bool) -> li
     return []
 
 
+def _widened(widening: Mapping[str, Any]) -> str:
+    parts = ["the network"] if widening.get("network") is True else []
+    paths = widening.get("writable")
+    parts += [f"{p} writable" for p in (paths if isinstance(paths, list) else [])]
+    return " and ".join(parts) or "nothing more"
+
+
 def _or(value: Any, default: Any) -> Any:
     """A logged value, or ``default`` when it was absent (or logged null)."""
     return default if value is None else value
@@ -256,6 +275,8 @@ def _resolved(resolved: ApprovalResolved) -> Line:
     by = str(_or(resolved.by, "?"))
     reason = f": {resolved.reason}" if resolved.reason else ""
     if resolved.granted:
+        if isinstance(resolved.widened, dict) and resolved.widened:
+            reason += f" (sandbox widened: {_widened(resolved.widened)})"
         return ("ok", f"  ✓ approved by {by}{reason}")
     return ("fail", f"  ✗ denied by {by}{reason}")
 

@@ -183,8 +183,12 @@ class CockpitScreen(Screen[None]):
         workspace: str = "",
         scrollback: int = 5000,
         plan: Plan | None = None,
+        unsandboxed: bool = False,
     ) -> None:
         super().__init__()
+        self.unsandboxed = unsandboxed
+        """The user chose to run agents' commands outside the sandbox: the top line says so
+        for as long as the session runs."""
         self.agents = list(agents)
         self.workspace = workspace
         self.plan_path = plan_path
@@ -290,10 +294,10 @@ class CockpitScreen(Screen[None]):
         waiting = sum(1 for a in agents if a.status == AgentStatus.WAITING)
         blocked = sum(1 for a in agents if a.status in HALTED)
         stalled = sum(1 for a in agents if a.status == AgentStatus.STALLED)
-        parts: list[str | tuple[str, str]] = [
-            ("cockpit", "bold"),
-            f" · {render.one_line(str(self.workspace))} · {len(agents)} agents",
-        ]
+        parts: list[str | tuple[str, str]] = [("cockpit", "bold")]
+        if self.unsandboxed:
+            parts += [" ", (" UNSANDBOXED ", "bold reverse $error")]
+        parts.append(f" · {render.one_line(str(self.workspace))} · {len(agents)} agents")
         if waiting:
             key = self.app.get_key_display(self._binding("next_waiting"))
             parts += [" · ", (f" ⚠ {waiting} waiting for you ({key}) ", "bold reverse $warning")]

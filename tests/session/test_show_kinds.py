@@ -25,6 +25,7 @@ from cockpit.session.kinds import (
     PlanDelivered,
     PolicyDecided,
     SafeguardSnapshot,
+    SandboxBlocked,
     SessionEnded,
     SessionResumed,
     SessionStarted,
@@ -65,6 +66,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     LogRecovered.kind: {"bytes_dropped": 12, "line": 40},
     PlanDelivered.kind: {"digest": "0123456789abcdef", "restarted": True},
     GrantRevoked.kind: {"pattern": "rm -rf …", "id": "grant:1", "by": "human"},
+    SandboxBlocked.kind: {"boundary": "no network", "detail": "curl: (6) Could not resolve"},
 }
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import secrets
 from pathlib import Path
 
 import pytest
 
 from cockpit.agent.environment import scrubbed_env
 from cockpit.agent.tools import OUTPUT_CAP, READ_CAP, Toolbox
+from cockpit.sandbox.local import LocalBwrap
+from cockpit.sandbox.unsandboxed import Unsandboxed
 from cockpit.session.log import SessionLog
 from tests.waiting import wait_until
 
@@ -20,38 +23,58 @@ def toolbox(tmp_path: Path) -> Toolbox:
     root = tmp_path / "ws"
     root.mkdir()
     log = SessionLog.create(tmp_path / "sessions" / "s.jsonl", "s-1", env={})
-    return Toolbox(root, scrubbed_env(os.environ), log)
+    return Toolbox(root, scrubbed_env(os.environ), log, LocalBwrap())
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+def _running_with_arg(arg: str) -> int:
+    """Processes on this machine with `arg` on their command line (a sandboxed command's
+    own pids are its namespace's, so it is found by a word only it uses)."""
+    count = 0
+    for proc in Path("/proc").iterdir():
+        try:
+            if arg.encode() in (proc / "cmdline").read_bytes().split(b"\0"):
+                count += 1
+        except OSError:
+            continue
+    return count
 
 
-async def test_a_timeout_kills_the_whole_process_group(toolbox: Toolbox) -> None:
-    command = "sleep 60 & echo $! > child.pid; sleep 60"
-    outcome = await toolbox.run("c-1", "bash", {"command": command, "timeout_s": 0.5})
+@pytest.fixture(params=["sandboxed", "unsandboxed"])
+def either(request: pytest.FixtureRequest, tmp_path: Path) -> Toolbox:
+    root = tmp_path / "ws"
+    root.mkdir()
+    log = SessionLog.create(tmp_path / "sessions" / "s.jsonl", "s-1", env={})
+    executor = LocalBwrap() if request.param == "sandboxed" else Unsandboxed()
+    return Toolbox(root, scrubbed_env(os.environ), log, executor)
+
+
+async def test_a_timeout_kills_every_process_the_command_started(either: Toolbox) -> None:
+    nap = f"60.{secrets.randbelow(10**6)}"
+    command = f"sleep {nap} & sleep {nap}"
+    outcome = await either.run("c-1", "bash", {"command": command, "timeout_s": 0.5})
     assert outcome.is_error and outcome.error and "timed out" in outcome.error
-    child = int((toolbox.root / "child.pid").read_text())
-    await wait_until(lambda: not _alive(child), "the background child to die", timeout=2.5)
+    await wait_until(lambda: not _running_with_arg(nap), "both sleeps to die", timeout=2.5)
 
 
-async def test_cancelling_kills_the_command(toolbox: Toolbox) -> None:
+async def test_a_background_job_holding_the_output_does_not_hold_the_call(
+    either: Toolbox,
+) -> None:
+    nap = f"60.{secrets.randbelow(10**6)}"
+    outcome = await either.run("c-1", "bash", {"command": f"sleep {nap} & echo started"})
+    assert outcome.exit_code == 0 and "started" in outcome.content
+    await wait_until(lambda: not _running_with_arg(nap), "the background job to die")
+
+
+async def test_cancelling_kills_the_command(either: Toolbox) -> None:
+    nap = f"60.{secrets.randbelow(10**6)}"
     task = asyncio.ensure_future(
-        toolbox.run("c-2", "bash", {"command": "echo $$ > pid; exec sleep 60"})
+        either.run("c-2", "bash", {"command": f"touch started; exec sleep {nap}"})
     )
-    pid_file = toolbox.root / "pid"
-    await wait_until(
-        lambda: pid_file.exists() and pid_file.read_text().strip(), "the command to start"
-    )
-    pid = int(pid_file.read_text())
+    await wait_until(lambda: _running_with_arg(nap), "the command to start")
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert not _alive(pid)
+    assert not _running_with_arg(nap)
 
 
 async def test_long_output_is_capped_and_kept_whole_as_an_artifact(toolbox: Toolbox) -> None:
@@ -104,7 +127,7 @@ async def test_a_huge_output_drops_its_middle_without_cutting_a_secret(tmp_path:
     root.mkdir()
     (root / "secret.txt").write_text(secret)
     log = SessionLog.create(tmp_path / "sessions" / "s.jsonl", "s-1", env={"MY_API_KEY": secret})
-    toolbox = Toolbox(root, scrubbed_env(os.environ), log)
+    toolbox = Toolbox(root, scrubbed_env(os.environ), log, LocalBwrap())
     copies = 9_000_000 // (len(secret) + 1) + 1
     command = (
         "python3 -c \"import sys; s = open('secret.txt').read() + chr(10); "
@@ -128,7 +151,7 @@ async def test_read_file_stops_before_a_secret_its_cap_would_cut(tmp_path: Path)
     root.mkdir()
     (root / "big.txt").write_text("a" * (READ_CAP - 10) + secret + "b" * 100)
     log = SessionLog.create(tmp_path / "sessions" / "s.jsonl", "s-1", env={"MY_API_KEY": secret})
-    outcome = await Toolbox(root, scrubbed_env(os.environ), log).run(
+    outcome = await Toolbox(root, scrubbed_env(os.environ), log, LocalBwrap()).run(
         "c-10", "read_file", {"path": "big.txt"}
     )
     assert not outcome.is_error

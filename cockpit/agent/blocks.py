@@ -1,0 +1,93 @@
+"""When a command runs into the sandbox: what the model is told, and what the human may
+be offered (one re-run with the boundary widened). The model never asks for it and never
+gets it by itself: only the human's yes at the tier-3 prompt widens a boundary."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from cockpit.policy.model import Decision, RuleRef, Tier
+from cockpit.sandbox.boundary import BlockedBy, Widening
+
+_EXPLAINED = {
+    BlockedBy.READ_ONLY: (
+        "the sandbox lets commands write only inside the workspace, and not to git's "
+        "control files, .cockpit/, .claude/, .codex/ or .gemini/ there"
+    ),
+    BlockedBy.MASKED: (
+        "that path is masked by the sandbox (credentials and secrets are not readable by "
+        "agents' commands)"
+    ),
+    BlockedBy.NETWORK: "commands run without the network unless the human allows that command",
+    BlockedBy.PROCESSES: "the command reached the sandbox's process limit",
+    BlockedBy.OUTPUT: "the command reached the sandbox's output limit",
+    BlockedBy.TIMEOUT: "the command reached its time limit",
+}
+
+_PATH_BEFORE = re.compile(
+    r"""['"‘`]?(/[^\s'"’`:]+)['"’`]?\s*:?\s*[^\n]*read-only file system""", re.I
+)
+
+
+def explanation(blocked: BlockedBy) -> str:
+    """The note appended to the tool result: which boundary, and what the model may do."""
+    return (
+        f"[blocked by the sandbox ({blocked}): {_EXPLAINED[blocked]}. You cannot change "
+        "the sandbox; choose another way, or use report_blocked to tell the human what "
+        "you need.]"
+    )
+
+
+def written_path(output: str) -> Path | None:
+    """The path a read-only-filesystem error names (`touch: cannot touch '/x': ...`)."""
+    for line in output.splitlines():
+        found = _PATH_BEFORE.search(line)
+        if found:
+            return Path(found.group(1))
+    return None
+
+
+def offer(
+    blocked: BlockedBy,
+    output: str,
+    had: Widening,
+    workspace: Path,
+    home: Path,
+    masked: tuple[Path, ...],
+) -> Widening | None:
+    """What the human may allow for one re-run, or None when nothing should be offered:
+    the network, or the one folder outside the workspace the command tried to write (never
+    the workspace's protected files, never a masked path, never a whole system root)."""
+    if blocked is BlockedBy.NETWORK and not had.network:
+        return Widening(network=True)
+    if blocked is not BlockedBy.READ_ONLY:
+        return None
+    path = written_path(output)
+    if path is None:
+        return None
+    real = Path(os.path.realpath(path))
+    target = real if real.is_dir() else real.parent
+    root = Path(os.path.realpath(workspace))
+    if target == root or root in target.parents or not target.is_dir():
+        return None
+    if len(target.parts) <= 2 or target == home or target in home.parents:
+        return None  # `/etc`, `/usr`, the home folder: not "one path"
+    if any(m == target or target in m.parents or m in target.parents for m in masked):
+        return None
+    if target in had.writable:
+        return None
+    return Widening(writable=(target,))
+
+
+def rerun_decision(blocked: BlockedBy, wider: Widening) -> Decision:
+    """The tier-3 question put to the human for a widened re-run."""
+    return Decision(
+        tier=Tier.ASK,
+        reasons=(
+            f"the sandbox blocked it ({blocked})",
+            f"yes runs the same command again with {wider.words()}",
+        ),
+        rules=(RuleRef(f"sandbox:{blocked.name.lower().replace('_', '-')}", "sandbox"),),
+    )
