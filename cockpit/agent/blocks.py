@@ -26,9 +26,7 @@ _EXPLAINED = {
     BlockedBy.TIMEOUT: "the command reached its time limit",
 }
 
-_PATH_BEFORE = re.compile(
-    r"""['"‘`]?(/[^\s'"’`:]+)['"’`]?\s*:?\s*[^\n]*read-only file system""", re.I
-)
+_PATH = re.compile(r"""/[^\s'"‘’`:,()\[\]]+""")
 
 
 def explanation(blocked: BlockedBy) -> str:
@@ -41,11 +39,14 @@ def explanation(blocked: BlockedBy) -> str:
 
 
 def written_path(output: str) -> Path | None:
-    """The path a read-only-filesystem error names (`touch: cannot touch '/x': ...`)."""
+    """The path a read-only-filesystem error names, before the words (`touch: cannot
+    touch '/x': Read-only file system`) or after them (Python's `[Errno 30] Read-only
+    file system: '/x'`)."""
     for line in output.splitlines():
-        found = _PATH_BEFORE.search(line)
-        if found:
-            return Path(found.group(1))
+        if "read-only file system" in line.lower():
+            found = _PATH.search(line)
+            if found:
+                return Path(found.group(0))
     return None
 
 

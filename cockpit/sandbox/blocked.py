@@ -25,10 +25,26 @@ def recognise(exit_code: int, output: str, boundary: Boundary) -> BlockedBy | No
     text = output.lower()
     if any(k in text for k in _READ_ONLY):
         return BlockedBy.READ_ONLY
-    if any(k in text for k in _DENIED) and any(str(p).lower() in text for p in boundary.masked):
+    if any(k in text for k in _DENIED) and _names_a_masked_path(text, boundary):
         return BlockedBy.MASKED
     if any(k in text for k in _FORK):
         return BlockedBy.PROCESSES
     if not boundary.network and any(k in text for k in _NETWORK):
         return BlockedBy.NETWORK
     return None
+
+
+def _names_a_masked_path(text: str, boundary: Boundary) -> bool:
+    """A denied line naming a masked path: whole, relative to the workspace (`cat .env`),
+    or from the home folder (`~/.ssh/id_ed25519`)."""
+    for line in text.splitlines():
+        if not any(k in line for k in _DENIED):
+            continue
+        for path in boundary.masked:
+            names = {str(path).lower()}
+            for base, prefix in ((boundary.workspace, ""), (boundary.home, "~/")):
+                if path.is_relative_to(base):
+                    names.add(prefix + str(path.relative_to(base)).lower())
+            if any(name and name in line for name in names):
+                return True
+    return False
