@@ -278,6 +278,8 @@ class CockpitApp(App[int]):
             self.exit(1)
 
     def on_cockpit_app_feed_ready(self, _: FeedReady) -> None:
+        if not self.screen_stack:  # the app is closing: nothing left to draw on
+            return
         touched: set[str] = set()
         asked = False
         for update in self.feed.drain():
