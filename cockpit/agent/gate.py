@@ -133,6 +133,8 @@ class ToolGate(AgentSteps):
         widening = Widening(network=network)
         approved = previous is not None and previous.approval == "approved"
         if decision.tier is Tier.ASK and not approved:
+            if isinstance(action, FileAction) and action.op in ("write", "edit"):
+                writes = (str(self.toolbox.resolve(str(action.path))),)
             widening = widening | self._outside_writes(decision, writes)
             refused = await self._ask(call, name, args, decision, action, widening)
             if refused is not None:

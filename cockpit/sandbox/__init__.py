@@ -7,6 +7,9 @@ the `Boundary`, this package enforces it.
 - `bwrap`     `bwrap_args`: the whole bubblewrap argument list, in one function
 - `cgroup`    a pids cgroup per call where RLIMIT_NPROC does not apply (root)
 - `local`     `LocalBwrap`: the executor that runs a command through bwrap here
+- `unsandboxed` `Unsandboxed`: the executor the user chose with --no-sandbox (same limits)
+- `streams`   reading a command's output within its limits: shared by the executors
+- `files`     the file tools' walls: the same roots, checked in-process
 - `blocked`   which boundary a failed command ran into, from its output
 - `probe`     can bwrap run here, and if not, one line with the cause and the fix
 - `trial`     the escapes `cockpit sandbox check` tries, and what happened
