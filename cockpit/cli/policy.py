@@ -163,7 +163,8 @@ def render_sandbox(view: dict[str, Any]) -> str:
     if "bwrap" not in view:
         return "\n".join(lines)
     lines += _listed("writable:", [*view["writable"], "/tmp (empty, the session's own)"], "")
-    lines += _listed("read-only:", ["/ (all of it, but the writable roots)", *view["read_only"]], "")
+    everything = "/ (all of it, but the writable roots)"
+    lines += _listed("read-only:", [everything, *view["read_only"]], "")
     lines += _listed("masked:", view["masked"], "nothing on this machine")
     limits = view["limits"]
     lines.append(

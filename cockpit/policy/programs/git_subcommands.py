@@ -95,8 +95,7 @@ def _clone(sub: str, args: Sequence[Word], ctx: Ctx) -> None:
         args,
         "obcju",
         names(
-            "origin branch config depth reference template separate-git-dir jobs upload-pack "
-            "filter"
+            "origin branch config depth reference template separate-git-dir jobs upload-pack filter"
         ),
     ).positionals
     source = positionals[0].raw if positionals else "a repository"
