@@ -224,13 +224,20 @@ def rules_command(args: argparse.Namespace) -> int:
     workspace, _ = _workspace(args)
     policy = Policy.load(workspace.root)
     checks = [
-        {"id": c.ref.id, "tier": c.tier.wire, "source": c.source, "justification": c.justification}
+        {
+            "id": c.ref.id,
+            "tier": c.tier.wire,
+            "network": c.network,
+            "source": c.source,
+            "justification": c.justification,
+        }
         for c in policy.checks.values()
     ]
     rules = [
         {
             "id": r.id,
             "tier": r.tier.wire,
+            "network": r.network,
             "source": r.source,
             "kind": r.kind,
             "match": r.describe(),
@@ -250,6 +257,7 @@ def rules_command(args: argparse.Namespace) -> int:
         print(
             visible(
                 f"  {c['id']:<{width}}  {c['tier']!s:<4}  {c['source']:<24}  {c['justification']}"
+                + _network_mark(c)
             )
         )
     print("\nrules:")
@@ -258,6 +266,7 @@ def rules_command(args: argparse.Namespace) -> int:
         print(
             visible(
                 f"  {r['id']:<{width}}  {r['tier']!s:<4}  {r['source']:<24}  {r['justification']}"
+                + _network_mark(r)
             )
         )
         print(visible(f"  {'':<{width}}        {r['match']}"))
@@ -269,6 +278,10 @@ def rules_command(args: argparse.Namespace) -> int:
         note = f"; {p['note']}" if p["note"] else ""
         print(visible(f"  {p['file']:<10}  {p['bytes']:>8,} bytes  {given}{note}"))
     return 0
+
+
+def _network_mark(entry: dict[str, Any]) -> str:
+    return " (gets the network)" if entry["network"] else ""
 
 
 def _project_rules(root: Path) -> list[dict[str, Any]]:
