@@ -54,8 +54,11 @@ def _write(sub: str, args: Sequence[Word], ctx: Ctx) -> None:
 _FETCH_VALUES = names(
     "depth deepen shallow-since shallow-exclude refmap jobs upload-pack negotiation-tip "
     "server-option filter recurse-submodules-default submodule-prefix strategy strategy-option "
-    "gpg-sign sort"
+    "sort"
 )
+"""Options of fetch, pull and ls-remote that take the next word as their value. Only those:
+one listed wrongly would hide the repository argument and pass a URL for the configured
+remote; one missing only makes its value look like an unknown remote (tier 3)."""
 
 
 def _fetch(sub: str, args: Sequence[Word], ctx: Ctx) -> None:
@@ -63,7 +66,7 @@ def _fetch(sub: str, args: Sequence[Word], ctx: Ctx) -> None:
     names gets the network by rule (`git-fetch`); anything else is the agent's choice of
     machine (`network-client`)."""
     _unsafe_read_flags(sub, args, ctx)
-    parsed = parse_args(args, "jsXoS", _FETCH_VALUES)
+    parsed = parse_args(args, "jsXo", _FETCH_VALUES)
     positionals = parsed.positionals
     if sub == "lfs":  # git lfs fetch|pull [remote [ref...]]
         named = positionals[1:2]
