@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shlex
+import shutil
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -11,7 +14,7 @@ from typing import Any, TextIO
 from cockpit.config.workspace import Workspace
 from cockpit.errors import SafeguardError, UsageError
 from cockpit.policy.engine import Policy
-from cockpit.policy.model import Decision, ShellAction
+from cockpit.policy.model import Decision, ShellAction, Tier
 from cockpit.safe_text import visible, visible_json
 from cockpit.safeguard.snapshots import Safeguard
 
@@ -25,6 +28,11 @@ def register(sub: Any) -> None:
         "it after `--`: cockpit check -- rm -rf build",
     )
     check.add_argument("--json", action="store_true", help="print one JSON object")
+    check.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="also show the sandbox the command would run in: network, paths, limits, bwrap argv",
+    )
     check.add_argument("--cwd", metavar="DIR", help="the directory the command would run in")
     check.add_argument(
         "--stdin-jsonl",
@@ -74,13 +82,98 @@ def check_command(args: argparse.Namespace) -> int:
         raise UsageError("check needs a COMMAND (or --stdin-jsonl)")
     command = " ".join(args.command)
     decision = policy.classify(ShellAction(command, cwd))
+    found: dict[str, Any] = {"command": command, **decision.to_dict()}
+    if args.sandbox:
+        found["sandbox"] = sandbox_view(policy, decision, command, cwd)
     if args.json:
-        print(
-            visible_json(json.dumps({"command": command, **decision.to_dict()}, ensure_ascii=False))
-        )
+        print(visible_json(json.dumps(found, ensure_ascii=False)))
     else:
         print(render_decision(decision))
+        if args.sandbox:
+            print(render_sandbox(found["sandbox"]))
     return 0
+
+
+MASK_PLACEHOLDER = Path("<mask>")
+"""Stands for the per-run folder of mode-000 masks, which only exists while a command runs."""
+
+
+def sandbox_view(policy: Policy, decision: Decision, command: str, cwd: Path) -> dict[str, Any]:
+    """The boundary `command` would run in, as data: nothing runs, so it works without bwrap.
+
+    A tier 3 command is shown as it would run once approved (with the network its
+    decision allows); a deny never runs and gets no boundary.
+    """
+    from cockpit.sandbox.bwrap import bwrap_args
+    from cockpit.sandbox.paths import workspace_boundary
+
+    runs = {
+        Tier.RUN: "at once",
+        Tier.SNAPSHOT: "after a snapshot",
+        Tier.ASK: "after your approval",
+        Tier.DENY: "never",
+    }[decision.tier]
+    view: dict[str, Any] = {"runs": runs, "network": decision.network}
+    if decision.tier is Tier.DENY:
+        view["network_why"] = "a rule denies the command: it never runs"
+        return view
+    view["network_why"] = _network_why(policy, decision)
+    root = Path(policy.paths.root_lexical)
+    boundary = workspace_boundary(root, os.environ, network=decision.network)
+    bwrap = shutil.which("bwrap") or "bwrap"
+    argv = bwrap_args(boundary, ["bash", "-c", command], cwd, MASK_PLACEHOLDER, bwrap)
+    limits = boundary.limits
+    view.update(
+        writable=[str(p) for p in (boundary.workspace, *boundary.writable)],
+        read_only=[str(p) for p in boundary.read_only],
+        masked=[str(p) for p in boundary.masked],
+        limits={
+            "processes": limits.processes,
+            "memory_bytes": limits.memory_bytes,
+            "output_bytes": limits.output_bytes,
+            "timeout_s": limits.timeout_s,
+        },
+        bwrap=argv,
+    )
+    return view
+
+
+def _network_why(policy: Policy, decision: Decision) -> str:
+    if not decision.network:
+        return "no check or rule behind this decision allows the network"
+    allowing = {c.ref.id for c in policy.checks.values() if c.network}
+    allowing.update(r.id for r in policy.rules if r.network)
+    ids = [r.id for r in decision.rules if r.id in allowing or r.id.startswith("grant:")]
+    given = ", ".join(dict.fromkeys(ids))
+    if decision.tier is Tier.ASK:
+        return f"after your approval ({given})"
+    return f"{given} allows it for this command"
+
+
+def _listed(label: str, paths: list[str], empty: str) -> list[str]:
+    shown = paths or [empty]
+    return [visible(f"  {label if k == 0 else '':<10} {p}") for k, p in enumerate(shown)]
+
+
+def render_sandbox(view: dict[str, Any]) -> str:
+    """The boundary as `cockpit check --sandbox` prints it, each string made visible."""
+    network = "on" if view["network"] else "off"
+    lines = ["sandbox:", f"  {'runs:':<10} {view['runs']}"]
+    lines.append(visible(f"  {'network:':<10} {network}: {view['network_why']}"))
+    if "bwrap" not in view:
+        return "\n".join(lines)
+    lines += _listed("writable:", [*view["writable"], "/tmp (empty, the session's own)"], "")
+    everything = "/ (all of it, but the writable roots)"
+    lines += _listed("read-only:", [everything, *view["read_only"]], "")
+    lines += _listed("masked:", view["masked"], "nothing on this machine")
+    limits = view["limits"]
+    lines.append(
+        f"  {'limits:':<10} {limits['processes']} processes, "
+        f"{limits['memory_bytes'] // 1024**2} MiB memory, "
+        f"{limits['output_bytes'] // 1024} KiB output, {limits['timeout_s']:g} s"
+    )
+    lines.append(visible(f"  {'bwrap:':<10} {shlex.join(view['bwrap'])}"))
+    return "\n".join(lines)
 
 
 def render_decision(decision: Decision) -> str:
@@ -131,13 +224,20 @@ def rules_command(args: argparse.Namespace) -> int:
     workspace, _ = _workspace(args)
     policy = Policy.load(workspace.root)
     checks = [
-        {"id": c.ref.id, "tier": c.tier.wire, "source": c.source, "justification": c.justification}
+        {
+            "id": c.ref.id,
+            "tier": c.tier.wire,
+            "network": c.network,
+            "source": c.source,
+            "justification": c.justification,
+        }
         for c in policy.checks.values()
     ]
     rules = [
         {
             "id": r.id,
             "tier": r.tier.wire,
+            "network": r.network,
             "source": r.source,
             "kind": r.kind,
             "match": r.describe(),
@@ -157,6 +257,7 @@ def rules_command(args: argparse.Namespace) -> int:
         print(
             visible(
                 f"  {c['id']:<{width}}  {c['tier']!s:<4}  {c['source']:<24}  {c['justification']}"
+                + _network_mark(c)
             )
         )
     print("\nrules:")
@@ -165,6 +266,7 @@ def rules_command(args: argparse.Namespace) -> int:
         print(
             visible(
                 f"  {r['id']:<{width}}  {r['tier']!s:<4}  {r['source']:<24}  {r['justification']}"
+                + _network_mark(r)
             )
         )
         print(visible(f"  {'':<{width}}        {r['match']}"))
@@ -176,6 +278,10 @@ def rules_command(args: argparse.Namespace) -> int:
         note = f"; {p['note']}" if p["note"] else ""
         print(visible(f"  {p['file']:<10}  {p['bytes']:>8,} bytes  {given}{note}"))
     return 0
+
+
+def _network_mark(entry: dict[str, Any]) -> str:
+    return " (gets the network)" if entry["network"] else ""
 
 
 def _project_rules(root: Path) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from cockpit.policy.programs.knowledge import (
     program_name,
 )
 from cockpit.policy.programs.registry import INFO_ARGS, NETWORK, RISKY_NAMES, WRAPPERS, handler_for
+from cockpit.policy.remotes import configured_remotes
 from cockpit.policy.rules.matching import RuleSet
 from cockpit.policy.shell.analysis import Analysis, SimpleCommand, analyze
 from cockpit.policy.shell.words import Word
@@ -44,8 +45,8 @@ class Classifier:
         self.ruleset = ruleset
         self.paths = paths
         self.grants = grants
-        self.checks: dict[str, tuple[Tier, RuleRef]] = {
-            cid: (check.tier, check.ref) for cid, check in ruleset.checks.items()
+        self.checks: dict[str, tuple[Tier, RuleRef, bool]] = {
+            cid: (check.tier, check.ref, check.network) for cid, check in ruleset.checks.items()
         }
         self._cwds: dict[str, str] = {}
         self.rule_programs = ruleset.programs()
@@ -262,9 +263,34 @@ class _Run(PathEffects):
             self.flag("run-code", what)
             self.read(word)
 
+    def git_remotes(self) -> frozenset[str] | None:
+        inv = self.inv
+        directory = inv.cwd if inv is not None else None
+        if inv is None or directory is None:
+            return None
+        words = inv.args
+        i = 0
+        while i < len(words) and words[i].text.startswith("-"):
+            word = words[i]
+            if word.dynamic or word.text.startswith(_OTHER_REPOSITORY):
+                return None
+            if word.text == "-C":
+                target = words[i + 1] if i + 1 < len(words) else None
+                found = None if target is None or target.dynamic else target
+                if found is None:
+                    return None
+                directory = self.paths.absolute(found.text, found.tilde, directory)
+                if directory is None:
+                    return None
+            i += 2 if word.text in ("-C", "-c") else 1
+        return configured_remotes(directory, self.paths.root)
+
     def assignment(self, name: str, value: Word, statement: str) -> None:
         for check, what in assignment_risks(name, value):
             self.structure(check, f"{what}: {short(statement)}")
+
+
+_OTHER_REPOSITORY = ("--git-dir", "--work-tree", "--namespace", "--super-prefix")
 
 
 def _fetcher(commands: Sequence[SimpleCommand]) -> str | None:

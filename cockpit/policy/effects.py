@@ -35,7 +35,7 @@ class PathEffects(Collector):
 
     def __init__(
         self,
-        checks: dict[str, tuple[Tier, RuleRef]],
+        checks: dict[str, tuple[Tier, RuleRef, bool]],
         grants: Callable[[], Sequence[Grant]],
         ruleset: RuleSet,
         paths: PathContext,

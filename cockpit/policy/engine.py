@@ -183,6 +183,8 @@ class Policy:
         if tier is not Tier.ASK:
             return None, f"tier {tier} runs without asking; there is nothing to allow"
         risky = [s for s in evaluation.subjects if s.tier >= Tier.ASK]
+        if not risky:  # tier 3 only as a whole: the network would reach the other programs
+            return None, evaluation.decision.reasons[0]
         other = [s for s in risky if s.kind != "command" or s.inv is None]
         if other:
             return None, f"the risk is not the program itself: {_first_reason(other[0])}"

@@ -83,11 +83,17 @@ class RuleRef:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """The policy's verdict on one action: its tier, every reason and every matched rule."""
+    """The policy's verdict on one action: its tier, every reason and every matched rule.
+
+    `network` says the sandbox may give this very command the network: a check or rule that
+    decided it says `network: true` (for tier 3, only once the human says yes; a session
+    grant is that yes). Every other command runs without it.
+    """
 
     tier: Tier
     reasons: tuple[str, ...]
     rules: tuple[RuleRef, ...]
+    network: bool = False
 
     @property
     def severity(self) -> int:
@@ -98,11 +104,16 @@ class Decision:
         return self.tier > other_tier
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """The decision as the log writes it; `network` only when true, so the logs of
+        commands without it read as they always have."""
+        out: dict[str, Any] = {
             "tier": self.tier.wire,
             "reasons": list(self.reasons),
             "rules": [rule.to_dict() for rule in self.rules],
         }
+        if self.network:
+            out["network"] = True
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Decision:
@@ -111,7 +122,8 @@ class Decision:
         if tier is None:
             raise ValueError(f"not a tier: {data.get('tier')!r}")
         rules = tuple(RuleRef(str(r["id"]), str(r["source"])) for r in data.get("rules", []))
-        return cls(tier, tuple(str(r) for r in data.get("reasons", [])), rules)
+        network = data.get("network", False) is True
+        return cls(tier, tuple(str(r) for r in data.get("reasons", [])), rules, network)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,11 @@ three layers: built-in checks (layer 0), built-in YAML rules (1) and workspace r
 Within a subject the highest layer that matched decides, except that a tier 3 never goes away
 and `deny` always wins. A session grant lowers a program's tier 3 to 2. The decision is the
 strictest subject, with every reason and rule.
+
+An item may need the network (its check or rule says `network: true`); the decision then
+lets the sandbox give this command the network, unless it is a deny. A tier 1 or 2 command
+that gets the network without the human may not also run other code, which would have it
+too: that makes the whole command tier 3.
 """
 
 from __future__ import annotations
@@ -30,6 +35,13 @@ class Item(NamedTuple):
     tier: Tier
     reason: str
     ref: RuleRef
+    network: bool = False
+
+
+RUNS_CODE = frozenset(
+    "builtin:" + check for check in ("run-code", "inline-code", "local-install", "unknown-command")
+)
+"""Checks whose programs run code cockpit cannot see, which would use a network it is given."""
 
 
 class Subject:
@@ -72,7 +84,9 @@ class Collector:
     """Collects the subjects of one classification and settles them into a decision."""
 
     def __init__(
-        self, checks: dict[str, tuple[Tier, RuleRef]], grants: Callable[[], Sequence[Grant]]
+        self,
+        checks: dict[str, tuple[Tier, RuleRef, bool]],
+        grants: Callable[[], Sequence[Grant]],
     ) -> None:
         self.checks = checks
         self.grants = grants
@@ -84,7 +98,7 @@ class Collector:
         found = self.checks.get(check)
         if found is None:
             return Item(0, Tier.ASK, reason, RuleRef("builtin:" + check, "builtin"))
-        return Item(0, found[0], reason, found[1])
+        return Item(0, found[0], reason, found[1], found[2])
 
     def structure(self, check: str, reason: str) -> None:
         subject = Subject("structure", [self.item(check, reason)])
@@ -120,17 +134,21 @@ class Collector:
             if grant.matches(inv) and needed.issubset(grant.covers):
                 was = "; ".join(i.reason for i in subject.kept if i.tier is Tier.ASK)
                 reason = f"allowed for this session by grant '{grant.pattern}' (was: {was})"
-                subject.kept = [Item(3, Tier.SNAPSHOT, reason, grant.ref)]
+                network = any(i.network for i in subject.kept)
+                subject.kept = [Item(3, Tier.SNAPSHOT, reason, grant.ref, network)]
                 return
 
     def decision(self) -> Decision:
         subjects = self.subjects
         if len(subjects) == 1 and len(subjects[0].kept) == 1:
             only = subjects[0].kept[0]
-            return Decision(only.tier, (only.reason,) if only.reason else (), (only.ref,))
+            if not only.network:
+                return Decision(only.tier, (only.reason,) if only.reason else (), (only.ref,))
         kept = [item for subject in subjects for item in subject.kept]
         if not kept:
             return Decision(Tier.RUN, (), ())
+        if any(item.network for item in kept):
+            kept.extend(self._shared_network(kept))
         kept.sort(key=_strictness)
         reasons: dict[str, None] = {}
         refs: dict[tuple[str, str], RuleRef] = {}
@@ -139,7 +157,32 @@ class Collector:
                 reasons[item.reason] = None
             ref = item.ref
             refs.setdefault((ref.id, ref.source), ref)
-        return Decision(kept[0].tier, tuple(reasons), tuple(refs.values()))
+        tier = kept[0].tier
+        network = tier is not Tier.DENY and any(item.network for item in kept)
+        if network:
+            reasons[_network_reason(tier, kept)] = None
+        return Decision(tier, tuple(reasons), tuple(refs.values()), network)
+
+    def _shared_network(self, kept: list[Item]) -> list[Item]:
+        """A tier 3 item when a command that gets the network without asking would share it
+        with a program running code of its own (`git fetch && python x.py`)."""
+        if max(item.tier for item in kept) >= Tier.ASK:
+            return []  # the human sees the whole command before it gets the network
+        needs = next(s for s in self.subjects if any(i.network for i in s.kept))
+        for subject in self.subjects:
+            if subject.kind != "command" or any(i.network for i in subject.kept):
+                continue
+            if any(i.ref.id in RUNS_CODE or 0 < i.layer < 3 for i in subject.kept):
+                what = subject.inv.text if subject.inv else "another program"
+                needed = needs.inv.text if needs.inv else "this command"
+                reason = (
+                    f"{short(what, 60)} would run with the network that {short(needed, 60)} "
+                    "gets; run them as separate commands"
+                )
+                found = self.checks.get("network-client")
+                ref = found[1] if found else RuleRef("builtin:network-client", "builtin")
+                return [Item(0, Tier.ASK, reason, ref, True)]
+        return []
 
     def flag(self, check: str, what: str) -> None:
         inv = self.inv
@@ -148,7 +191,7 @@ class Collector:
         if found is None:
             self.current.items.append(self.item(check, reason))
         else:
-            self.current.items.append(_new(Item, (0, found[0], reason, found[1])))
+            self.current.items.append(_new(Item, (0, found[0], reason, found[1], found[2])))
 
 
 _NO_SUBJECT = Subject("structure")
@@ -164,7 +207,15 @@ def rule_item(rule: Rule, text: str, shown: str = "") -> Item:
         reason = f"denied: {rule.justification} ({detail}): {text}"
     else:
         reason = f"{rule.justification} ({detail}): {text}"
-    return Item(rule.layer, rule.tier, reason, rule.ref)
+    return Item(rule.layer, rule.tier, reason, rule.ref, rule.network)
+
+
+def _network_reason(tier: Tier, kept: Sequence[Item]) -> str:
+    """The line that tells the human (and the log) this command gets the network."""
+    if tier is Tier.ASK:
+        return "approving it also gives it the network (no other command has it)"
+    ids = dict.fromkeys(item.ref.id for item in kept if item.network)
+    return f"runs with the network ({', '.join(ids)} allows it for this command)"
 
 
 def short(text: str, limit: int = 160) -> str:

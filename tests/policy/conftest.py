@@ -1,5 +1,6 @@
 """A workspace and a fake home with the shapes the policy cares about: source files,
-credentials, shell rc files, and symlinks that lead out of the workspace."""
+credentials, shell rc files, symlinks that lead out of the workspace, and a git repository
+with one configured remote (`origin`)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,8 @@ def make_sandbox(base: Path) -> Sandbox:
     (root / "outside").symlink_to(base)
     (base / "tmp").mkdir()
     subprocess.run(["git", "init", "-q", str(root)], check=True)
+    remote = ["git", "-C", str(root), "remote", "add", "origin", "https://example.invalid/d.git"]
+    subprocess.run(remote, check=True)
     return Sandbox(root, home, Policy.load(root, home=home, temp_dir=base / "tmp"))
 
 

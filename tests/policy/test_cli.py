@@ -150,12 +150,16 @@ def test_rules_lists_effective_rules_with_sources(repo: Path) -> None:
     assert {
         "id": "no-deploy",
         "tier": "deny",
+        "network": False,
         "source": ".cockpit/rules/team.yaml:2",
         "kind": "command",
         "match": "make deploy …",
         "justification": "deploys go through CI",
     } in data["rules"]
     assert len(data["checks"]) > 40
+    fetch = next(c for c in data["checks"] if c["id"] == "builtin:git-fetch")
+    assert (fetch["tier"], fetch["network"]) == (2, True)
+    assert any("builtin:git-fetch" in line and "(gets the network)" in line for line in lines)
 
 
 def test_rollback_refuses_without_a_terminal_and_restores_with_yes(repo: Path) -> None:

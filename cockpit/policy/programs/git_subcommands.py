@@ -51,20 +51,60 @@ def _write(sub: str, args: Sequence[Word], ctx: Ctx) -> None:
     ctx.flag("git-write", f"git {sub} changes the repository")
 
 
+_FETCH_VALUES = names(
+    "depth deepen shallow-since shallow-exclude refmap jobs upload-pack negotiation-tip "
+    "server-option filter recurse-submodules-default submodule-prefix strategy strategy-option "
+    "sort"
+)
+"""Options of fetch, pull and ls-remote that take the next word as their value. Only those:
+one listed wrongly would hide the repository argument and pass a URL for the configured
+remote; one missing only makes its value look like an unknown remote (tier 3)."""
+
+
 def _fetch(sub: str, args: Sequence[Word], ctx: Ctx) -> None:
+    """fetch, pull, ls-remote and remote update: a remote the repository's configuration
+    names gets the network by rule (`git-fetch`); anything else is the agent's choice of
+    machine (`network-client`)."""
     _unsafe_read_flags(sub, args, ctx)
-    ctx.flag("git-fetch", f"git {sub} downloads from a remote")
-    if sub == "clone":
-        positionals = parse_args(
-            args,
-            "obcju",
-            names(
-                "origin branch config depth reference template separate-git-dir jobs upload-pack "
-                "filter"
-            ),
-        ).positionals
-        if len(positionals) > 1:
-            ctx.write(positionals[1])
+    parsed = parse_args(args, "jsXo", _FETCH_VALUES)
+    positionals = parsed.positionals
+    if sub == "lfs":  # git lfs fetch|pull [remote [ref...]]
+        named = positionals[1:2]
+    elif parsed.has("--multiple"):
+        named = positionals
+    else:
+        named = positionals[:1]
+    what = f"git lfs {positionals[0].text}" if sub == "lfs" and positionals else f"git {sub}"
+    _from_remotes(what, named, ctx)
+
+
+def _from_remotes(what: str, named: Sequence[Word], ctx: Ctx) -> None:
+    if not named:
+        ctx.flag("git-fetch", f"{what} downloads from the configured remote")
+        return
+    remotes = ctx.git_remotes()
+    unknown = [w for w in named if w.dynamic or remotes is None or w.text not in remotes]
+    if unknown:
+        source = unknown[0].raw
+        ctx.flag("network-client", f"{what} talks to {source}, not a remote in .git/config")
+    else:
+        names_ = ", ".join(w.text for w in named)
+        ctx.flag("git-fetch", f"{what} downloads from the configured remote {names_}")
+
+
+def _clone(sub: str, args: Sequence[Word], ctx: Ctx) -> None:
+    _unsafe_read_flags(sub, args, ctx)
+    positionals = parse_args(
+        args,
+        "obcju",
+        names(
+            "origin branch config depth reference template separate-git-dir jobs upload-pack filter"
+        ),
+    ).positionals
+    source = positionals[0].raw if positionals else "a repository"
+    ctx.flag("network-client", f"git {sub} downloads {source}")
+    if len(positionals) > 1:
+        ctx.write(positionals[1])
 
 
 def _push(sub: str, args: Sequence[Word], ctx: Ctx) -> None:
@@ -262,11 +302,16 @@ def _config(sub: str, args: Sequence[Word], ctx: Ctx) -> None:
 
 
 def _remote(sub: str, args: Sequence[Word], ctx: Ctx) -> None:
-    action = next((w.text for w in args if not w.text.startswith("-")), "")
-    if action in ("", "show", "get-url"):
+    words = [w for w in args if not w.text.startswith("-")]
+    action = words[0].text if words else ""
+    offline = any(w.text == "-n" for w in args)
+    if action in ("", "get-url") or (action == "show" and (offline or len(words) == 1)):
         ctx.flag("git-read", "lists remotes")
-    elif action == "update" or action == "prune":
-        _fetch(sub, args, ctx)
+    elif action in ("update", "prune", "show"):
+        # update fetches; prune and show ask the remote which branches it has.
+        _from_remotes(f"git remote {action}", words[1:], ctx)
+    elif action in ("add", "set-url", "rename", "remove", "rm", "set-head", "set-branches"):
+        ctx.flag("git-config-write", f"git remote {action} changes which machines git talks to")
     else:
         _write(sub, args, ctx)
 
@@ -292,8 +337,20 @@ def _submodule(sub: str, args: Sequence[Word], ctx: Ctx) -> None:
         ctx.flag("git-read", f"read-only git submodule {action}")
     elif action == "deinit" and any(w.text in ("-f", "--force") for w in args):
         ctx.flag("git-destructive", "git submodule deinit --force discards changes")
+    elif action == "update" and any(w.text in ("--init", "-i") for w in args):
+        ctx.flag(
+            "network-client",
+            "git submodule update --init fetches from the URLs in .gitmodules, a workspace file",
+        )
+    elif action == "update":
+        ctx.flag("git-fetch", "git submodule update fetches from the configured submodule remotes")
+    elif action == "add":
+        source = words[1].raw if len(words) > 1 else "a repository"
+        ctx.flag("network-client", f"git submodule add downloads {source}")
+    elif action in ("init", "sync", "set-url", "set-branch"):
+        ctx.flag("git-config-write", f"git submodule {action} writes submodule settings")
     else:
-        _fetch(sub, args, ctx)
+        _write(sub, args, ctx)
 
 
 def _bisect(sub: str, args: Sequence[Word], ctx: Ctx) -> None:
@@ -355,8 +412,10 @@ def _lfs(sub: str, args: Sequence[Word], ctx: Ctx) -> None:
     action = args[0].text if args else ""
     if action in ("push",):
         ctx.flag("git-push", "git lfs push uploads to a remote")
-    elif action in ("pull", "fetch", "clone"):
-        ctx.flag("git-fetch", f"git lfs {action} downloads from a remote")
+    elif action in ("pull", "fetch"):
+        _fetch(sub, args, ctx)
+    elif action == "clone":
+        ctx.flag("network-client", "git lfs clone downloads a repository")
     elif action in ("ls-files", "status", "env", "version", "logs", "track", "") and not (
         action == "track" and len(args) > 1
     ):
@@ -412,7 +471,7 @@ SUBCOMMANDS.update(
     {
         "fetch": _fetch,
         "pull": _fetch,
-        "clone": _fetch,
+        "clone": _clone,
         "ls-remote": _fetch,
         "push": _push,
         "send-pack": _push,

@@ -93,6 +93,10 @@ class Ctx(Protocol):
     def is_inside(self, word: Word) -> bool | None:
         """Whether a path lies inside the workspace; None when it cannot be known."""
 
+    def git_remotes(self) -> frozenset[str] | None:
+        """The remotes configured in the repository this git invocation works in (`-C`
+        followed); None when it is not a repository in the workspace or cannot be known."""
+
 
 Handler = Callable[[Invocation, Ctx], None]
 

@@ -17,7 +17,7 @@ CHECKS: dict[str, str] = {
     "dynamic-read": "reads a path that is only known at run time",
     "process-control": "signals or changes a running process",
     "git-write": "changes local git history, the index or the working tree",
-    "git-fetch": "downloads from a git remote",
+    "git-fetch": "downloads from a git remote the repository's configuration names",
     "git-config-override": "git -c with a setting that cannot run programs",
     "git-pager": "git -p runs the configured pager",
     "git-foreign-repo": "runs git on a repository outside the workspace",

@@ -5,11 +5,13 @@ Schema (documented in rules/README.md):
     version: 1
     checks:                  # tiers of the built-in checks (workspace files may only raise)
       rm-recursive: {tier: 3, justification: "..."}
+      network-client: {tier: 3, network: true, justification: "..."}
     rules:
       - id: npm-publish
         program: npm         # basename, or a list of alternatives; globs allowed
         args: [publish]      # argument prefix; each item a glob or a list of globs
         tier: 3              # 1, 2, 3 or deny
+        network: true        # the sandbox gives the command the network (default false)
         justification: "publishing cannot be undone"
         match: ["npm publish"]
         not_match: ["npm pack"]
@@ -42,7 +44,7 @@ from cockpit.policy.rules.matching import (
     static_prefix,
 )
 
-_RULE_KEYS = names("id program args paths ops tier justification match not_match")
+_RULE_KEYS = names("id program args paths ops tier network justification match not_match")
 _FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's loader when PyYAML was built with it: a tenth of the pure parser's time (the
 built-in rules are read at every start)."""
@@ -135,6 +137,12 @@ class _File:
             return [(self.string(item, what), item) for item in node.value]
         return [(self.string(node, what), node)]
 
+    def flag(self, node: yaml.Node, what: str) -> bool:
+        value = self.scalar(node, what)
+        if not isinstance(value, bool):
+            raise self.error(node, f"{what} must be true or false, not {node.value!r}")
+        return value
+
     def tier(self, node: yaml.Node) -> Tier:
         tier = parse_tier(self.scalar(node, "tier"))
         if tier is None:
@@ -182,6 +190,9 @@ def _load_checks(f: _File, node: yaml.Node, *, builtin: bool, checks: dict[str, 
         if check_id not in CHECKS:
             raise f.error(key_node, f"unknown check {check_id!r}")
         justification = CHECKS[check_id]
+        previous = checks.get(check_id)
+        # A workspace that only changes a check's tier keeps its need for the network.
+        network = previous.network if previous is not None else False
         if isinstance(value, yaml.MappingNode):
             tier: Tier | None = None
             for key, sub_key, sub_value in f.mapping(value, f"check {check_id!r}"):
@@ -189,23 +200,25 @@ def _load_checks(f: _File, node: yaml.Node, *, builtin: bool, checks: dict[str, 
                     tier = f.tier(sub_value)
                 elif key == "justification":
                     justification = f.string(sub_value, "justification")
+                elif key == "network":
+                    network = f.flag(sub_value, "network")
                 else:
                     raise f.error(
                         sub_key,
-                        f"unknown key {key!r} in check {check_id!r} (expected tier, justification)",
+                        f"unknown key {key!r} in check {check_id!r} "
+                        "(expected tier, network, justification)",
                     )
             if tier is None:
                 raise f.error(value, f"check {check_id!r} has no tier")
         else:
             tier = f.tier(value)
-        previous = checks.get(check_id)
         if not builtin and previous is not None and severity(tier) < severity(previous.tier):
             raise f.error(
                 key_node,
                 f"cannot lower built-in check {check_id!r} from tier "
                 f"{previous.tier} to {tier} (workspace rules may only raise)",
             )
-        checks[check_id] = Check(check_id, tier, justification, f.where(key_node))
+        checks[check_id] = Check(check_id, tier, justification, f.where(key_node), network)
 
 
 def _load_rule(f: _File, node: yaml.Node, *, builtin: bool, root: str, home: str) -> Rule:
@@ -233,6 +246,7 @@ def _load_rule(f: _File, node: yaml.Node, *, builtin: bool, root: str, home: str
         justification=f.string(fields["justification"][1], "justification"),
         source=f.where(node),
         builtin=builtin,
+        network=f.flag(fields["network"][1], "network") if "network" in fields else False,
     )
     rule.ref = RuleRef(rule_id, rule.source)
     if has_program:

@@ -19,12 +19,14 @@ _GLOB = frozenset("*?[")
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """A built-in check's tier and why, with the file:line that set it."""
+    """A built-in check's tier and why, with the file:line that set it; `network` when the
+    command cannot do its job without the network (the sandbox then allows it)."""
 
     id: str
     tier: Tier
     justification: str
     source: str
+    network: bool = False
 
     @property
     def ref(self) -> RuleRef:
@@ -44,6 +46,7 @@ class Rule:
     justification: str
     source: str
     builtin: bool
+    network: bool = False
     program: tuple[str, ...] = ()
     args: tuple[tuple[str, ...], ...] = ()
     paths: tuple[str, ...] = ()
