@@ -115,7 +115,7 @@ class ToolGate(AgentSteps):
         else:
             assessment = self.boundary.decide(name, args, action)
             decision, writes = assessment.decision, assessment.writes
-            network = decision.tier is not Tier.DENY and getattr(decision, "network", False)
+            network = decision.tier is not Tier.DENY and decision.network
             decided = PolicyDecided(
                 tier=decision.tier.wire,
                 reasons=list(decision.reasons),

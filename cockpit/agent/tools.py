@@ -185,14 +185,7 @@ class Toolbox:
         return p if p.is_absolute() else self.root / p
 
     def limits(self, timeout_s: float | None = None) -> Limits:
-        s = self.sandbox
-        asked = s.timeout_s if not timeout_s or timeout_s <= 0 else timeout_s
-        return Limits(
-            processes=s.processes,
-            memory_bytes=s.memory_mb * 1024**2,
-            output_bytes=s.output_mb * 1024**2,
-            timeout_s=min(asked, s.max_timeout_s),
-        )
+        return Limits.configured(self.sandbox, timeout_s)
 
     def boundary(
         self, widening: Widening = NO_WIDENING, timeout_s: float | None = None

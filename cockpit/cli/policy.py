@@ -9,7 +9,7 @@ import shlex
 import shutil
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from cockpit.config.workspace import Workspace
 from cockpit.errors import SafeguardError, UsageError
@@ -17,6 +17,9 @@ from cockpit.policy.engine import Policy
 from cockpit.policy.model import Decision, ShellAction, Tier
 from cockpit.safe_text import visible, visible_json
 from cockpit.safeguard.snapshots import Safeguard
+
+if TYPE_CHECKING:
+    from cockpit.sandbox.boundary import Limits
 
 
 def register(sub: Any) -> None:
@@ -84,7 +87,12 @@ def check_command(args: argparse.Namespace) -> int:
     decision = policy.classify(ShellAction(command, cwd))
     found: dict[str, Any] = {"command": command, **decision.to_dict()}
     if args.sandbox:
-        found["sandbox"] = sandbox_view(policy, decision, command, cwd)
+        from cockpit.config.settings import load_settings
+        from cockpit.sandbox.boundary import Limits
+
+        configured = load_settings(workspace.config_file, screen=False).sandbox
+        limits = Limits.configured(configured)
+        found["sandbox"] = sandbox_view(policy, decision, command, cwd, limits)
     if args.json:
         print(visible_json(json.dumps(found, ensure_ascii=False)))
     else:
@@ -98,7 +106,9 @@ MASK_PLACEHOLDER = Path("<mask>")
 """Stands for the per-run folder of mode-000 masks, which only exists while a command runs."""
 
 
-def sandbox_view(policy: Policy, decision: Decision, command: str, cwd: Path) -> dict[str, Any]:
+def sandbox_view(
+    policy: Policy, decision: Decision, command: str, cwd: Path, limits: Limits | None = None
+) -> dict[str, Any]:
     """The boundary `command` would run in, as data: nothing runs, so it works without bwrap.
 
     A tier 3 command is shown as it would run once approved (with the network its
@@ -119,7 +129,7 @@ def sandbox_view(policy: Policy, decision: Decision, command: str, cwd: Path) ->
         return view
     view["network_why"] = _network_why(policy, decision)
     root = Path(policy.paths.root_lexical)
-    boundary = workspace_boundary(root, os.environ, network=decision.network)
+    boundary = workspace_boundary(root, os.environ, network=decision.network, limits=limits)
     bwrap = shutil.which("bwrap") or "bwrap"
     argv = bwrap_args(boundary, ["bash", "-c", command], cwd, MASK_PLACEHOLDER, bwrap)
     limits = boundary.limits
@@ -170,7 +180,7 @@ def render_sandbox(view: dict[str, Any]) -> str:
     lines.append(
         f"  {'limits:':<10} {limits['processes']} processes, "
         f"{limits['memory_bytes'] // 1024**2} MiB memory, "
-        f"{limits['output_bytes'] // 1024} KiB output, {limits['timeout_s']:g} s"
+        f"{limits['output_bytes'] // 1024**2} MiB output, {limits['timeout_s']:g} s"
     )
     lines.append(visible(f"  {'bwrap:':<10} {shlex.join(view['bwrap'])}"))
     return "\n".join(lines)

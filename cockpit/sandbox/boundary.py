@@ -13,6 +13,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+from cockpit.config.settings import SandboxSettings
+
 OutputSink = Callable[[bytes], None]
 
 
@@ -39,6 +41,18 @@ class Limits:
     grace_s: float = 2.0
     """How long output may stay open after the command itself exited (a background job
     holding the pipe) before what is left is killed."""
+
+    @classmethod
+    def configured(cls, settings: SandboxSettings, timeout_s: float | None = None) -> Limits:
+        """The limits `.cockpit/config.yaml` sets, with the timeout a model asked for
+        (when it asked) held under the ceiling."""
+        asked = settings.timeout_s if not timeout_s or timeout_s <= 0 else timeout_s
+        return cls(
+            processes=settings.processes,
+            memory_bytes=settings.memory_mb * 1024**2,
+            output_bytes=settings.output_mb * 1024**2,
+            timeout_s=min(asked, settings.max_timeout_s),
+        )
 
 
 @dataclass(frozen=True)
