@@ -1,5 +1,8 @@
 """Which paths a boundary masks or keeps read-only: the built-in `rules/sandbox.yaml`, a
-workspace's `.cockpit/sandbox.yaml` added to it, and cockpit's own config folder."""
+workspace's `.cockpit/sandbox.yaml` added to it, and cockpit's own config folder.
+
+A boundary is built per command, so this is on the hot path: the parsed lists are cached
+by the files' stat (an edit is seen at once), and the workspace scan is shallow."""
 
 from __future__ import annotations
 
@@ -24,18 +27,38 @@ _PRUNED = frozenset({".git", "node_modules", ".venv", "venv", "dist", "build", "
 
 @dataclass(frozen=True)
 class SandboxLists:
-    """The three lists of `rules/sandbox.yaml`, after a workspace's additions."""
+    """The lists of `rules/sandbox.yaml`, after a workspace's additions.
+
+    `read_only_workspace` entries ending in `/` are folders (protected even before they
+    exist); `unmasked_workspace` comes from the workspace's file alone.
+    """
 
     masked_home: tuple[str, ...]
     masked_workspace: tuple[str, ...]
     read_only_workspace: tuple[str, ...]
+    unmasked_workspace: tuple[str, ...] = ()
 
     def extended(self, other: SandboxLists) -> SandboxLists:
         return SandboxLists(
             self.masked_home + other.masked_home,
             self.masked_workspace + other.masked_workspace,
             self.read_only_workspace + other.read_only_workspace,
+            other.unmasked_workspace,  # only a workspace may unmask its own files
         )
+
+    @property
+    def read_only_entries(self) -> tuple[tuple[str, bool], ...]:
+        """Each read-only path inside the workspace (no trailing slash), and whether it is
+        a folder."""
+        return tuple((e.rstrip("/"), e.endswith("/")) for e in self.read_only_workspace)
+
+    def masks_name(self, name: str) -> bool:
+        """Whether a file or folder called `name` in the workspace is masked."""
+        return _matches(name, self.masked_workspace) and not _matches(name, self.unmasked_workspace)
+
+
+def _matches(name: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
 def _strings(data: Mapping[str, Any], section: str, key: str, source: Path) -> tuple[str, ...]:
@@ -51,12 +74,33 @@ def _strings(data: Mapping[str, Any], section: str, key: str, source: Path) -> t
     return tuple(items)
 
 
+_EMPTY = SandboxLists((), (), ())
+_cache: dict[Path, tuple[tuple[int, int, int], SandboxLists]] = {}
+
+
 def read_lists(path: Path) -> SandboxLists:
-    """One sandbox file's lists (empty when the file is missing)."""
+    """One sandbox file's lists (empty when the file is missing), parsed again only when
+    the file changed."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return _EMPTY
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    cached = _cache.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    lists = _parse(path)
+    _cache[path] = (stamp, lists)
+    return lists
+
+
+def _parse(path: Path) -> SandboxLists:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
-        return SandboxLists((), (), ())
+        return _EMPTY
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}".splitlines()[0]) from exc
     if not isinstance(data, dict):
@@ -65,6 +109,7 @@ def read_lists(path: Path) -> SandboxLists:
         _strings(data, "masked", "home", path),
         _strings(data, "masked", "workspace", path),
         _strings(data, "read_only", "workspace", path),
+        _strings(data, "unmasked", "workspace", path),
     )
 
 
@@ -73,16 +118,26 @@ def effective_lists(workspace: Path) -> SandboxLists:
     return builtin.extended(read_lists(workspace / ".cockpit" / SANDBOX_RULES))
 
 
-def _matches_in(root: Path, patterns: tuple[str, ...]) -> list[Path]:
+def _matches_in(root: Path, lists: SandboxLists) -> list[Path]:
     """Files and folders under `root` (a few levels, skipping build and vendor folders)
-    whose name matches a pattern."""
+    whose name is masked."""
     found: list[Path] = []
-    for folder, dirs, files in os.walk(root):
-        depth = len(Path(folder).relative_to(root).parts)
-        dirs[:] = [] if depth >= _SCAN_DEPTH else [d for d in dirs if d not in _PRUNED]
-        for name in [*files, *dirs]:
-            if any(fnmatch.fnmatchcase(name, p) for p in patterns):
-                found.append(Path(folder) / name)
+    stack = [(str(root), 0)]
+    while stack:
+        folder, depth = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if lists.masks_name(entry.name):
+                found.append(Path(entry.path))
+            elif (
+                depth + 1 < _SCAN_DEPTH
+                and entry.name not in _PRUNED
+                and entry.is_dir(follow_symlinks=False)
+            ):
+                stack.append((entry.path, depth + 1))
     return sorted(found)
 
 
@@ -91,18 +146,25 @@ def masked_paths(workspace: Path, home: Path, env: Mapping[str, str]) -> tuple[P
     lists = effective_lists(workspace)
     candidates = [home / p for p in lists.masked_home]
     candidates.append(config_dir(env))
-    candidates += _matches_in(workspace, lists.masked_workspace)
+    candidates += _matches_in(workspace, lists)
     return tuple(p for p in dict.fromkeys(candidates) if os.path.lexists(p))
 
 
 def read_only_paths(workspace: Path) -> tuple[Path, ...]:
-    """Existing paths inside the workspace no sandboxed command may change."""
+    """Paths inside the workspace no sandboxed command may change: each entry that exists,
+    and each folder entry that does not yet but whose parent does (bwrap then mounts an
+    empty read-only folder there, so it cannot be created either). A missing file entry is
+    left out: see `rules/sandbox.yaml` for why that is harmless."""
     lists = effective_lists(workspace)
-    paths = [workspace / p for p in lists.read_only_workspace]
+    paths = []
+    for entry, folder in lists.read_only_entries:
+        path = workspace / entry
+        if os.path.lexists(path) or (folder and os.path.isdir(path.parent)):
+            paths.append(path)
     git = workspace / ".git"
     if git.is_file():  # a worktree's `.git` names its gitdir: the pointer itself is control
         paths.append(git)
-    return tuple(p for p in paths if os.path.lexists(p))
+    return tuple(paths)
 
 
 def workspace_boundary(

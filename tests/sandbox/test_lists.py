@@ -18,8 +18,10 @@ def test_the_builtin_list_names_every_credential_the_issue_lists(tmp_path: Path)
     for path in (".docker/config.json", ".kube", ".gnupg", ".npmrc", ".pypirc"):
         assert path in lists.masked_home
     assert {".env", ".env.*"} <= set(lists.masked_workspace)
-    for path in (".git/hooks", ".git/config", ".cockpit", ".claude", ".codex", ".gemini"):
-        assert path in lists.read_only_workspace
+    entries = dict(lists.read_only_entries)
+    for path in (".git/hooks", ".cockpit", ".claude", ".codex", ".gemini", ".git/info"):
+        assert entries[path] is True  # a folder: protected before it exists
+    assert entries[".git/config"] is False
 
 
 @pytest.mark.parametrize(

