@@ -282,3 +282,15 @@ def test_git_commit_works_with_the_protected_folders_mounted(sandbox: Sandbox) -
     done = sandbox.sh("echo more >> README && git commit -qam 'by agent' && git log -1 --format=%s")
     assert done.exit_code == 0, done.text
     assert done.text.strip() == "by agent"
+
+
+def test_a_workspace_rule_unmasks_an_env_example_and_nothing_else(sandbox: Sandbox) -> None:
+    (sandbox.workspace / ".cockpit").mkdir()
+    (sandbox.workspace / ".cockpit" / "sandbox.yaml").write_text(
+        "unmasked:\n  workspace: ['.env.example']\n"
+    )
+    (sandbox.workspace / ".env.example").write_text("DB_PASSWORD=changeme\n")
+    (sandbox.workspace / ".env").write_text("DB_PASSWORD=swordfish\n")
+    done = sandbox.sh("cat .env.example; cat .env")
+    assert "changeme" in done.text
+    assert "swordfish" not in done.text
