@@ -156,4 +156,5 @@ class FileWalls:
 
 
 def _under(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
+    inside, top = str(path), str(root)
+    return inside == top or inside.startswith(top.rstrip("/") + "/")

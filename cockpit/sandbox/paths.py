@@ -7,7 +7,10 @@ by the files' stat (an edit is seen at once), and the workspace scan is shallow.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
+import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,11 +57,18 @@ class SandboxLists:
 
     def masks_name(self, name: str) -> bool:
         """Whether a file or folder called `name` in the workspace is masked."""
-        return _matches(name, self.masked_workspace) and not _matches(name, self.unmasked_workspace)
+        masked, unmasked = _patterns(self.masked_workspace, self.unmasked_workspace)
+        return masked.match(name) is not None and unmasked.match(name) is None
 
 
-def _matches(name: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+@functools.lru_cache(maxsize=64)
+def _patterns(*lists: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """Each list of shell-style patterns as one compiled regex (one that never matches
+    when the list is empty): the scan tests every name it lists."""
+    return tuple(
+        re.compile("|".join(fnmatch.translate(p) for p in patterns) or r"(?!)")
+        for patterns in lists
+    )
 
 
 def _strings(data: Mapping[str, Any], section: str, key: str, source: Path) -> tuple[str, ...]:
@@ -72,6 +82,16 @@ def _strings(data: Mapping[str, Any], section: str, key: str, source: Path) -> t
     if bad:
         raise ConfigError(f"{source}: '{section}.{key}' names {bad[0]!r}: use a relative path")
     return tuple(items)
+
+
+_SETTLED_NS = 1_000_000_000
+
+
+def _settled(mtime_ns: int) -> bool:
+    """Whether a change made now would move the mtime: file times tick coarsely, so a
+    folder or file changed within the last second is read afresh rather than cached (the
+    "racy git" problem)."""
+    return time.time_ns() - mtime_ns > _SETTLED_NS
 
 
 _EMPTY = SandboxLists((), (), ())
@@ -92,7 +112,8 @@ def read_lists(path: Path) -> SandboxLists:
     if cached is not None and cached[0] == stamp:
         return cached[1]
     lists = _parse(path)
-    _cache[path] = (stamp, lists)
+    if _settled(st.st_mtime_ns):
+        _cache[path] = (stamp, lists)
     return lists
 
 
@@ -118,26 +139,55 @@ def effective_lists(workspace: Path) -> SandboxLists:
     return builtin.extended(read_lists(workspace / ".cockpit" / SANDBOX_RULES))
 
 
+_Listing = tuple[int, tuple[str, ...], tuple[str, ...]]
+_listings: dict[tuple[str, SandboxLists], _Listing] = {}
+
+
+def _listing(folder: str, lists: SandboxLists) -> _Listing | None:
+    """A folder's masked names and the subfolders to scan, read again only when the
+    folder's mtime says an entry was added, removed or renamed (a `.env` made a moment
+    ago is seen; a stat costs far less than a listing)."""
+    try:
+        stamp = os.stat(folder).st_mtime_ns
+    except OSError:
+        return None
+    key = (folder, lists)
+    cached = _listings.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached
+    masked: list[str] = []
+    subfolders: list[str] = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if lists.masks_name(entry.name):
+                    masked.append(entry.path)
+                elif entry.name not in _PRUNED and entry.is_dir(follow_symlinks=False):
+                    subfolders.append(entry.path)
+    except OSError:
+        return None
+    if len(_listings) > 50_000:
+        _listings.clear()
+    listing = (stamp, tuple(masked), tuple(subfolders))
+    if _settled(stamp):
+        _listings[key] = listing
+    return listing
+
+
 def _matches_in(root: Path, lists: SandboxLists) -> list[Path]:
     """Files and folders under `root` (a few levels, skipping build and vendor folders)
     whose name is masked."""
     found: list[Path] = []
-    stack = [(str(root), 0)]
-    while stack:
-        folder, depth = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            if lists.masks_name(entry.name):
-                found.append(Path(entry.path))
-            elif (
-                depth + 1 < _SCAN_DEPTH
-                and entry.name not in _PRUNED
-                and entry.is_dir(follow_symlinks=False)
-            ):
-                stack.append((entry.path, depth + 1))
+    level = [str(root)]
+    for depth in range(_SCAN_DEPTH):
+        below: list[str] = []
+        for folder in level:
+            listing = _listing(folder, lists)
+            if listing is not None:
+                found += map(Path, listing[1])
+                if depth + 1 < _SCAN_DEPTH:
+                    below += listing[2]
+        level = below
     return sorted(found)
 
 

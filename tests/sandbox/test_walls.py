@@ -294,3 +294,35 @@ def test_a_workspace_rule_unmasks_an_env_example_and_nothing_else(sandbox: Sandb
     done = sandbox.sh("cat .env.example; cat .env")
     assert "changeme" in done.text
     assert "swordfish" not in done.text
+
+
+def test_an_env_file_made_after_a_boundary_was_built_is_masked_in_the_next(
+    sandbox: Sandbox,
+) -> None:
+    config = sandbox.workspace / "app" / "config"
+    config.mkdir(parents=True)
+    an_hour_ago = time.time() - 3600
+    for folder in (sandbox.workspace, config.parent, config):
+        os.utime(folder, (an_hour_ago, an_hour_ago))  # settled: their listings are cached
+    assert sandbox.sh("ls app/config").exit_code == 0
+    (config / ".env").write_text("API_TOKEN=late-secret\n")
+    done = sandbox.sh("cat app/config/.env")
+    assert "late-secret" not in done.text
+    assert "Permission denied" in done.text
+
+
+def test_a_boundary_is_built_in_milliseconds_in_a_big_workspace(sandbox: Sandbox) -> None:
+    for a in range(20):
+        for b in range(20):
+            deep = sandbox.workspace / f"pkg{a}" / f"mod{b}" / "src" / "deep"
+            deep.mkdir(parents=True)
+            for f in range(25):  # 10,000 files, 2,000 folders
+                (deep / f"f{f}.py").touch()
+    sandbox.boundary()
+    timings = []
+    for _ in range(21):
+        started = time.perf_counter()
+        sandbox.boundary()
+        timings.append(time.perf_counter() - started)
+    # ~2.5 ms here on a 20k-file tree; the bound is loose for a busy CI machine
+    assert sorted(timings)[10] < 0.05
