@@ -6,7 +6,7 @@ the `Boundary`, this package enforces it.
 - `paths`     what is masked and read-only: `rules/sandbox.yaml` + `.cockpit/sandbox.yaml`
 - `files`     `FileWalls`: the same walls for the file tools, checked in-process
 - `bwrap`     `bwrap_args`: the whole bubblewrap argument list, in one function
-- `cgroup`    a pids cgroup per call where RLIMIT_NPROC does not apply (root)
+- `cgroup`    a cgroup per call: pids where RLIMIT_NPROC does not apply (root), and memory
 - `local`     `LocalBwrap`: the executor that runs a command through bwrap here
 - `blocked`   which boundary a failed command ran into, from its output
 - `probe`     can bwrap run here, and if not, one line with the cause and the fix

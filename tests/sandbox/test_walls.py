@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cockpit.sandbox import cgroup
 from cockpit.sandbox.boundary import BlockedBy, Limits
 from tests.sandbox.conftest import Sandbox
 
@@ -326,3 +327,45 @@ def test_a_boundary_is_built_in_milliseconds_in_a_big_workspace(sandbox: Sandbox
         timings.append(time.perf_counter() - started)
     # ~2.5 ms here on a 20k-file tree; the bound is loose for a busy CI machine
     assert sorted(timings)[10] < 0.05
+
+
+def test_node_and_webassembly_start_under_the_default_limits(sandbox: Sandbox) -> None:
+    done = sandbox.sh(
+        "node -e 'console.log(1)' && "
+        "node -e 'new WebAssembly.Memory({initial: 1}); console.log(2)' && "
+        "python3 -c 'print(3)' && git --version >/dev/null && echo 4"
+    )
+    assert done.text.split() == ["1", "2", "3", "4"], done.text
+
+
+def test_a_command_allocating_past_the_memory_limit_dies_and_the_caller_survives(
+    sandbox: Sandbox,
+) -> None:
+    limits = Limits(memory_bytes=256 * 1024**2, timeout_s=60)
+    done = sandbox.sh(
+        'python3 -c \'x = b"x" * (512 * 1024 * 1024); print("allocated")\'',
+        sandbox.boundary(limits=limits),
+    )
+    assert done.exit_code != 0
+    assert "MemoryError" in done.text
+    assert "allocated" not in done.text
+    assert sandbox.sh("echo still here").text == "still here\n"
+
+
+def test_a_memory_cgroup_caps_the_call_as_a_whole(sandbox: Sandbox) -> None:
+    # three processes of 150 MB each: every one under a per-process cap of 256 MB,
+    # together past the call's; each exit code is printed as it ends
+    hog = "import time; x = b'x' * (150 * 1024 * 1024); time.sleep(2)"
+    script = (
+        f'for i in 1 2 3; do python3 -c "{hog}" & done; for i in 1 2 3; do wait -n; echo $?; done'
+    )
+    assert cgroup.memory_available()  # root here and in CI: the cgroup is made
+    with cgroup.limits(None, 256 * 1024**2) as join:
+        assert join is not None
+        proc = subprocess.run(
+            ["bash", "-c", script], preexec_fn=join, capture_output=True, text=True, timeout=60
+        )
+    codes = proc.stdout.split()
+    assert len(codes) == 3
+    assert "137" in codes  # the kernel killed a hog (SIGKILL), inside the call alone
+    assert sandbox.sh("echo still here").text == "still here\n"
