@@ -204,17 +204,29 @@ def read_only_paths(workspace: Path) -> tuple[Path, ...]:
     """Paths inside the workspace no sandboxed command may change: each entry that exists,
     and each folder entry that does not yet but whose parent does (bwrap then mounts an
     empty read-only folder there, so it cannot be created either). A missing file entry is
-    left out: see `rules/sandbox.yaml` for why that is harmless."""
+    left out: see `rules/sandbox.yaml` for why that is harmless.
+
+    An entry that is a symlink (`.claude` shared between projects, `.git/hooks` pointing
+    at `.githooks`) is protected where it leads, since a mount lands there; one leading
+    out of the workspace is read-only already, and bwrap could not mount on it anyway.
+    """
+    root = Path(os.path.realpath(workspace))
     lists = effective_lists(workspace)
     paths = []
     for entry, folder in lists.read_only_entries:
-        path = workspace / entry
-        if os.path.lexists(path) or (folder and os.path.isdir(path.parent)):
+        path = Path(os.path.realpath(workspace / entry))
+        if not _inside(path, root):
+            continue
+        if os.path.exists(path) or (folder and os.path.isdir(path.parent)):
             paths.append(path)
     git = workspace / ".git"
     if git.is_file():  # a worktree's `.git` names its gitdir: the pointer itself is control
         paths.append(git)
-    return tuple(paths)
+    return tuple(dict.fromkeys(paths))
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path != root and root in path.parents
 
 
 def workspace_boundary(

