@@ -140,10 +140,10 @@ def effective_lists(workspace: Path) -> SandboxLists:
 
 
 _Listing = tuple[int, tuple[str, ...], tuple[str, ...]]
-_listings: dict[tuple[str, SandboxLists], _Listing] = {}
+_listings: dict[SandboxLists, dict[str, _Listing]] = {}
 
 
-def _listing(folder: str, lists: SandboxLists) -> _Listing | None:
+def _listing(folder: str, lists: SandboxLists, cache: dict[str, _Listing]) -> _Listing | None:
     """A folder's masked names and the subfolders to scan, read again only when the
     folder's mtime says an entry was added, removed or renamed (a `.env` made a moment
     ago is seen; a stat costs far less than a listing)."""
@@ -151,8 +151,7 @@ def _listing(folder: str, lists: SandboxLists) -> _Listing | None:
         stamp = os.stat(folder).st_mtime_ns
     except OSError:
         return None
-    key = (folder, lists)
-    cached = _listings.get(key)
+    cached = cache.get(folder)
     if cached is not None and cached[0] == stamp:
         return cached
     masked: list[str] = []
@@ -166,11 +165,11 @@ def _listing(folder: str, lists: SandboxLists) -> _Listing | None:
                     subfolders.append(entry.path)
     except OSError:
         return None
-    if len(_listings) > 50_000:
-        _listings.clear()
+    if len(cache) > 50_000:
+        cache.clear()
     listing = (stamp, tuple(masked), tuple(subfolders))
     if _settled(stamp):
-        _listings[key] = listing
+        cache[folder] = listing
     return listing
 
 
@@ -178,11 +177,12 @@ def _matches_in(root: Path, lists: SandboxLists) -> list[Path]:
     """Files and folders under `root` (a few levels, skipping build and vendor folders)
     whose name is masked."""
     found: list[Path] = []
+    cache = _listings.setdefault(lists, {})
     level = [str(root)]
     for depth in range(_SCAN_DEPTH):
         below: list[str] = []
         for folder in level:
-            listing = _listing(folder, lists)
+            listing = _listing(folder, lists, cache)
             if listing is not None:
                 found += map(Path, listing[1])
                 if depth + 1 < _SCAN_DEPTH:
