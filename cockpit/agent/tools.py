@@ -9,17 +9,17 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cockpit.agent.changes import DIFF_INPUT_CAP, relative_path, text_diff
 from cockpit.agent.output import MARGIN, OUTPUT_CAP, OutputCollector, OutputSink, cap_output
 from cockpit.config.settings import SandboxSettings
 from cockpit.plan.model import TaskState
 from cockpit.sandbox.boundary import NO_WIDENING, BlockedBy, Boundary, Executor, Limits, Widening
-from cockpit.sandbox.files import WallError
+from cockpit.sandbox.files import FileWalls, WallError
 from cockpit.sandbox.paths import workspace_boundary
 from cockpit.session.kinds import ToolFinished
 from cockpit.session.log import SessionLog
@@ -200,6 +200,13 @@ class Toolbox:
             limits=self.limits(timeout_s),
         )
 
+    def _walls(self, widening: Widening) -> PathCheck:
+        """The file tools' walls: the sandbox's own roots, checked here (symlinks resolved
+        now); no walls when the user chose to run unsandboxed."""
+        if not self.sandboxed:
+            return _NO_WALLS
+        return FileWalls.of(self.boundary(widening), self._walls_env)
+
     async def run(
         self,
         call: str,
@@ -213,13 +220,13 @@ class Toolbox:
             if name == "bash":
                 outcome = await self._bash(call, args, on_output, widening)
             elif name == "read_file":
-                outcome = self._read(args["path"])
+                outcome = self._read(args["path"], self._walls(widening).readable)
             elif name == "write_file":
-                outcome = self._write(args["path"], args["content"])
+                outcome = self._write(args["path"], args["content"], self._walls(widening))
             elif name == "edit_file":
-                outcome = self._edit(args["path"], args["old"], args["new"])
+                outcome = self._edit(args["path"], args["old"], args["new"], self._walls(widening))
             elif name == "list_files":
-                outcome = self._list(args.get("path") or ".")
+                outcome = self._list(args.get("path") or ".", self._walls(widening).readable)
             else:
                 raise ToolInputError(f"{name} is not a workspace tool")
         except WallError as exc:
@@ -290,8 +297,8 @@ class Toolbox:
 
     # -- files -----------------------------------------------------------------------
 
-    def _read(self, path: str) -> ToolOutcome:
-        target = self.resolve(path)
+    def _read(self, path: str, readable: Callable[[Path], Path]) -> ToolOutcome:
+        target = readable(self.resolve(path))
         with target.open("r", encoding="utf-8", errors="replace") as f:
             text = f.read(READ_CAP + MARGIN)
         note = ""
@@ -301,8 +308,8 @@ class Toolbox:
             note = f"\n[file longer than {READ_CAP} characters: the rest was not read]"
         return ToolOutcome(content=text + note, output=f"read {len(text)} characters")
 
-    def _write(self, path: str, content: str) -> ToolOutcome:
-        target = self.resolve(path)
+    def _write(self, path: str, content: str, walls: PathCheck) -> ToolOutcome:
+        target = walls.writable(self.resolve(path))  # the real path, symlinks resolved now
         existed = target.exists()
         before = _old_text(target) if existed else None
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -311,7 +318,7 @@ class Toolbox:
         outcome = ToolOutcome(content=f"{verb} {path} ({len(content)} characters)", output=verb)
         if existed and before is None:
             return outcome  # too large or unreadable to compare: no diff, not a wrong one
-        return self._with_diff(outcome, target, before, content)
+        return self._with_diff(outcome, self.resolve(path), before, content)
 
     def _with_diff(
         self, outcome: ToolOutcome, target: Path, before: str | None, after: str
@@ -321,8 +328,8 @@ class Toolbox:
             return outcome
         return dataclasses.replace(outcome, diff=diff.text, diff_truncated=diff.truncated)
 
-    def _edit(self, path: str, old: str, new: str) -> ToolOutcome:
-        target = self.resolve(path)
+    def _edit(self, path: str, old: str, new: str, walls: PathCheck) -> ToolOutcome:
+        target = walls.writable(self.resolve(path))
         text = target.read_text(encoding="utf-8")
         if not old:
             raise ToolInputError(f"edit_file {path}: 'old' is empty; use write_file to create")
@@ -339,11 +346,11 @@ class Toolbox:
         after = text.replace(old, new, 1)
         target.write_text(after, encoding="utf-8")
         return self._with_diff(
-            ToolOutcome(content=f"edited {path}", output="edited"), target, text, after
+            ToolOutcome(content=f"edited {path}", output="edited"), self.resolve(path), text, after
         )
 
-    def _list(self, path: str) -> ToolOutcome:
-        base = self.resolve(path)
+    def _list(self, path: str, readable: Callable[[Path], Path]) -> ToolOutcome:
+        base = readable(self.resolve(path))
         if not base.is_dir():
             raise ToolInputError(f"list_files: {path} is not a folder")
         entries: list[str] = []
@@ -358,6 +365,27 @@ class Toolbox:
                 break
         listing = "\n".join(entries) or "(empty)"
         return ToolOutcome(content=listing, output=f"{len(entries)} entries")
+
+
+class PathCheck(Protocol):
+    """`FileWalls`' two questions: where may this be read from, written to."""
+
+    def readable(self, path: Path) -> Path: ...
+
+    def writable(self, path: Path) -> Path: ...
+
+
+class _NoWalls:
+    """Unsandboxed (the user's choice): paths as named, as before the sandbox."""
+
+    def readable(self, path: Path) -> Path:
+        return path
+
+    def writable(self, path: Path) -> Path:
+        return path
+
+
+_NO_WALLS = _NoWalls()
 
 
 def _old_text(target: Path) -> str | None:

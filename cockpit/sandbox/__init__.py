@@ -4,8 +4,9 @@ the `Boundary`, this package enforces it.
 
 - `boundary`  `Boundary`, `Limits`, `Outcome`, `BlockedBy` and the `Executor` protocol
 - `paths`     what is masked and read-only: `rules/sandbox.yaml` + `.cockpit/sandbox.yaml`
+- `files`     `FileWalls`: the same walls for the file tools, checked in-process
 - `bwrap`     `bwrap_args`: the whole bubblewrap argument list, in one function
-- `cgroup`    a pids cgroup per call where RLIMIT_NPROC does not apply (root)
+- `cgroup`    a cgroup per call: pids where RLIMIT_NPROC does not apply (root), and memory
 - `local`     `LocalBwrap`: the executor that runs a command through bwrap here
 - `unsandboxed` `Unsandboxed`: the executor the user chose with --no-sandbox (same limits)
 - `streams`   reading a command's output within its limits: shared by the executors

@@ -3,17 +3,29 @@
 
 Order matters (later mounts win): the root read-only, fresh /dev, /proc and /tmp, then the
 writable roots, then the read-only paths inside them, then the masks over everything.
+A read-only folder that does not exist yet gets an empty read-only tmpfs: bwrap makes the
+mount point through the writable workspace bind, so that empty folder stays on disk after
+the call, and nothing can be created inside it (`mkdir .claude && echo x >
+.claude/settings.json` fails on "Read-only file system").
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from cockpit.sandbox.boundary import Boundary
 
-LIMITS_PRELUDE = 'ulimit -u "$1" -v "$2" || exit 126; shift 2; exec "$@"'
+LIMITS_PRELUDE = 'ulimit -u "$1" -d "$2" || exit 126; shift 2; exec "$@"'
 """Run first inside the sandbox: the process and memory limits, then the command itself
-(set inside the new user namespace, so the process count is the sandbox's alone)."""
+(set inside the new user namespace, so the process count is the sandbox's alone).
+
+Memory is capped per process with `ulimit -d` (RLIMIT_DATA: the writable private memory a
+process maps), not `ulimit -v` (address space): V8/node, WebAssembly, the JVM and Go
+reserve gigabytes of address space they never touch, and fail at start under `-v` (node's
+`new WebAssembly.Memory` does under 4 GiB). Where a writable memory cgroup exists, the call
+is also capped as a whole (`cgroup.limits`). ASan's shadow memory counts as data: a
+sanitised build needs a larger limit."""
 
 
 def bwrap_args(
@@ -45,7 +57,10 @@ def bwrap_args(
     for root in (boundary.workspace, *boundary.writable):
         args += ["--bind", str(root), str(root)]
     for path in boundary.read_only:
-        args += ["--ro-bind", str(path), str(path)]
+        if os.path.lexists(path):
+            args += ["--ro-bind", str(path), str(path)]
+        else:
+            args += ["--tmpfs", str(path), "--remount-ro", str(path)]
     for path in boundary.masked:
         mask = mask_dir / ("dir" if path.is_dir() else "file")
         args += ["--ro-bind", str(mask), str(path)]

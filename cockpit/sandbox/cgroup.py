@@ -1,12 +1,21 @@
-"""A pids cgroup for one sandboxed call, where the process limit needs one.
+"""A cgroup for one sandboxed call: a process cap where RLIMIT_NPROC does not apply, and a
+memory cap for the call as a whole.
 
 The kernel never applies RLIMIT_NPROC to processes whose real user is root, and bwrap run
 by root keeps that user: there a fork bomb is stopped only by a cgroup's `pids.max`.
-For any other user the `ulimit -u` of the bwrap prelude is enough and this is not used.
+For any other user the `ulimit -u` of the bwrap prelude is enough and no pids cgroup is made.
+
+Memory: the prelude's `ulimit -d` caps each process; where a writable memory cgroup exists
+(root, or a delegated systemd scope) the call's processes together are capped too, with
+`memory.max` (v2) or `memory.limit_in_bytes` (v1). Past it the kernel's OOM killer ends a
+process of the call, never the caller, which is outside the cgroup. `ulimit -v` is not used:
+it counts reserved address space, which node, WebAssembly, the JVM and Go reserve by
+gigabytes without using it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import time
@@ -16,20 +25,27 @@ from pathlib import Path
 
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
 _counter = itertools.count()
+_LIMIT_FILES = {
+    "pids": ("pids.max",),
+    "memory": ("memory.max", "memory.limit_in_bytes"),
+}
+_NO_SWAP_FILES = ("memory.swap.max", "memory.memsw.limit_in_bytes")
+"""Written after the limit so swap cannot stretch it (v2: no swap; v1: memory+swap = limit);
+absent where swap accounting is off, and then skipped."""
 
 
-def _own_pids_cgroup() -> Path | None:
-    """The writable pids cgroup folder this process is in (v2 or v1), if any."""
+def _own_cgroup(controller: str) -> Path | None:
+    """The writable cgroup folder of `controller` this process is in (v2 or v1), if any."""
     try:
         lines = Path("/proc/self/cgroup").read_text().splitlines()
     except OSError:
         return None
     for line in lines:
         _id, controllers, path = line.split(":", 2)
-        if controllers == "" and "pids" in _read(_CGROUP_ROOT / "cgroup.controllers"):
+        if controllers == "" and controller in _read(_CGROUP_ROOT / "cgroup.controllers"):
             folder = _CGROUP_ROOT / path.lstrip("/")
-        elif "pids" in controllers.split(","):
-            folder = _CGROUP_ROOT / "pids" / path.lstrip("/")
+        elif controller in controllers.split(","):
+            folder = _CGROUP_ROOT / controller / path.lstrip("/")
         else:
             continue
         if os.access(folder, os.W_OK):
@@ -49,33 +65,74 @@ def needed() -> bool:
 
 
 def available() -> bool:
-    return _own_pids_cgroup() is not None
+    return _own_cgroup("pids") is not None
+
+
+def memory_available() -> bool:
+    return _own_cgroup("memory") is not None
 
 
 @contextmanager
 def pids_limit(processes: int) -> Iterator[Callable[[], None] | None]:
     """A function that moves the calling process into a fresh cgroup capped at
     `processes` (for `preexec_fn`), or None where there is none to make or none needed."""
-    parent = _own_pids_cgroup() if needed() else None
-    if parent is None:
-        yield None
-        return
-    folder = parent / f"cockpit-sandbox-{os.getpid()}-{next(_counter)}"
-    folder.mkdir()
+    with limits(processes, None) as join:
+        yield join
+
+
+@contextmanager
+def limits(processes: int | None, memory_bytes: int | None) -> Iterator[Callable[[], None] | None]:
+    """Like `pids_limit`, with the call's memory capped at `memory_bytes` as well where a
+    memory cgroup can be made; None when no cgroup was needed or could be made."""
+    wanted: dict[str, int] = {}
+    if processes is not None and needed():
+        wanted["pids"] = processes
+    if memory_bytes is not None:
+        wanted["memory"] = memory_bytes
+    name = f"cockpit-sandbox-{os.getpid()}-{next(_counter)}"
+    made: list[Path] = []
     try:
-        (folder / "pids.max").write_text(str(processes))
-        procs = str(folder / "cgroup.procs")
+        for controller, value in wanted.items():
+            parent = _own_cgroup(controller)
+            if parent is None:
+                continue
+            folder = parent / name
+            if folder not in made:  # v2: one folder holds every controller
+                folder.mkdir()
+                made.append(folder)
+            _cap(folder, controller, value)
+        if not made:
+            yield None
+            return
+        procs = [str(folder / "cgroup.procs") for folder in made]
 
         def join() -> None:
-            fd = os.open(procs, os.O_WRONLY)
-            try:
-                os.write(fd, str(os.getpid()).encode())
-            finally:
-                os.close(fd)
+            for path in procs:
+                fd = os.open(path, os.O_WRONLY)
+                try:
+                    os.write(fd, str(os.getpid()).encode())
+                finally:
+                    os.close(fd)
 
         yield join
     finally:
-        _remove(folder)
+        for folder in made:
+            _remove(folder)
+
+
+def _cap(folder: Path, controller: str, value: int) -> None:
+    """Write the limit into the first of the controller's files the folder has (a v2 folder
+    without the controller enabled has none: then the prelude's ulimit is the cap)."""
+    for file in _LIMIT_FILES[controller]:
+        if (folder / file).exists():
+            (folder / file).write_text(str(value))
+            break
+    else:
+        return
+    if controller == "memory":
+        for file in _NO_SWAP_FILES:
+            with contextlib.suppress(OSError):
+                (folder / file).write_text("0" if file.endswith("swap.max") else str(value))
 
 
 def _remove(folder: Path, within_s: float = 5.0) -> None:

@@ -55,7 +55,7 @@ class LocalBwrap:
         args = self.args(argv, cwd, boundary)
         args[1:1] = ["--info-fd", str(info_write)]
         try:
-            with cgroup.pids_limit(limits.processes) as join:
+            with cgroup.limits(limits.processes, limits.memory_bytes) as join:
                 try:
                     proc = await asyncio.create_subprocess_exec(
                         *args,

@@ -1,10 +1,16 @@
 """Which paths a boundary masks or keeps read-only: the built-in `rules/sandbox.yaml`, a
-workspace's `.cockpit/sandbox.yaml` added to it, and cockpit's own config folder."""
+workspace's `.cockpit/sandbox.yaml` added to it, and cockpit's own config folder.
+
+A boundary is built per command, so this is on the hot path: the parsed lists are cached
+by the files' stat (an edit is seen at once), and the workspace scan is shallow."""
 
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
+import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,18 +30,45 @@ _PRUNED = frozenset({".git", "node_modules", ".venv", "venv", "dist", "build", "
 
 @dataclass(frozen=True)
 class SandboxLists:
-    """The three lists of `rules/sandbox.yaml`, after a workspace's additions."""
+    """The lists of `rules/sandbox.yaml`, after a workspace's additions.
+
+    `read_only_workspace` entries ending in `/` are folders (protected even before they
+    exist); `unmasked_workspace` comes from the workspace's file alone.
+    """
 
     masked_home: tuple[str, ...]
     masked_workspace: tuple[str, ...]
     read_only_workspace: tuple[str, ...]
+    unmasked_workspace: tuple[str, ...] = ()
 
     def extended(self, other: SandboxLists) -> SandboxLists:
         return SandboxLists(
             self.masked_home + other.masked_home,
             self.masked_workspace + other.masked_workspace,
             self.read_only_workspace + other.read_only_workspace,
+            other.unmasked_workspace,  # only a workspace may unmask its own files
         )
+
+    @property
+    def read_only_entries(self) -> tuple[tuple[str, bool], ...]:
+        """Each read-only path inside the workspace (no trailing slash), and whether it is
+        a folder."""
+        return tuple((e.rstrip("/"), e.endswith("/")) for e in self.read_only_workspace)
+
+    def masks_name(self, name: str) -> bool:
+        """Whether a file or folder called `name` in the workspace is masked."""
+        masked, unmasked = _patterns(self.masked_workspace, self.unmasked_workspace)
+        return masked.match(name) is not None and unmasked.match(name) is None
+
+
+@functools.lru_cache(maxsize=64)
+def _patterns(*lists: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """Each list of shell-style patterns as one compiled regex (one that never matches
+    when the list is empty): the scan tests every name it lists."""
+    return tuple(
+        re.compile("|".join(fnmatch.translate(p) for p in patterns) or r"(?!)")
+        for patterns in lists
+    )
 
 
 def _strings(data: Mapping[str, Any], section: str, key: str, source: Path) -> tuple[str, ...]:
@@ -51,12 +84,44 @@ def _strings(data: Mapping[str, Any], section: str, key: str, source: Path) -> t
     return tuple(items)
 
 
+_SETTLED_NS = 1_000_000_000
+
+
+def _settled(mtime_ns: int) -> bool:
+    """Whether a change made now would move the mtime: file times tick coarsely, so a
+    folder or file changed within the last second is read afresh rather than cached (the
+    "racy git" problem)."""
+    return time.time_ns() - mtime_ns > _SETTLED_NS
+
+
+_EMPTY = SandboxLists((), (), ())
+_cache: dict[Path, tuple[tuple[int, int, int], SandboxLists]] = {}
+
+
 def read_lists(path: Path) -> SandboxLists:
-    """One sandbox file's lists (empty when the file is missing)."""
+    """One sandbox file's lists (empty when the file is missing), parsed again only when
+    the file changed."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return _EMPTY
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    cached = _cache.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    lists = _parse(path)
+    if _settled(st.st_mtime_ns):
+        _cache[path] = (stamp, lists)
+    return lists
+
+
+def _parse(path: Path) -> SandboxLists:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
-        return SandboxLists((), (), ())
+        return _EMPTY
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}".splitlines()[0]) from exc
     if not isinstance(data, dict):
@@ -65,6 +130,7 @@ def read_lists(path: Path) -> SandboxLists:
         _strings(data, "masked", "home", path),
         _strings(data, "masked", "workspace", path),
         _strings(data, "read_only", "workspace", path),
+        _strings(data, "unmasked", "workspace", path),
     )
 
 
@@ -73,16 +139,55 @@ def effective_lists(workspace: Path) -> SandboxLists:
     return builtin.extended(read_lists(workspace / ".cockpit" / SANDBOX_RULES))
 
 
-def _matches_in(root: Path, patterns: tuple[str, ...]) -> list[Path]:
+_Listing = tuple[int, tuple[str, ...], tuple[str, ...]]
+_listings: dict[SandboxLists, dict[str, _Listing]] = {}
+
+
+def _listing(folder: str, lists: SandboxLists, cache: dict[str, _Listing]) -> _Listing | None:
+    """A folder's masked names and the subfolders to scan, read again only when the
+    folder's mtime says an entry was added, removed or renamed (a `.env` made a moment
+    ago is seen; a stat costs far less than a listing)."""
+    try:
+        stamp = os.stat(folder).st_mtime_ns
+    except OSError:
+        return None
+    cached = cache.get(folder)
+    if cached is not None and cached[0] == stamp:
+        return cached
+    masked: list[str] = []
+    subfolders: list[str] = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if lists.masks_name(entry.name):
+                    masked.append(entry.path)
+                elif entry.name not in _PRUNED and entry.is_dir(follow_symlinks=False):
+                    subfolders.append(entry.path)
+    except OSError:
+        return None
+    if len(cache) > 50_000:
+        cache.clear()
+    listing = (stamp, tuple(masked), tuple(subfolders))
+    if _settled(stamp):
+        cache[folder] = listing
+    return listing
+
+
+def _matches_in(root: Path, lists: SandboxLists) -> list[Path]:
     """Files and folders under `root` (a few levels, skipping build and vendor folders)
-    whose name matches a pattern."""
+    whose name is masked."""
     found: list[Path] = []
-    for folder, dirs, files in os.walk(root):
-        depth = len(Path(folder).relative_to(root).parts)
-        dirs[:] = [] if depth >= _SCAN_DEPTH else [d for d in dirs if d not in _PRUNED]
-        for name in [*files, *dirs]:
-            if any(fnmatch.fnmatchcase(name, p) for p in patterns):
-                found.append(Path(folder) / name)
+    cache = _listings.setdefault(lists, {})
+    level = [str(root)]
+    for depth in range(_SCAN_DEPTH):
+        below: list[str] = []
+        for folder in level:
+            listing = _listing(folder, lists, cache)
+            if listing is not None:
+                found += map(Path, listing[1])
+                if depth + 1 < _SCAN_DEPTH:
+                    below += listing[2]
+        level = below
     return sorted(found)
 
 
@@ -91,18 +196,37 @@ def masked_paths(workspace: Path, home: Path, env: Mapping[str, str]) -> tuple[P
     lists = effective_lists(workspace)
     candidates = [home / p for p in lists.masked_home]
     candidates.append(config_dir(env))
-    candidates += _matches_in(workspace, lists.masked_workspace)
+    candidates += _matches_in(workspace, lists)
     return tuple(p for p in dict.fromkeys(candidates) if os.path.lexists(p))
 
 
 def read_only_paths(workspace: Path) -> tuple[Path, ...]:
-    """Existing paths inside the workspace no sandboxed command may change."""
+    """Paths inside the workspace no sandboxed command may change: each entry that exists,
+    and each folder entry that does not yet but whose parent does (bwrap then mounts an
+    empty read-only folder there, so it cannot be created either). A missing file entry is
+    left out: see `rules/sandbox.yaml` for why that is harmless.
+
+    An entry that is a symlink (`.claude` shared between projects, `.git/hooks` pointing
+    at `.githooks`) is protected where it leads, since a mount lands there; one leading
+    out of the workspace is read-only already, and bwrap could not mount on it anyway.
+    """
+    root = Path(os.path.realpath(workspace))
     lists = effective_lists(workspace)
-    paths = [workspace / p for p in lists.read_only_workspace]
+    paths = []
+    for entry, folder in lists.read_only_entries:
+        path = Path(os.path.realpath(workspace / entry))
+        if not _inside(path, root):
+            continue
+        if os.path.exists(path) or (folder and os.path.isdir(path.parent)):
+            paths.append(path)
     git = workspace / ".git"
     if git.is_file():  # a worktree's `.git` names its gitdir: the pointer itself is control
         paths.append(git)
-    return tuple(p for p in paths if os.path.lexists(p))
+    return tuple(dict.fromkeys(paths))
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path != root and root in path.parents
 
 
 def workspace_boundary(

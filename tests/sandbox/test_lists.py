@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.errors import ConfigError
-from cockpit.sandbox.paths import SANDBOX_RULES, effective_lists, read_lists
+from cockpit.sandbox.paths import SANDBOX_RULES, SandboxLists, effective_lists, read_lists
 
 
 def test_the_builtin_list_names_every_credential_the_issue_lists(tmp_path: Path) -> None:
@@ -18,8 +18,10 @@ def test_the_builtin_list_names_every_credential_the_issue_lists(tmp_path: Path)
     for path in (".docker/config.json", ".kube", ".gnupg", ".npmrc", ".pypirc"):
         assert path in lists.masked_home
     assert {".env", ".env.*"} <= set(lists.masked_workspace)
-    for path in (".git/hooks", ".git/config", ".cockpit", ".claude", ".codex", ".gemini"):
-        assert path in lists.read_only_workspace
+    entries = dict(lists.read_only_entries)
+    for path in (".git/hooks", ".cockpit", ".claude", ".codex", ".gemini", ".git/info"):
+        assert entries[path] is True  # a folder: protected before it exists
+    assert entries[".git/config"] is False
 
 
 @pytest.mark.parametrize(
@@ -30,6 +32,7 @@ def test_the_builtin_list_names_every_credential_the_issue_lists(tmp_path: Path)
         ("masked:\n  home: [/etc/shadow]\n", "use a relative path"),
         ("read_only:\n  workspace: [../up]\n", "use a relative path"),
         ("- just a list\n", "expected a mapping"),
+        ("unmasked:\n  workspace: .env.example\n", "'unmasked.workspace' must be a list"),
         ("masked: {home: [\n", "cannot read"),
     ],
 )
@@ -40,3 +43,15 @@ def test_a_bad_workspace_file_is_one_clear_line(tmp_path: Path, text: str, says:
         read_lists(path)
     assert says in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+def test_only_a_workspace_may_unmask_and_only_its_own_names(tmp_path: Path) -> None:
+    builtin = SandboxLists((".ssh",), (".env", ".env.*"), (), unmasked_workspace=(".env",))
+    workspace = SandboxLists((), ("*.pem",), (), unmasked_workspace=(".env.example",))
+    lists = builtin.extended(workspace)
+    assert lists.unmasked_workspace == (".env.example",)
+    assert not lists.masks_name(".env.example")
+    assert lists.masks_name(".env")
+    assert lists.masks_name(".env.local")
+    assert lists.masks_name("server.pem")
+    assert not builtin.extended(SandboxLists((), (), ())).unmasked_workspace

