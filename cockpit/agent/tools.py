@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -175,6 +177,7 @@ class Toolbox:
         # Where the walls look for the user's home and cockpit's config folder: the real
         # environment, which the agents' commands never see.
         self._walls_env = dict(walls_env if walls_env is not None else env)
+        self._tmp: Path | None = None
 
     @property
     def sandboxed(self) -> bool:
@@ -182,7 +185,7 @@ class Toolbox:
 
     def resolve(self, path: str) -> Path:
         p = Path(os.path.expanduser(path))
-        return p if p.is_absolute() else self.root / p
+        return self._seen_at(p if p.is_absolute() else self.root / p)
 
     def limits(self, timeout_s: float | None = None) -> Limits:
         return Limits.configured(self.sandbox, timeout_s)
@@ -192,13 +195,41 @@ class Toolbox:
     ) -> Boundary:
         """The walls one command runs in: built per call, so a `.env` made a moment ago is
         masked too."""
-        return workspace_boundary(
+        walls = workspace_boundary(
             self.root,
             self._walls_env,
             network=widening.network,
             writable=widening.writable,
             limits=self.limits(timeout_s),
         )
+        return dataclasses.replace(walls, tmp=self.session_tmp())
+
+    def session_tmp(self) -> Path:
+        """The session's /tmp, made on first use: what one command leaves in /tmp the
+        next one finds, and no other session or program sees it."""
+        if self._tmp is None:
+            self._tmp = Path(tempfile.mkdtemp(prefix="cockpit-session-tmp-"))
+        return self._tmp
+
+    def close(self) -> None:
+        """The session is over: its /tmp goes, and the executor lets go of what it holds."""
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+        self.executor.close()
+
+    def _seen_at(self, path: Path) -> Path:
+        """Where a file tool finds what commands see at `path`: their /tmp is the
+        session's own folder (a workspace that itself lies under /tmp stays itself)."""
+        if not self.sandboxed:
+            return path
+        named = Path(os.path.normpath(path))
+        tmp = Path("/tmp")
+        if named == tmp or tmp in named.parents:
+            root = Path(os.path.normpath(self.root))
+            if not (named == root or root in named.parents):
+                return self.session_tmp() / named.relative_to(tmp)
+        return named
 
     def _walls(self, widening: Widening) -> PathCheck:
         """The file tools' walls: the sandbox's own roots, checked here (symlinks resolved

@@ -70,6 +70,9 @@ class Boundary:
     read_only: tuple[Path, ...] = ()
     masked: tuple[Path, ...] = ()
     limits: Limits = field(default_factory=Limits)
+    tmp: Path | None = None
+    """The session's own folder, seen as /tmp by every command of the session (what one
+    command leaves there the next finds); None: an empty /tmp for this command alone."""
 
 
 @dataclass(frozen=True)

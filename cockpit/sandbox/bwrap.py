@@ -53,7 +53,8 @@ def bwrap_args(
     if not boundary.network:
         args.append("--unshare-net")
     args += ["--cap-drop", "ALL"]
-    args += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    args += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    args += ["--bind", str(boundary.tmp), "/tmp"] if boundary.tmp else ["--tmpfs", "/tmp"]
     for root in (boundary.workspace, *boundary.writable):
         args += ["--bind", str(root), str(root)]
     for path in boundary.read_only:

@@ -91,7 +91,8 @@ class FileWalls:
 
     @cached_property
     def _writable_roots(self) -> tuple[Path, ...]:
-        roots = (*self._workspaces, *self.boundary.writable)
+        tmp = (self.boundary.tmp,) if self.boundary.tmp is not None else ()
+        roots = (*self._workspaces, *self.boundary.writable, *tmp)
         return tuple(dict.fromkeys(Path(os.path.realpath(r)) for r in roots))
 
     @cached_property

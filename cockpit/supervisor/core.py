@@ -342,7 +342,7 @@ class Supervisor:
         if not self._ended:
             self._ended = True
             await self.record(SessionEnded(reason=reason, statuses=dict(statuses)), agent=None)
-            self.toolbox.executor.close()
+            self.toolbox.close()
         return statuses
 
     # -- the human's commands ------------------------------------------------------------

@@ -179,12 +179,15 @@ def test_tmp_is_fresh(sandbox: Sandbox) -> None:
         mine.unlink()
 
 
-def test_a_200_mb_output_is_capped_without_hurting_the_caller(sandbox: Sandbox) -> None:
-    limits = Limits(output_bytes=64 * 1024, timeout_s=60)
+def test_a_200_mb_output_is_stopped_at_the_limit_without_hurting_the_caller(
+    sandbox: Sandbox,
+) -> None:
+    limits = Limits(output_bytes=8 * 1024**2, timeout_s=60)
     done = sandbox.sh("head -c 200000000 /dev/zero; echo tail", sandbox.boundary(limits=limits))
-    assert done.exit_code == 0
-    assert len(done.output) == 64 * 1024
-    assert done.truncated_bytes == 200_000_005 - 64 * 1024
+    assert done.blocked_by is BlockedBy.OUTPUT and done.exit_code != 0
+    assert b"tail" not in done.output  # stopped, not read to its end
+    assert len(done.output) < 2 * 1024**2  # the executor keeps a head and a tail, no more
+    assert sandbox.sh("echo next").text == "next\n"
 
 
 def _running_with_text(token: str) -> int:

@@ -157,3 +157,17 @@ async def test_read_file_stops_before_a_secret_its_cap_would_cut(tmp_path: Path)
     assert not outcome.is_error
     assert outcome.content.startswith("a" * 1000) and "the rest was not read" in outcome.content
     assert secret[:6] not in outcome.content
+
+
+async def test_the_session_keeps_its_own_tmp_between_commands(toolbox: Toolbox) -> None:
+    name = f"cockpit-test-{secrets.token_hex(4)}"
+    wrote = await toolbox.run("c-1", "bash", {"command": f"echo kept > /tmp/{name}"})
+    assert wrote.exit_code == 0
+    assert not Path("/tmp", name).exists()  # the machine's /tmp is not the session's
+    read = await toolbox.run("c-2", "bash", {"command": f"cat /tmp/{name}"})
+    assert read.content.strip() == "kept"
+    seen = await toolbox.run("c-3", "read_file", {"path": f"/tmp/{name}"})
+    assert seen.content == "kept\n"
+    folder = toolbox.session_tmp()
+    toolbox.close()
+    assert not folder.exists()
