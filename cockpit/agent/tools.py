@@ -202,7 +202,7 @@ class Toolbox:
             writable=widening.writable,
             limits=self.limits(timeout_s),
         )
-        return dataclasses.replace(walls, tmp=self.session_tmp())
+        return dataclasses.replace(walls, tmp=self._tmp)
 
     def session_tmp(self) -> Path:
         """The session's /tmp, made on first use: what one command leaves in /tmp the
@@ -286,6 +286,7 @@ class Toolbox:
         on_output: OutputSink | None,
         widening: Widening,
     ) -> ToolOutcome:
+        self.session_tmp()
         boundary = self.boundary(widening, args.get("timeout_s"))
         collected = OutputCollector(on_output)
         done = await self.executor.execute(

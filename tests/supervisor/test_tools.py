@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import os
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,11 +20,13 @@ from tests.waiting import wait_until
 
 
 @pytest.fixture
-def toolbox(tmp_path: Path) -> Toolbox:
+def toolbox(tmp_path: Path) -> Iterator[Toolbox]:
     root = tmp_path / "ws"
     root.mkdir()
     log = SessionLog.create(tmp_path / "sessions" / "s.jsonl", "s-1", env={})
-    return Toolbox(root, scrubbed_env(os.environ), log, LocalBwrap())
+    box = Toolbox(root, scrubbed_env(os.environ), log, LocalBwrap())
+    yield box
+    box.close()
 
 
 def _running_with_arg(arg: str) -> int:
@@ -40,12 +43,14 @@ def _running_with_arg(arg: str) -> int:
 
 
 @pytest.fixture(params=["sandboxed", "unsandboxed"])
-def either(request: pytest.FixtureRequest, tmp_path: Path) -> Toolbox:
+def either(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Toolbox]:
     root = tmp_path / "ws"
     root.mkdir()
     log = SessionLog.create(tmp_path / "sessions" / "s.jsonl", "s-1", env={})
     executor = LocalBwrap() if request.param == "sandboxed" else Unsandboxed()
-    return Toolbox(root, scrubbed_env(os.environ), log, executor)
+    box = Toolbox(root, scrubbed_env(os.environ), log, executor)
+    yield box
+    box.close()
 
 
 async def test_a_timeout_kills_every_process_the_command_started(either: Toolbox) -> None:
@@ -134,6 +139,7 @@ async def test_a_huge_output_drops_its_middle_without_cutting_a_secret(tmp_path:
         f'sys.stdout.write(s * {copies})"'
     )
     outcome = await toolbox.run("c-9", "bash", {"command": command})
+    toolbox.close()
     assert outcome.exit_code == 0 and outcome.artifact is not None
     body = (log.path.parent / outcome.artifact["path"]).read_text()
     assert "bytes dropped" in body
@@ -151,9 +157,9 @@ async def test_read_file_stops_before_a_secret_its_cap_would_cut(tmp_path: Path)
     root.mkdir()
     (root / "big.txt").write_text("a" * (READ_CAP - 10) + secret + "b" * 100)
     log = SessionLog.create(tmp_path / "sessions" / "s.jsonl", "s-1", env={"MY_API_KEY": secret})
-    outcome = await Toolbox(root, scrubbed_env(os.environ), log, LocalBwrap()).run(
-        "c-10", "read_file", {"path": "big.txt"}
-    )
+    box = Toolbox(root, scrubbed_env(os.environ), log, LocalBwrap())
+    outcome = await box.run("c-10", "read_file", {"path": "big.txt"})
+    box.close()
     assert not outcome.is_error
     assert outcome.content.startswith("a" * 1000) and "the rest was not read" in outcome.content
     assert secret[:6] not in outcome.content
