@@ -10,6 +10,7 @@ step's machinery only when it runs.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from cockpit.agent.models import session_model
 from cockpit.agent.watchdog import ModelLimits
 from cockpit.config.settings import Settings
 from cockpit.config.workspace import Workspace
-from cockpit.errors import LogError, UsageError
+from cockpit.errors import CockpitError, LogError, UsageError
 from cockpit.plan.document import Plan, load_plan
 from cockpit.plan.model import Task, TaskState
 from cockpit.safe_text import visible
@@ -235,7 +236,7 @@ class NewSession:
     """
 
     options: LaunchOptions
-    sandbox: SandboxChoice
+    sandbox: SandboxProbe
     definitions: AgentCatalog
     names: list[str]
     plan: Plan
@@ -259,6 +260,7 @@ class NewSession:
         from cockpit.supervisor.core import AgentSetup
 
         options = self.options
+        sandbox = self.sandbox.result()  # bwrap cannot run here: raises before any log
         policy = Policy.load(options.workspace.root, plan=options.plan_path)
         setups = [
             AgentSetup(
@@ -275,7 +277,7 @@ class NewSession:
                 options.env,
                 self.definitions,
                 self.make_backend,
-                self.sandbox,
+                sandbox,
                 self.plan,
                 policy=policy,
                 model_limits=self.model_limits,
@@ -293,7 +295,7 @@ class NewSession:
                 backend=_backend_record(options),
                 model=self.model,
                 skipped_agents=self.definitions.skipped_records(),
-                sandbox=self.sandbox.label,
+                sandbox=sandbox.label,
             ),
             notices=self.notices,
         )
@@ -333,6 +335,33 @@ def choose_sandbox(options: LaunchOptions) -> SandboxChoice:
     return SandboxChoice(LocalBwrap(bwrap), f"bwrap {bwrap}")
 
 
+class SandboxProbe:
+    """`choose_sandbox` on a thread, started with the launch and awaited when the session
+    opens: trying bwrap takes a process start, which the first frame need not wait for.
+    Whether the session is sandboxed at all is known at once (it is the user's choice)."""
+
+    def __init__(self, options: LaunchOptions) -> None:
+        self.sandboxed = not options.no_sandbox and options.settings.sandbox.enabled
+        self._choice: SandboxChoice | None = None
+        self._error: CockpitError | None = None
+        self._thread = threading.Thread(target=self._choose, args=(options,), daemon=True)
+        self._thread.start()
+
+    def _choose(self, options: LaunchOptions) -> None:
+        try:
+            self._choice = choose_sandbox(options)
+        except CockpitError as exc:
+            self._error = exc
+
+    def result(self) -> SandboxChoice:
+        """The choice; raises what choosing raised (bwrap cannot run here)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._choice is not None
+        return self._choice
+
+
 def begin_new(options: LaunchOptions) -> NewSession:
     """A new session's choices (agents, plan, model, backends), checked: a missing key, an
     unknown agent, a bad config.yaml or a missing built-in raise here."""
@@ -341,10 +370,9 @@ def begin_new(options: LaunchOptions) -> NewSession:
     definitions = load_agents(workspace, default_model=model)
     plan = load_plan(options.plan_path)
     names = choose_agents(options, definitions, plan)
-    sandbox = choose_sandbox(options)
     return NewSession(
         options=options,
-        sandbox=sandbox,
+        sandbox=SandboxProbe(options),
         definitions=definitions,
         names=names,
         plan=plan,

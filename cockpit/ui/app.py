@@ -144,7 +144,7 @@ class CockpitApp(App[int]):
                 workspace=new.options.workspace.root.name,
                 scrollback=self.config.scrollback,
                 plan=new.plan,
-                unsandboxed=not new.sandbox.executor.sandboxed,
+                unsandboxed=not new.sandbox.sandboxed,
             )
         return CockpitScreen(
             self._agents(),

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -15,19 +14,32 @@ from pathlib import Path
 from tests.supervisor.conftest import clean_env, cockpit, events, of_kind, session_log
 from tests.waiting import wait_until_sync
 
-SCRIPT = """
+NAP = f"60.{secrets.randbelow(10**6)}"
+"""The long job's sleep, found by this word on the machine's process list."""
+SCRIPT = f"""
 agents:
   builder:
     - text: "Running the long job."
       calls:
         - bash:
-            command: "echo $$ > job.pid; echo started >> marker.txt; sleep 60; echo end >> x"
+            command: "echo $$ > job.pid; echo started >> marker.txt; sleep {NAP}; echo end >> x"
             timeout_s: 120
     - text: "The job was interrupted; checking what it left."
       calls:
-        - bash: {command: "cat marker.txt"}
+        - bash: {{command: "cat marker.txt"}}
     - text: "All done."
 """
+
+
+def _running_with_arg(arg: str) -> int:
+    count = 0
+    for proc in Path("/proc").iterdir():
+        try:
+            if arg.encode() in (proc / "cmdline").read_bytes().split(b"\0"):
+                count += 1
+        except OSError:
+            continue
+    return count
 
 
 def test_sigkill_mid_command_then_resume(workspace: Path, tmp_path: Path) -> None:
@@ -65,9 +77,8 @@ def test_sigkill_mid_command_then_resume(workspace: Path, tmp_path: Path) -> Non
     finally:
         if proc.poll() is None:
             proc.kill()
-        # The crash orphaned the long command (its own process group): clean it up.
-        with contextlib.suppress(Exception):
-            os.killpg(int(job_pid.read_text().strip()), signal.SIGKILL)
+    # The sandbox dies with cockpit (--die-with-parent): no command outlives the crash.
+    wait_until_sync(lambda: not _running_with_arg(NAP), "the long job to die with cockpit")
 
     log = session_log(workspace)
     before = events(log)

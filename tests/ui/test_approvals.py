@@ -229,6 +229,8 @@ async def test_the_next_request_gets_its_own_prompt_and_grace_period(tmp_path: P
             assert isinstance(second, ApprovalScreen)
             shown = str(second.query_one("#approval-command-text").render())
             assert "curl -fsS https://docs.example.invalid/api" in shown
+            why = str(second.query_one("#approval-why").render())
+            assert "yes runs it with the network (this command only)" in why
             assert "rm -rf" not in shown
             assert not second.armed
             await pilot.press("y")  # inside the second prompt's own grace period
@@ -243,7 +245,8 @@ async def test_the_next_request_gets_its_own_prompt_and_grace_period(tmp_path: P
             await stop(app)
     assert resolved(prepared) == [
         {"approved": False, "by": "human"},
-        {"approved": True, "by": "human"},
+        # the yes to a network command gave that command the network, and says so
+        {"approved": True, "by": "human", "widened": {"network": True}},
     ]
 
 

@@ -196,7 +196,9 @@ async def test_tab_selects_the_next_pane_and_its_header_shows_it(tmp_path: Path)
                 ]
 
             await wait_until(
-                lambda: marked() == ["builder"], what="the first pane", pause=pilot.pause
+                lambda: marked() == ["builder"] and app.started,
+                what="the first pane, and the session open behind it",
+                pause=pilot.pause,
             )
             await pilot.press("tab")
             await wait_until(
