@@ -172,7 +172,9 @@ def render_sandbox(view: dict[str, Any]) -> str:
     lines.append(visible(f"  {'network:':<10} {network}: {view['network_why']}"))
     if "bwrap" not in view:
         return "\n".join(lines)
-    lines += _listed("writable:", [*view["writable"], "/tmp (empty, the session's own)"], "")
+    lines += _listed(
+        "writable:", [*view["writable"], "/tmp (the session's own, empty at its start)"], ""
+    )
     everything = "/ (all of it, but the writable roots)"
     lines += _listed("read-only:", [everything, *view["read_only"]], "")
     lines += _listed("masked:", view["masked"], "nothing on this machine")

@@ -51,8 +51,34 @@ def _check(args: argparse.Namespace) -> int:
         )
         detail = trial.detail.splitlines()[-1] if trial.detail else ""
         print(f"{trial.name:<{width}}  {verdict:<7}  {detail}")
+    for line in _limits_lines():
+        print(line)
     broken = [t.name for t in trials if not t.held]
     if broken:
         print(f"cockpit: the sandbox does not hold here: {', '.join(broken)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _limits_lines() -> list[str]:
+    """How the process and memory limits hold on this machine: a fork bomb is stopped by
+    RLIMIT_NPROC for a normal user; as root only a pids cgroup stops it."""
+    from cockpit.sandbox import cgroup
+
+    if not cgroup.needed():
+        return [
+            "process limit                         ulimit -u (this user's processes)",
+            "memory limit                          ulimit -d (each process's data)",
+        ]
+    lines = [
+        "process limit                         "
+        + (
+            "a pids cgroup per command"
+            if cgroup.available()
+            else "NONE: running as root with no writable pids cgroup (only the timeout "
+            "stops a fork bomb); run cockpit as a normal user"
+        )
+    ]
+    memory = "a memory cgroup per command" if cgroup.memory_available() else "ulimit -d only"
+    lines.append(f"memory limit                          {memory}")
+    return lines

@@ -35,6 +35,9 @@ def test_check_tries_each_escape_and_says_each_is_denied(tmp_path: Path) -> None
         line = next(line for line in lines if wall in line)
         assert " denied " in line, line
     assert any("write inside the workspace" in line and " works " in line for line in lines)
+    # how a fork bomb is stopped here is said, never assumed
+    limit = next(line for line in lines if line.startswith("process limit"))
+    assert "ulimit -u" in limit or "pids cgroup" in limit or "NONE" in limit
 
 
 def test_check_prints_the_exact_bwrap_arguments(tmp_path: Path) -> None:
