@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -116,8 +117,13 @@ def limits(processes: int | None, memory_bytes: int | None) -> Iterator[Callable
 
         yield join
     finally:
-        for folder in made:
-            _remove(folder)
+        if made:  # the call has returned: its folders go when the kernel lets them
+            threading.Thread(target=_remove_all, args=(made,), daemon=True).start()
+
+
+def _remove_all(folders: list[Path]) -> None:
+    for folder in folders:
+        _remove(folder)
 
 
 def _cap(folder: Path, controller: str, value: int) -> None:
