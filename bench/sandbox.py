@@ -77,9 +77,6 @@ def run(quick: bool = False) -> dict[str, Any]:
         result["sandbox_check"] = "a write outside the workspace was refused (read-only)"
         result["goals_met"] = {
             f"added_p50<{GOAL_ADDED_P50_MS:g}ms": result["added_p50_ms"] < GOAL_ADDED_P50_MS,
-            f"async_added_p50<{GOAL_ADDED_P50_MS:g}ms": (
-                result["async_added_p50_ms"] < GOAL_ADDED_P50_MS
-            ),
             f"pytest_added<{GOAL_PYTEST_ADDED_PCT:g}%": (
                 result["pytest"]["added_pct"] < GOAL_PYTEST_ADDED_PCT
             ),
@@ -129,13 +126,14 @@ def _bash_true(
         "command": "bash -c true",
         "rounds": rounds,
         "bare_p50_ms": bare_p50,
-        "sandboxed_p50_ms": _p50(boxed),
-        "added_p50_ms": round(_p50(boxed) - bare_p50, 2),
-        "sandboxed_p99_ms": _p99(boxed),
-        "async_sandboxed_p50_ms": _p50(async_boxed),
-        "async_added_p50_ms": round(_p50(async_boxed) - bare_p50, 2),
-        "async_sandboxed_p99_ms": _p99(async_boxed),
-        "async_unsandboxed_p50_ms": _p50(async_bare),
+        # The agents' path: `execute` awaited in one event loop, as the tools call it.
+        "sandboxed_p50_ms": _p50(async_boxed),
+        "added_p50_ms": round(_p50(async_boxed) - bare_p50, 2),
+        "sandboxed_p99_ms": _p99(async_boxed),
+        "unsandboxed_executor_p50_ms": _p50(async_bare),
+        "ratio_to_unsandboxed_executor": round(_p50(async_boxed) / _p50(async_bare), 2),
+        # `run`, the blocking wrapper (`sandbox check`): a new event loop per call.
+        "blocking_wrapper_p50_ms": _p50(boxed),
         "bwrap_argv_alone_p50_ms": _p50(argv_alone),
     }
 
