@@ -261,7 +261,7 @@ class Toolbox:
             else:
                 raise ToolInputError(f"{name} is not a workspace tool")
         except WallError as exc:
-            message = f"{exc} (the sandbox's boundary; you cannot change it)"
+            message = str(exc)  # the gate adds which boundary, and what the model may do
             outcome = ToolOutcome(
                 content=message,
                 is_error=True,
@@ -286,7 +286,8 @@ class Toolbox:
         on_output: OutputSink | None,
         widening: Widening,
     ) -> ToolOutcome:
-        self.session_tmp()
+        if self.sandboxed:
+            self.session_tmp()
         boundary = self.boundary(widening, args.get("timeout_s"))
         collected = OutputCollector(on_output)
         done = await self.executor.execute(
