@@ -88,10 +88,16 @@ class Place:
         return b"".join(p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file())
 
 
+def py(code: str) -> str:
+    """A tier-2 command the classifier cannot read into: inline Python code."""
+    return f"python3 -c '{code}'"
+
+
 def make_place(prefix: str) -> Place:
     place = Place(Path(tempfile.mkdtemp(prefix=f"cockpit-{prefix}-", dir="/var/tmp")))
     for folder in (place.workspace, place.home, place.outside, place.base / "xdg"):
         folder.mkdir(parents=True)
+    (place.home / ".gitconfig").write_text("[user]\n\tname = t\n\temail = t@example.com\n")
     (place.workspace / "plan.md").write_text(PLAN)
     (place.workspace / "README").write_text("hello\n")
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "init"]):

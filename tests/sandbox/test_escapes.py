@@ -34,6 +34,7 @@ from tests.sandbox.sessions import (
     Transcript,
     make_place,
     peak_memory_kb,
+    py,
     remove_place,
     run_headless,
     run_in_terminal,
@@ -43,11 +44,6 @@ from tests.sandbox.sessions import (
 SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nssh-key-escape-" + secrets.token_hex(8)
 AWS_KEY = "aws_secret_access_key = aws-escape-" + secrets.token_hex(8)
 API_KEY = "sk-ant-test-" + secrets.token_hex(12)
-
-
-def py(code: str) -> str:
-    """A tier-2 command the classifier cannot read into: inline Python code."""
-    return f"python3 -c '{code}'"
 
 
 @dataclass
