@@ -29,6 +29,8 @@ _EXPLAINED = {
 _PATH_BEFORE = re.compile(
     r"""['"‘`]?(/[^\s'"’`:]+)['"’`]?\s*:?\s*[^\n]*read-only file system""", re.I
 )
+_PATH_AFTER = re.compile(r"""read-only file system:\s*['"‘`]?(/[^\s'"’`]+)""", re.I)
+"""Python's and others' form: `OSError: [Errno 30] Read-only file system: '/x'`."""
 
 
 def explanation(blocked: BlockedBy) -> str:
@@ -43,7 +45,7 @@ def explanation(blocked: BlockedBy) -> str:
 def written_path(output: str) -> Path | None:
     """The path a read-only-filesystem error names (`touch: cannot touch '/x': ...`)."""
     for line in output.splitlines():
-        found = _PATH_BEFORE.search(line)
+        found = _PATH_BEFORE.search(line) or _PATH_AFTER.search(line)
         if found:
             return Path(found.group(1))
     return None

