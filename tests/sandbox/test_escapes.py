@@ -51,7 +51,6 @@ class Escapes:
     place: Place
     commands: dict[str, str]
     requests: list[str]
-    port: int
     done: subprocess.CompletedProcess[str]
     log: Transcript
     sleeper: str
@@ -138,9 +137,7 @@ def escapes() -> Iterator[Escapes]:
     ]
     try:
         done = run_headless(place, place.script(turns), env={"ANTHROPIC_API_KEY": API_KEY})
-        yield Escapes(
-            place, commands, server.paths, server.port, done, Transcript(place.log()), sleeper
-        )
+        yield Escapes(place, commands, server.paths, done, Transcript(place.log()), sleeper)
     finally:
         server.close()
         remove_place(place)

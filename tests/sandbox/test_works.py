@@ -52,38 +52,36 @@ def fresh() -> Iterator[Place]:
         remove_place(made)
 
 
-def test_the_demo_finishes_inside_the_sandbox_its_tests_pass_and_it_commits() -> None:
-    where = Path(os.path.realpath("/var/tmp")) / f"demo-{os.getpid()}"
-    try:
-        done = subprocess.run(
-            [*COCKPIT, "demo", "--headless", "--speed", "0.02", "--dir", str(where)],
-            env=Place(where.parent).env({"HOME": str(where.parent / f"{where.name}-home")}),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=240,
-        )
-        assert done.returncode == 0, done.stderr[-2000:]
-        for agent in ("planner", "builder", "reviewer"):
-            assert f"cockpit: {agent}: done" in done.stderr
-        log = Transcript(sorted((where / ".cockpit" / "sessions").glob("*.jsonl"))[-1])
-        [started] = log.bodies(SessionStarted)
-        assert started.sandbox.startswith("bwrap ")
-        # the project's test runners, run by cockpit as the tasks' verify: commands, pass
-        verified = log.bodies(TaskVerified)
-        assert verified and all(v.passed for v in verified), verified
-        tests = [c for c in log.calls() if c.command.startswith("python3 -m unittest")]
-        # the project starts with a failing test; the builder's fix makes them all pass
-        assert tests and tests[-1].of(ToolFinished)[0].exit_code == 0, tests[-1].result
-        # nothing the demo does in its workspace runs into a wall
-        assert log.bodies(SandboxBlocked) == []
-        history = subprocess.run(
-            ["git", "log", "--format=%s"], cwd=where, capture_output=True, text=True, check=True
-        ).stdout
-        assert "Count words on any whitespace" in history
-    finally:
-        shutil.rmtree(where, ignore_errors=True)
-        shutil.rmtree(where.parent / f"{where.name}-home", ignore_errors=True)
+def test_the_demo_finishes_inside_the_sandbox_its_tests_pass_and_it_commits(
+    fresh: Place,
+) -> None:
+    where = fresh.base / "demo"
+    done = subprocess.run(
+        [*COCKPIT, "demo", "--headless", "--speed", "0.02", "--dir", str(where)],
+        env=fresh.env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    for agent in ("planner", "builder", "reviewer"):
+        assert f"cockpit: {agent}: done" in done.stderr
+    log = Transcript(sorted((where / ".cockpit" / "sessions").glob("*.jsonl"))[-1])
+    [started] = log.bodies(SessionStarted)
+    assert started.sandbox.startswith("bwrap ")
+    # the project's test runners, run by cockpit as the tasks' verify: commands, pass
+    verified = log.bodies(TaskVerified)
+    assert verified and all(v.passed for v in verified), verified
+    tests = [c for c in log.calls() if c.command.startswith("python3 -m unittest")]
+    # the project starts with a failing test; the builder's fix makes them all pass
+    assert tests and tests[-1].of(ToolFinished)[0].exit_code == 0, tests[-1].result
+    # nothing the demo does in its workspace runs into a wall
+    assert log.bodies(SandboxBlocked) == []
+    history = subprocess.run(
+        ["git", "log", "--format=%s"], cwd=where, capture_output=True, text=True, check=True
+    ).stdout
+    assert "Count words on any whitespace" in history
 
 
 def test_git_commit_inside_the_workspace_works(place: Place) -> None:
