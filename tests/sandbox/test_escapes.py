@@ -362,6 +362,12 @@ def test_a_background_process_is_dead_once_its_call_ends(approved: Approved) -> 
     assert approved.sleepers_at_first_prompt == []
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="on main an approved tier-3 curl runs without the network (and curl's words are "
+    "not recognised, so no re-run is offered); passes with i13-net merged (checked): drop "
+    "this mark then",
+)
 def test_a_curl_the_human_approved_reaches_the_server(approved: Approved) -> None:
     assert "/curl-yes" in approved.requests
     curl = approved.log.call(f"curl -sS --max-time 5 {approved.url}/curl-yes")
