@@ -53,6 +53,9 @@ _BLOCK_WORDS = (
     "name or service",
     "cannot fork",
     "resource temporarily",
+    "couldn't connect",
+    "failed to connect",
+    "device or resource busy",
 )
 
 

@@ -10,25 +10,30 @@ _DENIED = ("permission denied", "operation not permitted")
 _NETWORK = (
     "network is unreachable",
     "connection refused",
+    "couldn't connect to server",
+    "failed to connect to",
     "could not resolve host",
     "temporary failure in name resolution",
     "name or service not known",
     "cannot assign requested address",
 )
+_BUSY = "device or resource busy"
 _FORK = ("resource temporarily unavailable", "cannot fork", "retry: no child processes")
 
 
 def recognise(exit_code: int, output: str, boundary: Boundary) -> BlockedBy | None:
     """The boundary the output names, for a command that failed; None when it is not one."""
+    text = output.lower()
+    if any(k in text for k in _FORK):
+        return BlockedBy.PROCESSES  # even when the last command of a fork bomb exited 0
     if exit_code == 0:
         return None
-    text = output.lower()
     if any(k in text for k in _READ_ONLY):
         return BlockedBy.READ_ONLY
+    if _BUSY in text and _names_a_read_only_path(text, boundary):
+        return BlockedBy.READ_ONLY  # a rename over a read-only bind (`git config`)
     if any(k in text for k in _DENIED) and _names_a_masked_path(text, boundary):
         return BlockedBy.MASKED
-    if any(k in text for k in _FORK):
-        return BlockedBy.PROCESSES
     if not boundary.network and any(k in text for k in _NETWORK):
         return BlockedBy.NETWORK
     return None
@@ -47,4 +52,14 @@ def _names_a_masked_path(text: str, boundary: Boundary) -> bool:
                     names.add(prefix + str(path.relative_to(base)).lower())
             if any(name and name in line for name in names):
                 return True
+    return False
+
+
+def _names_a_read_only_path(text: str, boundary: Boundary) -> bool:
+    for path in boundary.read_only:
+        names = {str(path).lower()}
+        if path.is_relative_to(boundary.workspace):
+            names.add(str(path.relative_to(boundary.workspace)).lower())
+        if any(name in text for name in names):
+            return True
     return False

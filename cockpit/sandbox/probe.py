@@ -75,7 +75,8 @@ def probe(bwrap: str | None = None) -> Availability:
     if path is None:
         return Availability(None, f"no bubblewrap ('{bwrap or 'bwrap'}' not found): {_INSTALL}")
     argv = [path, "--unshare-user", "--unshare-pid", "--unshare-net", "--die-with-parent"]
-    argv += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--", "true"]
+    # `/bin/sh -c :`, named whole: the probe must not depend on a PATH to find `true`
+    argv += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--", "/bin/sh", "-c", ":"]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=10, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -83,6 +84,8 @@ def probe(bwrap: str | None = None) -> Availability:
     if done.returncode == 0:
         return Availability(path)
     said = (done.stderr.strip().splitlines() or ["no message"])[-1]
+    if "execvp" in said:  # the namespaces were made; the program was not found
+        return Availability(path, f"bwrap works but could not start /bin/sh ({said})")
     cause = _namespace_cause()
     if cause:
         return Availability(path, f"bwrap refused ({said}): {cause}")

@@ -96,11 +96,6 @@ def test_git_commit_inside_the_workspace_works(place: Place) -> None:
     assert "new.txt" not in git(place, "status", "--porcelain")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: GIT_AUTHOR_NAME/EMAIL are scrubbed from agents' commands as secrets "
-    "(cockpit/agent/environment.py _SECRET_NAME matches AUTH in AUTHOR)",
-)
 def test_git_commit_works_with_the_identity_in_the_environment(fresh: Place) -> None:
     (fresh.home / ".gitconfig").unlink()  # as in CI: the identity comes from GIT_AUTHOR_*
     script = fresh.script([{"calls": [{"bash": {"command": COMMIT}}]}, {"text": "Done."}])
