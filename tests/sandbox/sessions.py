@@ -286,20 +286,6 @@ class Requests:
         self.server.server_close()
 
 
-def running_with(token: str) -> list[int]:
-    """The pids of live processes whose command line contains ``token``."""
-    pids = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            if token.encode() in (proc / "cmdline").read_bytes():
-                pids.append(int(proc.name))
-        except OSError:
-            continue
-    return pids
-
-
 def peak_memory_kb(pid: int) -> int:
     """A live process's peak resident memory (VmHWM), in kB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

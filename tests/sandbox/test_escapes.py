@@ -25,6 +25,7 @@ from cockpit.session.kinds import (
     ToolFinished,
     ToolStarted,
 )
+from tests.processes import with_text
 from tests.sandbox.sessions import (
     COCKPIT,
     Call,
@@ -38,7 +39,6 @@ from tests.sandbox.sessions import (
     remove_place,
     run_headless,
     run_in_terminal,
-    running_with,
 )
 
 SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nssh-key-escape-" + secrets.token_hex(8)
@@ -270,7 +270,7 @@ def test_a_blocked_git_config_is_explained_to_the_model(escapes: Escapes) -> Non
 def test_a_background_process_does_not_outlive_its_call(escapes: Escapes) -> None:
     call = escapes.call("background")
     assert call.of(ToolFinished)[0].exit_code == 0
-    assert running_with(escapes.sleeper) == []
+    assert with_text(escapes.sleeper) == []
 
 
 def test_the_log_passes_audit(escapes: Escapes) -> None:
@@ -327,10 +327,10 @@ def approved() -> Iterator[Approved]:
 
     def answer(question: str, pid: int) -> str:
         if not sleepers:  # the first prompt comes after the background call ended
-            sleepers.append(running_with(sleeper))
+            sleepers.append(with_text(sleeper))
         if "/no" in question:
             peak.append(peak_memory_kb(pid))
-            bombs.append(running_with(BOMB_TOKEN))
+            bombs.append(with_text(BOMB_TOKEN))
             return "n"
         return "y"
 

@@ -20,6 +20,7 @@ from cockpit.errors import ConfigError
 from cockpit.sandbox.boundary import BlockedBy, Limits
 from cockpit.sandbox.local import LocalBwrap
 from cockpit.session.log import SessionLog
+from tests.processes import with_text
 from tests.sandbox.conftest import Sandbox
 
 
@@ -37,19 +38,6 @@ def toolbox(tmp_path: Path, executor: LocalBwrap, settings: SandboxSettings) -> 
     root.mkdir(exist_ok=True)
     log = SessionLog.create(tmp_path / "sessions" / "s.jsonl", "s-1", env={})
     return Toolbox(root, scrubbed_env(os.environ), log, executor, settings)
-
-
-def _running_with_text(token: str) -> int:
-    """Processes on this machine whose command line holds `token` (a sandboxed command's
-    own pids are its namespace's, so it is found by a word only it uses)."""
-    count = 0
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            if token.encode() in (proc / "cmdline").read_bytes():
-                count += 1
-        except OSError:
-            continue
-    return count
 
 
 # -- timeouts ----------------------------------------------------------------------------
@@ -95,7 +83,7 @@ async def test_a_command_that_closes_its_output_and_keeps_running_is_killed_at_i
     assert 1.4 < time.monotonic() - started < 10  # not at the close, not after the sleep
     assert done.text == "closing\n"
     assert done.timed_out and done.blocked_by is BlockedBy.TIMEOUT
-    assert _running_with_text(nap) == 0
+    assert with_text(nap) == []
 
 
 # -- output --------------------------------------------------------------------------
@@ -144,7 +132,7 @@ async def test_a_fork_bomb_is_stopped_and_the_caller_and_the_next_command_are_fi
     outcome = await tools.run("c-1", "bash", {"command": f":(){{ :|:& }};:; sleep 2 # {token}"})
     assert time.monotonic() - started < 30
     assert "Resource temporarily unavailable" in outcome.output  # the limit stopped it
-    assert _running_with_text(token) == 0  # nothing it started is left
+    assert with_text(token) == []  # nothing it started is left
     assert subprocess.run(["true"], check=False).returncode == 0  # this process can fork
     after = await tools.run("c-2", "bash", {"command": "echo still here"})
     assert after.exit_code == 0 and after.content.strip() == "still here"

@@ -15,6 +15,7 @@ import pytest
 from cockpit.sandbox import cgroup
 from cockpit.sandbox.boundary import BlockedBy, Limits
 from cockpit.sandbox.files import FileWalls
+from tests.processes import with_arg, with_text
 from tests.sandbox.conftest import Sandbox
 from tests.waiting import wait_until_sync
 
@@ -134,24 +135,13 @@ def test_git_control_files_and_cockpit_folder_are_read_only(sandbox: Sandbox, pa
     assert (sandbox.workspace / ".git" / "config").read_text() == before
 
 
-def _running_with_arg(arg: str) -> list[int]:
-    pids = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if arg.encode() in (proc / "cmdline").read_bytes().split(b"\0"):
-                pids.append(int(proc.name))
-        except (OSError, ValueError):
-            continue
-    return pids
-
-
 def test_a_background_process_is_dead_after_the_call(sandbox: Sandbox) -> None:
     nap = f"1000.{secrets.randbelow(10**6)}"
     started = time.monotonic()
     done = sandbox.sh(f"nohup sleep {nap} > /dev/null 2>&1 & setsid sleep {nap} & echo started")
     assert done.text.strip() == "started"
     assert time.monotonic() - started < 10
-    assert _running_with_arg(nap) == []
+    assert with_arg(nap) == []
 
 
 def test_a_background_job_holding_the_output_pipe_does_not_hold_the_call(
@@ -162,7 +152,7 @@ def test_a_background_job_holding_the_output_pipe_does_not_hold_the_call(
     done = sandbox.sh(f"sleep {nap} & echo started")
     assert time.monotonic() - started < 10
     assert done.text.strip() == "started"
-    assert _running_with_arg(nap) == []
+    assert with_arg(nap) == []
 
 
 def test_tmp_is_fresh(sandbox: Sandbox) -> None:
@@ -191,17 +181,6 @@ def test_a_200_mb_output_is_stopped_at_the_limit_without_hurting_the_caller(
     assert sandbox.sh("echo next").text == "next\n"
 
 
-def _running_with_text(token: str) -> int:
-    count = 0
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            if token.encode() in (proc / "cmdline").read_bytes():
-                count += 1
-        except OSError:
-            continue
-    return count
-
-
 def test_a_fork_bomb_is_stopped_by_the_process_limit(sandbox: Sandbox) -> None:
     token = f"bomb{secrets.token_hex(4)}"
     limits = Limits(processes=64, timeout_s=5)
@@ -211,7 +190,7 @@ def test_a_fork_bomb_is_stopped_by_the_process_limit(sandbox: Sandbox) -> None:
     )
     assert "Resource temporarily unavailable" in done.text  # the limit stopped it
     assert time.monotonic() - started < 15  # the call ended on time
-    assert _running_with_text(token) == 0  # with nothing it started left
+    assert with_text(token) == []  # with nothing it started left
 
 
 def test_the_process_limit_counts_the_sandbox_alone(sandbox: Sandbox) -> None:

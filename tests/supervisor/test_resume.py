@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from tests.processes import with_arg
 from tests.supervisor.conftest import clean_env, cockpit, events, of_kind, session_log
 from tests.waiting import wait_until_sync
 
@@ -29,17 +30,6 @@ agents:
         - bash: {{command: "cat marker.txt"}}
     - text: "All done."
 """
-
-
-def _running_with_arg(arg: str) -> int:
-    count = 0
-    for proc in Path("/proc").iterdir():
-        try:
-            if arg.encode() in (proc / "cmdline").read_bytes().split(b"\0"):
-                count += 1
-        except OSError:
-            continue
-    return count
 
 
 def test_sigkill_mid_command_then_resume(workspace: Path, tmp_path: Path) -> None:
@@ -78,7 +68,7 @@ def test_sigkill_mid_command_then_resume(workspace: Path, tmp_path: Path) -> Non
         if proc.poll() is None:
             proc.kill()
     # The sandbox dies with cockpit (--die-with-parent): no command outlives the crash.
-    wait_until_sync(lambda: not _running_with_arg(NAP), "the long job to die with cockpit")
+    wait_until_sync(lambda: not with_arg(NAP), "the long job to die with cockpit")
 
     log = session_log(workspace)
     before = events(log)

@@ -16,6 +16,7 @@ from cockpit.agent.tools import OUTPUT_CAP, READ_CAP, Toolbox
 from cockpit.sandbox.local import LocalBwrap
 from cockpit.sandbox.unsandboxed import Unsandboxed
 from cockpit.session.log import SessionLog
+from tests.processes import with_arg
 from tests.waiting import wait_until
 
 
@@ -27,19 +28,6 @@ def toolbox(tmp_path: Path) -> Iterator[Toolbox]:
     box = Toolbox(root, scrubbed_env(os.environ), log, LocalBwrap())
     yield box
     box.close()
-
-
-def _running_with_arg(arg: str) -> int:
-    """Processes on this machine with `arg` on their command line (a sandboxed command's
-    own pids are its namespace's, so it is found by a word only it uses)."""
-    count = 0
-    for proc in Path("/proc").iterdir():
-        try:
-            if arg.encode() in (proc / "cmdline").read_bytes().split(b"\0"):
-                count += 1
-        except OSError:
-            continue
-    return count
 
 
 @pytest.fixture(params=["sandboxed", "unsandboxed"])
@@ -58,7 +46,7 @@ async def test_a_timeout_kills_every_process_the_command_started(either: Toolbox
     command = f"sleep {nap} & sleep {nap}"
     outcome = await either.run("c-1", "bash", {"command": command, "timeout_s": 0.5})
     assert outcome.is_error and outcome.error and "timed out" in outcome.error
-    await wait_until(lambda: not _running_with_arg(nap), "both sleeps to die", timeout=2.5)
+    await wait_until(lambda: not with_arg(nap), "both sleeps to die", timeout=2.5)
 
 
 async def test_a_background_job_holding_the_output_does_not_hold_the_call(
@@ -67,7 +55,7 @@ async def test_a_background_job_holding_the_output_does_not_hold_the_call(
     nap = f"60.{secrets.randbelow(10**6)}"
     outcome = await either.run("c-1", "bash", {"command": f"sleep {nap} & echo started"})
     assert outcome.exit_code == 0 and "started" in outcome.content
-    await wait_until(lambda: not _running_with_arg(nap), "the background job to die")
+    await wait_until(lambda: not with_arg(nap), "the background job to die")
 
 
 async def test_cancelling_kills_the_command(either: Toolbox) -> None:
@@ -75,11 +63,11 @@ async def test_cancelling_kills_the_command(either: Toolbox) -> None:
     task = asyncio.ensure_future(
         either.run("c-2", "bash", {"command": f"touch started; exec sleep {nap}"})
     )
-    await wait_until(lambda: _running_with_arg(nap), "the command to start")
+    await wait_until(lambda: with_arg(nap), "the command to start")
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert not _running_with_arg(nap)
+    assert not with_arg(nap)
 
 
 async def test_long_output_is_capped_and_kept_whole_as_an_artifact(toolbox: Toolbox) -> None:
