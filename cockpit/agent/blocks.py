@@ -82,13 +82,12 @@ def offer(
     return Widening(writable=(target,))
 
 
-def rerun_decision(blocked: BlockedBy, wider: Widening) -> Decision:
-    """The tier-3 question put to the human for a widened re-run."""
+def rerun_decision(blocked: BlockedBy, wider: Widening, detail: str = "") -> Decision:
+    """The tier-3 question put to the human for a widened re-run (the prompt's sandbox
+    line says what a yes widens)."""
+    said = f": {detail}" if detail else ""
     return Decision(
         tier=Tier.ASK,
-        reasons=(
-            f"the sandbox blocked it ({blocked})",
-            f"yes runs the same command again with {wider.words()}",
-        ),
+        reasons=(f"it ran, and the sandbox stopped it ({blocked}){said}",),
         rules=(RuleRef(f"sandbox:{blocked.name.lower().replace('_', '-')}", "sandbox"),),
     )

@@ -261,7 +261,7 @@ class ToolGate(AgentSteps):
         )
         if wider is None:
             return _with_note(outcome, note)
-        decision = rerun_decision(blocked, wider)
+        decision = rerun_decision(blocked, wider, detail)
         action = self.boundary.action(name, args)
         refused = await self._ask(call, name, args, decision, action, wider, rerun=True)
         if refused is not None:

@@ -207,12 +207,20 @@ class ApprovalScreen(ModalScreen[Verdict]):
         """Write the request into the prompt's widgets."""
         r, d = self.request, self.request.decision
         tier = "DENY" if d.tier is Tier.DENY else f"tier {d.tier}"
-        title = Content.from_markup(
-            "[b]⚠ $agent[/b] wants to run a [b]$tier[/b] action ($tool)",
-            agent=one_line(r.agent),
-            tier=tier,
-            tool=one_line(r.tool),
-        )
+        if r.rerun:
+            title = Content.from_markup(
+                "[b]⚠ the sandbox stopped a command of $agent's[/b]: run it again with "
+                "[b]$wider[/b]?",
+                agent=one_line(r.agent),
+                wider=one_line(r.widening.words()),
+            )
+        else:
+            title = Content.from_markup(
+                "[b]⚠ $agent[/b] wants to run a [b]$tier[/b] action ($tool)",
+                agent=one_line(r.agent),
+                tier=tier,
+                tool=one_line(r.tool),
+            )
         at, of = self.position
         queue = f"{at} of {of} waiting · most critical first · " if of > 1 else ""
         texts = {

@@ -195,10 +195,10 @@ def _describe(event: Event, call: CallState | None, output_streamed: bool) -> li
             if widening:
                 again = "again " if widening.get("rerun") else ""
                 lines.append(("tier-3", f"  ⚠ a yes runs it {again}with {_widened(widening)}"))
-            return [
-                *lines,
-                ("tier-3", "  ⚠ waiting for you: Y approve · N deny · A allow for session"),
-            ]
+            keys = "Y approve · N deny"
+            if not widening.get("rerun"):  # a widened re-run is never a session grant
+                keys += " · A allow for session"
+            return [*lines, ("tier-3", f"  ⚠ waiting for you: {keys}")]
         case SandboxBlocked() as blocked:
             wall, said = _or(blocked.boundary, "?"), _or(blocked.detail, "")
             return [("fail", f"  ⛔ the sandbox blocked it ({wall}): {said}")]
