@@ -72,14 +72,19 @@ def verify_log(path: Path, visit: Visitor | None = None, *, live: bool = False) 
         key = load_key(create=False)
     except LogError as exc:
         key, key_note = None, f" ({exc})"
+    # The anchor before the head, and both before the chain: a live writer writes the
+    # head file, then the anchor, so read in this order they never look rolled back.
+    first = _first_session(path)
+    anchor, anchor_error = _anchor(key, first)
     head_unreadable = ""
     try:
         head = read_head(head_path(path))
     except LogError as exc:
         head, head_unreadable = None, str(exc)
     check = check_chain(path, visit, head=head, key=key)
-    session = check.session or _first_session(path)
-    anchor, anchor_error = _anchor(key, session)
+    session = check.session or first
+    if session != first:
+        anchor, anchor_error = _anchor(key, session)
     kind: Kind
     if (
         check.problem is not None
