@@ -24,6 +24,11 @@ _EXPLAINED = {
     BlockedBy.PROCESSES: "the command reached the sandbox's process limit",
     BlockedBy.OUTPUT: "the command reached the sandbox's output limit",
     BlockedBy.TIMEOUT: "the command reached its time limit",
+    BlockedBy.GIT_CONTROL: (
+        "it changed files at the top of .git that make git read another configuration "
+        "(they can make anyone's next git run a program); cockpit undid those changes"
+    ),
+    BlockedBy.MEMORY: "the command reached the sandbox's memory limit",
 }
 
 _PATH = re.compile(r"""/[^\s'"‘’`:,()\[\]]+""")

@@ -22,6 +22,7 @@ from cockpit.config.settings import SandboxSettings
 from cockpit.plan.model import TaskState
 from cockpit.sandbox.boundary import NO_WIDENING, BlockedBy, Boundary, Executor, Limits, Widening
 from cockpit.sandbox.files import FileWalls, WallError
+from cockpit.sandbox.git_guard import GitControl
 from cockpit.sandbox.paths import workspace_boundary
 from cockpit.session.kinds import ToolFinished
 from cockpit.session.log import SessionLog
@@ -290,6 +291,7 @@ class Toolbox:
             self.session_tmp()
         boundary = self.boundary(widening, args.get("timeout_s"))
         collected = OutputCollector(on_output)
+        guard = GitControl.of(self.root) if self.sandboxed else None
         done = await self.executor.execute(
             ["bash", "-c", args["command"]],
             cwd=self.root,
@@ -312,6 +314,11 @@ class Toolbox:
                 f"stopped: it printed more than {limits.output_bytes // 1024**2} MB "
                 "(the output limit); every process it started was killed"
             )
+        blocked = done.blocked_by if self.sandboxed else None
+        undone = guard.undo_changes() if guard is not None else []
+        if undone:
+            blocked = BlockedBy.GIT_CONTROL
+            error = f"undone: its changes to .git/{', .git/'.join(undone)}"
         code = done.exit_code
         content = shown if not error else f"{shown}\n[{error}]"
         content = content or "(no output)"
@@ -325,7 +332,8 @@ class Toolbox:
             truncated=truncated,
             artifact=artifact,
             error=error,
-            blocked=done.blocked_by if self.sandboxed else None,
+            blocked=blocked,
+            blocked_path=str(self.root / ".git" / undone[0]) if undone else None,
         )
 
     # -- files -----------------------------------------------------------------------

@@ -27,6 +27,8 @@ class BlockedBy(StrEnum):
     PROCESSES = "process limit"
     TIMEOUT = "timeout"
     OUTPUT = "output limit"
+    GIT_CONTROL = "git's control files"
+    MEMORY = "memory limit"
 
 
 @dataclass(frozen=True)

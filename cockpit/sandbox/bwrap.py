@@ -16,6 +16,9 @@ from pathlib import Path
 
 from cockpit.sandbox.boundary import Boundary
 
+_RUN_KEPT = ("/run/systemd/resolve", "/run/resolvconf", "/run/NetworkManager")
+"""Where /etc/resolv.conf may point: kept (read-only) for a command given the network."""
+
 LIMITS_PRELUDE = 'ulimit -u "$1" -d "$2" || exit 126; shift 2; exec "$@"'
 """Run first inside the sandbox: the process and memory limits, then the command itself
 (set inside the new user namespace, so the process count is the sandbox's alone).
@@ -55,8 +58,21 @@ def bwrap_args(
     args += ["--cap-drop", "ALL"]
     args += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     args += ["--bind", str(boundary.tmp), "/tmp"] if boundary.tmp else ["--tmpfs", "/tmp"]
+    # Sockets with a path outside /tmp (the session bus under /run/user, docker.sock, an
+    # agent socket) would reach the host through the read-only root: /run is emptied,
+    # keeping only what name resolution needs once a command has the network.
+    if os.path.isdir("/run") and not os.path.islink("/run"):
+        args += ["--tmpfs", "/run"]
+        for kept in _RUN_KEPT:
+            if boundary.network and os.path.isdir(kept):
+                args += ["--ro-bind", kept, kept]
     for root in (boundary.workspace, *boundary.writable):
         args += ["--bind", str(root), str(root)]
+    git = boundary.workspace / ".git"
+    if git.is_dir() and not git.is_symlink():
+        # A mount point of its own: `.git` cannot be renamed away and replaced by one
+        # whose config runs programs the next time anyone's git reads it.
+        args += ["--bind", str(git), str(git)]
     for path in boundary.read_only:
         if os.path.lexists(path):
             args += ["--ro-bind", str(path), str(path)]
