@@ -169,6 +169,19 @@ class Collector:
         if max(item.tier for item in kept) >= Tier.ASK:
             return []  # the human sees the whole command before it gets the network
         needs = next(s for s in self.subjects if any(i.network for i in s.kept))
+        inv = needs.inv
+        computed = inv is not None and (
+            any(w.dynamic for w in inv.args) or any(v.dynamic for _, v in inv.cmd.assignments)
+        )
+        if computed:  # `git fetch origin refs/heads/x-$(cat .env)`: a file's content sent out
+            assert inv is not None
+            found = self.checks.get("network-client")
+            ref = found[1] if found else RuleRef("builtin:network-client", "builtin")
+            reason = (
+                f"{short(inv.text, 60)} gets the network and part of it is computed when it "
+                "runs (what it sends is not in the command)"
+            )
+            return [Item(0, Tier.ASK, reason, ref, True)]
         for subject in self.subjects:
             if subject.kind != "command" or any(i.network for i in subject.kept):
                 continue
