@@ -17,6 +17,11 @@ def test_the_builtin_list_names_every_credential_the_issue_lists(tmp_path: Path)
         assert path in lists.masked_home
     for path in (".docker/config.json", ".kube", ".gnupg", ".npmrc", ".pypirc"):
         assert path in lists.masked_home
+    # found readable in review: git's stored tokens and other agents' own logins
+    for path in (".git-credentials", ".config/git/credentials", ".claude/.credentials.json"):
+        assert path in lists.masked_home
+    for path in (".codex/auth.json", ".cargo/credentials.toml", ".config/hub"):
+        assert path in lists.masked_home
     assert {".env", ".env.*"} <= set(lists.masked_workspace)
     entries = dict(lists.read_only_entries)
     for path in (".git/hooks", ".cockpit", ".claude", ".codex", ".gemini", ".git/info"):
