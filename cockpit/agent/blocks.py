@@ -31,7 +31,7 @@ _EXPLAINED = {
     BlockedBy.MEMORY: "the command reached the sandbox's memory limit",
 }
 
-_PATH = re.compile(r"""/[^\s'"‘’`:,()\[\]]+""")
+_PATH = re.compile(r"""(?<![\w.~-])/[^\s'"‘’`:,()\[\]]+""")
 
 
 def explanation(blocked: BlockedBy) -> str:
@@ -64,8 +64,9 @@ def offer(
     masked: tuple[Path, ...],
 ) -> Widening | None:
     """What the human may allow for one re-run, or None when nothing should be offered:
-    the network, or the one folder outside the workspace the command tried to write (never
-    the workspace's protected files, never a masked path, never a whole system root)."""
+    the network, or the one folder outside the workspace the command tried to write (see
+    `widenable`). What the output names is only what the program printed: the prompt says
+    so, and a folder that runs code by itself is never offered."""
     if blocked is BlockedBy.NETWORK and not had.network:
         return Widening(network=True)
     if blocked is not BlockedBy.READ_ONLY:
@@ -75,16 +76,34 @@ def offer(
         return None
     real = Path(os.path.realpath(path))
     target = real if real.is_dir() else real.parent
-    root = Path(os.path.realpath(workspace))
-    if target == root or root in target.parents or not target.is_dir():
-        return None
-    if len(target.parts) <= 2 or target == home or target in home.parents:
-        return None  # `/etc`, `/usr`, the home folder: not "one path"
-    if any(m == target or target in m.parents or m in target.parents for m in masked):
-        return None
-    if target in had.writable:
+    if not widenable(target, workspace, home, masked) or target in had.writable:
         return None
     return Widening(writable=(target,))
+
+
+_RUNS_BY_ITSELF = (
+    ".local/bin", "bin", ".config", ".local/share/applications", ".profile.d", ".bashrc.d",
+    ".ssh", ".gnupg", ".git", ".cockpit",
+)  # fmt: skip
+"""Folders under the home where a file runs, or decides what runs, by itself (autostart,
+systemd units, the shell's PATH, git's config): never one a yes makes writable."""
+
+
+def widenable(target: Path, workspace: Path, home: Path, masked: tuple[Path, ...]) -> bool:
+    """A folder outside the workspace a human may make writable for one command: an
+    existing folder that is not a system root, not the home folder or a folder that runs
+    code by itself, not masked, and not the workspace (whose protected files stay so)."""
+    root = Path(os.path.realpath(workspace))
+    home = Path(os.path.realpath(home))
+    if not target.is_dir() or target == root or root in target.parents:
+        return False
+    if len(target.parts) <= 2 or target == home or target in home.parents:
+        return False  # `/etc`, `/usr`, the home folder: not "one path"
+    for name in _RUNS_BY_ITSELF:
+        folder = home / name
+        if target == folder or folder in target.parents:
+            return False
+    return not any(m == target or target in m.parents or m in target.parents for m in masked)
 
 
 def rerun_decision(blocked: BlockedBy, wider: Widening, detail: str = "") -> Decision:
@@ -93,6 +112,6 @@ def rerun_decision(blocked: BlockedBy, wider: Widening, detail: str = "") -> Dec
     said = f": {detail}" if detail else ""
     return Decision(
         tier=Tier.ASK,
-        reasons=(f"it ran, and the sandbox stopped it ({blocked}){said}",),
+        reasons=(f"it ran, and its output says the sandbox stopped it ({blocked}){said}",),
         rules=(RuleRef(f"sandbox:{blocked.name.lower().replace('_', '-')}", "sandbox"),),
     )

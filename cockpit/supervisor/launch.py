@@ -205,7 +205,13 @@ def _open_session(
     # thread would land on the screen raw; each skipped snapshot is in the log too.
     safeguard = Safeguard(root, log.session, warn=lambda _message: None)
     toolbox = Toolbox(
-        root, scrubbed_env(env), log, sandbox.executor, options.settings.sandbox, walls_env=env
+        root,
+        scrubbed_env(env),
+        log,
+        sandbox.executor,
+        options.settings.sandbox,
+        walls_env=env,
+        protected=(options.plan_path,),
     )
     return Supervisor(
         root,

@@ -214,3 +214,18 @@ async def test_sandboxed_sessions_name_the_bwrap_they_use(workspace: Path) -> No
         assert started["data"]["sandbox"].startswith("bwrap /")
     finally:
         await finish(prepared)
+
+
+async def test_a_program_cannot_rewrite_the_humans_plan(workspace: Path) -> None:
+    """Found by trying it: a tier-2 program replaced a task's verify command with `true`,
+    and update_task then marked the task done."""
+    before = (workspace / "plan.md").read_text()
+    rewrite = "python3 -c \"p='plan.md'; s=open(p).read(); open(p,'w').write(s + 'verify: true')\""
+    prepared = await start(workspace, _script(rewrite), ["builder"])
+    try:
+        assert await prepared.supervisor.wait() == {"builder": "done"}
+        assert (workspace / "plan.md").read_text() == before
+        (blocked,) = logged(prepared, "sandbox.blocked")
+        assert blocked["data"]["boundary"] == "read-only filesystem"
+    finally:
+        await finish(prepared)

@@ -6,6 +6,9 @@ import asyncio
 import hashlib
 import os
 import secrets
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -165,3 +168,20 @@ async def test_the_session_keeps_its_own_tmp_between_commands(toolbox: Toolbox) 
     folder = toolbox.session_tmp()
     toolbox.close()
     assert not folder.exists()
+
+
+async def test_a_killed_sessions_tmp_is_swept_when_the_next_one_starts(toolbox: Toolbox) -> None:
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a pid no process has now
+    left = Path(tempfile.gettempdir()) / f"cockpit-session-tmp-{dead.pid}-abc"
+    left.mkdir()
+    (left / "junk").write_text("x")
+    mine = Path(tempfile.gettempdir()) / f"cockpit-session-tmp-{os.getpid()}-live"
+    mine.mkdir()
+    try:
+        await toolbox.run("c-1", "bash", {"command": "true"})
+        assert not left.exists()
+        assert mine.exists()  # a live cockpit's is left alone
+    finally:
+        shutil.rmtree(left, ignore_errors=True)
+        shutil.rmtree(mine, ignore_errors=True)
