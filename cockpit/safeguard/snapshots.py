@@ -44,6 +44,10 @@ _IDENTITY = {
     "GIT_COMMITTER_NAME": "cockpit",
     "GIT_COMMITTER_EMAIL": "cockpit@localhost",
 }
+_HARDENED = ("core.fsmonitor=false", "core.hooksPath=/dev/null")
+"""cockpit's own git never runs a program a repository's configuration names for these:
+an agent's command may have got one in (the sandbox undoes what it sees), and cockpit's git
+runs outside the sandbox."""
 log = logging.getLogger("cockpit.safeguard.snapshots")
 
 
@@ -114,6 +118,7 @@ class Safeguard:
                 repo = None
             self._repo = repo
             if repo is not None:
+                repo.git.set_persistent_git_options(c=list(_HARDENED))
                 top = Path(repo.working_tree_dir or self.root)
                 keep_out_of_status(Path(repo.common_dir), top, self.root)
         if self._repo is None and not self._warned:

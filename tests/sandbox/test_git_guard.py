@@ -76,3 +76,17 @@ async def test_git_commit_and_its_working_files_are_left_alone(toolbox: Toolbox)
     log = subprocess.run(["git", "-C", str(toolbox.root), "log", "--format=%s"],
                          capture_output=True, text=True, check=True).stdout  # fmt: skip
     assert log.split() == ["b", "a"]
+
+
+def test_cockpits_own_snapshot_never_runs_a_configured_fsmonitor(tmp_path: Path) -> None:
+    from cockpit.safeguard.snapshots import Safeguard
+
+    root = tmp_path / "ws"
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    pwned = tmp_path / "pwned"
+    subprocess.run(
+        ["git", "-C", str(root), "config", "core.fsmonitor", f"touch {pwned}; false"], check=True
+    )
+    (root / "a.txt").write_text("a\n")
+    Safeguard(root, "s-1", warn=lambda _m: None).snapshot("before a tier-2 command")
+    assert not pwned.exists()
