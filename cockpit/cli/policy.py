@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shlex
@@ -103,6 +104,8 @@ def check_command(args: argparse.Namespace) -> int:
 
 
 MASK_PLACEHOLDER = Path("<mask>")
+SESSION_TMP = Path("<session-tmp>")
+"""Stands for the session's own /tmp folder, made by its first command."""
 """Stands for the per-run folder of mode-000 masks, which only exists while a command runs."""
 
 
@@ -130,6 +133,11 @@ def sandbox_view(
     view["network_why"] = _network_why(policy, decision)
     root = Path(policy.paths.root_lexical)
     boundary = workspace_boundary(root, os.environ, network=decision.network, limits=limits)
+    plan = [root / "plan.md"] if (root / "plan.md").is_file() else []
+    # as a session runs it: its own /tmp, and the human's plan.md read-only
+    boundary = dataclasses.replace(
+        boundary, tmp=SESSION_TMP, read_only=(*boundary.read_only, *plan)
+    )
     bwrap = shutil.which("bwrap") or "bwrap"
     argv = bwrap_args(boundary, ["bash", "-c", command], cwd, MASK_PLACEHOLDER, bwrap)
     limits = boundary.limits

@@ -108,7 +108,11 @@ def test_the_printed_argv_is_what_runs(project: Path, tmp_path: Path) -> None:
     (masks / "file").write_text("")
     os.chmod(masks / "dir", 0)
     os.chmod(masks / "file", 0)
-    runnable = [a.replace("<mask>", str(masks)) for a in argv]
+    session_tmp = tmp_path / "session-tmp"
+    session_tmp.mkdir()
+    runnable = [
+        a.replace("<mask>", str(masks)).replace("<session-tmp>", str(session_tmp)) for a in argv
+    ]
     env = dict(os.environ, HOME=str(project.parent / "home"))
     done = subprocess.run(runnable, capture_output=True, text=True, timeout=60, env=env)
     assert "hi from the workspace" in done.stdout
