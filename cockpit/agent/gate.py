@@ -139,6 +139,8 @@ class ToolGate(AgentSteps):
             if isinstance(action, FileAction) and action.op in ("write", "edit"):
                 writes = (str(self.toolbox.resolve(str(action.path))),)
             widening = widening | self._outside_writes(decision, writes)
+            if any(r.id == PLAN_WRITE for r in decision.rules):  # the yes is for plan.md
+                widening = widening | Widening(writable=(self.host.plan_path,))
             refused = await self._ask(call, name, args, decision, action, widening)
             if refused is not None:
                 return refused

@@ -295,7 +295,7 @@ class Toolbox:
         if self.sandboxed:
             self.session_tmp()
         boundary = self.boundary(widening, args.get("timeout_s"))
-        kept = tuple(p for p in self.protected if p.is_file())
+        kept = tuple(p for p in self.protected if p.is_file() and p not in widening.writable)
         boundary = dataclasses.replace(boundary, read_only=(*boundary.read_only, *kept))
         collected = OutputCollector(on_output)
         guard = GitControl.of(self.root) if self.sandboxed else None

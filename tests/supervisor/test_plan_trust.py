@@ -32,7 +32,9 @@ PLAN_REASON = "the human's plan: agents change it only through update_task"
 USAGE = {"input_tokens": 10, "output_tokens": 5}
 
 
-async def start(root: Path, api: FakeAnthropicAPI) -> Prepared:
+async def start(root: Path, api: FakeAnthropicAPI, *, no_sandbox: bool = False) -> Prepared:
+    """A session on the real model API shape; ``no_sandbox`` for what the policy alone must
+    hold (inside the sandbox a program cannot write plan.md at all)."""
     prepared = prepare_new(
         LaunchOptions(
             workspace=Workspace(root),
@@ -44,6 +46,7 @@ async def start(root: Path, api: FakeAnthropicAPI) -> Prepared:
                 }
             ),
             keep_alive=True,
+            no_sandbox=no_sandbox,
         )
     )
     await prepared.supervisor.start(prepared.setups, prepared.kickoff, started=prepared.started)
@@ -102,11 +105,12 @@ async def test_a_change_while_an_agent_command_ran_with_no_known_writer_is_unkno
     workspace: Path,
 ) -> None:
     """python -c writes the plan where the policy cannot see it (tier 2, runs at once):
-    cockpit cannot say who wrote it, and says exactly that."""
+    unsandboxed, cockpit cannot say who wrote it, and says exactly that (sandboxed, the
+    write fails: tests/supervisor/test_sandbox_gate.py)."""
     code = "open('plan.md', 'a').write('- [ ] Sneaked in @builder\\n')"
     sneak = call("bash", command=f'python3 -c "{code}"')
     with FakeAnthropicAPI([sneak, done()]) as api:
-        prepared = await start(workspace, api)
+        prepared = await start(workspace, api, no_sandbox=True)
         try:
             await wait_until(lambda: bool(logged(prepared, "plan.changed")))
             (changed,) = logged(prepared, "plan.changed")
@@ -289,11 +293,12 @@ async def test_an_edit_through_a_hard_link_to_the_plan_waits_for_the_human(
     workspace: Path,
 ) -> None:
     """`ln plan.md notes.md` gives the plan a second name: editing notes.md ran at once,
-    ticking the agent's own box with no prompt."""
+    ticking the agent's own box with no prompt. (Inside the sandbox the link cannot even be
+    made: plan.md is a mount of its own; the policy must hold unsandboxed too.)"""
     link = call("bash", command="ln plan.md notes.md")
     tick = call("edit_file", path="notes.md", old="- [ ] Make greet", new="- [x] Make greet")
     with FakeAnthropicAPI([link, tick, done()]) as api:
-        prepared = await start(workspace, api)
+        prepared = await start(workspace, api, no_sandbox=True)
         try:
             await wait_until(lambda: bool(prepared.supervisor.pending))
             (pending,) = prepared.supervisor.inbox()
