@@ -376,15 +376,17 @@ def begin_new(options: LaunchOptions) -> NewSession:
     definitions = load_agents(workspace, default_model=model)
     plan = load_plan(options.plan_path)
     names = choose_agents(options, definitions, plan)
+    make_backend = backend_factory(options, {})  # a missing key is said before anything runs
+    prompts = {n: compose_system_prompt(definitions[n], workspace) for n in names}
     return NewSession(
         options=options,
-        sandbox=SandboxProbe(options),
+        sandbox=SandboxProbe(options),  # last: it starts a thread
         definitions=definitions,
         names=names,
         plan=plan,
         model=model,
-        make_backend=backend_factory(options, {}),
-        prompts={n: compose_system_prompt(definitions[n], workspace) for n in names},
+        make_backend=make_backend,
+        prompts=prompts,
         model_limits=options.settings.model,
         notices=[*git_notice(workspace), *startup_notices(definitions, names, model)],
     )
