@@ -113,7 +113,14 @@ def test_a_worktree_held_by_another_running_session_is_not_taken(tmp_path: Path)
     tree = trees.attach("builder")
     git(root, "worktree", "unlock", str(tree.path))
     # The parent of this test process runs: it stands for another cockpit.
-    git(root, "worktree", "lock", "--reason", f"cockpit session s1 (pid {os.getppid()})", str(tree.path))
+    git(
+        root,
+        "worktree",
+        "lock",
+        "--reason",
+        f"cockpit session s1 (pid {os.getppid()})",
+        str(tree.path),
+    )
     with pytest.raises(WorktreeError, match=rf"in use by session s1 \(pid {os.getppid()}\)"):
         worktrees(root).attach("builder")
 
