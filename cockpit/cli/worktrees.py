@@ -117,12 +117,11 @@ def clean_command(args: argparse.Namespace) -> int:
         return 0
     names = ", ".join(s.label for s in safe)
     _confirm(args.yes, f"remove {len(safe)} merged and clean worktree(s): {names}")
-    result = clean(top, root)
+    result = clean(top, root, only={s.label for s in safe})
     for state in result.removed:
         print(visible(f"removed {state.label}: worktree and branch {state.branch}"))
-    for state in result.kept:
-        if state.label not in {s.label for s in found if not s.safe_to_remove}:
-            print(visible(f"kept {state.label}: {'; '.join(state.blockers)}"))
+    for state in result.kept:  # it changed since it was shown
+        print(visible(f"kept {state.label}: {'; '.join(state.blockers)}"))
     return 0
 
 

@@ -23,6 +23,7 @@ from cockpit.worktrees.registry import (
     registered,
     unlock,
 )
+from cockpit.worktrees.state import checked_out
 
 
 class WorktreeVanished(WorktreeError):
@@ -108,7 +109,7 @@ class AgentWorktrees:
     """The worktrees of one session's agents."""
 
     def __init__(self, root: Path, top: Path, session: str, base: str) -> None:
-        self.root = root
+        self.root = root.resolve()
         self.top = top
         self.session = session
         self.base = base
@@ -128,14 +129,22 @@ class AgentWorktrees:
                 holds the worktree.
         """
         tree = AgentTree(self.session, agent)
-        entry = _registered_on(self.top, tree.ref)
+        entries = registered(self.top)
+        entry = next((e for e in entries if e.branch == tree.ref), None)
         head = ref_sha(self.top, tree.ref)
+        path = tree.path(self.root)
+        stray = next((e for e in entries if e.path.resolve() == path), None)
+        if entry is None and stray is not None:
+            found = checked_out(stray, tree)
+            raise WorktreeError(
+                f"{tree.label}'s worktree {path} is on {found}, not on {tree.branch}: "
+                f"`git -C {path} switch {tree.branch}`, then resume"
+            )
         if entry is not None and entry.exists:
             self._take(tree, entry)
             return Worktree(tree, entry.path, self.base, reused=True, included=Included())
         if entry is not None or head is not None:
             raise WorktreeVanished(self._vanished(tree, entry, head))
-        path = tree.path(self.root)
         if path.exists() or path.is_symlink():
             raise WorktreeError(f"{path} is in the way of agent {agent}'s worktree: move it aside")
         path.parent.mkdir(parents=True, exist_ok=True)

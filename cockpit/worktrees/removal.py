@@ -11,6 +11,7 @@ commit made in between keeps the branch.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,11 +27,14 @@ class Cleaned:
     kept: list[WorktreeState] = field(default_factory=list)
 
 
-def clean(top: Path, root: Path | None = None) -> Cleaned:
-    """Remove every agent worktree and branch whose work is merged and clean."""
+def clean(top: Path, root: Path | None = None, only: Collection[str] | None = None) -> Cleaned:
+    """Remove every agent worktree and branch whose work is merged and clean; with
+    ``only``, just those of these labels (the ones the human was shown as safe)."""
     removed: list[WorktreeState] = []
     kept: list[WorktreeState] = []
     for state in states(top, root):
+        if only is not None and state.label not in only:
+            continue
         if state.safe_to_remove:
             _remove(top, state, force=False)
             removed.append(state)
@@ -50,6 +54,11 @@ def discard(top: Path, tree: AgentTree, seen: WorktreeState, root: Path | None =
     now = find(top, tree, root)
     if now.in_use_by is not None:
         raise WorktreeError(f"{tree.label} is in use by {now.in_use_by}: end that session first")
+    if now.checked_out is not None:
+        raise WorktreeError(
+            f"{tree.label}'s worktree is on {now.checked_out}, not on {now.branch}: "
+            "switch it back (or save that work) first"
+        )
     if now.locked is not None and not is_cockpit_lock(now.locked):
         raise WorktreeError(
             f"{tree.label} is locked ({now.locked or 'no reason given'}): "

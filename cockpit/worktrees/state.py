@@ -47,6 +47,7 @@ class WorktreeState:
     untracked: list[str] = field(default_factory=list)
     locked: str | None = None
     in_use_by: str | None = None
+    checked_out: str | None = None  # what its folder has checked out, when not its branch
 
     @property
     def label(self) -> str:
@@ -60,6 +61,8 @@ class WorktreeState:
     def blockers(self) -> list[str]:
         """Why removing it would lose work or break a session; empty when it is safe."""
         found: list[str] = []
+        if self.checked_out is not None:
+            found.append(f"its worktree is on {self.checked_out}, not on {self.branch}")
         if self.in_use_by is not None:
             found.append(f"in use by {self.in_use_by}")
         elif self.locked is not None and not self.locked.startswith("cockpit session "):
@@ -99,8 +102,10 @@ def repository_top(root: Path) -> Path | None:
 
 def states(top: Path, root: Path | None = None) -> list[WorktreeState]:
     """Every agent branch ``cockpit/<session>/<agent>`` and its worktree, sorted."""
+    root = (root or top).resolve()
     entries = registered(top)
     by_branch = {entry.branch: entry for entry in entries if entry.branch}
+    by_path = {entry.path.resolve(): entry for entry in entries}
     user_head = entries[0].head if entries else None
     listing = output(
         top, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/cockpit/"
@@ -110,7 +115,8 @@ def states(top: Path, root: Path | None = None) -> list[WorktreeState]:
         ref, _, head = line.partition(" ")
         tree = parse_branch(ref)
         if tree is not None:
-            found.append(state_of(top, tree, head, by_branch.get(ref), user_head, root or top))
+            entry = by_branch.get(ref) or by_path.get(tree.path(root))
+            found.append(state_of(top, tree, head, entry, user_head, root))
     return sorted(found, key=lambda s: (s.session, s.agent))
 
 
@@ -153,7 +159,17 @@ def state_of(
         untracked=untracked,
         locked=entry.locked if entry is not None else None,
         in_use_by=live_holder(entry.locked) if entry is not None else None,
+        checked_out=checked_out(entry, tree),
     )
+
+
+def checked_out(entry: Registered | None, tree: AgentTree) -> str | None:
+    """What the agent's folder has checked out instead of its branch, or None."""
+    if entry is None or entry.branch == tree.ref:
+        return None
+    if entry.branch is None:
+        return f"a detached HEAD ({(entry.head or '?')[:10]})"
+    return entry.branch.removeprefix("refs/heads/")
 
 
 def _unmerged(top: Path, head: str, merged_into: list[str]) -> list[Commit]:

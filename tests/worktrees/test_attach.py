@@ -170,3 +170,12 @@ def test_outside_git_without_a_commit_or_with_the_flag_agents_share_the_tree(
     flagged = isolation(root, "s1", shared=True)
     assert isinstance(flagged, SharedTree) and "--shared-tree" in flagged.header
     assert git(root, "branch", "--list", "cockpit/*") == ""
+
+
+def test_a_worktree_switched_off_its_branch_is_not_taken_for_it(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo")
+    tree = worktrees(root).attach("builder")
+    git(tree.path, "switch", "-q", "-c", "elsewhere")
+    with pytest.raises(WorktreeError, match=r"is on elsewhere, not on cockpit/s1/builder"):
+        worktrees(root).attach("builder")
+    assert git(tree.path, "rev-parse", "--abbrev-ref", "HEAD") == "elsewhere"

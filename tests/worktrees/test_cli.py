@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 from cockpit.worktrees.agents import AgentWorktrees, Worktree, isolation
+from cockpit.worktrees.removal import clean
 from tests.worktrees.repos import cockpit, commit, git, make_repo
 
 
@@ -177,3 +178,26 @@ def test_bad_targets_and_outside_git_are_one_line(tmp_path: Path) -> None:
     assert outside.returncode == 0
     assert "is not a git repository (agents share it)" in outside.stdout
     assert json.loads(cockpit(plain, "worktrees", "--json").stdout)["worktrees"] == []
+
+
+def test_a_worktree_off_its_branch_is_kept_by_clean_and_discard(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo")
+    (tree,) = session(root, "builder")
+    git(tree.path, "switch", "-q", "--detach")
+    commit(tree.path, "lost.py", "L = 1\n", "a commit on no branch")
+
+    listed = cockpit(root, "worktrees").stdout
+    assert ".cockpit/worktrees/s1/builder" in listed and "(vanished)" not in listed
+    out = cockpit(root, "worktrees", "clean", "--yes")
+    assert "kept s1/builder: its worktree is on a detached HEAD" in out.stdout
+    refused = cockpit(root, "worktrees", "discard", "s1/builder", "--yes")
+    assert refused.returncode == 2 and "switch it back" in refused.stderr
+    assert (tree.path / "lost.py").is_file()
+
+
+def test_clean_removes_only_the_worktrees_the_human_was_shown(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo")
+    shown, other = session(root, "shown", "other")
+    result = clean(root, root, only={"s1/shown"})
+    assert [s.label for s in result.removed] == ["s1/shown"]
+    assert not shown.path.exists() and other.path.is_dir()
