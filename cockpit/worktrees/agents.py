@@ -76,7 +76,7 @@ def isolation(
         return SharedTree(root, "not a git repository: every agent works in this folder")
     top_line, common_line = probe.stdout.splitlines()[:2]
     top = Path(top_line)
-    common = Path(common_line) if Path(common_line).is_absolute() else top / common_line
+    common = Path(common_line) if Path(common_line).is_absolute() else root / common_line
     stored = ref_sha(top, base_ref(session))
     if base is None and stored is None and ref_sha(top, "HEAD") is None:
         return SharedTree(root, "the repository has no commit yet: every agent works here")
