@@ -125,6 +125,12 @@ def test_a_vanished_worktree_is_listed_and_its_unmerged_branch_kept_by_clean(
     cockpit(root, "worktrees", "clean", "--yes")
     assert git(root, "rev-parse", "cockpit/s1/builder") == keep
 
+    gone = cockpit(root, "worktrees", "discard", "s1/builder", "--yes")
+    assert gone.returncode == 0, gone.stderr
+    assert f"  unmerged commit {keep[:10]} add c" in gone.stdout
+    assert git(root, "branch", "--list", "cockpit/s1/builder") == ""
+    assert len(git(root, "worktree", "list").splitlines()) == 1
+
 
 def test_discard_names_the_work_and_needs_a_yes(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "repo")
