@@ -110,6 +110,7 @@ def remove_all(root: Path) -> None:
         "refs/cockpit",
     ).split():
         git(root, "update-ref", "-d", ref)
+    os.sync()  # the deleted trees' write-back lands now, not in the next timed call
 
 
 def run(quick: bool = False) -> dict[str, Any]:

@@ -177,7 +177,7 @@ class AgentWorktrees:
         ahead = output(self.top, "rev-list", "--count", f"{self.base}..{head}").strip()
         return (
             f"{tree.label}: the worktree at {path} disappeared; its branch {tree.branch} "
-            f"is kept ({ahead} commits ahead of the base). Restore it with "
+            f"is kept ({ahead} commit(s) ahead of the base). Restore it with "
             f"`git worktree prune && git worktree add {path} {tree.branch}`, or drop that "
             f"work with `cockpit worktrees discard {tree.label}`"
         )

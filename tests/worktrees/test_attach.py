@@ -89,7 +89,7 @@ def test_a_vanished_worktree_is_reported_and_not_recreated(tmp_path: Path) -> No
 
     message = str(caught.value)
     assert "s1/builder" in message and "disappeared" in message
-    assert "cockpit/s1/builder is kept (1 commits ahead" in message
+    assert "cockpit/s1/builder is kept (1 commit(s) ahead" in message
     assert "cockpit worktrees discard s1/builder" in message
     assert "\n" not in message
     assert not tree.path.exists()
