@@ -10,6 +10,7 @@ contract in pyproject.toml, type-only imports counted, no cycles in any package)
 - `policy`      the tiered-autonomy classifier: shell parsing, programs, rules, scope
 - `plan`        plan.md parsed, rendered byte for byte, diffed, watched, updated
 - `replay`      a session log played back: index, reader, states, player, details
+- `worktrees`   a git worktree and branch per writing agent; removing them losing nothing
 - `safeguard`   git snapshots before tier-2 actions, and rollback
 - `session`     the hash-chained log: events and their typed kinds, state, audit, redaction
 - `sandbox`     agents' commands inside bubblewrap: the boundary, the executor, the probe

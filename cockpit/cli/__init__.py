@@ -12,4 +12,5 @@ package prints; this one builds the `Settings` and the launch options and passes
 - `policy`    `cockpit check`, `cockpit rules`, `cockpit rollback`
 - `agents`    `cockpit agents`
 - `sandbox`   `cockpit sandbox check`: escapes tried through bwrap, what holds
+- `worktrees` `cockpit worktrees [--json]`, `worktrees clean`, `worktrees discard`
 """

@@ -68,6 +68,12 @@ def _sandbox() -> Register:
     return sandbox.register
 
 
+def _worktrees() -> Register:
+    from cockpit.cli import worktrees
+
+    return worktrees.register
+
+
 COMMANDS: dict[str, tuple[Callable[[], Register], str]] = {
     "audit": (_log, "verify a session log and report what ran and who allowed it"),
     "log": (_log, "read session logs"),
@@ -82,6 +88,7 @@ COMMANDS: dict[str, tuple[Callable[[], Register], str]] = {
     "run": (_run, "start a session (--headless: without the screen)"),
     "resume": (_run, "continue a session after a quit or a crash"),
     "sandbox": (_sandbox, "the OS sandbox: `sandbox check` tries escapes and says what holds"),
+    "worktrees": (_worktrees, "the agents' worktrees and their unmerged work; `clean`, `discard`"),
     "demo": (_demo, "an offline session with scripted agents: no API key needed"),
 }
 """Each subcommand: the function that imports the module registering it, and its line in
