@@ -9,6 +9,7 @@ the user's checkout or index; a git failure is an error, never a guess.
 - `plumbing`     `merge-tree`, `commit-tree`, compare-and-swap `update-ref`, ref lookups
 - `checkout`     a throwaway worktree of one commit, for the integration checks
 - `ceremony`     `run_ceremony`: merge, check, advance or skip, one event per step
+- `tips`         an agent's uncommitted work as one commit (fixed date: same work, same SHA)
 - `radar`        `Radar`: overlapping changes between agents, and real conflicts
 
 It sits above the policy (a scope is the policy's `WriteScope`, matched by its own globs)

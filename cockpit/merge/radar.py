@@ -11,6 +11,7 @@ from pathlib import Path
 
 from cockpit.merge.changes import changed_paths
 from cockpit.merge.plumbing import merge_tree
+from cockpit.merge.tips import worktree_tip
 from cockpit.session.kinds import RadarOverlap
 
 
@@ -31,7 +32,7 @@ class Overlap:
     paths: tuple[str, ...]
     """Paths both agents changed (committed or not)."""
     conflict: bool
-    """Their committed heads do not merge cleanly."""
+    """Their work (uncommitted changes included) does not merge cleanly."""
     conflicts: tuple[str, ...] = ()
 
     def event(self) -> RadarOverlap:
@@ -56,16 +57,27 @@ class Radar:
 
     async def scan(self, agents: list[AgentHead]) -> list[Overlap]:
         """The overlapping pairs, in the agents' order. A git failure raises `MergeError`."""
-        changed = {
-            a.agent: set((await changed_paths(self.repo, self.base, a.head, a.worktree)).all)
-            for a in agents
-        }
+        changed: dict[str, set[str]] = {}
+        dirty: set[str] = set()
+        for a in agents:
+            paths = await changed_paths(self.repo, self.base, a.head, a.worktree)
+            changed[a.agent] = set(paths.all)
+            if paths.dirty:
+                dirty.add(a.agent)
+        tips: dict[str, str] = {}
+
+        async def tip(a: AgentHead) -> str:
+            if a.agent not in tips:
+                tree = a.worktree if a.agent in dirty else None
+                tips[a.agent] = a.head if tree is None else await worktree_tip(tree, a.head)
+            return tips[a.agent]
+
         found: list[Overlap] = []
         for one, two in combinations(agents, 2):
             shared = changed[one.agent] & changed[two.agent]
             if not shared:
                 continue
-            conflicts = await self._conflicts(one.head, two.head)
+            conflicts = await self._conflicts(await tip(one), await tip(two))
             found.append(
                 Overlap(
                     (one.agent, two.agent),
