@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from cockpit.errors import PolicyError
 from cockpit.merge.ceremony import Candidate, CheckResult, Outcome, Queued, run_ceremony
+from cockpit.merge.checkout import throwaway_worktree
 from cockpit.merge.git import MergeError
 from cockpit.merge.names import agent_branch, integration_branch
 from cockpit.merge.radar import AgentHead, Radar
@@ -227,3 +229,24 @@ async def test_a_base_git_cannot_read_fails_with_one_line(tmp_path: Path) -> Non
     with pytest.raises(MergeError, match="rev-parse failed") as caught:
         await run_ceremony(repo, "no-such-ref", INTEGRATION, [], passes, Recorder())
     assert "\n" not in str(caught.value)
+
+
+async def test_checks_that_cannot_run_do_not_pass_and_leave_no_worktree(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    base = make_repo(repo, {"README.md": "hello\n"})
+    commit_in(agent_worktree(repo, "builder", base), {"a.txt": "a\n"})
+    seen: list[Path] = []
+
+    async def broken(candidate: Candidate) -> CheckResult:
+        async with throwaway_worktree(repo, candidate.commit) as tree:
+            seen.append(tree)
+            assert (tree / "a.txt").read_text() == "a\n"  # the merge, checked out
+            raise PolicyError("the sandbox is not available")
+
+    result = await run_ceremony(repo, base, INTEGRATION, [queued("builder")], broken, Recorder())
+
+    assert result.results[0].outcome is Outcome.CHECKS_FAILED
+    assert "could not run: the sandbox is not available" in result.results[0].why
+    assert result.after == base
+    assert not seen[0].exists()
+    assert str(seen[0]) not in git(repo, "worktree", "list", "--porcelain")
