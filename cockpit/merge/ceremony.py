@@ -16,7 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from cockpit.errors import CockpitError
-from cockpit.merge.git import git
+from cockpit.merge.git import MergeError, git
 from cockpit.merge.names import ref_of
 from cockpit.merge.plumbing import advance, commit_merge, contained_in, heads, merge_tree
 from cockpit.merge.scope_check import check_scope
@@ -115,8 +115,9 @@ async def run_ceremony(
     """Merge ``queue`` in order onto ``integration`` (created at ``base`` if it does not
     exist yet). Raises `MergeError` when git fails or the integration branch is moved by
     someone else meanwhile; everything advanced before that stays."""
-    queue = list({q.branch: q for q in reversed(queue)}.values())[::-1]  # first one wins
+    queue = _first_of_each(queue)
     target = ref_of(integration)
+    await _not_checked_out(repo, target)
     refs = tuple(ref_of(q.branch) for q in queue)
     known = await heads(repo, (target, *refs))
     current = known.get(target)
@@ -141,6 +142,29 @@ async def run_ceremony(
         current = result.after
         results.append(result)
     return CeremonyResult(integration, start, current, tuple(results))
+
+
+def _first_of_each(queue: Sequence[Queued]) -> list[Queued]:
+    """The queue with each branch once, where it first appears."""
+    first: dict[str, Queued] = {}
+    for q in queue:
+        first.setdefault(q.branch, q)
+    return list(first.values())
+
+
+async def _not_checked_out(repo: Path, target: str) -> None:
+    """Refuse to move a branch a worktree has checked out: its files and index would no
+    longer match its HEAD (the user's checkout above all)."""
+    listing = await git(repo, "worktree", "list", "--porcelain", "-z")
+    where = ""
+    for entry in listing.split("\0"):
+        if entry.startswith("worktree "):
+            where = entry.removeprefix("worktree ")
+        elif entry == f"branch {target}":
+            raise MergeError(
+                f"{target.removeprefix('refs/heads/')} is checked out in {where}: cockpit "
+                "merges only onto a branch no checkout is on"
+            )
 
 
 async def _merge_one(

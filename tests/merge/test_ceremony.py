@@ -250,3 +250,25 @@ async def test_checks_that_cannot_run_do_not_pass_and_leave_no_worktree(tmp_path
     assert result.after == base
     assert not seen[0].exists()
     assert str(seen[0]) not in git(repo, "worktree", "list", "--porcelain")
+
+
+async def test_a_branch_queued_twice_is_merged_once_where_it_first_appears(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    base = make_repo(repo, {"README.md": "hello\n"})
+    one = commit_in(agent_worktree(repo, "builder", base), {"a.txt": "a\n"})
+    two = commit_in(agent_worktree(repo, "writer", base), {"b.txt": "b\n"})
+    queue = [queued("builder"), queued("writer"), queued("builder")]
+    result = await run_ceremony(repo, base, INTEGRATION, queue, passes, Recorder())
+    assert [r.agent for r in result.results] == ["builder", "writer"]
+    assert merge_parents(repo, INTEGRATION) == [one, two]
+
+
+async def test_a_branch_checked_out_somewhere_is_never_merged_onto(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    base = make_repo(repo, {"README.md": "hello\n"})
+    commit_in(agent_worktree(repo, "builder", base), {"a.txt": "a\n"})
+    git(repo, "switch", "-q", "-c", INTEGRATION)  # the user checked it out to look at it
+    before = checkout_fingerprint(repo)
+    with pytest.raises(MergeError, match=f"{INTEGRATION} is checked out in {repo}"):
+        await run_ceremony(repo, base, INTEGRATION, [queued("builder")], passes, Recorder())
+    assert checkout_fingerprint(repo) == before
