@@ -7,6 +7,7 @@ contract in pyproject.toml, type-only imports counted, no cycles in any package)
 - `ui`          the Textual screen (the only package that imports Textual), and replay's
 - `supervisor`  one session: agents, approvals, plan steering, launch, headless driving
 - `agent`       an agent's definition, its runtime (turns, tool gate), tools, backends
+- `merge`       agents' branches brought back: scope check, merge ceremony, conflict radar
 - `policy`      the tiered-autonomy classifier: shell parsing, programs, rules, scope
 - `plan`        plan.md parsed, rendered byte for byte, diffed, watched, updated
 - `replay`      a session log played back: index, reader, states, player, details

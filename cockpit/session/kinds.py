@@ -444,6 +444,108 @@ class GrantRevoked(EventBody):
     by: str | None = None
 
 
+# -- the merge ceremony ----------------------------------------------------------------
+# Every step names the integration branch's SHA before it and after it: a step that did
+# not move the branch has ``after`` equal to ``before``.
+
+
+@_registered
+@dataclass(frozen=True, kw_only=True)
+class MergeStarted(EventBody):
+    """A ceremony begins: the queue of branches, in the order they will be merged."""
+
+    kind: ClassVar[str] = "merge.started"
+    integration: str | None = None
+    base: str | None = None
+    before: str | None = None
+    queue: list[str] | None = None
+
+
+@_registered
+@dataclass(frozen=True, kw_only=True)
+class MergeConflict(EventBody):
+    """A branch's merge onto the integration head conflicts: it is skipped."""
+
+    kind: ClassVar[str] = "merge.conflict"
+    branch: str | None = None
+    head: str | None = None
+    before: str | None = None
+    after: str | None = None
+    paths: list[str] | None = None
+
+
+@_registered
+@dataclass(frozen=True, kw_only=True)
+class MergeChecked(EventBody):
+    """The integration checks ran on a merge commit not yet on the branch."""
+
+    kind: ClassVar[str] = "merge.checked"
+    branch: str | None = None
+    head: str | None = None
+    before: str | None = None
+    after: str | None = None
+    """The merge commit the checks ran on."""
+    passed: bool | None = None
+    exit_code: int | None = field(default=None, metadata=ALWAYS)
+    output: str | None = None
+
+
+@_registered
+@dataclass(frozen=True, kw_only=True)
+class MergeAdvanced(EventBody):
+    """The integration branch moved (compare-and-swap) to a checked merge commit."""
+
+    kind: ClassVar[str] = "merge.advanced"
+    branch: str | None = None
+    head: str | None = None
+    before: str | None = None
+    after: str | None = None
+
+
+@_registered
+@dataclass(frozen=True, kw_only=True)
+class MergeSkipped(EventBody):
+    """A branch left out of the integration branch, and why (a conflict, failing checks,
+    or already merged by an earlier run)."""
+
+    kind: ClassVar[str] = "merge.skipped"
+    branch: str | None = None
+    head: str | None = None
+    before: str | None = None
+    after: str | None = None
+    reason: str | None = None
+    why: str | None = None
+    """What the agent is told: the conflicting paths or the failing output."""
+
+
+@_registered
+@dataclass(frozen=True, kw_only=True)
+class MergeQuarantined(EventBody):
+    """A branch changed paths outside its agent's scope: it is never merged."""
+
+    kind: ClassVar[str] = "merge.quarantined"
+    agent: str | None = None
+    branch: str | None = None
+    head: str | None = None
+    paths: list[str] | None = None
+    scope: list[str] | None = None
+    reason: str | None = None
+
+
+@_registered
+@dataclass(frozen=True, kw_only=True)
+class RadarOverlap(EventBody):
+    """Two agents' changes touch the same paths; ``conflict`` says whether their heads
+    really conflict (`git merge-tree`)."""
+
+    kind: ClassVar[str] = "radar.overlap"
+    agents: list[str] | None = None
+    heads: list[str] | None = None
+    paths: list[str] | None = None
+    conflict: bool | None = None
+    conflicts: list[str] | None = None
+
+
 def body_class(kind: str) -> type[EventBody]:
     """The class of ``kind``: `UnknownEvent` for a kind this cockpit does not know."""
     return REGISTRY.get(kind, UnknownEvent)

@@ -18,11 +18,18 @@ from cockpit.session.kinds import (
     GrantRevoked,
     HumanMessage,
     LogRecovered,
+    MergeAdvanced,
+    MergeChecked,
+    MergeConflict,
+    MergeQuarantined,
+    MergeSkipped,
+    MergeStarted,
     ModelMessage,
     ModelUsage,
     PlanChanged,
     PlanDelivered,
     PolicyDecided,
+    RadarOverlap,
     SafeguardSnapshot,
     SandboxBlocked,
     SessionEnded,
@@ -170,6 +177,33 @@ def describe(event: Event) -> tuple[str, str, str, str]:
             result = str(d.get("reason") or ", ".join(str(a) for a in items_of(d.get("agents"))))
             if isinstance(d.get("sandbox"), str) and d["sandbox"].startswith("off"):
                 result = f"{result} [UNSANDBOXED: {d['sandbox']}]".lstrip()
+        case MergeStarted() as b:
+            action = f"merge into {_or(b.integration, '?')}"
+            queue = ", ".join(str(q) for q in items_of(b.queue))
+            result = f"queue: {queue or 'empty'} onto {_sha(b.before)}"
+        case MergeConflict() as b:
+            action = f"merge {_or(b.branch, '?')}"
+            paths = ", ".join(str(p) for p in items_of(b.paths))
+            result = f"CONFLICT in {paths} onto {_sha(b.before)}"
+        case MergeChecked() as b:
+            action = f"check merge of {_or(b.branch, '?')}"
+            verdict = "passed" if b.passed else f"FAILED (exit {b.exit_code})"
+            result = f"{verdict} on {_sha(b.after)}"
+        case MergeAdvanced() as b:
+            action = f"merge {_or(b.branch, '?')}"
+            result = f"advanced {_sha(b.before)} -> {_sha(b.after)}"
+        case MergeSkipped() as b:
+            action = f"merge {_or(b.branch, '?')}"
+            result = f"skipped ({_or(b.reason, '?')}): {_or(b.why, '')}".rstrip(": ")
+        case MergeQuarantined() as b:
+            state = "quarantined"
+            action = f"scope check {_or(b.branch, '?')}"
+            paths = ", ".join(str(p) for p in items_of(b.paths))
+            result = f"QUARANTINED: outside its scope: {paths}"
+        case RadarOverlap() as b:
+            action = "radar " + " & ".join(str(a) for a in items_of(b.agents))
+            paths = ", ".join(str(p) for p in items_of(b.paths))
+            result = f"{'CONFLICT' if b.conflict else 'overlap, merges cleanly'}: {paths}"
         case UnknownEvent(extra=raw):
             result = json.dumps(raw, ensure_ascii=True, default=str) if raw else ""
     state = f"{who} {state}" if state else who
@@ -181,6 +215,11 @@ def widening_text(widening: dict[str, Any]) -> str:
     parts = ["network"] if widening.get("network") is True else []
     parts += [f"writable {p}" for p in items_of(widening.get("writable"))]
     return ", ".join(parts) or "nothing"
+
+
+def _sha(value: Any) -> str:
+    """A logged commit SHA, short."""
+    return str(value)[:12] if value else "?"
 
 
 def _or(value: Any, default: Any) -> Any:

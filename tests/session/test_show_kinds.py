@@ -19,11 +19,18 @@ from cockpit.session.kinds import (
     GrantRevoked,
     HumanMessage,
     LogRecovered,
+    MergeAdvanced,
+    MergeChecked,
+    MergeConflict,
+    MergeQuarantined,
+    MergeSkipped,
+    MergeStarted,
     ModelMessage,
     ModelUsage,
     PlanChanged,
     PlanDelivered,
     PolicyDecided,
+    RadarOverlap,
     SafeguardSnapshot,
     SandboxBlocked,
     SessionEnded,
@@ -67,6 +74,56 @@ SAMPLES: dict[str, dict[str, Any]] = {
     PlanDelivered.kind: {"digest": "0123456789abcdef", "restarted": True},
     GrantRevoked.kind: {"pattern": "rm -rf …", "id": "grant:1", "by": "human"},
     SandboxBlocked.kind: {"boundary": "no network", "detail": "curl: (6) Could not resolve"},
+    MergeStarted.kind: {
+        "integration": "cockpit/s/integration",
+        "base": "main",
+        "before": "a" * 40,
+        "queue": ["cockpit/s/builder", "cockpit/s/tester"],
+    },
+    MergeConflict.kind: {
+        "branch": "cockpit/s/tester",
+        "head": "b" * 40,
+        "before": "a" * 40,
+        "after": "a" * 40,
+        "paths": ["src/app.py"],
+    },
+    MergeChecked.kind: {
+        "branch": "cockpit/s/builder",
+        "head": "b" * 40,
+        "before": "a" * 40,
+        "after": "c" * 40,
+        "passed": True,
+        "exit_code": 0,
+        "output": "3 passed",
+    },
+    MergeAdvanced.kind: {
+        "branch": "cockpit/s/builder",
+        "head": "b" * 40,
+        "before": "a" * 40,
+        "after": "c" * 40,
+    },
+    MergeSkipped.kind: {
+        "branch": "cockpit/s/tester",
+        "head": "b" * 40,
+        "before": "a" * 40,
+        "after": "a" * 40,
+        "reason": "conflict",
+        "why": "conflicts in src/app.py",
+    },
+    MergeQuarantined.kind: {
+        "agent": "builder",
+        "branch": "cockpit/s/builder",
+        "head": "b" * 40,
+        "paths": ["secrets.txt"],
+        "scope": ["src"],
+    },
+    RadarOverlap.kind: {
+        "agents": ["builder", "tester"],
+        "heads": ["b" * 40, "d" * 40],
+        "paths": ["src/app.py"],
+        "conflict": True,
+        "conflicts": ["src/app.py"],
+    },
 }
 
 
@@ -87,3 +144,18 @@ def test_a_failed_verification_says_it_failed_and_with_what() -> None:
     event.data.update(SAMPLES[TaskVerified.kind])
     _state, action, result, _artifacts = describe(event)
     assert "pytest" in action and result == "FAILED (exit 1)"
+
+
+def test_a_merge_ceremony_reads_step_by_step_with_its_shas() -> None:
+    def shown(kind: str) -> tuple[str, str, str, str]:
+        event = Event(seq=3, ts="2026-12-03T10:00:00.000000Z", session="s", kind=kind)
+        event.data.update(SAMPLES[kind])
+        return describe(event)
+
+    assert shown(MergeAdvanced.kind)[1:3] == (
+        "merge cockpit/s/builder",
+        f"advanced {'a' * 12} -> {'c' * 12}",
+    )
+    assert shown(MergeConflict.kind)[2] == f"CONFLICT in src/app.py onto {'a' * 12}"
+    assert shown(MergeQuarantined.kind)[2] == "QUARANTINED: outside its scope: secrets.txt"
+    assert shown(RadarOverlap.kind)[1:3] == ("radar builder & tester", "CONFLICT: src/app.py")
