@@ -73,7 +73,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         _check_really_sandboxed(executor, project, env, boundary, outside)
         result = _bash_true(executor, project, env, boundary, rounds=30 if quick else 200)
         result["boundary_p50_ms"] = _boundary_p50(project, env, rounds=10 if quick else 50)
-        result["pytest"] = _pytest(executor, project, env, boundary, rounds=2 if quick else 10)
+        result["pytest"] = _pytest(executor, project, env, boundary, rounds=2 if quick else 30)
         result["sandbox_check"] = "a write outside the workspace was refused (read-only)"
         result["goals_met"] = {
             f"added_p50<{GOAL_ADDED_P50_MS:g}ms": result["added_p50_ms"] < GOAL_ADDED_P50_MS,
