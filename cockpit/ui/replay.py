@@ -98,6 +98,8 @@ class ReplayApp(App[int]):
 
     async def on_replay_app_reported(self, message: Reported) -> None:
         report = message.report
+        if not self.screen_stack:  # the app is closing: nothing left to draw on
+            return
         if isinstance(report, Redraw):
             await self.main.redraw(report)
         elif isinstance(report, Played):
