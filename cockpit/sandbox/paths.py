@@ -222,7 +222,50 @@ def read_only_paths(workspace: Path) -> tuple[Path, ...]:
     git = workspace / ".git"
     if git.is_file():  # a worktree's `.git` names its gitdir: the pointer itself is control
         paths.append(git)
+        linked = linked_git(workspace)
+        if linked is not None:  # and in its gitdir, the files that name other places
+            paths += [p for p in linked.pointers if p.exists()]
     return tuple(dict.fromkeys(paths))
+
+
+@dataclass(frozen=True)
+class LinkedGit:
+    """A linked worktree's git folders, which lie outside it: `git commit` there writes
+    its own gitdir (HEAD, index, logs) and the repository's objects, refs and logs."""
+
+    gitdir: Path
+    common: Path
+
+    @property
+    def writable(self) -> tuple[Path, ...]:
+        shared = [self.common / name for name in ("objects", "refs", "logs")]
+        return (self.gitdir, *(p for p in shared if p.is_dir()))
+
+    @property
+    def pointers(self) -> tuple[Path, ...]:
+        """Files in the gitdir that send git elsewhere: read-only, though the gitdir is not."""
+        return tuple(self.gitdir / n for n in ("commondir", "gitdir", "config.worktree"))
+
+
+def linked_git(workspace: Path) -> LinkedGit | None:
+    """The gitdir and common dir a worktree's `.git` file names, or None."""
+    try:
+        text = (workspace / ".git").read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeError):
+        return None
+    if not text.startswith("gitdir:"):
+        return None
+    gitdir = Path(text.removeprefix("gitdir:").strip())
+    gitdir = Path(os.path.realpath(gitdir if gitdir.is_absolute() else workspace / gitdir))
+    try:
+        pointer = (gitdir / "commondir").read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeError):
+        return None
+    common = Path(pointer)
+    common = Path(os.path.realpath(common if common.is_absolute() else gitdir / common))
+    if not gitdir.is_dir() or not (common / "objects").is_dir():
+        return None
+    return LinkedGit(gitdir, common)
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -241,6 +284,9 @@ def workspace_boundary(
     workspace's, widened only by what the caller passes (a human's answer)."""
     root = workspace.resolve()
     home = Path(env.get("HOME") or os.path.expanduser("~"))
+    linked = linked_git(root) if (root / ".git").is_file() else None
+    if linked is not None:  # a linked worktree: `git commit` works there too
+        writable = (*writable, *linked.writable)
     return Boundary(
         workspace=root,
         home=home,
