@@ -22,6 +22,7 @@ from cockpit.policy.model import Decision, RuleRef
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.approval import ApprovalScreen, GrantOffer
 from cockpit.ui.plan_view import PlanView
+from cockpit.ui.transcript import Transcript
 from tests.ui._session import caught_up, make_app, make_workspace, prepare
 from tests.waiting import steady, wait_until
 
@@ -105,6 +106,12 @@ async def settle(pilot: Pilot[Any]) -> None:
     )
     app.main.query_one(PlanView).refresh_plan()
     app.main.focus_agent("planner")
+    transcripts = list(app.main.query(Transcript))
+    await wait_until(
+        lambda: all(t.scroll_y >= t.max_scroll_y for t in transcripts),
+        what="every pane to show its newest line",
+        pause=pilot.pause,
+    )
     await steady(pilot)
 
 
