@@ -24,20 +24,20 @@ def main() -> int:
     names = args.names or sorted(
         m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_")
     )
-    # Benchmarks write keyed logs and anchors: under a config folder of their own, so they
-    # never touch this user's log key, and one benchmark's anchor never names another's log.
-    config = tempfile.TemporaryDirectory(prefix="cockpit-bench-config-")
-    os.environ["XDG_CONFIG_HOME"] = config.name
     failed = False
     for name in names:
         module = importlib.import_module(f"bench.{name}")
-        try:
-            result = module.run(quick=args.quick)
-        except Exception as exc:  # report and go on with the other benchmarks
-            failed = True
-            result = {"error": f"{type(exc).__name__}: {exc}"}
+        # Benchmarks write keyed logs and anchors: each under a config folder of its own,
+        # so none touches this user's log key, and one benchmark's anchor never names
+        # another's log (two of them write the same fixed session id).
+        with tempfile.TemporaryDirectory(prefix="cockpit-bench-config-") as config:
+            os.environ["XDG_CONFIG_HOME"] = config
+            try:
+                result = module.run(quick=args.quick)
+            except Exception as exc:  # report and go on with the other benchmarks
+                failed = True
+                result = {"error": f"{type(exc).__name__}: {exc}"}
         print(json.dumps({"bench": name, **result}, indent=2), flush=True)
-    config.cleanup()
     return 1 if failed else 0
 
 
