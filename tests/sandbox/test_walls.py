@@ -230,9 +230,18 @@ def test_no_cgroup_of_a_call_is_left_behind(sandbox: Sandbox) -> None:
     sandbox.sh("sleep 1000 & sleep 1000 & echo two left running")
     sandbox.sh("sleep 30", sandbox.boundary(limits=Limits(timeout_s=0.3)))
     # removed beside the call, once the kernel has let go of the last process
-    wait_until_sync(
-        lambda: not list(Path("/sys/fs/cgroup").rglob(f"{mine}*")), "the call's cgroups to go"
-    )
+    wait_until_sync(lambda: not _cgroups_named(mine), "the call's cgroups to go")
+
+
+def _cgroups_named(prefix: str) -> list[str]:
+    """Cgroup folders whose name starts with `prefix`, at any depth (v1 or v2); a folder
+    removed while we look is simply not there (os.walk skips what it cannot read)."""
+    return [
+        name
+        for _folder, dirs, _files in os.walk("/sys/fs/cgroup")
+        for name in dirs
+        if name.startswith(prefix)
+    ]
 
 
 def _files_under(folder: Path) -> list[Path]:
