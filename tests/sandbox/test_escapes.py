@@ -25,7 +25,7 @@ from cockpit.session.kinds import (
     ToolFinished,
     ToolStarted,
 )
-from tests.processes import with_text
+from tests.processes import left_after_call, with_text
 from tests.sandbox.sessions import (
     COCKPIT,
     Call,
@@ -270,7 +270,7 @@ def test_a_blocked_git_config_is_explained_to_the_model(escapes: Escapes) -> Non
 def test_a_background_process_does_not_outlive_its_call(escapes: Escapes) -> None:
     call = escapes.call("background")
     assert call.of(ToolFinished)[0].exit_code == 0
-    assert with_text(escapes.sleeper) == []
+    assert left_after_call(with_text, escapes.sleeper) == []
 
 
 def test_the_log_passes_audit(escapes: Escapes) -> None:

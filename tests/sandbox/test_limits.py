@@ -20,7 +20,7 @@ from cockpit.errors import ConfigError
 from cockpit.sandbox.boundary import BlockedBy, Limits
 from cockpit.sandbox.local import LocalBwrap
 from cockpit.session.log import SessionLog
-from tests.processes import with_text
+from tests.processes import left_after_call, with_text
 from tests.sandbox.conftest import Sandbox
 
 
@@ -83,7 +83,7 @@ async def test_a_command_that_closes_its_output_and_keeps_running_is_killed_at_i
     assert 1.4 < time.monotonic() - started < 10  # not at the close, not after the sleep
     assert done.text == "closing\n"
     assert done.timed_out and done.blocked_by is BlockedBy.TIMEOUT
-    assert with_text(nap) == []
+    assert left_after_call(with_text, nap) == []
 
 
 # -- output --------------------------------------------------------------------------
@@ -132,7 +132,7 @@ async def test_a_fork_bomb_is_stopped_and_the_caller_and_the_next_command_are_fi
     outcome = await tools.run("c-1", "bash", {"command": f":(){{ :|:& }};:; sleep 2 # {token}"})
     assert time.monotonic() - started < 30
     assert "Resource temporarily unavailable" in outcome.output  # the limit stopped it
-    assert with_text(token) == []  # nothing it started is left
+    assert left_after_call(with_text, token) == []  # nothing it started is left
     assert subprocess.run(["true"], check=False).returncode == 0  # this process can fork
     after = await tools.run("c-2", "bash", {"command": "echo still here"})
     assert after.exit_code == 0 and after.content.strip() == "still here"

@@ -15,7 +15,7 @@ import pytest
 from cockpit.sandbox import cgroup
 from cockpit.sandbox.boundary import BlockedBy, Limits
 from cockpit.sandbox.files import FileWalls
-from tests.processes import with_arg, with_text
+from tests.processes import left_after_call, with_arg, with_text
 from tests.sandbox.conftest import Sandbox
 from tests.waiting import wait_until_sync
 
@@ -141,7 +141,7 @@ def test_a_background_process_is_dead_after_the_call(sandbox: Sandbox) -> None:
     done = sandbox.sh(f"nohup sleep {nap} > /dev/null 2>&1 & setsid sleep {nap} & echo started")
     assert done.text.strip() == "started"
     assert time.monotonic() - started < 10
-    assert with_arg(nap) == []
+    assert left_after_call(with_arg, nap) == []
 
 
 def test_a_background_job_holding_the_output_pipe_does_not_hold_the_call(
@@ -152,7 +152,7 @@ def test_a_background_job_holding_the_output_pipe_does_not_hold_the_call(
     done = sandbox.sh(f"sleep {nap} & echo started")
     assert time.monotonic() - started < 10
     assert done.text.strip() == "started"
-    assert with_arg(nap) == []
+    assert left_after_call(with_arg, nap) == []
 
 
 def test_tmp_is_fresh(sandbox: Sandbox) -> None:
@@ -190,7 +190,7 @@ def test_a_fork_bomb_is_stopped_by_the_process_limit(sandbox: Sandbox) -> None:
     )
     assert "Resource temporarily unavailable" in done.text  # the limit stopped it
     assert time.monotonic() - started < 15  # the call ended on time
-    assert with_text(token) == []  # with nothing it started left
+    assert left_after_call(with_text, token) == []  # with nothing it started left
 
 
 def test_the_process_limit_counts_the_sandbox_alone(sandbox: Sandbox) -> None:
