@@ -55,12 +55,16 @@ def prepare(
     *,
     agents: list[str] | None = None,
     keep_alive: bool = True,
+    no_sandbox: bool = False,
 ) -> Prepared:
     """A new session on ``root`` playing ``script`` (YAML, dedented)."""
     path = root.parent / f"{root.name}-script.yaml"
     path.write_text(textwrap.dedent(script), encoding="utf-8")
     options = dataclasses.replace(
-        launch_options(root, agents=agents), script=path, keep_alive=keep_alive
+        launch_options(root, agents=agents),
+        script=path,
+        keep_alive=keep_alive,
+        no_sandbox=no_sandbox,
     )
     return prepare_new(options)
 

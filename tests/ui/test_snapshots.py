@@ -85,7 +85,9 @@ def _pinned(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def session_app(tmp_path: Path) -> Iterator[CockpitApp]:
     root = make_workspace(tmp_path / "textstats", plan=PLAN, git=False)
-    prepared = prepare(root, SCRIPT, keep_alive=False)
+    # Unsandboxed: the three agents' commands then finish as fast as the screen's own work,
+    # so their events reach the panes in one order; the top line shows the badge it wears.
+    prepared = prepare(root, SCRIPT, keep_alive=False, no_sandbox=True)
     # Outside git on purpose (no snapshot hash to vary): the start warning that says so
     # would float over the panes for a few seconds; test_live_screen covers how it shows.
     assert [n for n in prepared.notices if "is not a git repository" in n]
