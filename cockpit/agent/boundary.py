@@ -28,7 +28,7 @@ class Boundary:
 
     def action(self, name: str, args: dict[str, Any]) -> ShellAction | FileAction | None:
         if name == "bash":
-            return ShellAction(command=args["command"], cwd=self.host.root)
+            return ShellAction(command=args["command"], cwd=self.toolbox.root)
         op = _FILE_OPS.get(name)
         if op is None:
             return None

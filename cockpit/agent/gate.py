@@ -162,7 +162,7 @@ class ToolGate(AgentSteps):
         for written in writes:
             real = Path(os.path.realpath(written))
             target = real if real.is_dir() else real.parent
-            if widenable(target, self.host.root, walls.home, walls.masked):
+            if widenable(target, self.toolbox.root, walls.home, walls.masked):
                 folders.append(target)
         return Widening(writable=tuple(dict.fromkeys(folders)))
 
@@ -185,7 +185,7 @@ class ToolGate(AgentSteps):
                 call=call,
                 tool=name,
                 command=describe(name, args),
-                cwd=str(self.host.root),
+                cwd=str(self.toolbox.root),
                 decision=decision,
                 action=action,
                 iteration=self.iteration,
@@ -256,7 +256,9 @@ class ToolGate(AgentSteps):
         note = explanation(blocked)
         boundary = self.toolbox.boundary()
         wider = (
-            offer(blocked, outcome.output, widening, self.host.root, boundary.home, boundary.masked)
+            offer(
+                blocked, outcome.output, widening, self.toolbox.root, boundary.home, boundary.masked
+            )
             if name == "bash"
             else None
         )

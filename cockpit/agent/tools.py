@@ -170,6 +170,8 @@ class Toolbox:
         *,
         walls_env: Mapping[str, str] | None = None,
         protected: tuple[Path, ...] = (),
+        branch: str | None = None,
+        plan: tuple[Path, Path] | None = None,
     ) -> None:
         self.root = root
         self.env = dict(env)
@@ -183,6 +185,11 @@ class Toolbox:
         self.protected = protected
         """Read-only to commands (the human's plan.md): agents change it through cockpit's
         own tools, which the policy gates, never through a program that runs."""
+        self.branch = branch
+        """In an agent's own worktree, its branch: the one ref its commands may move."""
+        self.plan = plan
+        """In an agent's own worktree: (the human's plan.md, where the worktree's copy of
+        it lies). The tools and commands see the human's there, never the copy."""
 
     @property
     def sandboxed(self) -> bool:
@@ -190,7 +197,10 @@ class Toolbox:
 
     def resolve(self, path: str) -> Path:
         p = Path(os.path.expanduser(path))
-        return self._seen_at(p if p.is_absolute() else self.root / p)
+        seen = self._seen_at(p if p.is_absolute() else self.root / p)
+        if self.plan is not None and os.path.normpath(seen) == os.path.normpath(self.plan[1]):
+            return self.plan[0]
+        return seen
 
     def limits(self, timeout_s: float | None = None) -> Limits:
         return Limits.configured(self.sandbox, timeout_s)
@@ -206,8 +216,10 @@ class Toolbox:
             network=widening.network,
             writable=widening.writable,
             limits=self.limits(timeout_s),
+            branch=self.branch,
         )
-        return dataclasses.replace(walls, tmp=self._tmp)
+        overlays = (self.plan,) if self.plan is not None else ()
+        return dataclasses.replace(walls, tmp=self._tmp, overlays=overlays)
 
     def session_tmp(self) -> Path:
         """The session's /tmp, made on first use: what one command leaves in /tmp the

@@ -39,6 +39,8 @@ def _options(args: argparse.Namespace, workspace: Workspace) -> LaunchOptions:
         model=args.model,
         settings=load_settings(workspace.config_file, screen=not args.headless),
         no_sandbox=args.no_sandbox,
+        base=getattr(args, "base", None),
+        shared_tree=getattr(args, "shared_tree", False),
     )
 
 
@@ -172,6 +174,16 @@ def register(sub: Any) -> None:
         description="Start a session in this repository.",
     )
     _session_arguments(run)
+    run.add_argument(
+        "--base",
+        metavar="REF",
+        help="where each agent's branch starts (default: HEAD); the session records it",
+    )
+    run.add_argument(
+        "--shared-tree",
+        action="store_true",
+        help="every agent works in this folder, as without git (no worktree per agent)",
+    )
     run.add_argument("goal", nargs="?", help="what the session is for")
     run.set_defaults(handler=_run)
 

@@ -39,12 +39,15 @@ class Policy:
         temp_dir: Path | None = None,
         plan: Path | None = None,
         keys: Path | None = None,
+        rules_from: Path | None = None,
     ) -> Policy:
         """The built-in rules and `<root>/.cockpit/rules/*.yaml`; a bad file raises
         ConfigError naming file:line and what is wrong. `home` and `temp_dir` default to the
         real ones (tests pass fakes); `plan` (the session's plan.md, `<root>/plan.md` by
         default) is the human's: any write to it is tier 3; `keys` (cockpit's log key folder,
-        where `config_dir` says by default) is a credential: reaching it is tier 3."""
+        where `config_dir` says by default) is a credential: reaching it is tier 3;
+        `rules_from`: the workspace whose `.cockpit/rules` apply (`workspace_root` by
+        default; an agent's worktree takes its repository's)."""
         root = Path(workspace_root)
         paths = PathContext(
             root,
@@ -66,7 +69,7 @@ class Policy:
             checks=checks,
         )
         files = [f"rules/{DEFAULT_RULES}"]
-        for path in rule_files(Workspace(root).rules_dir):
+        for path in rule_files(Workspace(rules_from or root).rules_dir):
             display = f".cockpit/rules/{path.name}"
             rules.extend(
                 load_rule_file(
@@ -77,6 +80,22 @@ class Policy:
         check_unique(rules)
         policy = cls(RuleSet(checks, rules), paths, tuple(files))
         policy.check_examples()
+        return policy
+
+    def rooted(self, root: Path, *, rules_from: Path) -> Policy:
+        """This policy for an agent working in ``root`` (its worktree): the same rules, read
+        again so their paths are that folder's, and the same session grants (a grant the
+        human gave holds for every agent of the session)."""
+        paths = self.paths
+        policy = Policy.load(
+            root,
+            home=Path(paths.home_display),
+            temp_dir=Path(paths.tmp),
+            plan=Path(paths.plan) if paths.plan else None,
+            keys=Path(paths.keys) if paths.keys else None,
+            rules_from=rules_from,
+        )
+        policy._grants = self._grants
         return policy
 
     # -- classification -----------------------------------------------------------------

@@ -75,6 +75,9 @@ class Boundary:
     tmp: Path | None = None
     """The session's own folder, seen as /tmp by every command of the session (what one
     command leaves there the next finds); None: an empty /tmp for this command alone."""
+    overlays: tuple[tuple[Path, Path], ...] = ()
+    """Files shown read-only in another place, as (the file, where it is seen): the
+    human's plan.md over the copy an agent's worktree checked out."""
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,9 @@ def bwrap_args(
             args += ["--ro-bind", str(path), str(path)]
         else:
             args += ["--tmpfs", str(path), "--remount-ro", str(path)]
+    for source, seen in boundary.overlays:
+        if os.path.isfile(seen) and not os.path.islink(seen) and os.path.isfile(source):
+            args += ["--ro-bind", str(source), str(seen)]
     for path in boundary.masked:
         mask = mask_dir / ("dir" if path.is_dir() else "file")
         args += ["--ro-bind", str(mask), str(path)]

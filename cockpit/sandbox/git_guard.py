@@ -17,6 +17,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from cockpit.sandbox.paths import linked_git
+
 ALLOWED = (
     "objects", "refs", "logs", "index", "HEAD", "ORIG_HEAD", "FETCH_HEAD", "AUTO_MERGE",
     "MERGE_HEAD", "MERGE_MSG", "MERGE_MODE", "MERGE_RR", "MERGE_AUTOSTASH", "SQUASH_MSG",
@@ -42,7 +44,14 @@ class GitControl:
 
     @classmethod
     def of(cls, workspace: Path) -> GitControl | None:
+        """The workspace's `.git` folder, or a linked worktree's own gitdir (whose `locked`
+        file is cockpit's claim on the worktree)."""
         git = workspace / ".git"
+        if git.is_file() and not git.is_symlink():
+            linked = linked_git(workspace)
+            if linked is None:
+                return None
+            git = linked.gitdir
         if not git.is_dir() or git.is_symlink():
             return None
         names = frozenset(_names(git))

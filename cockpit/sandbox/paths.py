@@ -6,6 +6,7 @@ by the files' stat (an edit is seen at once), and the workspace scan is shallow.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import functools
 import os
@@ -241,6 +242,21 @@ class LinkedGit:
         shared = [self.common / name for name in ("objects", "refs", "logs")]
         return (self.gitdir, *(p for p in shared if p.is_dir()))
 
+    def own_branch(self, branch: str) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
+        """What a command in a worktree cockpit made for one agent may write, and what it
+        may not: its gitdir, the objects, and the folder of its own branch's ref (and
+        reflog); the other refs in that folder (the session's other agents, the
+        integration branch) stay read-only, and every other ref (the user's branches, the
+        session's base, the snapshots) is under the read-only root."""
+        ref = self.common / "refs" / "heads" / branch
+        folders = [ref.parent, (self.common / "logs" / "refs" / "heads" / branch).parent]
+        writable = [self.gitdir, self.common / "objects", *folders]
+        kept = []
+        for folder in folders:
+            with contextlib.suppress(OSError):
+                kept += [p for p in folder.iterdir() if p.name != ref.name and not p.is_symlink()]
+        return tuple(p for p in writable if p.is_dir()), tuple(kept)
+
     @property
     def pointers(self) -> tuple[Path, ...]:
         """Files in the gitdir that send git elsewhere: read-only, though the gitdir is not."""
@@ -279,20 +295,26 @@ def workspace_boundary(
     network: bool = False,
     writable: tuple[Path, ...] = (),
     limits: Limits | None = None,
+    branch: str | None = None,
 ) -> Boundary:
     """The boundary an agent's command gets in `workspace`: the built-in lists plus the
-    workspace's, widened only by what the caller passes (a human's answer)."""
+    workspace's, widened only by what the caller passes (a human's answer). ``branch``:
+    the one branch a worktree cockpit made for the agent may move (see `own_branch`)."""
     root = workspace.resolve()
     home = Path(env.get("HOME") or os.path.expanduser("~"))
     linked = linked_git(root) if (root / ".git").is_file() else None
-    if linked is not None:  # a linked worktree: `git commit` works there too
+    kept: tuple[Path, ...] = ()
+    if linked is not None and branch is not None:
+        own, kept = linked.own_branch(branch)
+        writable = (*writable, *own)
+    elif linked is not None:  # a linked worktree: `git commit` works there too
         writable = (*writable, *linked.writable)
     return Boundary(
         workspace=root,
         home=home,
         network=network,
         writable=writable,
-        read_only=read_only_paths(root),
+        read_only=(*read_only_paths(root), *kept),
         masked=masked_paths(root, home, env),
         limits=limits or Limits(),
     )

@@ -139,6 +139,9 @@ class SessionStarted(EventBody):
     sandbox: str | None = None
     """How agents' commands ran: ``bwrap`` (with the path) or ``off (...)``, the user's
     choice (`--no-sandbox`, ``sandbox: off``) and never a silent fallback."""
+    isolation: dict[str, Any] | None = None
+    """Where the agents work: ``{mode: worktrees, base, integration}`` (a worktree and a
+    branch each) or ``{mode: shared, reason}`` (one tree for all, and why)."""
 
 
 @_registered
@@ -166,6 +169,9 @@ class AgentStarted(EventBody):
     model: str | None = None
     tools: list[str] | None = None
     source: str | None = None
+    worktree: str | None = None
+    """The agent's own worktree (None: it works in the shared tree)."""
+    branch: str | None = None
 
 
 @_registered

@@ -6,6 +6,10 @@ Map (each module does one thing; the arrows of the layers point down this list):
 - `updates`: `SessionUpdate` (`Logged`, `StreamChunk`, `ApprovalAsked`), the one stream a
   screen or a terminal subscribes to, and `PendingApproval`.
 - `approvals`: `ApprovalDesk`, the tier-3 queue: requests, answers, timeouts, session grants.
+- `places`: `Workplaces`: where each agent works (its own worktree, or the shared tree),
+  with the toolbox, policy and snapshots of that folder.
+- `worktree_changes`: an agent's whole diff in its worktree against the session's base.
+- `radar_watch`: `RadarWatch`: the conflict radar while agents work (``radar.overlap``).
 - `snapshots`: git snapshots at the start and before tier-2 actions; each agent's changes.
 - `crew`: `AgentCrew` and `AgentSetup`: a runtime and an asyncio task per agent.
 - `steering`: `PlanSteering`: plan.md watched, task updates written, agents redirected.

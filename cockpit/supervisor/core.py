@@ -21,6 +21,7 @@ from cockpit.agent.host import ApprovalDecision, ApprovalRequest
 from cockpit.agent.runtime import AgentRuntime
 from cockpit.agent.tools import Toolbox
 from cockpit.agent.watchdog import ModelLimits
+from cockpit.errors import CockpitError
 from cockpit.plan.document import Plan
 from cockpit.policy.engine import Policy
 from cockpit.policy.model import Assessment, FileAction, ShellAction
@@ -30,18 +31,22 @@ from cockpit.safeguard.snapshots import Safeguard
 from cockpit.session.events import Event
 from cockpit.session.kinds import (
     AgentStarted,
+    AgentStatusChanged,
     EventBody,
     HumanMessage,
     SessionEnded,
     SessionResumed,
     SessionStarted,
     TaskUpdated,
+    ToolFinished,
 )
 from cockpit.session.log import SessionLog
 from cockpit.session.state import SessionState
 from cockpit.session.status import FINAL, AgentStatus
 from cockpit.supervisor.approvals import ApprovalDesk
 from cockpit.supervisor.crew import AgentCrew, AgentSetup
+from cockpit.supervisor.places import Place, ToolboxFactory, Workplaces
+from cockpit.supervisor.radar_watch import RadarWatch
 from cockpit.supervisor.snapshots import Snapshots
 from cockpit.supervisor.steering import PlanSteering
 from cockpit.supervisor.updates import (
@@ -51,6 +56,8 @@ from cockpit.supervisor.updates import (
     UpdateBus,
     UpdateListener,
 )
+from cockpit.supervisor.worktree_changes import worktree_changes
+from cockpit.worktrees.agents import AgentWorktrees, SharedTree, Worktree
 
 
 class Supervisor:
@@ -72,6 +79,8 @@ class Supervisor:
         agent_names: Iterable[str] = (),
         model_limits: ModelLimits | None = None,
         plan: Plan | None = None,
+        isolation: AgentWorktrees | SharedTree | None = None,
+        make_toolbox: ToolboxFactory | None = None,
     ) -> None:
         self.root = root
         self.log = log
@@ -90,7 +99,16 @@ class Supervisor:
             headless_deny=headless_deny,
         )
         self.snapshots = Snapshots(root, safeguard, self.record)
+        shared = Place(root, toolbox, policy, self.snapshots)
+        self.places = Workplaces(
+            isolation or SharedTree(root, "every agent works in this folder"),
+            shared,
+            make_toolbox or (lambda _root, _branch, _plan: toolbox),
+            self.record,
+            self.plan_path,
+        )
         self.crew = AgentCrew(self, toolbox, self.model_limits)
+        self.radar = RadarWatch(self.places, self.record)
         self._call_ids = itertools.count(1)
         self._ended = False
         self._spawn = spawn
@@ -121,6 +139,8 @@ class Supervisor:
         )
         self.snapshots.seen.apply(event)
         self._bus.logged(event)
+        if isinstance(body, ToolFinished):
+            self.radar.poke()
         return event
 
     def stream(self, agent: str, kind: str, text: str) -> None:
@@ -132,13 +152,27 @@ class Supervisor:
     # -- what agents ask of the session -----------------------------------------------
 
     def assess(self, action: ShellAction | FileAction, scope: WriteScope) -> Assessment:
-        return self.policy.assess(action, scope)
+        """The policy of the agent's place (rooted in its worktree) decides."""
+        return self.places.of(scope.agent).policy.assess(action, scope)
 
     async def snapshot(self, agent: str, iteration: int, call: str, reason: str) -> None:
-        await self.snapshots.before(agent, iteration, call, reason)
+        await self.places.of(agent).snapshots.before(agent, iteration, call, reason)
 
     async def snapshot_start(self) -> None:
-        await self.snapshots.at_start()
+        """The shared tree's snapshot at the start (what changes are compared with). With
+        worktrees the session's base is that point, and the user's checkout is never
+        touched: nothing to snapshot."""
+        if self.places.worktrees is None:
+            await self.snapshots.at_start()
+
+    @property
+    def isolation(self) -> AgentWorktrees | SharedTree:
+        """Where the agents work: a worktree each, or one shared tree (and why)."""
+        return self.places.isolation
+
+    def worktree(self, agent: str) -> Worktree | None:
+        """The agent's own worktree, once it started (None in a shared tree)."""
+        return self.places.worktree(agent)
 
     @property
     def changes_seen(self) -> ChangeTracker:
@@ -150,7 +184,11 @@ class Supervisor:
         self.snapshots.seen = seen
 
     async def changes(self, agent: str) -> AgentChanges:
-        """What ``agent`` changed since the session started (see `cockpit.agent.changes`)."""
+        """What ``agent`` changed since the session started: its worktree against the
+        session's base, or in a shared tree the files it wrote (`cockpit.agent.changes`)."""
+        tree = self.places.worktree(agent)
+        if tree is not None:
+            return await worktree_changes(agent, tree.path, tree.base)
         return await self.snapshots.changes(agent)
 
     async def update_task(
@@ -267,13 +305,37 @@ class Supervisor:
         for setup in setups:
             await self._start_agent(setup, kickoff.get(setup.definition.name, ""))
         self.steering.start()
+        self.radar.start()
+
+    async def _open_place(self, setup: AgentSetup) -> Place | None:
+        """The agent's place; None when its worktree cannot be had (said in the log and on
+        its pane: the agent does not start, and nothing is recreated behind the human)."""
+        name = setup.definition.name
+        try:
+            return await self.places.open(name, reader=not setup.definition.scope)
+        except CockpitError as exc:
+            await self.record(
+                AgentStatusChanged(status=AgentStatus.FAILED, detail=str(exc)), agent=name
+            )
+            return None
 
     async def _start_agent(self, setup: AgentSetup, first_message: str) -> None:
         d = setup.definition
+        place = await self._open_place(setup)
+        if place is None:
+            return
+        tree = place.worktree
         await self.record(
-            AgentStarted(model=d.model, tools=list(d.tools), source=str(d.source)), agent=d.name
+            AgentStarted(
+                model=d.model,
+                tools=list(d.tools),
+                source=str(d.source),
+                worktree=str(tree.path) if tree is not None else None,
+                branch=tree.branch if tree is not None else None,
+            ),
+            agent=d.name,
         )
-        runtime = self.crew.add(setup)
+        runtime = self.crew.add(setup, toolbox=place.toolbox)
         runtime.deliver(first_message)
         self.steering.saw(d.name)
         self.crew.launch(runtime)
@@ -298,8 +360,12 @@ class Supervisor:
                 if name in notes:
                     await self._start_agent(setup, notes[name])
                 continue
+            place = await self._open_place(setup)
+            if place is None:
+                continue
             runtime = self.crew.add(
                 setup,
+                toolbox=place.toolbox,
                 messages=agent_state.messages,
                 iteration=agent_state.iteration,
                 status=agent_state.status,
@@ -316,6 +382,8 @@ class Supervisor:
             self.steering.saw(name)
             self.crew.launch(runtime, open_calls)
         self.steering.start()
+        self.radar.start()
+        self.radar.poke()  # what the worktrees hold now, before anyone's next call
 
     async def wait(self) -> dict[str, AgentStatus]:
         """Wait until every agent is final (a plan change may restart one); their statuses."""
@@ -338,11 +406,12 @@ class Supervisor:
 
     async def end(self, reason: str) -> dict[str, AgentStatus]:
         await self.steering.stop()
+        await self.radar.stop()
         statuses = self.statuses()
         if not self._ended:
             self._ended = True
             await self.record(SessionEnded(reason=reason, statuses=dict(statuses)), agent=None)
-            self.toolbox.close()
+            self.places.close()
         return statuses
 
     # -- the human's commands ------------------------------------------------------------

@@ -40,14 +40,17 @@ class AgentCrew:
         self.runtimes: dict[str, AgentRuntime] = {}
         self._tasks: dict[str, asyncio.Task[AgentStatus]] = {}
 
-    def add(self, setup: AgentSetup, **kwargs: Any) -> AgentRuntime:
-        """A runtime for ``setup`` (``kwargs``: a resumed agent's messages and status)."""
+    def add(
+        self, setup: AgentSetup, *, toolbox: Toolbox | None = None, **kwargs: Any
+    ) -> AgentRuntime:
+        """A runtime for ``setup`` working with ``toolbox`` (its own worktree's; the
+        session's by default). ``kwargs``: a resumed agent's messages and status."""
         runtime = AgentRuntime(
             setup.definition,
             setup.system_prompt,
             setup.backend,
             self._host,
-            self._toolbox,
+            toolbox or self._toolbox,
             limits=self._limits,
             **kwargs,
         )

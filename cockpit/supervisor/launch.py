@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from cockpit.session.log import SessionLog
     from cockpit.session.state import SessionState
     from cockpit.supervisor.core import AgentSetup, Supervisor
+    from cockpit.worktrees.agents import AgentWorktrees, SharedTree
 
 BackendFactory = Callable[[AgentDefinition, int], "Backend"]
 
@@ -66,6 +67,10 @@ class LaunchOptions:
     """The workspace's `.cockpit/config.yaml`, read by the CLI (the defaults otherwise)."""
     no_sandbox: bool = False
     """`--no-sandbox`: the user chose to run agents' commands with their full authority."""
+    base: str | None = None
+    """`--base REF`: where the agents' branches start (HEAD by default)."""
+    shared_tree: bool = False
+    """`--shared-tree`: every agent works in the workspace itself, as before worktrees."""
 
     @property
     def plan_path(self) -> Path:
@@ -188,6 +193,7 @@ def _open_session(
     from cockpit.supervisor.core import AgentSetup, Supervisor
 
     root = options.workspace.root
+    isolation = choose_isolation(options, log.session)
 
     def spawn(name: str) -> AgentSetup | None:
         defn = definitions.get(name)
@@ -204,15 +210,24 @@ def _open_session(
     # Said once at the start instead (`git_notice`): a warning printed from a worker
     # thread would land on the screen raw; each skipped snapshot is in the log too.
     safeguard = Safeguard(root, log.session, warn=lambda _message: None)
-    toolbox = Toolbox(
-        root,
-        scrubbed_env(env),
-        log,
-        sandbox.executor,
-        options.settings.sandbox,
-        walls_env=env,
-        protected=(options.plan_path,),
-    )
+    agent_env = scrubbed_env(env)
+
+    def make_toolbox(
+        folder: Path, branch: str | None = None, plan: tuple[Path, Path] | None = None
+    ) -> Toolbox:
+        return Toolbox(
+            folder,
+            agent_env,
+            log,
+            sandbox.executor,
+            options.settings.sandbox,
+            walls_env=env,
+            protected=(options.plan_path,),
+            branch=branch,
+            plan=plan,
+        )
+
+    toolbox = make_toolbox(root)
     return Supervisor(
         root,
         log,
@@ -227,7 +242,30 @@ def _open_session(
         agent_names=definitions,
         model_limits=model_limits,
         plan=plan,
+        isolation=isolation,
+        make_toolbox=make_toolbox,
     )
+
+
+def choose_isolation(options: LaunchOptions, session: str) -> AgentWorktrees | SharedTree:
+    """A worktree per agent in a git repository with a commit; otherwise (or with
+    ``--shared-tree``) the one tree, and why. On resume the recorded base is kept.
+
+    Raises:
+        WorktreeError: ``--base`` names no commit, or another base than the session's.
+    """
+    from cockpit.worktrees.agents import isolation
+
+    return isolation(options.workspace.root, session, options.base, shared=options.shared_tree)
+
+
+def isolation_record(chosen: AgentWorktrees | SharedTree) -> dict[str, Any]:
+    """How ``session.started`` says where the agents work."""
+    from cockpit.worktrees.agents import SharedTree
+
+    if isinstance(chosen, SharedTree):
+        return {"mode": "shared", "reason": chosen.reason}
+    return {"mode": "worktrees", "base": chosen.base, "integration": chosen.integration}
 
 
 @dataclass
@@ -302,6 +340,7 @@ class NewSession:
                 model=self.model,
                 skipped_agents=self.definitions.skipped_records(),
                 sandbox=sandbox.label,
+                isolation=isolation_record(supervisor.isolation),
             ),
             notices=self.notices,
         )
@@ -448,6 +487,9 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
             options.goal = str(started.goal)
         if options.model is None and isinstance(started.model, str):
             options.model = started.model
+        # Where its agents worked, as recorded: a log from before worktrees shared a tree.
+        options.base = None
+        options.shared_tree = (started.isolation or {}).get("mode") != "worktrees"
         model = session_model(options.model, options.env)
         definitions = load_agents(options.workspace, default_model=model)
         make_backend = backend_factory(options, recorded_backend)

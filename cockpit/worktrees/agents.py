@@ -118,10 +118,11 @@ class AgentWorktrees:
     def integration(self) -> str:
         return integration_branch(self.session)
 
-    def attach(self, agent: str) -> Worktree:
+    def attach(self, agent: str, *, reader: bool = False) -> Worktree:
         """The agent's worktree: the existing one on its branch (resume), else a new one
         from the base with `.worktreeinclude`'s files copied in. Locked for this process
-        while the session runs.
+        while the session runs. A ``reader`` (an agent that writes nothing: a reviewer)
+        starts from the integration branch, where the work merged so far is.
 
         Raises:
             WorktreeVanished: its branch exists but its folder is gone.
@@ -148,7 +149,10 @@ class AgentWorktrees:
         if path.exists() or path.is_symlink():
             raise WorktreeError(f"{path} is in the way of agent {agent}'s worktree: move it aside")
         path.parent.mkdir(parents=True, exist_ok=True)
-        git(self.top, "worktree", "add", "--quiet", "-b", tree.branch, str(path), self.base)
+        start = self.base
+        if reader:
+            start = ref_sha(self.top, f"refs/heads/{self.integration}") or self.base
+        git(self.top, "worktree", "add", "--quiet", "-b", tree.branch, str(path), start)
         lock(self.top, path, self.session)
         return Worktree(tree, path, self.base, reused=False, included=copy_included(self.top, path))
 

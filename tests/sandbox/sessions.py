@@ -124,9 +124,23 @@ def run_headless(
     env: Mapping[str, str] | None = None,
     timeout: float = 180,
 ) -> subprocess.CompletedProcess[str]:
-    """`cockpit run --headless` with no terminal: every tier-3 prompt is denied."""
+    """`cockpit run --headless` with no terminal: every tier-3 prompt is denied. The
+    agent works in the workspace itself (`--shared-tree`) unless ``options`` say
+    otherwise; tests/sandbox/test_worktree_walls.py runs it in its own worktree."""
+    shared = () if "--no-shared-tree" in options else ("--shared-tree",)
+    options = tuple(o for o in options if o != "--no-shared-tree")
     return subprocess.run(
-        [*COCKPIT, "run", "--headless", "--agents", "builder", "--script", str(script), *options],
+        [
+            *COCKPIT,
+            "run",
+            "--headless",
+            "--agents",
+            "builder",
+            "--script",
+            str(script),
+            *shared,
+            *options,
+        ],
         cwd=place.workspace,
         env=place.env(env),
         stdin=subprocess.DEVNULL,
@@ -160,7 +174,15 @@ def run_in_terminal(
 ) -> PtyRun:
     master, slave = pty.openpty()
     proc = subprocess.Popen(
-        [*COCKPIT, "run", "--headless", "--agents", "builder", "--script", str(script)],
+        [
+            *COCKPIT,
+            "run",
+            "--headless",
+            "--shared-tree",
+            *("--agents", "builder"),
+            "--script",
+            str(script),
+        ],
         cwd=place.workspace,
         env=place.env(env),
         stdin=slave,

@@ -14,6 +14,8 @@ from tests.supervisor.conftest import clean_env
 
 
 async def start(root: Path, script: str, agents: list[str], **options: Any) -> Prepared:
+    """A session in ``root``; its agents share the tree unless ``shared_tree=False``."""
+    options.setdefault("shared_tree", True)
     path = root.parent / "script.yaml"
     path.write_text(script)
     prepared = prepare_new(

@@ -49,7 +49,13 @@ def cockpit(
     *args: str,
     env: Mapping[str, str] | None = None,
     timeout: float = 60,
+    worktrees: bool = False,
 ) -> subprocess.CompletedProcess[str]:
+    """``cockpit *args`` in ``root``. A `run` here has its agents share the tree (what these
+    tests are about is not isolation) unless ``worktrees``: tests/supervisor/
+    test_worktree_sessions.py is where agents get a worktree each."""
+    if args[:1] == ("run",) and not worktrees:
+        args = ("run", "--shared-tree", *args[1:])
     return subprocess.run(
         [sys.executable, "-m", "cockpit", *args],
         cwd=root,

@@ -37,6 +37,7 @@ async def start(root: Path, api: FakeAnthropicAPI, *, no_sandbox: bool = False) 
     hold (inside the sandbox a program cannot write plan.md at all)."""
     prepared = prepare_new(
         LaunchOptions(
+            shared_tree=True,
             workspace=Workspace(root),
             agents=["builder"],
             env=clean_env(

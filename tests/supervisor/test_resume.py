@@ -42,6 +42,7 @@ def test_sigkill_mid_command_then_resume(workspace: Path, tmp_path: Path) -> Non
             "cockpit",
             "run",
             "--headless",
+            "--shared-tree",
             "--agents",
             "builder",
             "--script",

@@ -232,6 +232,7 @@ async def test_an_edit_saved_while_the_session_starts_is_not_lost(workspace: Pat
     path.write_text(LONG_THINK)
     prepared = prepare_new(
         LaunchOptions(
+            shared_tree=True,
             workspace=Workspace(workspace),
             agents=["builder"],
             script=path,
@@ -260,7 +261,11 @@ async def test_an_edit_saved_while_a_session_resumes_is_not_lost(workspace: Path
     await finish(first)
     resumed = prepare_resume(
         LaunchOptions(
-            workspace=Workspace(workspace), env=clean_env(), keep_alive=True, continue_tasks=True
+            shared_tree=True,
+            workspace=Workspace(workspace),
+            env=clean_env(),
+            keep_alive=True,
+            continue_tasks=True,
         ),
         first.session,
     )

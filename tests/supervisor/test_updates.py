@@ -29,7 +29,11 @@ async def test_one_subscription_tells_events_output_and_questions_in_order(
     script.write_text(SCRIPT)
     prepared = prepare_new(
         LaunchOptions(
-            workspace=Workspace(workspace), agents=["builder"], script=script, env=clean_env()
+            shared_tree=True,
+            workspace=Workspace(workspace),
+            agents=["builder"],
+            script=script,
+            env=clean_env(),
         )
     )
     sup = prepared.supervisor

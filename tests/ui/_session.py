@@ -69,11 +69,15 @@ def prepare(
     return prepare_new(options)
 
 
-def launch_options(root: Path, *, agents: list[str] | None = None) -> LaunchOptions:
-    """What a test session runs with (no script: resume finds the one it recorded)."""
+def launch_options(
+    root: Path, *, agents: list[str] | None = None, shared_tree: bool = True
+) -> LaunchOptions:
+    """What a test session runs with (no script: resume finds the one it recorded). Its
+    agents share the tree unless ``shared_tree=False`` (a worktree each)."""
     return LaunchOptions(
         workspace=Workspace(root),
         agents=agents,
+        shared_tree=shared_tree,
         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(root.parent)},
         keep_alive=True,
         session_dir=root.parent / f"{root.name}-sessions",
