@@ -51,6 +51,12 @@ async def git_outcome(
             "git",
             "-C",
             str(repo),
+            # An agent's worktree is where this runs: nothing it could have configured
+            # runs a program of its own here (its config files are read-only to it too).
+            "-c",
+            "core.fsmonitor=false",
+            "-c",
+            "core.hooksPath=/dev/null",
             *args,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
