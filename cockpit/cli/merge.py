@@ -63,6 +63,7 @@ def merge_command(args: argparse.Namespace) -> int:
     from cockpit.config.workspace import Workspace
     from cockpit.session.chain import read_events
     from cockpit.session.log import SessionLog
+    from cockpit.supervisor.ceremony import already_told
     from cockpit.worktrees.state import repository_top
 
     start = Path(args.cwd or ".")
@@ -83,6 +84,9 @@ def merge_command(args: argparse.Namespace) -> int:
     try:
         report = asyncio.run(_ceremony(args, workspace, top, session, events, log, out))
         for note in report.notes:
+            if already_told(events, note):
+                out.say(f"{note.agent} was already told: {note.text.splitlines()[0]}")
+                continue
             logged = log.append(note.message().kind, note.message().data(), agent=note.agent)
             out.event(logged, f"told {note.agent}: {note.text.splitlines()[0]}")
         if args.bring_in:
@@ -106,8 +110,9 @@ class _Output:
 
         self.steps.append({"kind": event.kind, "agent": event.agent, **event.data})
         if not self.as_json:
-            _state, action, result, _ = describe(event)
-            print(visible(line or f"{event.agent or 'session'}: {action}: {result}"))
+            _state, action, result, more = describe(event)
+            more = f" [{more}]" if more and event.kind != "merge.checked" else ""
+            print(visible(line or f"{event.agent or 'session'}: {action}: {result}{more}"))
 
     def say(self, line: str) -> None:
         if not self.as_json:

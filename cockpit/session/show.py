@@ -182,13 +182,16 @@ def describe(event: Event) -> tuple[str, str, str, str]:
                 result = f"{result} [UNSANDBOXED: {d['sandbox']}]".lstrip()
         case MergeStarted() as b:
             action = f"merge into {_or(b.integration, '?')}"
-            queue = ", ".join(str(q) for q in items_of(b.queue))
+            # The branches beside the integration one by their agent's name: the line is short.
+            prefix = str(_or(b.integration, "")).rpartition("/")[0] + "/"
+            queue = ", ".join(str(q).removeprefix(prefix) for q in items_of(b.queue))
             result = f"queue: {queue or 'empty'} onto {_sha(b.before)}"
             left = [item for item in items_of(b.left_out) if isinstance(item, dict)]
-            if left:
-                result += "; left out: " + "; ".join(
-                    f"{i.get('agent')} ({i.get('verdict')}: {i.get('why')})" for i in left
+            if left:  # the verdicts here, the reasons (longer) in the wide last column
+                result += "; left out: " + ", ".join(
+                    f"{i.get('agent')} ({i.get('verdict')})" for i in left
                 )
+                artifacts = "; ".join(f"{i.get('agent')}: {i.get('why')}" for i in left)
         case MergeConflict() as b:
             action = f"merge {_or(b.branch, '?')}"
             paths = ", ".join(str(p) for p in items_of(b.paths))

@@ -103,6 +103,22 @@ class CeremonyReport:
         )
 
 
+def already_told(events: Iterable[Event], note: AgentNote) -> bool:
+    """Whether the agent was given this very note by an earlier ceremony and has not moved
+    since (no event of its own after it): a ceremony run again does not repeat itself."""
+    last: str | None = None
+    for event in events:
+        if event.agent != note.agent:
+            continue
+        body = event.body
+        if isinstance(body, HumanMessage):
+            if body.by == CEREMONY:
+                last = str(body.text)
+        else:
+            last = None
+    return last == note.text
+
+
 def unfinished_ceremony(events: Iterable[Event]) -> Event | None:
     """The last ``merge.started`` no ``merge.finished`` followed: a ceremony cut short."""
     open_start: Event | None = None

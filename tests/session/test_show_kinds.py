@@ -168,7 +168,8 @@ def test_a_ceremony_reads_as_what_was_left_out_and_what_each_check_ran() -> None
             "commands": [{"command": "make test", "tier": 1, "exit_code": 0, "output": "ok"}],
         }
     )
-    assert "left out: tester (running: it is still thinking)" in describe(started)[2]
+    assert "left out: tester (running)" in describe(started)[2]
+    assert describe(started)[3] == "tester: it is still thinking"
     assert "`make test` (tier 1) exit 0" in describe(checked)[2]
 
 
