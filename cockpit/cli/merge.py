@@ -34,8 +34,7 @@ if TYPE_CHECKING:
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "merge",
-        help="the merge ceremony: the session's finished agents' branches onto its "
-        "integration branch; --bring-in to bring that into your branch",
+        help="the merge ceremony: finished agents' branches onto the integration branch",
         description="Triage a session's agents, commit each finished agent's work onto "
         "its branch, merge the done-and-verified ones in plan order onto "
         "cockpit/<session>/integration with every merged task's verify (and `merge: "
@@ -106,12 +105,13 @@ class _Output:
         self.extra: dict[str, Any] = {}
 
     def event(self, event: Event, line: str | None = None) -> None:
+        from cockpit.session.kinds import MergeChecked
         from cockpit.session.show import describe
 
         self.steps.append({"kind": event.kind, "agent": event.agent, **event.data})
         if not self.as_json:
             _state, action, result, more = describe(event)
-            more = f" [{more}]" if more and event.kind != "merge.checked" else ""
+            more = f" [{more}]" if more and event.kind != MergeChecked.kind else ""
             print(visible(line or f"{event.agent or 'session'}: {action}: {result}{more}"))
 
     def say(self, line: str) -> None:
@@ -279,16 +279,21 @@ def _bring_in(
     log: SessionLog,
     out: _Output,
 ) -> None:
-    from cockpit.supervisor.merge_bring import BringInRefused, bring_in, prepare_bring_in
+    from cockpit.supervisor.merge_bring import (
+        BringInRefused,
+        NothingToBringIn,
+        bring_in,
+        prepare_bring_in,
+    )
 
     merged = _merged_agents(log.path, session)
     try:
         plan = asyncio.run(prepare_bring_in(top, session, merged))
-    except BringInRefused as exc:
+    except NothingToBringIn as exc:
         out.say(str(exc))
         out.extra["brought"] = {"done": False, "why": str(exc)}
-        if "nothing to bring in" in str(exc):
-            return
+        return
+    except BringInRefused as exc:
         raise UsageError(str(exc)) from None
     for line in plan.summary():
         out.say(line)

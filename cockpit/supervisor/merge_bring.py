@@ -20,6 +20,10 @@ class BringInRefused(CockpitError):
     """The integration branch was not brought in; the message says why and what to do."""
 
 
+class NothingToBringIn(BringInRefused):
+    """The user's branch already has everything the integration branch holds."""
+
+
 @dataclass(frozen=True)
 class BringIn:
     """What bringing the integration branch in would do: shown before the human decides."""
@@ -60,7 +64,7 @@ async def prepare_bring_in(top: Path, session: str, merged: Sequence[str]) -> Br
     target = on.text.strip()
     before = (await git(top, "rev-parse", "HEAD")).strip()
     if await _is_ancestor(top, tip, before):
-        raise BringInRefused(f"nothing to bring in: {target} already has {integration}")
+        raise NothingToBringIn(f"nothing to bring in: {target} already has {integration}")
     files = tuple(nul_split(await git(top, "diff", "--name-only", "-z", f"{before}...{tip}")))
     status = await git(top, "status", "--porcelain=v1", "-z", "--no-renames", "-uall")
     touched = sorted({entry[3:] for entry in nul_split(status)} & set(files))

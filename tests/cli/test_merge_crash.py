@@ -80,5 +80,5 @@ def _remove_orphaned_check_trees(root: Path) -> None:
     for line in listing.splitlines():
         path = line.removeprefix("worktree ")
         if line.startswith("worktree ") and "cockpit-check-" in path:
-            git(root, "worktree", "remove", "--force", path)
+            git(root, "worktree", "remove", "--force", "--force", path)  # locked mid-add
             shutil.rmtree(Path(path).parent, ignore_errors=True)
