@@ -182,16 +182,13 @@ def describe(event: Event) -> tuple[str, str, str, str]:
                 result = f"{result} [UNSANDBOXED: {d['sandbox']}]".lstrip()
         case MergeStarted() as b:
             action = f"merge into {_or(b.integration, '?')}"
-            # The branches beside the integration one by their agent's name: the line is short.
-            prefix = str(_or(b.integration, "")).rpartition("/")[0] + "/"
-            queue = ", ".join(str(q).removeprefix(prefix) for q in items_of(b.queue))
+            queue = ", ".join(str(q) for q in items_of(b.queue))
             result = f"queue: {queue or 'empty'} onto {_sha(b.before)}"
             left = [item for item in items_of(b.left_out) if isinstance(item, dict)]
-            if left:  # the verdicts here, the reasons (longer) in the wide last column
-                result += "; left out: " + ", ".join(
-                    f"{i.get('agent')} ({i.get('verdict')})" for i in left
+            if left:  # in the wide last column: the queue line stays as it always read
+                artifacts = "left out: " + "; ".join(
+                    f"{i.get('agent')} ({i.get('verdict')}: {i.get('why')})" for i in left
                 )
-                artifacts = "; ".join(f"{i.get('agent')}: {i.get('why')}" for i in left)
         case MergeConflict() as b:
             action = f"merge {_or(b.branch, '?')}"
             paths = ", ".join(str(p) for p in items_of(b.paths))
@@ -220,8 +217,10 @@ def describe(event: Event) -> tuple[str, str, str, str]:
             result = f"{_sha(b.before)} -> {_sha(b.after)}: {files or 'no files'}"
         case MergeFinished() as b:
             action = f"merge into {_or(b.integration, '?')} finished"
-            merged = ", ".join(str(m) for m in items_of(b.merged)) or "nothing"
-            skipped = ", ".join(str(m) for m in items_of(b.skipped)) or "none"
+            prefix = str(_or(b.integration, "")).rpartition("/")[0] + "/"
+            merged = ", ".join(str(m).removeprefix(prefix) for m in items_of(b.merged))
+            skipped = ", ".join(str(m).removeprefix(prefix) for m in items_of(b.skipped))
+            merged, skipped = merged or "nothing", skipped or "none"
             result = f"{_sha(b.before)} -> {_sha(b.after)}; merged: {merged}; skipped: {skipped}"
         case MergeBrought() as b:
             action = f"bring {_or(b.integration, '?')} into {_or(b.target, '?')}"

@@ -194,7 +194,7 @@ def test_a_running_agent_is_left_out_and_the_log_says_why(tmp_path: Path) -> Non
             "why": "it is not done (last seen thinking)",
         }
     ]
-    assert "left out: tester (running or crashed)" in merged.stdout
+    assert "[left out: tester (running or crashed: it is not done" in merged.stdout
     worktree = root / ".cockpit/worktrees/s1/tester"
     assert git(worktree, "status", "--porcelain") == "?? tests/"  # never committed for it
 
@@ -284,8 +284,8 @@ def test_log_show_reads_the_whole_ceremony(tmp_path: Path) -> None:
     text = shown.stdout
     for step in (
         "commit builder's work onto cockpit/s1/builder",
-        "queue: builder, tester onto",
-        "left out: reviewer (running or crashed) | reviewer: it is not done (last seen thinking)",
+        "queue: cockpit/s1/builder, cockpit/s1/tester onto",
+        "| left out: reviewer (running or crashed: it is not done (last seen thinking))",
         "check merge of cockpit/s1/builder | passed on",
         "`true` (tier 1) exit 0",
         "merge cockpit/s1/builder | advanced",

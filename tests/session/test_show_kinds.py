@@ -168,9 +168,11 @@ def test_a_ceremony_reads_as_what_was_left_out_and_what_each_check_ran() -> None
             "commands": [{"command": "make test", "tier": 1, "exit_code": 0, "output": "ok"}],
         }
     )
-    assert "left out: tester (running)" in describe(started)[2]
-    assert describe(started)[3] == "tester: it is still thinking"
+    assert describe(started)[3] == "left out: tester (running: it is still thinking)"
     assert "`make test` (tier 1) exit 0" in describe(checked)[2]
+    finished = Event(seq=3, ts="2026-12-03T10:00:00.000000Z", session="s", kind="merge.finished")
+    finished.data.update(SAMPLES[MergeFinished.kind])
+    assert describe(finished)[2].endswith("; merged: builder; skipped: tester")
 
 
 def test_every_registered_kind_has_a_sample_here() -> None:
