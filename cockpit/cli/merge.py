@@ -47,7 +47,11 @@ def register(sub: Any) -> None:
         action="store_true",
         help="then bring the integration branch into your checked-out branch (asks y/N)",
     )
-    parser.add_argument("--yes", action="store_true", help="answer yes (for scripts)")
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        help="bring in without asking (for scripts); a tier-3 check is still asked",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--cwd", metavar="DIR", help="a directory inside the workspace")
     parser.add_argument(
@@ -210,7 +214,7 @@ async def _ceremony(
         executor=_executor(args, started, settings.sandbox.enabled),
         env=dict(os.environ),
         sandbox=settings.sandbox,
-        approve=_approve(args.yes),
+        approve=_approve_on_terminal,
         integration=settings.merge.integration,
     )
 
@@ -249,13 +253,11 @@ def _executor(args: argparse.Namespace, started: SessionStarted | None, enabled:
         raise UsageError(f"{exc}; to run the checks unsandboxed: --no-sandbox") from None
 
 
-def _approve(yes: bool) -> Any:
-    async def approve(command: str, decision: Decision) -> bool:
-        reasons = "; ".join(decision.reasons)
-        question = f"run the check `{command}` (tier 3: {reasons})"
-        return _ask(question, yes)
-
-    return approve
+async def _approve_on_terminal(command: str, decision: Decision) -> bool:
+    """A tier-3 check command runs on a "y" typed on a terminal, never on ``--yes``: that
+    answers the bring-in, not commands nobody has seen."""
+    reasons = "; ".join(decision.reasons)
+    return _ask(f"run the check `{command}` (tier 3: {reasons})", yes=False)
 
 
 def _ask(question: str, yes: bool) -> bool:

@@ -298,3 +298,24 @@ def test_log_show_reads_the_whole_ceremony(tmp_path: Path) -> None:
         assert step in text, f"{step!r} not in:\n{text}"
     audited = cockpit_cli(root, "audit", ".cockpit/sessions/s1.jsonl")
     assert audited.returncode == 0, audited.stdout
+
+
+def test_a_tier_3_check_is_refused_without_a_terminal_even_with_yes(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    make_session(
+        root,
+        Agent("builder", {"src/app.py": "APP = 1\n"}),
+        config="merge:\n  integration: rm -rf build\n",
+    )
+
+    merged = merge_cli(root, "--yes")
+
+    assert merged.returncode == 0, merged.stderr
+    checked = next(d for k, _a, d in kinds_of(root) if k == "merge.checked")
+    assert checked["passed"] is False
+    assert checked["commands"][-1] == {  # type: ignore[index]
+        "command": "rm -rf build",
+        "tier": 3,
+        "refused": "refused: tier 3 and the human did not approve it",
+    }
+    assert git(root, "rev-parse", INTEGRATION) == git(root, "rev-parse", "HEAD")
