@@ -32,6 +32,7 @@ class Verdict(StrEnum):
     NOT_FINAL = "running or crashed"
     NO_WORK = "no work"
     NO_WORKTREE = "no worktree"
+    VANISHED = "worktree vanished"
     UNKNOWN_AGENT = "unknown agent"
 
 
@@ -75,6 +76,12 @@ def triage(session: str, events: Iterable[Event], plan: Plan, top: Path) -> list
         status = agents[name].status
         if ref_sha(top, tree.ref) is None:
             verdict, why = Verdict.NO_WORKTREE, "it worked in the shared tree: no branch"
+        elif worktree is None or not worktree.is_dir():
+            verdict = Verdict.VANISHED
+            why = (
+                f"its worktree is gone (its branch {tree.branch} is kept): restore it as "
+                "`cockpit worktrees` says, then merge again"
+            )
         elif status is AgentStatus.FAILED:
             verdict, why = Verdict.FAILED, f"it failed: {agents[name].detail or 'no reason'}"
         elif status is AgentStatus.BLOCKED:

@@ -5,6 +5,7 @@ and the sandbox, the notes for skipped agents, and the end marker."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,16 @@ def test_the_finished_marker_names_what_merged_and_what_was_skipped(tmp_path: Pa
     assert isinstance(body, MergeFinished) and agent is None
     assert body.merged == ["cockpit/s1/builder"] and body.skipped == ["cockpit/s1/tester"]
     assert body.before == report.result.before and body.after == report.result.after
+
+
+def test_a_vanished_worktree_is_left_out_and_the_others_still_merge(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    make_session(root, Agent("builder", {"a.txt": "a\n"}), Agent("lost", {"l.txt": "l\n"}))
+    shutil.rmtree(root / ".cockpit/worktrees/s1/lost")
+
+    report, _recorded, _ = _ceremony(root)
+
+    lost = next(t for t in report.triaged if t.agent == "lost")
+    assert str(lost.verdict) == "worktree vanished"
+    assert "cockpit/s1/lost is kept" in lost.why
+    assert report.merged_agents == ("builder",)
