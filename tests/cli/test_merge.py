@@ -319,3 +319,27 @@ def test_a_tier_3_check_is_refused_without_a_terminal_even_with_yes(tmp_path: Pa
         "refused": "refused: tier 3 and the human did not approve it",
     }
     assert git(root, "rev-parse", INTEGRATION) == git(root, "rev-parse", "HEAD")
+
+
+def test_on_a_terminal_the_tier_3_check_and_the_bring_in_are_asked(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    make_session(
+        root,
+        Agent("builder", {"src/app.py": "APP = 1\n"}),
+        config="merge:\n  integration: rm -rf build\n",
+    )
+    leader, follower = os.openpty()
+    os.write(leader, b"y\ny\n")  # yes to the check, yes to the bring-in
+    try:
+        asked = merge_cli(root, "--bring-in", stdin=follower)
+    finally:
+        os.close(follower)
+        os.close(leader)
+
+    assert asked.returncode == 0, asked.stderr
+    assert "run the check `rm -rf build` (tier 3: recursive deletion" in asked.stdout
+    assert "bring cockpit/s1/integration into main? [y/N]" in asked.stdout
+    assert git(root, "rev-parse", "HEAD") == git(root, "rev-parse", INTEGRATION)
+    assert (root / "src/app.py").read_text() == "APP = 1\n"
+    brought = [d for k, _a, d in kinds_of(root) if k == "merge.brought"]
+    assert brought[0]["by"] == "human"
