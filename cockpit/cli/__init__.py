@@ -13,4 +13,5 @@ package prints; this one builds the `Settings` and the launch options and passes
 - `agents`    `cockpit agents`
 - `sandbox`   `cockpit sandbox check`: escapes tried through bwrap, what holds
 - `worktrees` `cockpit worktrees [--json]`, `worktrees clean`, `worktrees discard`
+- `merge`     `cockpit merge [SESSION] [--bring-in]`: the merge ceremony, offline
 """

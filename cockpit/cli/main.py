@@ -74,6 +74,12 @@ def _worktrees() -> Register:
     return worktrees.register
 
 
+def _merge() -> Register:
+    from cockpit.cli import merge
+
+    return merge.register
+
+
 COMMANDS: dict[str, tuple[Callable[[], Register], str]] = {
     "audit": (_log, "verify a session log and report what ran and who allowed it"),
     "log": (_log, "read session logs"),
@@ -89,6 +95,7 @@ COMMANDS: dict[str, tuple[Callable[[], Register], str]] = {
     "resume": (_run, "continue a session after a quit or a crash"),
     "sandbox": (_sandbox, "the OS sandbox: `sandbox check` tries escapes and says what holds"),
     "worktrees": (_worktrees, "the agents' worktrees and their unmerged work; `clean`, `discard`"),
+    "merge": (_merge, "the merge ceremony: finished agents' branches onto the integration branch"),
     "demo": (_demo, "an offline session with scripted agents: no API key needed"),
 }
 """Each subcommand: the function that imports the module registering it, and its line in

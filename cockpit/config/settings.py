@@ -20,6 +20,9 @@ model:
   idle_timeout: 180    # seconds of silence before the request is given up and asked again
   turn_timeout: 900    # seconds one model turn may take in all
   retries: 2           # how many times a timed-out request is asked again
+merge:
+  integration: make test  # or a list: run after each merge of the ceremony, besides
+                          # every merged task's `verify:`
 ```
 
 A key given to two bindings of one screen is refused (Textual would silently drop one of
@@ -115,12 +118,22 @@ _SANDBOX_NUMBERS = {
 
 
 @dataclass(frozen=True)
+class MergeSettings:
+    """The ``merge:`` section: what the merge ceremony runs after each merge besides the
+    merged tasks' ``verify:`` ("scope changes narrowly, verify broadly")."""
+
+    integration: tuple[str, ...] = ()
+    """Shell commands run in the candidate merge, in order, through the policy."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything cockpit takes from a workspace's configuration."""
 
     screen: ScreenSettings = field(default_factory=ScreenSettings)
     model: ModelLimits = field(default_factory=ModelLimits)
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
+    merge: MergeSettings = field(default_factory=MergeSettings)
 
 
 def load_settings(path: Path, *, screen: bool = True) -> Settings:
@@ -133,7 +146,28 @@ def load_settings(path: Path, *, screen: bool = True) -> Settings:
     """
     src, top = read_config(path)
     shown = _screen(src, top) if screen else ScreenSettings()
-    return Settings(screen=shown, model=_model(src, top), sandbox=_sandbox(src, top))
+    return Settings(
+        screen=shown, model=_model(src, top), sandbox=_sandbox(src, top), merge=_merge(src, top)
+    )
+
+
+def _merge(src: YamlSource, top: Sections) -> MergeSettings:
+    """The ``merge:`` section: ``integration:`` one command or a list of them."""
+    if "merge" not in top:
+        return MergeSettings()
+    node = top["merge"][1]
+    if not isinstance(node, yaml.MappingNode):
+        raise src.error(node, "merge: is a mapping (`integration: COMMAND`)")
+    commands: tuple[str, ...] = ()
+    for name, (key_node, value_node) in src.mapping(node, "merge").items():
+        if name != "integration":
+            raise src.error(key_node, f"merge: unknown setting `{name}` (integration)")
+        value = src.value(value_node)
+        listed = value if isinstance(value, list) else [value]
+        if not listed or not all(isinstance(c, str) and c.strip() for c in listed):
+            raise src.error(value_node, "merge: integration is a command or a list of commands")
+        commands = tuple(str(c).strip() for c in listed)
+    return MergeSettings(integration=commands)
 
 
 def _sandbox(src: YamlSource, top: Sections) -> SandboxSettings:

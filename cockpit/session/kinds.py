@@ -465,6 +465,8 @@ class MergeStarted(EventBody):
     base: str | None = None
     before: str | None = None
     queue: list[str] | None = None
+    left_out: list[dict[str, Any]] | None = None
+    """The agents not queued: ``{agent, verdict, why}`` each (running, failed, no work...)."""
 
 
 @_registered
@@ -494,6 +496,9 @@ class MergeChecked(EventBody):
     passed: bool | None = None
     exit_code: int | None = field(default=None, metadata=ALWAYS)
     output: str | None = None
+    commands: list[dict[str, Any]] | None = None
+    """What ran, in order: ``{command, tier, exit_code, output}`` each (the output's
+    tail; a command the policy denied or the human refused has no exit code)."""
 
 
 @_registered
@@ -550,6 +555,50 @@ class RadarOverlap(EventBody):
     paths: list[str] | None = None
     conflict: bool | None = None
     conflicts: list[str] | None = None
+
+
+@_registered
+@dataclass(frozen=True, kw_only=True)
+class MergeCommitted(EventBody):
+    """A finished agent's uncommitted work committed onto its branch by cockpit (an agent
+    never commits), before its branch was queued."""
+
+    kind: ClassVar[str] = "merge.committed"
+    agent: str | None = None
+    branch: str | None = None
+    before: str | None = None
+    after: str | None = None
+    files: list[str] | None = None
+
+
+@_registered
+@dataclass(frozen=True, kw_only=True)
+class MergeFinished(EventBody):
+    """A ceremony's end marker: a ``merge.started`` without one was cut short (resume runs
+    the ceremony again; nothing merged is merged twice)."""
+
+    kind: ClassVar[str] = "merge.finished"
+    integration: str | None = None
+    before: str | None = None
+    after: str | None = None
+    merged: list[str] | None = None
+    skipped: list[str] | None = None
+
+
+@_registered
+@dataclass(frozen=True, kw_only=True)
+class MergeBrought(EventBody):
+    """The integration branch brought into the user's branch, on the human's yes."""
+
+    kind: ClassVar[str] = "merge.brought"
+    integration: str | None = None
+    target: str | None = None
+    before: str | None = None
+    after: str | None = None
+    fast_forward: bool | None = None
+    by: str | None = None
+    merged: list[str] | None = None
+    """The agents whose work it brings."""
 
 
 def body_class(kind: str) -> type[EventBody]:

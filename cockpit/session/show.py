@@ -19,8 +19,11 @@ from cockpit.session.kinds import (
     HumanMessage,
     LogRecovered,
     MergeAdvanced,
+    MergeBrought,
     MergeChecked,
+    MergeCommitted,
     MergeConflict,
+    MergeFinished,
     MergeQuarantined,
     MergeSkipped,
     MergeStarted,
@@ -181,6 +184,11 @@ def describe(event: Event) -> tuple[str, str, str, str]:
             action = f"merge into {_or(b.integration, '?')}"
             queue = ", ".join(str(q) for q in items_of(b.queue))
             result = f"queue: {queue or 'empty'} onto {_sha(b.before)}"
+            left = [item for item in items_of(b.left_out) if isinstance(item, dict)]
+            if left:  # in the wide last column: the queue line stays as it always read
+                artifacts = "left out: " + "; ".join(
+                    f"{i.get('agent')} ({i.get('verdict')}: {i.get('why')})" for i in left
+                )
         case MergeConflict() as b:
             action = f"merge {_or(b.branch, '?')}"
             paths = ", ".join(str(p) for p in items_of(b.paths))
@@ -189,6 +197,9 @@ def describe(event: Event) -> tuple[str, str, str, str]:
             action = f"check merge of {_or(b.branch, '?')}"
             verdict = "passed" if b.passed else f"FAILED (exit {b.exit_code})"
             result = f"{verdict} on {_sha(b.after)}"
+            ran = [c for c in items_of(b.commands) if isinstance(c, dict)]
+            if ran:
+                result += ": " + "; ".join(_check_command(c) for c in ran)
         case MergeAdvanced() as b:
             action = f"merge {_or(b.branch, '?')}"
             result = f"advanced {_sha(b.before)} -> {_sha(b.after)}"
@@ -200,6 +211,22 @@ def describe(event: Event) -> tuple[str, str, str, str]:
             action = f"scope check {_or(b.branch, '?')}"
             paths = ", ".join(str(p) for p in items_of(b.paths))
             result = f"QUARANTINED: outside its scope: {paths}"
+        case MergeCommitted() as b:
+            action = f"commit {_or(b.agent, '?')}'s work onto {_or(b.branch, '?')}"
+            files = ", ".join(str(f) for f in items_of(b.files))
+            result = f"{_sha(b.before)} -> {_sha(b.after)}: {files or 'no files'}"
+        case MergeFinished() as b:
+            action = f"merge into {_or(b.integration, '?')} finished"
+            prefix = str(_or(b.integration, "")).rpartition("/")[0] + "/"
+            merged = ", ".join(str(m).removeprefix(prefix) for m in items_of(b.merged))
+            skipped = ", ".join(str(m).removeprefix(prefix) for m in items_of(b.skipped))
+            merged, skipped = merged or "nothing", skipped or "none"
+            result = f"{_sha(b.before)} -> {_sha(b.after)}; merged: {merged}; skipped: {skipped}"
+        case MergeBrought() as b:
+            action = f"bring {_or(b.integration, '?')} into {_or(b.target, '?')}"
+            how = "fast-forward" if b.fast_forward else "merge commit"
+            agents = ", ".join(str(m) for m in items_of(b.merged)) or "no agent"
+            result = f"{how} {_sha(b.before)} -> {_sha(b.after)} ({agents}) by {_or(b.by, '?')}"
         case RadarOverlap() as b:
             action = "radar " + " & ".join(str(a) for a in items_of(b.agents))
             paths = ", ".join(str(p) for p in items_of(b.paths))
@@ -215,6 +242,13 @@ def widening_text(widening: dict[str, Any]) -> str:
     parts = ["network"] if widening.get("network") is True else []
     parts += [f"writable {p}" for p in items_of(widening.get("writable"))]
     return ", ".join(parts) or "nothing"
+
+
+def _check_command(ran: dict[str, Any]) -> str:
+    """One command of a merge check: ``make test`` (tier 1) exit 0."""
+    code = ran.get("exit_code")
+    outcome = f"exit {code}" if code is not None else str(ran.get("refused") or "not run")
+    return f"`{ran.get('command')}` (tier {ran.get('tier')}) {outcome}"
 
 
 def _sha(value: Any) -> str:

@@ -15,4 +15,8 @@ Map (each module does one thing; the arrows of the layers point down this list):
 - `steering`: `PlanSteering`: plan.md watched, task updates written, agents redirected.
 - `launch`: assembling a session (new or resumed) from the workspace's files.
 - `headless`: a session without the screen: `log show` lines and questions on the terminal.
+- `ceremony`: the merge ceremony's driver (triage, commit, merge with checks, notes), for
+  `cockpit merge` and the live session; `merge_triage`: which agents are queued and why the
+  others are not; `merge_checks`: the integration checks through policy and sandbox;
+  `merge_bring`: the integration branch into the user's branch, on the human's yes.
 """

@@ -20,8 +20,11 @@ from cockpit.session.kinds import (
     HumanMessage,
     LogRecovered,
     MergeAdvanced,
+    MergeBrought,
     MergeChecked,
+    MergeCommitted,
     MergeConflict,
+    MergeFinished,
     MergeQuarantined,
     MergeSkipped,
     MergeStarted,
@@ -124,7 +127,52 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "conflict": True,
         "conflicts": ["src/app.py"],
     },
+    MergeCommitted.kind: {
+        "agent": "builder",
+        "branch": "cockpit/s/builder",
+        "before": "a" * 40,
+        "after": "b" * 40,
+        "files": ["src/app.py"],
+    },
+    MergeFinished.kind: {
+        "integration": "cockpit/s/integration",
+        "before": "a" * 40,
+        "after": "c" * 40,
+        "merged": ["cockpit/s/builder"],
+        "skipped": ["cockpit/s/tester"],
+    },
+    MergeBrought.kind: {
+        "integration": "cockpit/s/integration",
+        "target": "main",
+        "before": "a" * 40,
+        "after": "c" * 40,
+        "fast_forward": True,
+        "by": "human",
+        "merged": ["builder"],
+    },
 }
+
+
+def test_a_ceremony_reads_as_what_was_left_out_and_what_each_check_ran() -> None:
+    started = Event(seq=1, ts="2026-12-03T10:00:00.000000Z", session="s", kind="merge.started")
+    started.data.update(
+        {
+            **SAMPLES[MergeStarted.kind],
+            "left_out": [{"agent": "tester", "verdict": "running", "why": "it is still thinking"}],
+        }
+    )
+    checked = Event(seq=2, ts="2026-12-03T10:00:00.000000Z", session="s", kind="merge.checked")
+    checked.data.update(
+        {
+            **SAMPLES[MergeChecked.kind],
+            "commands": [{"command": "make test", "tier": 1, "exit_code": 0, "output": "ok"}],
+        }
+    )
+    assert describe(started)[3] == "left out: tester (running: it is still thinking)"
+    assert "`make test` (tier 1) exit 0" in describe(checked)[2]
+    finished = Event(seq=3, ts="2026-12-03T10:00:00.000000Z", session="s", kind="merge.finished")
+    finished.data.update(SAMPLES[MergeFinished.kind])
+    assert describe(finished)[2].endswith("; merged: builder; skipped: tester")
 
 
 def test_every_registered_kind_has_a_sample_here() -> None:
