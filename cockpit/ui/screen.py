@@ -298,15 +298,17 @@ class CockpitScreen(Screen[None]):
         do not fit the terminal, the base's SHA is left out first, then the badge and the
         workspace's name are shortened (help says them in full)."""
         agents = list(agents)
+        status = self.query_one("#status", Static)
+        room = self.size.width - status.styles.padding.width
         for detail in (2, 1, 0):
             told = self._status_line(agents, stopping, notices, detail)
-            if told.cell_length <= self.size.width:
+            if told.cell_length <= room:
                 break
         used = sum(render.total_tokens(a) for a in agents)
         line = told + f" · {render.tokens(used)} tok · {render.session_cost(agents)}"
         if line != self._status:  # a changed line costs a repaint, not a layout
             self._status = line
-            self.query_one("#status", Static).update(line, layout=False)
+            status.update(line, layout=False)
 
     def _status_line(
         self, agents: list[AgentState], stopping: bool, notices: int, detail: int
