@@ -243,3 +243,75 @@ async def test_the_diff_of_an_agent_in_a_worktree_is_its_work_against_the_base_c
             _check_coloured(screen)
     finally:
         player.close()
+
+
+def replay_header(app: ReplayApp, agent: str) -> str:
+    pane = app.main.pane(agent)
+    assert pane is not None
+    return str(pane.query_one(".pane-header").render())
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+
+
+async def test_the_replay_folds_the_radar_from_before_its_tail_and_says_where_the_work_went(
+    tmp_path: Path,
+) -> None:
+    root = make_workspace(tmp_path / "shop")
+    two_builders(root)
+    prepared = prepare(
+        root, SAME_FILE, agents=["builder", "builder2"], keep_alive=False, shared_tree=False
+    )
+    app = make_app(prepared)
+    async with app.run_test(size=(140, 36)) as pilot:
+        try:
+            await wait_until(
+                lambda: "✖ conflicts" in header(app, "builder"), pause=pilot.pause, timeout=30
+            )
+        finally:
+            await stop(app)
+    player = Player.open(prepared.log.path)
+    replay = ReplayApp(player, tail=1)  # the radar's events come before what is drawn
+    session = prepared.session
+    try:
+        async with replay.run_test(size=(140, 36)) as pilot:
+            await wait_until(lambda: shown(replay) is not None, pause=pilot.pause)
+            await pilot.press("end")
+            await wait_until(lambda: shown(replay) == player.total, pause=pilot.pause)
+            assert "✖ conflicts with builder2: src/a.py" in replay_header(replay, "builder")
+            assert "✖ conflicts with builder: src/a.py" in replay_header(replay, "builder2")
+            plan = str(replay.main.query_one(PlanView).query_one("#plan-radar").render())
+            assert "✖ builder ↔ builder2 conflict" in plan and "src/a.py" in plan
+            await pilot.press("home")
+            await wait_until(lambda: shown(replay) == 0, pause=pilot.pause)
+            assert "conflicts" not in replay_header(replay, "builder")
+            await pilot.press("end")
+            await wait_until(lambda: shown(replay) == player.total, pause=pilot.pause)
+            # the worktree removed: its branch as it is now (the work was never committed)
+            git(
+                root,
+                "worktree",
+                "remove",
+                "--force",
+                "--force",
+                f".cockpit/worktrees/{session}/builder",
+            )
+            replay.main.focus_agent("builder")
+            screen = await _diff_page(pilot)
+            title = str(screen.query_one("#details-title").render())
+            assert title == (
+                f"builder's branch cockpit/{session}/builder as it is now, against the base "
+                f"{head(root)[:7]}"
+            )
+            assert "has changed no file" in screen.query_one(DiffTranscript).text
+            await pilot.press("escape")
+            await wait_until(lambda: replay.screen is replay.main, pause=pilot.pause)
+            # the branch deleted too: the page says why there is nothing to show
+            git(root, "branch", "-D", f"cockpit/{session}/builder")
+            screen = await _diff_page(pilot)
+            said = screen.query_one(DiffTranscript).text
+            assert f"its branch cockpit/{session}/builder no longer exists" in said
+            assert "merged and cleaned up, or discarded" in said
+    finally:
+        player.close()
