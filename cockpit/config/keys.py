@@ -52,13 +52,14 @@ REPLAY_KEYS: Mapping[str, tuple[str, str]] = {
     "end": ("end,G", "the end of the session"),
     "follow": ("f", "follow a session still being written (jumps to its end and plays)"),
     "details": ("enter", "everything about the current event: command, reasons, output"),
+    "diff": ("d", "the selected agent's branch as it is now, against the session's base"),
     "zoom": ("z", "zoom the selected pane (again: back to all panes)"),
     "plan": ("t", "show or hide the plan view"),
     "help": ("question_mark", "this help"),
     "quit": ("q", "quit the replay"),
 }
-"""The replay screen's binding ids (``zoom``, ``plan``, ``details``, ``help`` and ``quit``
-are shared with the session screen, so one remap serves both)."""
+"""The replay screen's binding ids (``zoom``, ``plan``, ``details``, ``diff``, ``help`` and
+``quit`` are shared with the session screen, so one remap serves both)."""
 
 ALWAYS_QUIT = "ctrl+q"
 """Quits whatever the keymap says (and is no other binding's key)."""

@@ -17,7 +17,10 @@ The live session:
 - `inbox`, `approval`: the tier-3 prompt, one at a time, most critical first.
 - `notify`: desktop notifications by escape sequence.
 - `grants`, `grants_screen`: "allow for this session" offered, listed and revoked.
-- `changes_view`: an agent's diff since the session started.
+- `changes_view`: an agent's diff since the session started (its worktree against the base).
+- `diff_view`: a diff's code syntax-coloured by file type, lazily, block by block.
+- `worktree_view`: where agents work (the top line's badge) and the conflict radar on the
+  panes' headers and in the plan view: a fold of the logged events (pure).
 - `recent`, `live_details`: Enter on a pane: the agent's recent calls in full.
 - `dialogs`, `help_keys`: the message box, the help page and the log view.
 - `settings`: Textual bindings built from the one key table (`cockpit.config.keys`).
@@ -27,4 +30,5 @@ Replay:
 - `replay_screen`: `ReplayScreen`, the live screen with the transport's keys.
 - `replay_transport`: the player on its own thread, reporting to the screen.
 - `replay_view`: the replay's own lines (timeline, frame), pure.
+- `branch_diff`: an agent's branch as it is now against the session's base (replay's diff).
 """

@@ -43,6 +43,9 @@ class AgentPane(Vertical):
         self._transcript: Transcript | None = None
         self._since_ts: str | None = None
         self._since_s: float | None = None
+        self.radar: Content | None = None
+        """What the conflict radar says of this agent (`worktree_view.pane_radar`): the
+        header shows it right after the status, before what a narrow pane cuts."""
 
     def compose(self) -> ComposeResult:
         yield Static(self._header(None, pause_requested=False), classes="pane-header")
@@ -116,7 +119,7 @@ class AgentPane(Vertical):
     def _header(
         self, state: AgentState | None, *, pause_requested: bool, now: float | None = None
     ) -> Content:
-        """``name status 12s · detail · tokens · cost · model · task``: what matters first, so
+        """``name status 12s · radar · tokens · cost · model · task``: what matters first, so
         a narrow pane cuts the model name and the task, not the status."""
         status = state.status if state is not None else AgentStatus.STARTING
         colour = render.STATUS_COLOURS.get(status, "$text")
@@ -137,6 +140,8 @@ class AgentPane(Vertical):
         muted = "$text-muted"
         if state is not None and state.detail and status in TROUBLED:
             parts.append(Content.assemble((": ", muted), (clean(state.detail), colour)))
+        if self.radar is not None:
+            parts.append(Content.assemble((" · ", muted), self.radar))
         if state is not None:
             parts.append(
                 Content.from_markup(

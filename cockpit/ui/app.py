@@ -47,6 +47,7 @@ from cockpit.ui.settings import (
     binding,
     key_label,
 )
+from cockpit.ui.worktree_view import WorktreeFold, isolation_note, pane_radar, radar_lines
 
 if TYPE_CHECKING:
     from cockpit.supervisor.core import Supervisor
@@ -98,6 +99,8 @@ class CockpitApp(App[int]):
         self.env = dict(os.environ if env is None else env)
         self.history = list(history)
         self.view = SessionView()
+        self.worktrees = WorktreeFold()
+        """Where the agents work and what the conflict radar says (headers, plan view)."""
         self.feed = SessionFeed(self._wake)
         self.started = False
         self.statuses: dict[str, AgentStatus] = {}
@@ -131,6 +134,8 @@ class CockpitApp(App[int]):
         self.prepared = prepared
         self.supervisor = prepared.supervisor
         self.inbox = Inbox(self, self.supervisor, self.config, self.env)
+        if prepared.started.isolation is not None:
+            self.worktrees.isolation = dict(prepared.started.isolation)
 
     def _wake(self) -> None:
         self.post_message(self.FeedReady())
@@ -303,6 +308,10 @@ class CockpitApp(App[int]):
         line = self.view.take(event)
         if event.agent is not None:
             touched.add(event.agent)
+        radar = self.worktrees.take(event)
+        if radar is not None:
+            self._show_radar(radar)
+            touched |= radar
         kind = body_class(event.kind)
         if kind is PlanChanged or kind is TaskUpdated:
             view = self.main.query_one(PlanView)
@@ -312,6 +321,15 @@ class CockpitApp(App[int]):
             self.inbox.settled(event.call)
         if self._log_view is not None and self.screen is self._log_view:
             self._log_view.append(line)
+
+    def _show_radar(self, agents: set[str]) -> None:
+        """The radar changed for ``agents``: their headers (redrawn with the others
+        touched) and the plan view's list."""
+        for name in agents:
+            pane = self.main.pane(name)
+            if pane is not None:
+                pane.radar = pane_radar(name, self.worktrees)
+        self.main.query_one(PlanView).show_radar(radar_lines(self.worktrees))
 
     def _refresh(self, agents: set[str]) -> None:
         self._refresh_panes(agents)
@@ -327,6 +345,7 @@ class CockpitApp(App[int]):
                 pane.show_state(state.agents.get(name), pause_requested=paused, now=now)
 
     def _show_status(self) -> None:
+        self.main.isolation = self.worktrees.isolation
         self.main.show_status(
             self.state.state.agents.values(),
             stopping=self._stopping,
@@ -414,11 +433,18 @@ class CockpitApp(App[int]):
         )
 
     async def _show_changes(self, agent: str) -> None:
-        from cockpit.ui.changes_view import ChangesScreen  # not needed for the first frame
+        from cockpit.ui.changes_view import (  # not needed for the first frame
+            ChangesScreen,
+            worktree_heading,
+        )
 
         changes = await self.supervisor.changes(agent)
+        tree = self.supervisor.worktree(agent)
+        heading = None
+        if tree is not None:
+            heading = worktree_heading(agent, tree.base, tree.branch)
         if self.is_running:
-            self.push_screen(ChangesScreen(changes))
+            self.push_screen(ChangesScreen(changes, heading))
 
     def on_cockpit_screen_log_wanted(self, _: CockpitScreen.LogWanted) -> None:
         from cockpit.ui.dialogs import LogScreen  # not needed for the first frame
@@ -431,6 +457,9 @@ class CockpitApp(App[int]):
         keys, notes, prompt = session_help(
             self.config.keymap, self.prepared.notices, self.prepared.session
         )
+        where = isolation_note(self.worktrees.isolation)
+        if where is not None:
+            notes.insert(len(self.prepared.notices), where)
         from cockpit.ui.dialogs import HelpScreen  # not needed for the first frame
 
         self.push_screen(HelpScreen(keys, notes, prompt_keys=prompt))

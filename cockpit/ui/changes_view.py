@@ -1,7 +1,10 @@
 """What an agent changed since the session started (the `diff` key): its whole diff,
-coloured, in a page like replay's details, and what else changed in the tree by name.
+added and removed lines in their colours and the code highlighted for its language
+(`diff_view`), in a page like replay's details, and what else changed in the tree by name.
 
-The supervisor computes the changes (`Supervisor.changes`); this only shows them.
+With worktrees the page is the agent's worktree against the session's base; in a replay,
+its branch as it is now. The supervisor (or `branch_diff`) computes the changes; this
+only shows them.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from textual.widgets import Static
 
 from cockpit.agent.changes import AgentChanges
 from cockpit.ui import render
+from cockpit.ui.diff_view import DiffTranscript
 from cockpit.ui.render import Line
 from cockpit.ui.settings import DIALOG_KEYS, binding
-from cockpit.ui.transcript import Transcript
+from cockpit.ui.worktree_view import SHORT_SHA
 
 
 def change_lines(changes: AgentChanges) -> list[Line]:
@@ -52,6 +56,14 @@ def change_lines(changes: AgentChanges) -> list[Line]:
     return [(style, render.clean(text)) for style, text in lines]
 
 
+def worktree_heading(agent: str, base: str, branch: str) -> Content:
+    """The page's title for an agent in its own worktree."""
+    return Content.assemble(
+        (render.one_line(f"{agent}'s worktree"), "bold"),
+        render.one_line(f" against the base {base[:SHORT_SHA]} (branch {branch})"),
+    )
+
+
 def _diff_style(line: str) -> str:
     if line.startswith(("+++", "---", "diff --git", "index ", "new file", "deleted file")):
         return "note"
@@ -65,33 +77,35 @@ def _diff_style(line: str) -> str:
 
 
 class ChangesScreen(ModalScreen[None]):
-    """An agent's whole diff against the session's start: scrollable, selectable."""
+    """An agent's whole diff against the session's start (or its worktree's base):
+    scrollable, selectable, syntax-coloured."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         binding(DIALOG_KEYS, "changes.close", "close", "Close")
     ]
     MAX_LINES = 200_000
 
-    def __init__(self, changes: AgentChanges) -> None:
+    def __init__(self, changes: AgentChanges, heading: Content | None = None) -> None:
         super().__init__()
         self.changes = changes
+        self.heading = heading
+        """The title (an agent's worktree, a branch); None: the shared tree's."""
 
     def compose(self) -> ComposeResult:
         c = self.changes
         base = f" (snapshot {c.base[:10]})" if c.base else ""
+        heading = self.heading or Content.assemble(
+            (render.one_line(c.agent), "bold"),
+            f" · what it changed since the session started{base}",
+        )
         with Vertical(classes="dialog"):
-            yield Static(
-                Content.assemble(
-                    (c.agent, "bold"), f" · what it changed since the session started{base}"
-                ),
-                id="details-title",
-            )
-            yield Transcript(self.MAX_LINES, id="details-text")
+            yield Static(heading, id="details-title")
+            yield DiffTranscript(self.MAX_LINES, id="details-text")
             yield Static(Content.styled("Esc closes · ↑↓ scroll", "$text-muted"))
 
     def on_mount(self) -> None:
-        transcript = self.query_one(Transcript)
-        transcript.write_lines(change_lines(self.changes))
+        transcript = self.query_one(DiffTranscript)
+        transcript.write_diff(change_lines(self.changes))
         transcript.action_scroll_home()  # read from the top, not followed
         transcript.focus()
 

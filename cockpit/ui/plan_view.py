@@ -1,7 +1,8 @@
 """The plan view: plan.md's phases and tasks with owner and status, kept live.
 
 It re-reads plan.md (in a thread) whenever the session says the plan or a task changed;
-the file is the truth, the view only shows it. Without a file (a replay) it shows what it
+the file is the truth, the view only shows it. Above the tasks, the conflict radar lists
+the agents whose work overlaps (`show_radar`). Without a file (a replay) it shows what it
 is given with `show`.
 """
 
@@ -112,6 +113,9 @@ class PlanView(VerticalScroll):
         self.border_title = "plan.md"
 
     def compose(self) -> ComposeResult:
+        radar = Static("", id="plan-radar")
+        radar.display = False
+        yield radar
         if self.plan is not None:
             yield Static(plan_content(self.plan, self.agents), id="plan-tasks")
         else:
@@ -134,3 +138,10 @@ class PlanView(VerticalScroll):
 
     def show(self, content: Content) -> None:
         self.query_one("#plan-tasks", Static).update(content)
+
+    def show_radar(self, lines: list[Content]) -> None:
+        """The conflict radar's overlaps above the tasks (`worktree_view.radar_lines`), so
+        the human re-plans before the merge; nothing when nothing overlaps."""
+        radar = self.query_one("#plan-radar", Static)
+        radar.update(Content("\n").join([*lines, Content("")]) if lines else "")
+        radar.display = bool(lines)

@@ -16,6 +16,8 @@ from textual.message import Message
 
 from cockpit.replay.player import Player
 from cockpit.ui import render
+from cockpit.ui.branch_diff import branch_changes
+from cockpit.ui.changes_view import ChangesScreen
 from cockpit.ui.dialogs import HelpScreen
 from cockpit.ui.replay_screen import DetailsScreen, ReplayScreen
 from cockpit.ui.replay_transport import (
@@ -36,6 +38,7 @@ from cockpit.ui.settings import (
     binding,
     key_label,
 )
+from cockpit.ui.worktree_view import WorktreeFold
 
 TAIL_EVENTS = 500
 """Events drawn into the panes on a redraw (a seek, a step back): what comes before is
@@ -117,6 +120,18 @@ class ReplayApp(App[int]):
                 self.notify(said, severity="error", timeout=30, markup=False)
             else:
                 self.notify(said, timeout=4, markup=False)
+
+    def on_cockpit_screen_changes_wanted(self, message: ReplayScreen.ChangesWanted) -> None:
+        """The agent's branch as it is now against the session's base (git, off the loop)."""
+        fold = self.main.worktrees.copy()
+        self.run_worker(
+            self._show_changes(message.agent, fold), name="changes", group="changes", exclusive=True
+        )
+
+    async def _show_changes(self, agent: str, fold: WorktreeFold) -> None:
+        changes, title = await branch_changes(agent, fold)
+        if self.is_running:
+            self.push_screen(ChangesScreen(changes, title))
 
     def on_cockpit_screen_help_wanted(self, _: ReplayScreen.HelpWanted) -> None:
         keys = [

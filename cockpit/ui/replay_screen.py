@@ -32,6 +32,7 @@ from cockpit.ui.replay_view import logged_plan, session_line, timeline_bar, tran
 from cockpit.ui.screen import CockpitScreen, fit_keys
 from cockpit.ui.settings import DIALOG_KEYS, REPLAY_KEYS, binding
 from cockpit.ui.transcript import Transcript
+from cockpit.ui.worktree_view import WorktreeFold, pane_radar, radar_lines
 
 
 def _bind(binding_id: str, action: str, description: str, **options: Any) -> Binding:
@@ -57,6 +58,7 @@ class ReplayScreen(CockpitScreen, inherit_bindings=False):
         _bind("end", "end", "End", priority=True),
         _bind("follow", "follow", "Follow"),
         _bind("details", "details", "Details"),
+        _bind("diff", "diff", "Diff"),
         _bind("zoom", "zoom", "Zoom"),
         _bind("plan", "toggle_plan", "Plan"),
         _bind("help", "help", "Help"),
@@ -73,6 +75,8 @@ class ReplayScreen(CockpitScreen, inherit_bindings=False):
         self.timeline: Timeline | None = None
         self.first: Event | None = None
         self.plan_change: Event | None = None
+        self.worktrees = WorktreeFold()
+        """Where agents work and what the radar says, as of the events drawn."""
         self._shown: dict[str, Content] = {}
 
     def compose(self) -> ComposeResult:
@@ -93,6 +97,7 @@ class ReplayScreen(CockpitScreen, inherit_bindings=False):
         redraw draws the tail alone and leaves the headers until the state comes)."""
         self.first = report.first or self.first
         builder = report.builder
+        self.worktrees = report.worktrees.copy() if report.worktrees else WorktreeFold()
         await self._add_panes([*self._started_agents(), *builder.state.agents, *_agents(report)])
         panes = list(self.query(AgentPane))
         with ExitStack() as batches:
@@ -138,6 +143,7 @@ class ReplayScreen(CockpitScreen, inherit_bindings=False):
         call = builder.state.calls.get(event.call) if event.call else None
         self.show_event(event, call)
         builder.apply(event)
+        self.worktrees.take(event)
         if event.kind == PlanChanged.kind:
             self.plan_change = event
         elif event.kind == SessionStarted.kind:
@@ -152,13 +158,18 @@ class ReplayScreen(CockpitScreen, inherit_bindings=False):
             agent = state.agents.get(pane.agent)
             if agent is not None and agent.model:
                 pane.model = agent.model
+            pane.radar = pane_radar(pane.agent, self.worktrees)
             pane.show_state(agent, pause_requested=False, now=now)
         self._mark_current(current)
-        self._update("#status", session_line(state, self.first))
+        self._update("#status", session_line(state, self.first, self.worktrees.isolation))
         plan = logged_plan(state, self.plan_change)
         if plan != self._shown.get("plan"):
             self._shown["plan"] = plan
             self.query_one(PlanView).show(plan)
+        radar = Content("\n").join(radar_lines(self.worktrees))
+        if radar != self._shown.get("radar"):
+            self._shown["radar"] = radar
+            self.query_one(PlanView).show_radar(radar_lines(self.worktrees))
 
     def _mark_current(self, current: Event | None) -> None:
         for pane in self.query(AgentPane):
@@ -245,6 +256,11 @@ class ReplayScreen(CockpitScreen, inherit_bindings=False):
 
     def action_details(self) -> None:
         self.transport.details()
+
+    def action_diff(self) -> None:
+        """The selected agent's branch as it is now (`branch_diff`), the app shows it."""
+        if self.selected is not None:
+            self.post_message(self.ChangesWanted(self.selected))
 
     def action_help(self) -> None:
         self.post_message(self.HelpWanted())

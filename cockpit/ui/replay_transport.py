@@ -28,6 +28,8 @@ from cockpit.replay.player import Move, Player
 from cockpit.session.events import Event
 from cockpit.session.kinds import PlanChanged
 from cockpit.session.state import StateBuilder
+from cockpit.ui.worktree_view import KINDS as PLACE_KINDS
+from cockpit.ui.worktree_view import WorktreeFold
 
 TICK_S = 0.05
 """The shortest time between two ticks: events due meanwhile are drawn as one batch."""
@@ -77,6 +79,7 @@ class Redraw:
     tail: list[Event]
     first: Event | None  # the session's first event (session.started names the agents)
     plan_change: Event | None  # the last plan.changed before the position
+    worktrees: WorktreeFold | None = None  # where agents work, the radar: before ``start``
     provisional: bool = False  # the tail alone, drawn while the state is being read (the
     # state, the plan change and the headers come with the next redraw)
 
@@ -119,6 +122,8 @@ class _Scan:
     """What the transport has read from the index so far (it grows with the log)."""
 
     plan_changes: list[int] = field(default_factory=list)
+    places: list[int] = field(default_factory=list)
+    """Where the events the worktree fold reads are (`worktree_view.KINDS`)."""
     kinds_read: int = 0
     marks: list[tuple[int, int]] = field(default_factory=list)
 
@@ -326,7 +331,9 @@ class Transport:
                 self._provisional = position
                 tail = player.events_between(start, position)
                 frame = self._make_frame(loading=True)
-                self._deliver(Redraw(frame, StateBuilder(), start, tail, first, None, True))
+                self._deliver(
+                    Redraw(frame, StateBuilder(), start, tail, first, None, provisional=True)
+                )
             while not player.state_ready(start):
                 if not self._queue.empty():
                     return  # still owed
@@ -337,7 +344,8 @@ class Transport:
         builder = player.builder_at(start)
         tail = player.events_between(start, position)
         change = self._plan_change(position)
-        self._deliver(Redraw(self._make_frame(), builder, start, tail, first, change))
+        places = self._worktrees(start)
+        self._deliver(Redraw(self._make_frame(), builder, start, tail, first, change, places))
         self._publish(force=True)
 
     def _fail(self, message: str) -> None:
@@ -419,15 +427,29 @@ class Transport:
         at = bisect.bisect_left(changes, position)
         return self.player.event(changes[at - 1]) if at else None
 
+    def _worktrees(self, start: int) -> WorktreeFold:
+        """Where agents work and what overlaps, from the events before ``start`` (the
+        few that say so, found in the index; the tail is folded by the screen)."""
+        self._read_kinds(start)
+        fold = WorktreeFold()
+        places = self._scan.places
+        for i in places[: bisect.bisect_left(places, start)]:
+            fold.take(self.player.event(i))
+        return fold
+
     def _read_kinds(self, to: int) -> None:
-        """Note where plan.changed events are, from the index, up to event ``to`` (read
-        once; about 0.2 s per million events, mostly during the background pass)."""
+        """Note where plan.changed events and those of the worktree fold are, from the
+        index, up to event ``to`` (read once; about 0.2 s per million events, mostly
+        during the background pass)."""
         scan, index = self._scan, self.player.index
         stop = min(to, self.player.total)
         kind = index.kind
-        scan.plan_changes.extend(
-            i for i in range(scan.kinds_read, stop) if kind(i) == PlanChanged.kind
-        )
+        for i in range(scan.kinds_read, stop):
+            found = kind(i)
+            if found == PlanChanged.kind:
+                scan.plan_changes.append(i)
+            elif found in PLACE_KINDS:
+                scan.places.append(i)
         scan.kinds_read = max(scan.kinds_read, stop)
 
 

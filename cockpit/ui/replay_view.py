@@ -4,7 +4,9 @@ the folded state to styled text (the panes and plan view are the live screen's).
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import PurePath
+from typing import Any
 
 from textual.content import Content
 
@@ -16,8 +18,9 @@ from cockpit.session.status import HALTED, AgentStatus
 from cockpit.ui import render
 from cockpit.ui.plan_view import STATE_STYLES
 from cockpit.ui.replay_transport import Frame, Timeline
+from cockpit.ui.worktree_view import isolation_badge
 
-Parts = list[str | tuple[str, str]]
+Parts = list[str | Content | tuple[str, str]]
 
 # Marker glyphs on the timeline, most telling first.
 _MARKS = (
@@ -27,9 +30,11 @@ _MARKS = (
 )
 
 
-def session_line(state: SessionState, first: Event | None) -> Content:
-    """The top line: which session, how many agents, who was waiting, tokens and cost, as
-    of the current event."""
+def session_line(
+    state: SessionState, first: Event | None, isolation: Mapping[str, Any] | None = None
+) -> Content:
+    """The top line: which session, where its agents worked, how many, who was waiting,
+    tokens and cost, as of the current event."""
     agents = list(state.agents.values())
     parts: Parts = [("replay", "bold")]
     workspace = first.data.get("workspace") if first is not None else None
@@ -38,6 +43,9 @@ def session_line(state: SessionState, first: Event | None) -> Content:
     session = state.session or (first.session if first is not None else None)
     if session:
         parts.append(f" · {render.one_line(session)}")
+    badge = isolation_badge(isolation)
+    if badge is not None:
+        parts += [" · ", badge]
     parts.append(f" · {len(agents)} agents")
     waiting = sum(1 for a in agents if a.status == AgentStatus.WAITING)
     blocked = sum(1 for a in agents if a.status in HALTED)

@@ -9,10 +9,10 @@ session.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -41,6 +41,7 @@ from cockpit.ui.agent_pane import AgentPane, pane_id
 from cockpit.ui.plan_view import PlanView
 from cockpit.ui.settings import SCREEN_KEYS
 from cockpit.ui.transcript import REFRESH_HZ, Transcript
+from cockpit.ui.worktree_view import isolation_badge
 
 SESSION_WIDE = frozenset({SessionResumed, SessionEnded, LogRecovered, GrantRevoked})
 """Events of no agent that every pane shows."""
@@ -49,6 +50,8 @@ PLAN_WIDTH = 44
 PLAN_MIN_WIDTH = 30
 PLAN_SHARE = 0.3
 """The plan view takes 30 % of the width, between 30 and 44 columns."""
+WORKSPACE_SHORT = 16
+"""Characters of the workspace's name the top line keeps when it is short of room."""
 PLAN_HIDDEN_BELOW = 100
 """Columns under which the plan view starts hidden (the plan key still shows it): on an
 80-column terminal the agents' panes need the room."""
@@ -187,6 +190,8 @@ class CockpitScreen(Screen[None]):
     ) -> None:
         super().__init__()
         self.unsandboxed = unsandboxed
+        self.isolation: Mapping[str, Any] | None = None
+        """Where the agents work (``session.started``'s isolation): the top line's badge."""
         """The user chose to run agents' commands outside the sandbox: the top line says so
         for as long as the session runs."""
         self.agents = list(agents)
@@ -288,16 +293,41 @@ class CockpitScreen(Screen[None]):
     def show_status(
         self, agents: Iterable[AgentState], *, stopping: bool = False, notices: int = 0
     ) -> None:
-        """The top line: how many agents, who waits for the human, who failed or stalled,
-        warnings from the start, tokens and cost."""
+        """The top line: where agents work, how many, who waits for the human, who failed
+        or stalled, warnings from the start, tokens and cost. When all but tokens and cost
+        do not fit the terminal, the base's SHA is left out first, then the badge and the
+        workspace's name are shortened (help says them in full)."""
         agents = list(agents)
+        status = self.query_one("#status", Static)
+        room = self.size.width - status.styles.padding.width
+        for detail in (2, 1, 0):
+            told = self._status_line(agents, stopping, notices, detail)
+            if told.cell_length <= room:
+                break
+        used = sum(render.total_tokens(a) for a in agents)
+        line = told + f" · {render.tokens(used)} tok · {render.session_cost(agents)}"
+        if line != self._status:  # a changed line costs a repaint, not a layout
+            self._status = line
+            status.update(line, layout=False)
+
+    def _status_line(
+        self, agents: list[AgentState], stopping: bool, notices: int, detail: int
+    ) -> Content:
+        """The top line but tokens and cost, ``detail`` 2 (all), 1 or 0 (shortest)."""
         waiting = sum(1 for a in agents if a.status == AgentStatus.WAITING)
         blocked = sum(1 for a in agents if a.status in HALTED)
         stalled = sum(1 for a in agents if a.status == AgentStatus.STALLED)
-        parts: list[str | tuple[str, str]] = [("cockpit", "bold")]
+        parts: list[str | Content | tuple[str, str]] = [("cockpit", "bold")]
         if self.unsandboxed:
             parts += [" ", (" UNSANDBOXED ", "bold reverse $error")]
-        parts.append(f" · {render.one_line(str(self.workspace))} · {len(agents)} agents")
+        workspace = render.one_line(str(self.workspace))
+        if detail == 0 and len(workspace) > WORKSPACE_SHORT:
+            workspace = workspace[: WORKSPACE_SHORT - 1] + "…"
+        parts.append(f" · {workspace}")
+        badge = isolation_badge(self.isolation, detail)
+        if badge is not None:
+            parts += [" · ", badge]
+        parts.append(f" · {len(agents)} agents")
         if waiting:
             key = self.app.get_key_display(self._binding("next_waiting"))
             parts += [" · ", (f" ⚠ {waiting} waiting for you ({key}) ", "bold reverse $warning")]
@@ -311,12 +341,7 @@ class CockpitScreen(Screen[None]):
             parts += [" · ", (f"⚠ {warnings} at start ({key})", "$warning")]
         if stopping:
             parts += [" · ", ("stopping the agents…", "bold $warning")]
-        used = sum(render.total_tokens(a) for a in agents)
-        parts.append(f" · {render.tokens(used)} tok · {render.session_cost(agents)}")
-        line = Content.assemble(*parts)
-        if line != self._status:  # a changed line costs a repaint, not a layout
-            self._status = line
-            self.query_one("#status", Static).update(line, layout=False)
+        return Content.assemble(*parts)
 
     def show_failure(self, message: str) -> None:
         """The top line says why the session could not start (the screen then closes)."""

@@ -56,12 +56,14 @@ def prepare(
     agents: list[str] | None = None,
     keep_alive: bool = True,
     no_sandbox: bool = False,
+    shared_tree: bool = True,
 ) -> Prepared:
-    """A new session on ``root`` playing ``script`` (YAML, dedented)."""
+    """A new session on ``root`` playing ``script`` (YAML, dedented); its agents share the
+    tree unless ``shared_tree=False``."""
     path = root.parent / f"{root.name}-script.yaml"
     path.write_text(textwrap.dedent(script), encoding="utf-8")
     options = dataclasses.replace(
-        launch_options(root, agents=agents),
+        launch_options(root, agents=agents, shared_tree=shared_tree),
         script=path,
         keep_alive=keep_alive,
         no_sandbox=no_sandbox,
