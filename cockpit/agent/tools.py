@@ -195,6 +195,11 @@ class Toolbox:
     def sandboxed(self) -> bool:
         return self.executor.sandboxed
 
+    @property
+    def walls_env(self) -> dict[str, str]:
+        """The real environment the walls are built from (never given to a command)."""
+        return dict(self._walls_env)
+
     def resolve(self, path: str) -> Path:
         p = Path(os.path.expanduser(path))
         seen = self._seen_at(p if p.is_absolute() else self.root / p)
@@ -249,12 +254,21 @@ class Toolbox:
                 return self.session_tmp() / named.relative_to(tmp)
         return named
 
-    def _walls(self, widening: Widening) -> PathCheck:
+    def _walls(self, widening: Widening, args: Mapping[str, Any] | None = None) -> PathCheck:
         """The file tools' walls: the sandbox's own roots, checked here (symlinks resolved
-        now); no walls when the user chose to run unsandboxed."""
+        now); no walls when the user chose to run unsandboxed. In a worktree the human's
+        plan.md lies outside them: the file tools reach it there (the policy gates every
+        write to it), as commands see it over the worktree's copy."""
         if not self.sandboxed:
             return _NO_WALLS
+        path = args.get("path") if args is not None else None
+        if self.plan is not None and isinstance(path, str) and self._is_plan(path):
+            return _NO_WALLS
         return FileWalls.of(self.boundary(widening), self._walls_env)
+
+    def _is_plan(self, path: str) -> bool:
+        assert self.plan is not None
+        return os.path.realpath(self.resolve(path)) == os.path.realpath(self.plan[0])
 
     async def run(
         self,
@@ -269,11 +283,13 @@ class Toolbox:
             if name == "bash":
                 outcome = await self._bash(call, args, on_output, widening)
             elif name == "read_file":
-                outcome = self._read(args["path"], self._walls(widening).readable)
+                outcome = self._read(args["path"], self._walls(widening, args).readable)
             elif name == "write_file":
-                outcome = self._write(args["path"], args["content"], self._walls(widening))
+                walls = self._walls(widening, args)
+                outcome = self._write(args["path"], args["content"], walls)
             elif name == "edit_file":
-                outcome = self._edit(args["path"], args["old"], args["new"], self._walls(widening))
+                walls = self._walls(widening, args)
+                outcome = self._edit(args["path"], args["old"], args["new"], walls)
             elif name == "list_files":
                 outcome = self._list(args.get("path") or ".", self._walls(widening).readable)
             else:

@@ -23,6 +23,7 @@ model:
 merge:
   integration: make test  # or a list: run after each merge of the ceremony, besides
                           # every merged task's `verify:`
+  auto: true              # a ceremony when a phase's building is done (false: only on M)
 ```
 
 A key given to two bindings of one screen is refused (Textual would silently drop one of
@@ -124,6 +125,9 @@ class MergeSettings:
 
     integration: tuple[str, ...] = ()
     """Shell commands run in the candidate merge, in order, through the policy."""
+    auto: bool = True
+    """Run the ceremony by itself when every task a writing agent owns in a phase is done
+    (``auto: false``: only on the screen's key or `cockpit merge`)."""
 
 
 @dataclass(frozen=True)
@@ -159,15 +163,22 @@ def _merge(src: YamlSource, top: Sections) -> MergeSettings:
     if not isinstance(node, yaml.MappingNode):
         raise src.error(node, "merge: is a mapping (`integration: COMMAND`)")
     commands: tuple[str, ...] = ()
+    auto = True
     for name, (key_node, value_node) in src.mapping(node, "merge").items():
+        if name == "auto":
+            flag = src.value(value_node)
+            if not isinstance(flag, bool):
+                raise src.error(value_node, "merge: auto is true or false")
+            auto = flag
+            continue
         if name != "integration":
-            raise src.error(key_node, f"merge: unknown setting `{name}` (integration)")
+            raise src.error(key_node, f"merge: unknown setting `{name}` (integration, auto)")
         value = src.value(value_node)
         listed = value if isinstance(value, list) else [value]
         if not listed or not all(isinstance(c, str) and c.strip() for c in listed):
             raise src.error(value_node, "merge: integration is a command or a list of commands")
         commands = tuple(str(c).strip() for c in listed)
-    return MergeSettings(integration=commands)
+    return MergeSettings(integration=commands, auto=auto)
 
 
 def _sandbox(src: YamlSource, top: Sections) -> SandboxSettings:

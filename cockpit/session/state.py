@@ -22,6 +22,8 @@ from cockpit.session.kinds import (
     ApprovalResolved,
     HumanMessage,
     LogRecovered,
+    MergeFinished,
+    MergeStarted,
     ModelMessage,
     ModelUsage,
     PlanChanged,
@@ -148,6 +150,12 @@ class SessionState:
     plan_digest: str | None = None
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
     unverified: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def unfinished_merge(self) -> bool:
+        """A merge ceremony began and never logged its end (a crash cut it short)."""
+        return self.kinds[MergeStarted.kind] > self.kinds[MergeFinished.kind]
+
     """Task id -> who ticked its box in plan.md without update_task: not done."""
 
     @property

@@ -74,6 +74,8 @@ class CeremonySetup:
     sandbox: SandboxSettings
     approve: Approve
     integration: Sequence[str] = ()
+    phase: str | None = None
+    """A live session's finished phase (see `triage`); None: the whole session."""
 
 
 @dataclass(frozen=True)
@@ -143,14 +145,15 @@ async def run_merge(
     base = (await git(top, "for-each-ref", "--format=%(objectname)", base_ref(session))).strip()
     if not base:
         raise CeremonyError(f"session {session}'s agents shared one tree: nothing to merge")
-    found = triage(session, events, setup.plan, top)
+    found = triage(session, events, setup.plan, top, setup.phase)
     committed: list[MergeCommitted] = []
     checked: list[Triaged] = []
     for seen in found:
         if seen.queued and seen.agent not in setup.scopes:
             why = "its agent file is gone: its scope cannot be checked"
             seen = dataclasses.replace(seen, verdict=Verdict.UNKNOWN_AGENT, why=why)
-        if seen.queued and seen.worktree is not None and seen.branch is not None:
+        owned = seen.worktree is not None and seen.branch is not None and not seen.working
+        if seen.queued and owned and seen.worktree is not None and seen.branch is not None:
             made = await commit_work(seen.worktree, seen.agent, seen.branch, seen.tasks)
             if made is not None:
                 record(made, seen.agent)

@@ -10,6 +10,7 @@ runtimes and tasks (`crew`), plan.md (`steering`); the supervisor is the agents'
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -17,14 +18,17 @@ from typing import Any
 
 from cockpit import __version__
 from cockpit.agent.changes import AgentChanges, ChangeTracker
+from cockpit.agent.definition import AgentDefinition
 from cockpit.agent.host import ApprovalDecision, ApprovalRequest
 from cockpit.agent.runtime import AgentRuntime
 from cockpit.agent.tools import Toolbox
 from cockpit.agent.watchdog import ModelLimits
+from cockpit.config.settings import MergeSettings
 from cockpit.errors import CockpitError
-from cockpit.plan.document import Plan
+from cockpit.plan.document import Plan, load_plan
+from cockpit.plan.model import TaskState
 from cockpit.policy.engine import Policy
-from cockpit.policy.model import Assessment, FileAction, ShellAction
+from cockpit.policy.model import Assessment, Decision, FileAction, ShellAction
 from cockpit.policy.rules.grants import Grant
 from cockpit.policy.scope import WriteScope
 from cockpit.safeguard.snapshots import Safeguard
@@ -44,7 +48,9 @@ from cockpit.session.log import SessionLog
 from cockpit.session.state import SessionState
 from cockpit.session.status import FINAL, AgentStatus
 from cockpit.supervisor.approvals import ApprovalDesk
+from cockpit.supervisor.ceremony import CeremonyReport
 from cockpit.supervisor.crew import AgentCrew, AgentSetup
+from cockpit.supervisor.merging import CEREMONY, LiveCeremony, LiveDeps, commit_task, phase_done
 from cockpit.supervisor.places import Place, ToolboxFactory, Workplaces
 from cockpit.supervisor.radar_watch import RadarWatch
 from cockpit.supervisor.snapshots import Snapshots
@@ -81,6 +87,7 @@ class Supervisor:
         plan: Plan | None = None,
         isolation: AgentWorktrees | SharedTree | None = None,
         make_toolbox: ToolboxFactory | None = None,
+        merge: MergeSettings | None = None,
     ) -> None:
         self.root = root
         self.log = log
@@ -108,11 +115,30 @@ class Supervisor:
             self.plan_path,
         )
         self.crew = AgentCrew(self, toolbox, self.model_limits)
-        self.radar = RadarWatch(self.places, self.record)
+        self.radar = RadarWatch(
+            self.places, self.record, lambda: {n for n, s in self._scopes().items() if s.globs}
+        )
         self._call_ids = itertools.count(1)
         self._ended = False
         self._spawn = spawn
         self._agent_names = set(agent_names)
+        self._definitions: Mapping[str, AgentDefinition] = (
+            agent_names if isinstance(agent_names, Mapping) else {}
+        )
+        self.merge_settings = merge or MergeSettings()
+        self.ceremony = LiveCeremony(
+            LiveDeps(
+                places=self.places,
+                log_path=log.path,
+                plan_path=self.plan_path,
+                scopes=self._scopes,
+                env=toolbox.walls_env,
+                record=self.record_now,
+                tell=self._tell,
+                approve=_refuse_live,
+                integration=tuple(self.merge_settings.integration),
+            )
+        )
         self.steering = PlanSteering(self, self.plan_path, plan)
 
     # -- the update stream ---------------------------------------------------------------
@@ -143,6 +169,33 @@ class Supervisor:
             self.radar.poke()
         return event
 
+    def record_now(self, body: EventBody, agent: str | None) -> Event:
+        """`record` for code that cannot await (the merge ceremony's steps): the append
+        waits for its fsync on this thread, then the event is published as usual."""
+        event = self.log.append(body.kind, body.data(), agent=agent)
+        self.snapshots.seen.apply(event)
+        self._bus.logged(event)
+        return event
+
+    def _scopes(self) -> dict[str, WriteScope]:
+        """Each agent's write scope: from its file, or its runtime's."""
+        scopes = {name: d.write_scope for name, d in self._definitions.items()}
+        scopes.update({n: r.definition.write_scope for n, r in self.runtimes.items()})
+        return scopes
+
+    async def _tell(self, agent: str, text: str) -> None:
+        """A note from the merge ceremony: delivered now (a blocked agent wakes), or kept
+        in the log for a resume when the agent is not running here."""
+        if agent in self.runtimes:
+            await self.message(agent, text, by=CEREMONY)
+        else:
+            await self.record(HumanMessage(text=text, by=CEREMONY), agent=agent)
+
+    async def merge(self) -> CeremonyReport | None:
+        """The merge ceremony now (the screen's key); None with `ceremony.problem` set when
+        it could not run."""
+        return await self.ceremony.run()
+
     def stream(self, agent: str, kind: str, text: str) -> None:
         self._bus.publish(StreamChunk(agent, kind, text))
 
@@ -152,8 +205,13 @@ class Supervisor:
     # -- what agents ask of the session -----------------------------------------------
 
     def assess(self, action: ShellAction | FileAction, scope: WriteScope) -> Assessment:
-        """The policy of the agent's place (rooted in its worktree) decides."""
-        return self.places.of(scope.agent).policy.assess(action, scope)
+        """The policy of the agent's place (rooted in its worktree) decides; a file tool
+        on the human's plan.md, which lives in the workspace, is the workspace's to
+        decide (its scope names `plan.md` there)."""
+        place = self.places.of(scope.agent)
+        if isinstance(action, FileAction) and _same_file(action.path, self.plan_path):
+            place = self.places.shared
+        return place.policy.assess(action, scope)
 
     async def snapshot(self, agent: str, iteration: int, call: str, reason: str) -> None:
         await self.places.of(agent).snapshots.before(agent, iteration, call, reason)
@@ -188,7 +246,11 @@ class Supervisor:
         session's base, or in a shared tree the files it wrote (`cockpit.agent.changes`)."""
         tree = self.places.worktree(agent)
         if tree is not None:
-            return await worktree_changes(agent, tree.path, tree.base)
+            scope = self._scopes().get(agent)
+            # A reader's worktree follows the integration branch: what it holds beyond
+            # its HEAD is its own (nothing, unless it wrote where it should not).
+            base = tree.base if scope is None or scope.globs else "HEAD"
+            return await worktree_changes(agent, tree.path, base)
         return await self.snapshots.changes(agent)
 
     async def update_task(
@@ -201,7 +263,35 @@ class Supervisor:
                 task=args["task"], status=args["status"], note=args.get("note"), id=task
             )
             await self.record(body, agent=agent, iteration=iteration, call=call)
+            if args["status"] == TaskState.DONE and task is not None:
+                text += await self._task_done(agent, task, iteration, call)
         return text, failed
+
+    async def _task_done(self, agent: str, task_id: str, iteration: int, call: str) -> str:
+        """In its own worktree, a done (verified) task's work is committed on the agent's
+        branch; when that finishes a phase's writing, a ceremony merges it. What the agent
+        is told of it."""
+        place = self.places.of(agent)
+        if place.worktree is None:
+            return ""
+        plan = load_plan(self.plan_path)
+        task = plan.find_task(task_id)
+        said = ""
+        if task is not None:
+            try:
+                made = await commit_task(place, agent, task)
+            except CockpitError as exc:
+                return f"\n(cockpit could not commit it on your branch: {exc})"
+            if made is not None:
+                await self.record(made, agent=agent, iteration=iteration, call=call)
+                sha = str(made.after or "")[:10]
+                said = f"\ncockpit committed this task's work on your branch ({sha})."
+        writers = {n for n, s in self._scopes().items() if s.globs}
+        phase = phase_done(plan, task_id, writers) if agent in writers else None
+        if phase is not None and self.merge_settings.auto:
+            self.ceremony.start_after_phase(phase)
+            said += "\nThat finishes the phase's work: the merge ceremony runs now."
+        return said
 
     def command_started(self, agent: str, call: str, *, writes_plan: bool) -> None:
         self.steering.command_started(call, agent, writes_plan=writes_plan)
@@ -384,6 +474,8 @@ class Supervisor:
         self.steering.start()
         self.radar.start()
         self.radar.poke()  # what the worktrees hold now, before anyone's next call
+        if state.unfinished_merge:
+            self.ceremony.start_after_phase(None)  # a crash cut it short: finish it
 
     async def wait(self) -> dict[str, AgentStatus]:
         """Wait until every agent is final (a plan change may restart one); their statuses."""
@@ -407,6 +499,7 @@ class Supervisor:
     async def end(self, reason: str) -> dict[str, AgentStatus]:
         await self.steering.stop()
         await self.radar.stop()
+        await self.ceremony.stop()
         statuses = self.statuses()
         if not self._ended:
             self._ended = True
@@ -437,12 +530,26 @@ class Supervisor:
         wrote it: the human, or the demo playing the human's part (and saying so)."""
         await self.record(HumanMessage(text=text, by=by), agent=agent)
         runtime = self.runtimes[agent]
-        who = "the human" if by == "human" else f"{by} (on the human's behalf)"
+        who = {"human": "the human", CEREMONY: "cockpit's merge ceremony"}.get(
+            by, f"{by} (on the human's behalf)"
+        )
         runtime.deliver(f"Message from {who}: {text}")
         # A blocked agent was waiting for exactly this; a finished one only on the screen.
         wakes = self._keep_alive or runtime.status == AgentStatus.BLOCKED
         if runtime.status in FINAL and wakes and self.crew.stopped(runtime.name):
             self.crew.launch(runtime)
+
+
+def _same_file(one: Path, two: Path) -> bool:
+    return os.path.realpath(one) == os.path.realpath(two)
+
+
+async def _refuse_live(command: str, decision: Decision) -> bool:
+    """A tier-3 check command in a live ceremony is not asked for (the prompts belong to
+    the agents' calls): the merge is skipped, its check saying why; `cockpit merge` after
+    the session asks for it."""
+    del command, decision
+    return False
 
 
 def exit_code(statuses: Mapping[str, str]) -> int:

@@ -244,6 +244,7 @@ def _open_session(
         plan=plan,
         isolation=isolation,
         make_toolbox=make_toolbox,
+        merge=options.settings.merge,
     )
 
 
@@ -506,7 +507,9 @@ def prepare_resume(options: LaunchOptions, session: str | None) -> Prepared:
         setups = [
             setup(name)
             for name, agent in state.agents.items()
-            if agent.status not in (AgentStatus.DONE, AgentStatus.FAILED) and name in definitions
+            if name in definitions
+            # a finished agent the merge ceremony left a note for goes on with it
+            and (agent.status not in (AgentStatus.DONE, AgentStatus.FAILED) or agent.undelivered)
         ]
         plan = load_plan(options.plan_path)
         notes, notices = _continue_open_tasks(

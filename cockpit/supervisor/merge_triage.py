@@ -46,6 +46,8 @@ class Triaged:
     branch: str | None = None
     worktree: Path | None = None
     tasks: tuple[Task, ...] = ()
+    working: bool = False
+    """Queued while it still works (a finished phase): its uncommitted work is not taken."""
 
     @property
     def queued(self) -> bool:
@@ -56,9 +58,16 @@ class Triaged:
         return {"agent": self.agent, "verdict": str(self.verdict), "why": self.why}
 
 
-def triage(session: str, events: Iterable[Event], plan: Plan, top: Path) -> list[Triaged]:
+def triage(
+    session: str, events: Iterable[Event], plan: Plan, top: Path, phase: str | None = None
+) -> list[Triaged]:
     """Every agent of the log, in plan order, with its verdict. "No work" needs the branch
-    after its uncommitted work is committed: the driver decides it (`no_work`)."""
+    after its uncommitted work is committed: the driver decides it (`no_work`).
+
+    ``phase``: the ceremony a finished phase started in a live session. An agent still
+    working whose tasks in that phase are all done and verified is queued too, with its
+    done tasks only: what it committed is merged (its task's work was committed when the
+    task was done), never what it has not committed yet."""
     builder = StateBuilder()
     verified: dict[tuple[str, str], bool] = {}
     for event in events:
@@ -87,6 +96,13 @@ def triage(session: str, events: Iterable[Event], plan: Plan, top: Path) -> list
         elif status is AgentStatus.BLOCKED:
             reason = agents[name].blocked_reason or agents[name].detail or "no reason"
             verdict, why = Verdict.BLOCKED, f"it is blocked: {reason}"
+        elif status is not AgentStatus.DONE and _phase_done(tasks, phase):
+            tasks = tuple(t for t in tasks if t.status is TaskState.DONE)
+            unverified = _unverified(tasks, verified)
+            verdict = Verdict.UNVERIFIED if unverified else Verdict.READY
+            why = unverified or f"its tasks in “{phase}” are done and verified; it goes on"
+            found.append(Triaged(name, verdict, why, tree.branch, worktree, tasks, True))
+            continue
         elif status is not AgentStatus.DONE:
             verdict, why = Verdict.NOT_FINAL, f"it is not done (last seen {status})"
         else:
@@ -95,6 +111,12 @@ def triage(session: str, events: Iterable[Event], plan: Plan, top: Path) -> list
             why = unverified or "done, every task verified"
         found.append(Triaged(name, verdict, why, tree.branch, worktree, tasks))
     return found
+
+
+def _phase_done(tasks: tuple[Task, ...], phase: str | None) -> bool:
+    """Whether the agent owns tasks in ``phase`` and every one of them is done."""
+    mine = [t for t in tasks if phase is not None and t.phase == phase]
+    return bool(mine) and all(t.status is TaskState.DONE for t in mine)
 
 
 def plan_order(agents: list[str], plan: Plan) -> list[str]:

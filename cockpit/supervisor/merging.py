@@ -20,8 +20,8 @@ from pathlib import Path
 
 from cockpit.errors import CockpitError
 from cockpit.merge.git import IDENTITY, git
-from cockpit.plan.document import load_plan
-from cockpit.plan.model import Plan, Task, TaskState
+from cockpit.plan.document import Plan, load_plan
+from cockpit.plan.model import Task, TaskState
 from cockpit.policy.model import Decision
 from cockpit.policy.scope import WriteScope
 from cockpit.session.chain import read_events
@@ -100,7 +100,7 @@ class LiveCeremony:
         await self._refresh_readers(top, report)
         return report
 
-    def start_after_phase(self, phase: str) -> None:
+    def start_after_phase(self, phase: str | None) -> None:
         """A phase's writing is done: run a ceremony soon, without making the agent that
         finished it wait for the merge."""
         self._auto = asyncio.ensure_future(self.run(phase=phase))

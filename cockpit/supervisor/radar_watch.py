@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
 
 from cockpit.errors import CockpitError
@@ -30,8 +31,11 @@ Pair = tuple[str, str]
 class RadarWatch:
     """Scans the session's worktrees when an agent's call finished; logs what changed."""
 
-    def __init__(self, places: Workplaces, record: Recorder) -> None:
+    def __init__(
+        self, places: Workplaces, record: Recorder, writers: Callable[[], set[str]]
+    ) -> None:
         self._places = places
+        self._writers = writers
         self._record = record
         self._wanted = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -69,7 +73,8 @@ class RadarWatch:
     async def scan(self) -> list[Overlap]:
         """One scan now; logs each pair whose overlap changed. The overlaps found."""
         radar = self._radar
-        own = self._places.own()
+        writers = self._writers()  # a reader's worktree follows the integration branch
+        own = {a: p for a, p in self._places.own().items() if a in writers}
         if radar is None or len(own) < 2:
             return []
         try:

@@ -78,10 +78,16 @@ def test_the_demo_finishes_inside_the_sandbox_its_tests_pass_and_it_commits(
     assert tests and tests[-1].of(ToolFinished)[0].exit_code == 0, tests[-1].result
     # nothing the demo does in its workspace runs into a wall
     assert log.bodies(SandboxBlocked) == []
-    history = subprocess.run(
-        ["git", "log", "--format=%s"], cwd=where, capture_output=True, text=True, check=True
-    ).stdout
-    assert "Count words on any whitespace" in history
+
+    def history(*ref: str) -> str:
+        return subprocess.run(
+            ["git", "log", "--format=%s", *ref], cwd=where, capture_output=True, text=True
+        ).stdout
+
+    # the builder's commits are on its branch and, merged, on the integration branch;
+    # the user's checkout is untouched until the human brings them in
+    assert "Add python3 -m textstats" in history(f"cockpit/{log.events[0].session}/integration")
+    assert history().splitlines() == ["textstats 0.3.0"]
 
 
 def test_git_commit_inside_the_workspace_works(place: Place) -> None:

@@ -70,7 +70,8 @@ def test_an_agent_cannot_move_the_users_branch_or_the_integration_branch(place: 
     # The classifier reads none of these (a program runs them): the sandbox must hold.
     hidden = [
         py(
-            f'import subprocess; raise SystemExit(subprocess.run(["bash", "-c", {json.dumps(m)}]).returncode)'
+            "import subprocess; "
+            f'raise SystemExit(subprocess.run(["bash", "-c", {json.dumps(m)}]).returncode)'
         )
         for m in moves
     ]

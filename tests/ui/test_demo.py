@@ -72,7 +72,18 @@ def test_headless_demo_runs_every_tier_and_leaves_a_valid_log(tmp_path: Path) ->
     resolved = [e["data"] for e in found if e["kind"] == "approval.resolved"]
     assert resolved and all(r["by"] == "headless" and not r["approved"] for r in resolved)
     said = [e["data"] for e in found if e["kind"] == "human.message"]
-    assert said == [{"text": REVIEWER_ANSWER, "by": "demo"}]  # never passed off as the human's
+    # the demo's nudge, never passed off as the human's
+    assert [s for s in said if s["by"] != "merge ceremony"] == [
+        {"text": REVIEWER_ANSWER, "by": "demo"}
+    ]
+    # the agents worked in worktrees: phase 1's ceremony merged the builder's work and
+    # woke the reviewer, whose review (and its verify) then ran on the merged work
+    started = next(e["data"] for e in found if e["kind"] == "session.started")
+    assert started["isolation"]["mode"] == "worktrees"
+    advanced = [e for e in found if e["kind"] == "merge.advanced"]
+    assert advanced and advanced[0]["agent"] == "builder"
+    woken = [s for s in said if s["by"] == "merge ceremony"]
+    assert woken and "merged: builder" in woken[0]["text"]
     verified = [e["data"] for e in found if e["kind"] == "task.verified"]
     assert verified and all(v["passed"] for v in verified)
     report = audit(logs[0])
