@@ -93,7 +93,8 @@ def _resume(args: argparse.Namespace) -> int:
     from cockpit.supervisor.launch import prepare_resume
 
     prepared = prepare_resume(options, args.session)
-    if not prepared.setups:
+    unfinished = prepared.state is not None and prepared.state.unfinished_merge
+    if not prepared.setups and not unfinished:  # a ceremony cut short is finished
         nothing_left(prepared)
         return 0
     return _drive(run_on_terminal(prepared, ask=not options.headless_deny))

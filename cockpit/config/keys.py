@@ -20,6 +20,11 @@ SCREEN_KEYS: Mapping[str, tuple[str, str]] = {
     "details": ("enter", "the selected agent's last calls in full (left/right: earlier, later)"),
     "diff": ("d", "what the selected agent changed since the session started"),
     "grants": ("g", "the session's grants (allowed for this session), to revoke one"),
+    "merge": (
+        "M",
+        "the merge ceremony: finished, verified branches onto the integration branch; "
+        "then bring it into your branch if you say y",
+    ),
     "plan": ("t", "show or hide the plan view"),
     "log": ("l", "the session log, live"),
     "help": ("question_mark", "this help"),
@@ -112,6 +117,8 @@ DIALOG_KEYS: Mapping[str, tuple[str, str]] = {
     "grants.close": ("escape,q", "close the grants"),
     "grants.revoke": ("r,delete", "revoke the selected grant"),
     "changes.close": ("escape,enter,q", "close the changes"),
+    "merge.bring_in": ("y", "bring the integration branch into your branch (tier 3)"),
+    "merge.leave": ("n,escape", "leave your branch as it is"),
     "details.close": ("escape,enter,q", "close the details"),
     "details.earlier": ("left", "the call before"),
     "details.later": ("right", "the call after"),

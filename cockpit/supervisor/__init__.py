@@ -19,4 +19,6 @@ Map (each module does one thing; the arrows of the layers point down this list):
   `cockpit merge` and the live session; `merge_triage`: which agents are queued and why the
   others are not; `merge_checks`: the integration checks through policy and sandbox;
   `merge_bring`: the integration branch into the user's branch, on the human's yes.
+- `merging`: `LiveCeremony`, the ceremony inside a running session: on the merge key, and
+  by itself when a phase's building is done; each verified task committed on its branch.
 """

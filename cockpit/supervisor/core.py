@@ -38,6 +38,7 @@ from cockpit.session.kinds import (
     AgentStatusChanged,
     EventBody,
     HumanMessage,
+    MergeBrought,
     SessionEnded,
     SessionResumed,
     SessionStarted,
@@ -50,6 +51,7 @@ from cockpit.session.status import FINAL, AgentStatus
 from cockpit.supervisor.approvals import ApprovalDesk
 from cockpit.supervisor.ceremony import CeremonyReport
 from cockpit.supervisor.crew import AgentCrew, AgentSetup
+from cockpit.supervisor.merge_bring import BringIn, BringInRefused, bring_in, prepare_bring_in
 from cockpit.supervisor.merging import CEREMONY, LiveCeremony, LiveDeps, commit_task, phase_done
 from cockpit.supervisor.places import Place, ToolboxFactory, Workplaces
 from cockpit.supervisor.radar_watch import RadarWatch
@@ -137,6 +139,7 @@ class Supervisor:
                 tell=self._tell,
                 approve=_refuse_live,
                 integration=tuple(self.merge_settings.integration),
+                radar=lambda: self.radar.scan(),
             )
         )
         self.steering = PlanSteering(self, self.plan_path, plan)
@@ -195,6 +198,24 @@ class Supervisor:
         """The merge ceremony now (the screen's key); None with `ceremony.problem` set when
         it could not run."""
         return await self.ceremony.run()
+
+    async def bring_in_offer(self, report: CeremonyReport) -> BringIn:
+        """What bringing the integration branch into the user's branch would do, for the
+        human to decide on (tier 3, never automatic).
+
+        Raises:
+            BringInRefused: nothing to bring in, or it cannot be done now (why, in words).
+        """
+        worktrees = self.places.worktrees
+        if worktrees is None:
+            raise BringInRefused("the agents share one tree: there is no integration branch")
+        return await prepare_bring_in(worktrees.top, worktrees.session, report.merged_agents)
+
+    async def bring_in(self, offer: BringIn) -> MergeBrought:
+        """The human said yes: bring it in (a fast-forward when it can be), logged."""
+        body = await bring_in(offer, "human")
+        await self.record(body, agent=None)
+        return body
 
     def stream(self, agent: str, kind: str, text: str) -> None:
         self._bus.publish(StreamChunk(agent, kind, text))
@@ -479,8 +500,11 @@ class Supervisor:
 
     async def wait(self) -> dict[str, AgentStatus]:
         """Wait until every agent is final (a plan change may restart one); their statuses."""
-        await self.crew.wait()
-        return self.statuses()
+        while True:
+            await self.crew.wait()
+            await self.ceremony.settle()  # its note may wake an agent: wait for it too
+            if self.crew.all_stopped():
+                return self.statuses()
 
     def statuses(self) -> dict[str, AgentStatus]:
         return self.crew.statuses()
@@ -492,14 +516,15 @@ class Supervisor:
     async def stop(self, reason: str) -> dict[str, AgentStatus]:
         """Stop every agent (a running command is killed and recorded) and end the session."""
         await self.steering.stop()
+        await self.ceremony.stop()
         await self.crew.cancel()
         self.approvals.cancel_all()
         return await self.end(reason)
 
     async def end(self, reason: str) -> dict[str, AgentStatus]:
         await self.steering.stop()
+        await self.ceremony.settle()  # a phase's merge that began finishes first
         await self.radar.stop()
-        await self.ceremony.stop()
         statuses = self.statuses()
         if not self._ended:
             self._ended = True

@@ -66,6 +66,9 @@ class AgentCrew:
         task = self._tasks.get(name)
         return task is not None and task.done()
 
+    def all_stopped(self) -> bool:
+        return all(t.done() for t in self._tasks.values())
+
     async def wait(self) -> None:
         """Until every task is done (a plan change may relaunch one meanwhile)."""
         while any(not t.done() for t in self._tasks.values()):

@@ -47,6 +47,8 @@ class LiveDeps:
     tell: Tell
     approve: Approve
     integration: tuple[str, ...] = ()
+    radar: Callable[[], Awaitable[object]] | None = None
+    """A radar scan, run first: an overlap shows in the log before the merge it affects."""
 
 
 class LiveCeremony:
@@ -55,8 +57,10 @@ class LiveCeremony:
     def __init__(self, deps: LiveDeps) -> None:
         self._deps = deps
         self._lock = asyncio.Lock()
-        self._auto: asyncio.Task[CeremonyReport | None] | None = None
+        self._autos: set[asyncio.Task[CeremonyReport | None]] = set()
         self.last: CeremonyReport | None = None
+        self._merged_at: str | None = None
+        """The session's branch heads when the last automatic ceremony began."""
         self.problem: str | None = None
         """Why the last ceremony could not run, in one line (shown, and logged as a note)."""
 
@@ -64,7 +68,7 @@ class LiveCeremony:
     def running(self) -> bool:
         return self._lock.locked()
 
-    async def run(self, *, phase: str | None = None) -> CeremonyReport | None:
+    async def run(self, *, phase: str | None = None, auto: bool = False) -> CeremonyReport | None:
         """One ceremony now (after the one running, if any); None when it could not run,
         with `problem` saying why. ``phase``: the phase just finished (its agents may
         still be working on later ones: their verified, committed work is merged)."""
@@ -74,6 +78,13 @@ class LiveCeremony:
             self.problem = "the agents share one tree: there is nothing to merge"
             return None
         async with self._lock:
+            heads = await _branch_heads(top, self._session())
+            if auto and heads == self._merged_at:
+                return None  # two tasks finished the phase at once: merged already
+            if auto:
+                self._merged_at = heads
+            if deps.radar is not None:
+                await deps.radar()
             shared = deps.places.shared
             setup = CeremonySetup(
                 top=top,
@@ -103,13 +114,24 @@ class LiveCeremony:
     def start_after_phase(self, phase: str | None) -> None:
         """A phase's writing is done: run a ceremony soon, without making the agent that
         finished it wait for the merge."""
-        self._auto = asyncio.ensure_future(self.run(phase=phase))
+        task = asyncio.ensure_future(self.run(phase=phase, auto=True))
+        self._autos.add(task)
+        task.add_done_callback(self._autos.discard)
+
+    async def settle(self) -> None:
+        """Wait for a ceremony a phase started (the session is ending: let it finish)."""
+        while self._autos:
+            task = next(iter(self._autos))
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+            self._autos.discard(task)
 
     async def stop(self) -> None:
-        if self._auto is not None and not self._auto.done():
-            self._auto.cancel()
+        """Cancel a ceremony in progress (the human quits; a resume finishes it)."""
+        for task in list(self._autos):
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._auto
+                await task
 
     async def _refresh_readers(self, top: Path, report: CeremonyReport) -> None:
         """Bring each reading agent's clean worktree to the integration head and say so."""
@@ -145,6 +167,19 @@ class LiveCeremony:
         worktrees = self._deps.places.worktrees
         assert worktrees is not None
         return worktrees.session
+
+
+async def _branch_heads(top: Path, session: str) -> str:
+    """Every branch of the session and its head, in one line (what a ceremony would see)."""
+    try:
+        return await git(
+            top,
+            "for-each-ref",
+            "--format=%(refname) %(objectname)",
+            f"refs/heads/cockpit/{session}/",
+        )
+    except CockpitError:
+        return ""
 
 
 async def _fast_forward(place: Place, tip: str) -> bool:

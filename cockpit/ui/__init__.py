@@ -31,4 +31,5 @@ Replay:
 - `replay_transport`: the player on its own thread, reporting to the screen.
 - `replay_view`: the replay's own lines (timeline, frame), pure.
 - `branch_diff`: an agent's branch as it is now against the session's base (replay's diff).
+- `merge_screen`: the merge key's page: the ceremony's outcome, then the bring-in question.
 """

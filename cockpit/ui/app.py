@@ -51,6 +51,7 @@ from cockpit.ui.worktree_view import WorktreeFold, isolation_note, pane_radar, r
 
 if TYPE_CHECKING:
     from cockpit.supervisor.core import Supervisor
+    from cockpit.supervisor.merge_bring import BringIn
     from cockpit.ui.dialogs import LogScreen
     from cockpit.ui.inbox import Inbox
 
@@ -425,6 +426,45 @@ class CockpitApp(App[int]):
         pattern = next((g.pattern for g in self.supervisor.grants() if g.id == grant_id), "")
         if await self.supervisor.revoke_grant(grant_id):
             self.tell(f"Revoked {pattern}: it asks again.")
+
+    def on_cockpit_screen_merge_wanted(self, _: CockpitScreen.MergeWanted) -> None:
+        """The merge ceremony off the key's handler (it runs git and the checks)."""
+        self.run_worker(self._merge(), name="merge", group="merge", exclusive=True)
+
+    async def _merge(self) -> None:
+        from cockpit.supervisor.merge_bring import BringInRefused
+        from cockpit.ui.merge_screen import MergeScreen, ceremony_lines
+
+        self.tell("Merge ceremony: merging the finished, verified branches…")
+        report = await self.supervisor.merge()
+        if report is None:
+            self.tell(self.supervisor.ceremony.problem or "the merge ceremony did not run")
+            return
+        offer, refusal = None, None
+        try:
+            offer = await self.supervisor.bring_in_offer(report)
+        except BringInRefused as exc:
+            refusal = str(exc)
+        if not self.is_running:
+            return
+        screen = MergeScreen(ceremony_lines(report), offer, refusal)
+        self.push_screen(screen, lambda yes: self._bring_in(offer if yes else None))
+
+    def _bring_in(self, offer: BringIn | None) -> None:
+        """The human said y on the bring-in: do it off the key's handler."""
+        if offer is not None:
+            self.run_worker(self._brought(offer), name="bring-in", group="merge")
+
+    async def _brought(self, offer: BringIn) -> None:
+        from cockpit.supervisor.merge_bring import BringInRefused
+
+        try:
+            body = await self.supervisor.bring_in(offer)
+        except BringInRefused as exc:
+            self.tell(str(exc), severity="error")
+            return
+        how = "fast-forwarded" if body.fast_forward else "merged"
+        self.tell(f"{body.target} {how} to {str(body.after)[:10]}: the work is in your branch.")
 
     def on_cockpit_screen_changes_wanted(self, message: CockpitScreen.ChangesWanted) -> None:
         """The agent's whole diff against the session's start (computed off the loop)."""

@@ -57,7 +57,7 @@ PLAN_HIDDEN_BELOW = 100
 80-column terminal the agents' panes need the room."""
 
 
-KEY_LINE_DROPS = ("log", "grants", "diff", "details", "zoom", "message", "plan", "pause")
+KEY_LINE_DROPS = ("merge", "log", "grants", "diff", "details", "zoom", "message", "plan", "pause")
 """The keys the key line leaves out first when the terminal is narrow (help lists all)."""
 
 SHORT_NAMES = {
@@ -128,6 +128,7 @@ class CockpitScreen(Screen[None]):
         _bind("details", "details", "Details"),
         _bind("diff", "diff", "Diff"),
         _bind("grants", "grants", "Grants"),
+        _bind("merge", "merge", "Merge"),
         _bind("plan", "toggle_plan", "Plan"),
         _bind("log", "log", "Log"),
         _bind("help", "help", "Help"),
@@ -168,6 +169,9 @@ class CockpitScreen(Screen[None]):
 
     class GrantsWanted(Message):
         """The session's grants, to revoke one."""
+
+    class MergeWanted(Message):
+        """The merge ceremony, then maybe the bring-in."""
 
     class LogWanted(Message):
         """The session log."""
@@ -443,6 +447,9 @@ class CockpitScreen(Screen[None]):
 
     def action_grants(self) -> None:
         self.post_message(self.GrantsWanted())
+
+    def action_merge(self) -> None:
+        self.post_message(self.MergeWanted())
 
     def action_toggle_plan(self) -> None:
         self._plan_wanted = not self.plan_shown
