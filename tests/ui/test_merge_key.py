@@ -111,9 +111,7 @@ async def test_in_a_shared_tree_the_merge_key_says_there_is_nothing_to_merge(
                 lambda: app.supervisor.statuses().get("builder") == "done", pause=pilot.pause
             )
             await pilot.press("M")
-            await wait_until(
-                lambda: app.supervisor.ceremony.problem is not None, pause=pilot.pause
-            )
+            await wait_until(lambda: app.supervisor.ceremony.problem is not None, pause=pilot.pause)
             assert "share one tree" in (app.supervisor.ceremony.problem or "")
             assert app.screen is app.main
         finally:
