@@ -5,7 +5,8 @@ Each round gives 4 agents a worktree both ways, in turn (which one goes first al
 on the same repository; the worktrees are removed between rounds, untimed. Cockpit's side
 is what a session start does: `isolation()` (the base ref, the integration branch, the
 `info/exclude` line) and `attach()` per agent (git's list, `worktree add`, the lock, the
-`.worktreeinclude` copy: one ignored config file among 200 ignored ones). Medians of the
+`.worktreeinclude` copy: one ignored config file among 200 ignored ones), and the agent's
+policy rooted in its worktree. Medians of the
 rounds. Goal: at most 1.3x.
 """
 
@@ -19,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cockpit.policy.engine import Policy
 from cockpit.worktrees.agents import AgentWorktrees, isolation
 
 GIT_ENV = {
@@ -69,12 +71,14 @@ def bare(root: Path, work: Path, round_no: int) -> float:
     return time.perf_counter() - start
 
 
-def cockpit(root: Path, round_no: int) -> float:
+def cockpit(root: Path, round_no: int, policy: Policy) -> float:
     start = time.perf_counter()
     trees = isolation(root, f"bench-{round_no}")
     if not isinstance(trees, AgentWorktrees):
         raise RuntimeError(f"no worktrees: {trees.reason}")
     made = [trees.attach(agent) for agent in AGENTS]
+    for tree in made:  # each agent's policy, rooted in its worktree (as a session does)
+        policy.rooted(tree.path, rules_from=root)
     took = time.perf_counter() - start
     if any(
         not (tree.path / "local.cfg").is_file() or (tree.path / ".env").exists() for tree in made
@@ -122,17 +126,18 @@ def run(quick: bool = False) -> dict[str, Any]:
         make_repo(root, files)
         root = root.resolve()
         bare(root, work, -1)  # warm-up: the page cache holds the objects
+        policy = Policy.load(root)  # the session's own, loaded before its agents start
         remove_all(root)
         ours: list[float] = []
         theirs: list[float] = []
         resumed: list[float] = []
         for n in range(rounds):
             if n % 2:
-                ours.append(cockpit(root, n))
+                ours.append(cockpit(root, n, policy))
                 theirs.append(bare(root, work, n))
             else:
                 theirs.append(bare(root, work, n))
-                ours.append(cockpit(root, n))
+                ours.append(cockpit(root, n, policy))
             resumed.append(reattach(root, n))
             remove_all(root)
     mine, base = statistics.median(ours), statistics.median(theirs)
