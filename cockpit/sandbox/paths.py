@@ -248,6 +248,12 @@ class LinkedGit:
         reflog); the other refs in that folder (the session's other agents, the
         integration branch) stay read-only, and every other ref (the user's branches, the
         session's base, the snapshots) is under the read-only root."""
+        if not branch:  # a detached checkout (the ceremony's checks): no ref moves
+            writable = tuple(p for p in (self.gitdir, self.common / "objects") if p.is_dir())
+            # read-only, and visible even where the repository lies under the sandbox's
+            # own /tmp: git needs the refs to know it is in a repository at all
+            shown = ("refs", "packed-refs", "HEAD", "config", "info")
+            return writable, tuple(p for n in shown if (p := self.common / n).exists())
         ref = self.common / "refs" / "heads" / branch
         folders = [ref.parent, (self.common / "logs" / "refs" / "heads" / branch).parent]
         writable = [self.gitdir, self.common / "objects", *folders]
@@ -299,7 +305,9 @@ def workspace_boundary(
 ) -> Boundary:
     """The boundary an agent's command gets in `workspace`: the built-in lists plus the
     workspace's, widened only by what the caller passes (a human's answer). ``branch``:
-    the one branch a worktree cockpit made for the agent may move (see `own_branch`)."""
+    the one branch a worktree cockpit made for the agent may move (see `own_branch`; ""
+    for none). In a linked worktree the secrets of the repository's own checkout (its
+    `.env`) are masked too: they lie outside the worktree, not outside the project."""
     root = workspace.resolve()
     home = Path(env.get("HOME") or os.path.expanduser("~"))
     linked = linked_git(root) if (root / ".git").is_file() else None
@@ -315,6 +323,19 @@ def workspace_boundary(
         network=network,
         writable=writable,
         read_only=(*read_only_paths(root), *kept),
-        masked=masked_paths(root, home, env),
+        masked=(*masked_paths(root, home, env), *_project_masks(linked, root, home, env)),
         limits=limits or Limits(),
     )
+
+
+def _project_masks(
+    linked: LinkedGit | None, root: Path, home: Path, env: Mapping[str, str]
+) -> tuple[Path, ...]:
+    """A linked worktree's main checkout's masked files (its `.env` files)."""
+    if linked is None or linked.common.name != ".git":
+        return ()
+    project = linked.common.parent
+    if project == root or not project.is_dir():
+        return ()
+    home_masks = set(masked_paths(root, home, env))
+    return tuple(p for p in masked_paths(project, home, env) if p not in home_masks)

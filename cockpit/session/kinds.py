@@ -583,6 +583,8 @@ class MergeFinished(EventBody):
     after: str | None = None
     merged: list[str] | None = None
     skipped: list[str] | None = None
+    error: str | None = None
+    """Why the ceremony stopped before its end (git failed, a ref moved under it)."""
 
 
 @_registered

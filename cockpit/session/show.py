@@ -222,6 +222,8 @@ def describe(event: Event) -> tuple[str, str, str, str]:
             skipped = ", ".join(str(m).removeprefix(prefix) for m in items_of(b.skipped))
             merged, skipped = merged or "nothing", skipped or "none"
             result = f"{_sha(b.before)} -> {_sha(b.after)}; merged: {merged}; skipped: {skipped}"
+            if b.error:
+                result = f"STOPPED: {b.error}"
         case MergeBrought() as b:
             action = f"bring {_or(b.integration, '?')} into {_or(b.target, '?')}"
             how = "fast-forward" if b.fast_forward else "merge commit"

@@ -145,6 +145,7 @@ async def run_merge(
     base = (await git(top, "for-each-ref", "--format=%(objectname)", base_ref(session))).strip()
     if not base:
         raise CeremonyError(f"session {session}'s agents shared one tree: nothing to merge")
+    await _integration_as_logged(top, session, base, events)
     found = triage(session, events, setup.plan, top, setup.phase)
     committed: list[MergeCommitted] = []
     checked: list[Triaged] = []
@@ -213,6 +214,32 @@ async def run_merge(
         if r.outcome in TOLD
     )
     return CeremonyReport(tuple(checked), tuple(committed), result, notes)
+
+
+async def _integration_as_logged(
+    top: Path, session: str, base: str, events: Sequence[Event]
+) -> None:
+    """Refuse an integration branch that is not where the log last left it: only cockpit's
+    checked merges may be on it, and the bring-in would carry anything else into the
+    user's branch under the merged agents' names."""
+    integration = integration_branch(session)
+    logged = base
+    for event in events:
+        body = event.body
+        if isinstance(body, MergeAdvanced) and body.after:
+            logged = str(body.after)
+        elif isinstance(body, MergeStarted) and body.before and logged == base:
+            logged = str(body.before)  # a log from before the integration branch was born
+    now = (
+        await git(top, "for-each-ref", "--format=%(objectname)", f"refs/heads/{integration}")
+    ).strip()
+    if now and now != logged:
+        raise CeremonyError(
+            f"{integration} is at {now[:12]}, not at {logged[:12]} where the log left it: "
+            "something other than cockpit moved it. Look at it with `git log "
+            f"{integration}`, then `git update-ref refs/heads/{integration} {logged}` to "
+            "put it back"
+        )
 
 
 def _note(outcome: Outcome, why: str, branch: str, integration: str) -> str:

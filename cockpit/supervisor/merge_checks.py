@@ -63,7 +63,7 @@ class IntegrationChecks:
         if not commands:
             return CheckResult(True, None, "nothing to check: no verify and no integration")
         async with throwaway_worktree(self.repo, candidate.commit) as tree:
-            policy = Policy.load(tree, plan=self.plan_path)
+            policy = Policy.load(tree, plan=self.plan_path, rules_from=self.repo)
             for command in commands:
                 record = await self._one(policy, tree, command)
                 ran.append(record)
@@ -85,7 +85,11 @@ class IntegrationChecks:
             record["refused"] = "refused: tier 3 and the human did not approve it"
             return record
         limits = Limits.configured(self.sandbox)
-        boundary = workspace_boundary(tree, self.env, network=decision.network, limits=limits)
+        # A detached checkout: its commands may write objects, never move a ref (the
+        # user's branch, the integration branch, an agent's branch).
+        boundary = workspace_boundary(
+            tree, self.env, network=decision.network, limits=limits, branch=""
+        )
         done = await self.executor.execute(
             ["bash", "-c", command], cwd=tree, env=scrubbed_env(self.env), boundary=boundary
         )

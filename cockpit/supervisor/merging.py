@@ -20,12 +20,13 @@ from pathlib import Path
 
 from cockpit.errors import CockpitError
 from cockpit.merge.git import IDENTITY, git
+from cockpit.merge.names import integration_branch as _integration
 from cockpit.plan.document import Plan, load_plan
 from cockpit.plan.model import Task, TaskState
 from cockpit.policy.model import Decision
 from cockpit.policy.scope import WriteScope
 from cockpit.session.chain import read_events
-from cockpit.session.kinds import EventBody, MergeCommitted
+from cockpit.session.kinds import EventBody, MergeCommitted, MergeFinished
 from cockpit.supervisor.ceremony import CEREMONY, CeremonyReport, CeremonySetup, run_merge
 from cockpit.supervisor.places import Place, Workplaces
 
@@ -103,6 +104,11 @@ class LiveCeremony:
                 report = await run_merge(setup, events, deps.record)
             except CockpitError as exc:
                 self.problem = f"the merge ceremony stopped: {exc}"
+                # Never silent: the log (and so the screen and a headless run) says it.
+                deps.record(
+                    MergeFinished(integration=_integration(self._session()), error=str(exc)),
+                    None,
+                )
                 return None
             self.problem = None
             self.last = report

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,7 +96,10 @@ class Workplaces:
     def _place_for(self, tree: Worktree) -> Place:
         root = tree.path
         shared = self.shared
-        toolbox = self._make_toolbox(root, tree.branch, self._plan_alias(root))
+        alias = self._plan_alias(root)
+        if alias is not None:
+            _hide_plan_copy(root, alias[1])
+        toolbox = self._make_toolbox(root, tree.branch, alias)
         policy = shared.policy.rooted(root, rules_from=shared.root)
         safeguard = Safeguard(root, shared.snapshots.safeguard.session, warn=lambda _m: None)
         return Place(root, toolbox, policy, Snapshots(root, safeguard, self._record), tree)
@@ -120,3 +124,19 @@ class Workplaces:
                 except Exception:  # the session still ends; `cockpit worktrees` shows it
                     continue
         self.shared.toolbox.close()
+
+
+def _hide_plan_copy(root: Path, copy: Path) -> None:
+    """The worktree's checked-out plan.md is never the agent's to change: its commands see
+    the human's file over it, so git is told not to look at it (``skip-worktree``). Its
+    status stays clean, `git add -A` never commits the human's plan on the agent's branch,
+    and a rebase is not refused for it. Nothing to do when plan.md is not tracked."""
+    if not copy.is_file():
+        return
+    name = str(copy.relative_to(root))
+    subprocess.run(
+        ["git", "-C", str(root), "update-index", "--skip-worktree", "--", name],
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )

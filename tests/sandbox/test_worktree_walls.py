@@ -92,3 +92,33 @@ def test_an_agent_cannot_move_the_users_branch_or_the_integration_branch(place: 
     # cockpit's claim on the worktree is put back after the command that touched it
     finished = Transcript(place.log()).call(hidden[5]).of(ToolFinished)[0]
     assert finished.error is not None and "locked" in finished.error
+
+
+def test_the_checkouts_env_is_masked_and_the_plan_copy_is_never_dirty(place: Place) -> None:
+    (place.workspace / ".env").write_text("SECRET=topsecret\n")
+    (place.workspace / "plan.md").write_text(PLAN_NOW)  # the human edits it: uncommitted
+    reads = [
+        "cat ../../../../.env",
+        f"cat {place.workspace}/.env",
+        "git status --porcelain",
+        "cat plan.md",
+        "git add -A && git commit -q --allow-empty -m mine && git show --stat --format= HEAD",
+    ]
+    hidden = [
+        py(f'import subprocess; subprocess.run(["bash", "-c", {json.dumps(r)}])') for r in reads
+    ]
+    script = place.script(
+        [{"calls": [{"bash": {"command": h}} for h in hidden]}, {"text": "Done."}]
+    )
+    done = run_headless(place, script, "--no-shared-tree")
+    assert done.returncode == 0, done.stderr[-2000:]
+    log = Transcript(place.log())
+    outputs = [log.call(h).of(ToolFinished)[0].output or "" for h in hidden]
+    assert "topsecret" not in outputs[0] and "topsecret" not in outputs[1]
+    assert outputs[2].strip() == ""  # the human's plan over the copy is not a change
+    assert "Changed by the human" in outputs[3]
+    assert "plan.md" not in outputs[4]  # never committed on the agent's branch
+    assert "topsecret" not in place.everything_logged().decode("utf-8", "replace")
+
+
+PLAN_NOW = "# Changed by the human\n\n## Phase 1\n- [ ] Try the walls @builder\n"
