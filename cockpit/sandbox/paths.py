@@ -249,11 +249,11 @@ class LinkedGit:
         integration branch) stay read-only, and every other ref (the user's branches, the
         session's base, the snapshots) is under the read-only root."""
         if not branch:  # a detached checkout (the ceremony's checks): no ref moves
-            writable = tuple(p for p in (self.gitdir, self.common / "objects") if p.is_dir())
+            detached = tuple(p for p in (self.gitdir, self.common / "objects") if p.is_dir())
             # read-only, and visible even where the repository lies under the sandbox's
             # own /tmp: git needs the refs to know it is in a repository at all
             shown = ("refs", "packed-refs", "HEAD", "config", "info")
-            return writable, tuple(p for n in shown if (p := self.common / n).exists())
+            return detached, tuple(p for n in shown if (p := self.common / n).exists())
         ref = self.common / "refs" / "heads" / branch
         folders = [ref.parent, (self.common / "logs" / "refs" / "heads" / branch).parent]
         writable = [self.gitdir, self.common / "objects", *folders]

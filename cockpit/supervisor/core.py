@@ -124,6 +124,8 @@ class Supervisor:
         self._ended = False
         self._spawn = spawn
         self._agent_names = set(agent_names)
+        self._held: dict[str, list[tuple[str, str | None]]] = {}
+        """Plan changes for agents that were blocked, delivered with their next message."""
         self._definitions: Mapping[str, AgentDefinition] = (
             agent_names if isinstance(agent_names, Mapping) else {}
         )
@@ -335,6 +337,11 @@ class Supervisor:
             if setup is None:
                 return
             await self._start_agent(setup, note)
+            return
+        if runtime.status == AgentStatus.BLOCKED:
+            # It asked for help and waits for an answer (a message): the plan change goes
+            # with that answer, and does not end the wait by itself.
+            self._held.setdefault(agent, []).append((note, digest))
             return
         runtime.redirect(note, digest)
         if self.crew.stopped(agent) and (wake or self._keep_alive):
@@ -555,6 +562,8 @@ class Supervisor:
         wrote it: the human, or the demo playing the human's part (and saying so)."""
         await self.record(HumanMessage(text=text, by=by), agent=agent)
         runtime = self.runtimes[agent]
+        for note, digest in self._held.pop(agent, []):
+            runtime.redirect(note, digest)
         who = {"human": "the human", CEREMONY: "cockpit's merge ceremony"}.get(
             by, f"{by} (on the human's behalf)"
         )

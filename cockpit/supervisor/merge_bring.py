@@ -80,7 +80,9 @@ async def prepare_bring_in(top: Path, session: str, merged: Sequence[str]) -> Br
         before,
         tip,
         await _is_ancestor(top, before, tip),
-        await git(top, "diff", "--stat", f"{before}...{tip}"),
+        # --summary names what a line count hides: a new symlink (mode 120000), a file
+        # made executable, a deletion
+        await git(top, "diff", "--stat", "--summary", f"{before}...{tip}"),
         files,
         tuple(merged),
     )

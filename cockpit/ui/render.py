@@ -215,8 +215,9 @@ def _describe(event: Event, call: CallState | None, output_streamed: bool) -> li
             return _status(status)
         case AgentBlocked(reason=reason):
             return [("fail", f"⛔ blocked: {_or(reason, '')}")]
-        case HumanMessage(text=text):
-            return [("human", f"you → {event.agent}: {_or(text, '')}")]
+        case HumanMessage(text=text, by=by):
+            who = "you" if by in (None, "human") else str(by)  # the demo, the merge ceremony
+            return [("human", f"{who} → {event.agent}: {_or(text, '')}")]
         case TaskUpdated() as task:
             note = f" — {task.note}" if task.note else ""
             return [("note", f"▸ task “{_or(task.task, '')}”: {_or(task.status, '')}{note}")]

@@ -53,3 +53,15 @@ def test_an_integration_branch_moved_outside_cockpit_is_refused(tmp_path: Path) 
     assert not (root / "evil.sh").exists()
     kinds = [k for k, _a, _d in kinds_of(root)]
     assert "merge.advanced" not in kinds and "merge.brought" not in kinds
+
+
+def test_the_bring_in_summary_names_a_symlink_and_a_mode_change(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    make_session(root, Agent("builder", {"src/app.py": "APP = 1\n"}))
+    tree = root / ".cockpit" / "worktrees" / "s1" / "builder"
+    (tree / "src" / "key").symlink_to(Path.home() / ".ssh" / "id_rsa")
+    (tree / "README.md").chmod(0o755)
+    done = merge_cli(root, "--bring-in", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "create mode 120000 src/key" in done.stdout
+    assert "mode change 100644 => 100755 README.md" in done.stdout
