@@ -31,9 +31,12 @@ class ApprovalDesk:
         *,
         timeout_s: float | None,
         headless_deny: bool,
+        policy_of: Callable[[str], Policy] | None = None,
     ) -> None:
         self._record = record
         self.policy = policy
+        self._policy_of = policy_of
+        """The policy of an agent's own place (its worktree): what a grant is judged by."""
         self._announce = announce
         self.timeout_s = timeout_s
         self.headless_deny = headless_deny
@@ -86,7 +89,7 @@ class ApprovalDesk:
         if self._rerun(call):
             return None
         action = self._shell_action(call)
-        return self.policy.grant_for(action) if action is not None else None
+        return self._judge(call).grant_for(action) if action is not None else None
 
     def grant_refusal(self, call: str) -> str | None:
         """Why no session grant is offered for a pending request, or None when one is."""
@@ -95,7 +98,14 @@ class ApprovalDesk:
         action = self._shell_action(call)
         if action is None:
             return "session grants are for shell commands"
-        return self.policy.grant_refusal(action)
+        return self._judge(call).grant_refusal(action)
+
+    def _judge(self, call: str) -> Policy:
+        """The requesting agent's policy (grants are shared by all of them)."""
+        pending = self.pending.get(call)
+        if pending is None or self._policy_of is None:
+            return self.policy
+        return self._policy_of(pending.request.agent)
 
     async def allow_for_session(self, call: str) -> Grant | None:
         """Save the offered grant (logged with the approval) and approve the request."""

@@ -106,6 +106,7 @@ class Supervisor:
             lambda pending: self._bus.publish(ApprovalAsked(pending)),
             timeout_s=approval_timeout_s,
             headless_deny=headless_deny,
+            policy_of=lambda agent: self.places.of(agent).policy,
         )
         self.snapshots = Snapshots(root, safeguard, self.record)
         shared = Place(root, toolbox, policy, self.snapshots)

@@ -182,6 +182,29 @@ class PlanSteering:
             told.add(writer)  # it is told its tick is not a finished task
         for name in sorted(told):
             await self._redirect(name, change, new, by, ticked)
+        if writer is not None:
+            await self._keep_done(previous, new)
+
+    async def _keep_done(self, previous: Plan, new: Plan) -> None:
+        """An agent's write (approved, but prepared on an older plan) unticked tasks that
+        were done: only the human reopens a task, so each box is ticked again, as its
+        owner's update_task left it. What a phase's merge waits for stays true."""
+        was_done = {t.id for t in previous.tasks if t.done}
+        for task in new.tasks:
+            if task.done or task.id not in was_done or task.owner is None:
+                continue
+            result = await asyncio.to_thread(
+                update_task,
+                self.path,
+                task.id,
+                TaskState.DONE,
+                None,
+                agent=task.owner,
+                seen=None,
+                watcher=self.watcher,
+            )
+            if result.plan is not None:
+                self.plan = result.plan
 
     async def _redirect(
         self, name: str, change: PlanDiff, plan: Plan, by: str, ticked: Sequence[Task] = ()

@@ -229,3 +229,41 @@ agents:
     finally:
         await resumed.supervisor.stop("test over")
         resumed.log.close()
+
+
+STALE = """
+agents:
+  back:
+    - calls:
+        - write_file: {path: src/server.py, content: "PORT = 80\\n"}
+        - update_task: {task: "Make greet friendlier", status: done}
+    - text: "Done."
+  planner:
+    - delay_s: 0.5
+      calls:
+        - write_file:
+            path: plan.md
+            content: "# Demo\\n\\n## Phase 1\\n- [ ] Make greet friendlier @back\\n\\
+              - [ ] Docs @planner\\n"
+    - text: "Done."
+"""
+
+
+async def test_an_agents_stale_plan_write_does_not_reopen_a_verified_task(repo: Path) -> None:
+    """The planner's write was prepared before the task was done and approved after it:
+    the task stays done (only the human reopens a task), so its phase still merges."""
+    (repo / "plan.md").write_text("# Demo\n\n## Phase 1\n- [ ] Make greet friendlier @back\n")
+    git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qam", "plan")
+    prepared = await start(repo, STALE, ["back", "planner"], shared_tree=False)
+    sup = prepared.supervisor
+    try:
+        await wait_until(lambda: bool(logged(prepared, "task.updated")), "back's task done")
+        await wait_until(lambda: bool(sup.pending), "the planner's plan write")
+        (pending,) = sup.inbox()
+        await sup.resolve(pending.request.call, True, "human")
+        await sup.wait()
+    finally:
+        await finish(prepared)
+    text = (repo / "plan.md").read_text()
+    assert "- [x] Make greet friendlier @back" in text
+    assert "- [ ] Docs @planner" in text  # the planner's addition is kept
