@@ -4,6 +4,7 @@ final status, where the log is, and the command that carries on."""
 from __future__ import annotations
 
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,7 +40,32 @@ def summary(supervisor: Supervisor, statuses: dict[str, AgentStatus]) -> list[st
         runtime = supervisor.runtimes.get(name)
         why = runtime.detail if runtime is not None and status != AgentStatus.DONE else ""
         lines.append(f"{name}: {status}" + (f": {why}" if why else ""))
+    waiting = _waiting_to_come_in(supervisor)
+    if waiting:
+        lines.append(waiting)
     return lines
+
+
+def _waiting_to_come_in(supervisor: Supervisor) -> str:
+    """A line when the session's integration branch holds merged work the user's branch
+    lacks: it never comes in by itself, so the end of the session says so."""
+    trees = supervisor.places.worktrees
+    if trees is None:
+        return ""
+    integration = trees.integration
+    done = subprocess.run(
+        ["git", "-C", str(trees.top), "rev-list", "--count", f"HEAD..refs/heads/{integration}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    ahead = done.stdout.strip()
+    if done.returncode != 0 or not ahead.isdigit() or ahead == "0":
+        return ""
+    return (
+        f"{integration} has {ahead} commit(s) of merged work your branch lacks: "
+        f"`{cockpit_command()} merge {trees.session} --bring-in` brings it in (it asks first)"
+    )
 
 
 def nothing_left(prepared: Prepared) -> None:

@@ -25,6 +25,9 @@ def _options(args: argparse.Namespace, workspace: Workspace) -> LaunchOptions:
     from cockpit.supervisor.launch import LaunchOptions
 
     agents = [a.strip() for a in args.agents.split(",") if a.strip()] if args.agents else None
+    base = getattr(args, "base", None)
+    if base is not None and not base.strip():
+        raise UsageError("--base: give a branch, tag or commit (it is where agents start)")
     return LaunchOptions(
         workspace=workspace,
         agents=agents,
@@ -39,7 +42,7 @@ def _options(args: argparse.Namespace, workspace: Workspace) -> LaunchOptions:
         model=args.model,
         settings=load_settings(workspace.config_file, screen=not args.headless),
         no_sandbox=args.no_sandbox,
-        base=getattr(args, "base", None),
+        base=base,
         shared_tree=getattr(args, "shared_tree", False),
     )
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -90,13 +91,16 @@ def limits(processes: int | None, memory_bytes: int | None) -> Iterator[Callable
         wanted["pids"] = processes
     if memory_bytes is not None:
         wanted["memory"] = memory_bytes
-    name = f"cockpit-sandbox-{os.getpid()}-{next(_counter)}"
+    # A killed cockpit leaves its folders behind, and pids are reused: the name is never
+    # one an earlier process could have taken.
+    name = f"cockpit-sandbox-{os.getpid()}-{next(_counter)}-{secrets.token_hex(4)}"
     made: list[Path] = []
     try:
         for controller, value in wanted.items():
             parent = _own_cgroup(controller)
             if parent is None:
                 continue
+            _sweep_once(parent)
             folder = parent / name
             if folder not in made:  # v2: one folder holds every controller
                 folder.mkdir()
@@ -119,6 +123,36 @@ def limits(processes: int | None, memory_bytes: int | None) -> Iterator[Callable
     finally:
         if made:  # the call has returned: its folders go when the kernel lets them
             threading.Thread(target=_remove_all, args=(made,), daemon=True).start()
+
+
+_swept: set[Path] = set()
+
+
+def _sweep_once(parent: Path) -> None:
+    """Remove, once per process, the empty folders of cockpits that are gone (killed before
+    their cleanup ran): their pid is in the name."""
+    if parent in _swept:
+        return
+    _swept.add(parent)
+    try:
+        found = list(parent.glob("cockpit-sandbox-*"))
+    except OSError:
+        return
+    for folder in found:
+        pid = folder.name.removeprefix("cockpit-sandbox-").split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only an empty cgroup can go: a live one stays
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _remove_all(folders: list[Path]) -> None:
