@@ -271,11 +271,12 @@ async def _no_work(top: Path, base: str, branch: str) -> bool:
 
 
 async def commit_work(
-    worktree: Path, agent: str, branch: str, tasks: Sequence[Task]
+    worktree: Path, agent: str, branch: str, tasks: Sequence[Task], message: str | None = None
 ) -> MergeCommitted | None:
-    """Commit everything git does not ignore in a finished agent's ``worktree`` onto its
-    ``branch``, as cockpit (an agent never commits); None when there is nothing. Only for
-    an agent that is done: its worktree no longer moves. Git failing raises `MergeError`.
+    """Commit everything git does not ignore in ``worktree`` onto its agent's ``branch``,
+    as cockpit; None when there is nothing. Only while the agent's worktree does not move:
+    it is done, or waits on the task it just finished (``message`` then names the task).
+    Git failing raises `MergeError`.
     """
     if not worktree.is_dir():
         return None  # the engine's scope check says the worktree is gone
@@ -293,7 +294,7 @@ async def commit_work(
     if not files:
         return None
     named = ", ".join(task.id for task in tasks) or "no plan task"
-    message = f"{agent}'s work ({named}), committed by cockpit for the merge ceremony"
+    message = message or f"{agent}'s work ({named}), committed by cockpit for the merge ceremony"
     await git(
         worktree,
         "-c",

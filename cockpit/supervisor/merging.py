@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cockpit.errors import CockpitError
-from cockpit.merge.git import IDENTITY, git
+from cockpit.merge.git import git
 from cockpit.merge.names import integration_branch as _integration
 from cockpit.plan.document import Plan, load_plan
 from cockpit.plan.model import Task, TaskState
@@ -27,7 +27,13 @@ from cockpit.policy.model import Decision
 from cockpit.policy.scope import WriteScope
 from cockpit.session.chain import read_events
 from cockpit.session.kinds import EventBody, MergeCommitted, MergeFinished
-from cockpit.supervisor.ceremony import CEREMONY, CeremonyReport, CeremonySetup, run_merge
+from cockpit.supervisor.ceremony import (
+    CEREMONY,
+    CeremonyReport,
+    CeremonySetup,
+    commit_work,
+    run_merge,
+)
 from cockpit.supervisor.places import Place, Workplaces
 
 Record = Callable[[EventBody, str | None], object]
@@ -218,29 +224,8 @@ async def commit_task(place: Place, agent: str, task: Task) -> MergeCommitted | 
     tree = place.worktree
     if tree is None:
         return None
-    status = await git(tree.path, "status", "--porcelain", "--untracked-files=all")
-    if not status.strip():
-        return None
-    before = (await git(tree.path, "rev-parse", "HEAD")).strip()
-    await git(tree.path, "add", "--all", "--", ".")
-    names = await git(tree.path, "diff", "--cached", "--name-only", "-z", "HEAD")
-    files = [n for n in names.split("\0") if n]
-    if not files:
-        return None
     message = f"{agent}: {task.title}\n\nVerified and committed by cockpit ({task.id})."
-    await git(
-        tree.path,
-        "-c",
-        "commit.gpgsign=false",
-        "commit",
-        "--quiet",
-        "--no-verify",
-        "-m",
-        message,
-        env=IDENTITY,
-    )
-    after = (await git(tree.path, "rev-parse", "HEAD")).strip()
-    return MergeCommitted(agent=agent, branch=tree.branch, before=before, after=after, files=files)
+    return await commit_work(tree.path, agent, tree.branch, (task,), message)
 
 
 __all__ = ["CEREMONY", "LiveCeremony", "LiveDeps", "commit_task", "phase_done"]

@@ -19,23 +19,29 @@ async def worktree_changes(agent: str, worktree: Path, base: str) -> AgentChange
         head = (await git(worktree, "rev-parse", "--verify", "HEAD")).strip()
         paths = await changed_paths(worktree, base, head, worktree)
         tip = await worktree_tip(worktree, head)
-        diff = ""
-        if paths.all:
-            diff = await git(
-                worktree,
-                "-c",
-                "core.quotepath=off",
-                "diff",
-                "--no-renames",
-                "--no-color",
-                "--no-ext-diff",
-                "--no-textconv",
-                base,
-                tip,
-            )
+        diff = await commit_diff(worktree, base, tip) if paths.all else ""
     except CockpitError as exc:
         return AgentChanges(agent, base, problem=f"cannot compare its worktree: {exc}")
-    truncated = len(diff) > WHOLE_DIFF_CAP
-    return AgentChanges(
-        agent, base, diff[:WHOLE_DIFF_CAP], list(paths.all), [], None, truncated=truncated
+    return capped(agent, base, list(paths.all), diff)
+
+
+async def commit_diff(repo: Path, base: str, tip: str) -> str:
+    """git's own diff of two commits: no external diff or textconv from the config."""
+    return await git(
+        repo,
+        "-c",
+        "core.quotepath=off",
+        "diff",
+        "--no-renames",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        base,
+        tip,
     )
+
+
+def capped(agent: str, base: str, files: list[str], diff: str) -> AgentChanges:
+    """The changes with the diff cut at `WHOLE_DIFF_CAP` (and saying so)."""
+    truncated = len(diff) > WHOLE_DIFF_CAP
+    return AgentChanges(agent, base, diff[:WHOLE_DIFF_CAP], files, [], None, truncated=truncated)

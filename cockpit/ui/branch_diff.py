@@ -13,10 +13,10 @@ from pathlib import Path
 
 from textual.content import Content
 
-from cockpit.agent.changes import WHOLE_DIFF_CAP, AgentChanges
+from cockpit.agent.changes import AgentChanges
 from cockpit.errors import CockpitError
 from cockpit.merge.git import git, git_outcome, nul_split
-from cockpit.supervisor.worktree_changes import worktree_changes
+from cockpit.supervisor.worktree_changes import capped, commit_diff, worktree_changes
 from cockpit.ui.render import one_line
 from cockpit.ui.worktree_view import SHORT_SHA, WorktreeFold
 
@@ -45,26 +45,10 @@ async def branch_changes(agent: str, fold: WorktreeFold) -> tuple[AgentChanges, 
             return AgentChanges(agent, base, problem=_gone(branch, fold)), title
         head = found.text.strip()
         files = nul_split(await git(repo, "diff", "--no-renames", "--name-only", "-z", base, head))
-        diff = ""
-        if files:
-            diff = await git(
-                repo,
-                "-c",
-                "core.quotepath=off",
-                "diff",
-                "--no-renames",
-                "--no-color",
-                "--no-ext-diff",
-                "--no-textconv",
-                base,
-                head,
-            )
+        diff = await commit_diff(repo, base, head) if files else ""
     except CockpitError as exc:
         return AgentChanges(agent, base, problem=f"cannot read its branch: {exc}"), title
-    changes = AgentChanges(
-        agent, base, diff[:WHOLE_DIFF_CAP], files, truncated=len(diff) > WHOLE_DIFF_CAP
-    )
-    return changes, title
+    return capped(agent, base, files, diff), title
 
 
 def _gone(branch: str, fold: WorktreeFold) -> str:
