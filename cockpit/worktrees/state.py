@@ -2,8 +2,10 @@
 
 Work counts as merged when the integration branch of its session or the user's own branch
 (the main checkout's HEAD) contains it. Dirty means staged, unstaged or untracked files;
-ignored files are not work (a build output, a copied `.worktreeinclude` file). Every fact
-comes from git; when git fails the listing fails, so nothing is judged safe by a guess.
+ignored files are not work (a build output, a copied `.worktreeinclude` file) when the
+repository's own checkout ignores them too: a file hidden only by a `.gitignore` the agent
+wrote is work. Every fact comes from git; when git fails the listing fails, so nothing is
+judged safe by a guess.
 """
 
 from __future__ import annotations
@@ -141,6 +143,8 @@ def state_of(
     path = entry.path if entry is not None else tree.path(root)
     exists = entry is not None and entry.exists
     staged, unstaged, untracked = _dirty(path) if exists else ([], [], [])
+    if exists:
+        untracked = sorted({*untracked, *_hidden(path, top)})
     ahead = int(output(top, "rev-list", "--count", f"{base}..{head}")) if base else None
     return WorktreeState(
         session=tree.session,
@@ -180,6 +184,33 @@ def _unmerged(top: Path, head: str, merged_into: list[str]) -> list[Commit]:
         sha, _, subject = record.strip("\n").partition("\x1f")
         commits.append(Commit(sha, subject))
     return commits
+
+
+def _hidden(path: Path, top: Path) -> list[str]:
+    """Files the worktree ignores that the repository's own checkout would not: ignored
+    only by a `.gitignore` the agent wrote (``*`` in `src/`), they are work, not build
+    output. What the checkout ignores too (a build folder, a `.worktreeinclude` copy) is
+    not."""
+    text = output(
+        path, "status", "--porcelain=v1", "-z", "--ignored=matching", "--untracked-files=normal"
+    )
+    ignored = [entry[3:] for entry in z_list(text) if entry.startswith("!! ")]
+    if not ignored:
+        return []
+    # check-ignore prints the paths the checkout ignores; it exits 1 when it ignores none
+    seen = git(
+        top,
+        "check-ignore",
+        "--no-index",
+        "-z",
+        "--stdin",
+        check=False,
+        stdin="\0".join(ignored) + "\0",
+    )
+    if seen.returncode not in (0, 1):
+        raise WorktreeError(f"git check-ignore failed in {top}: {seen.stderr.strip()}")
+    kept = set(z_list(seen.stdout))
+    return [name for name in ignored if name not in kept]
 
 
 def _dirty(path: Path) -> tuple[list[str], list[str], list[str]]:

@@ -207,3 +207,24 @@ def test_clean_removes_only_the_worktrees_the_human_was_shown(tmp_path: Path) ->
     result = clean(root, root, only={"s1/shown"})
     assert [s.label for s in result.removed] == ["s1/shown"]
     assert not shown.path.exists() and other.path.is_dir()
+
+
+def test_clean_keeps_work_a_gitignore_the_agent_wrote_hides(tmp_path: Path) -> None:
+    """`*` in a new src/.gitignore hides the agent's new files from git status: they are
+    still work, since the repository's own checkout would not ignore them. A build
+    output the checkout ignores too is not."""
+    root = make_repo(tmp_path / "repo")
+    (root / ".gitignore").write_text("build/\n")
+    git(root, "add", ".gitignore")
+    git(root, "commit", "-qm", "ignore build")
+    (tree,) = session(root, "builder")
+    (tree.path / "src").mkdir()
+    (tree.path / "src" / ".gitignore").write_text("*\n")
+    (tree.path / "src" / "important.py").write_text("KEEP = 1\n")
+    (tree.path / "build").mkdir()
+    (tree.path / "build" / "out.bin").write_text("x")
+    out = cockpit(root, "worktrees", "clean", "--yes")
+    assert out.returncode == 0, out.stderr
+    assert "kept s1/builder" in out.stdout and "src/" in out.stdout
+    assert "build" not in out.stdout.split("kept s1/builder", 1)[1].splitlines()[0]
+    assert (tree.path / "src" / "important.py").read_text() == "KEEP = 1\n"
