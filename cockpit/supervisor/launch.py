@@ -343,7 +343,8 @@ class NewSession:
                 sandbox=sandbox.label,
                 isolation=isolation_record(supervisor.isolation),
             ),
-            notices=self.notices,
+            # after the first frame: it asks git (the first frame's notices are the ones above)
+            notices=[*self.notices, *running_sessions_notice(options.workspace)],
         )
 
 
@@ -435,6 +436,20 @@ def begin_new(options: LaunchOptions) -> NewSession:
 def prepare_new(options: LaunchOptions) -> Prepared:
     """A new session: choose agents, create the log, build the supervisor."""
     return begin_new(options).open()
+
+
+def running_sessions_notice(workspace: Workspace) -> list[str]:
+    """Another cockpit running in this repository (it holds its agents' worktrees): both
+    read plan.md, and both would do its tasks."""
+    from cockpit.worktrees.registry import running_sessions
+
+    others = running_sessions(workspace.root)
+    if not others:
+        return []
+    return [
+        f"another cockpit is running in this repository ({', '.join(others)}): both read "
+        "plan.md and both will take its tasks; quit one of them unless that is what you want"
+    ]
 
 
 def git_notice(workspace: Workspace) -> list[str]:

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from cockpit.worktrees.git import git, output, z_list
+from cockpit.worktrees.git import WorktreeError, git, output, z_list
 
 _LOCK = re.compile(r"^cockpit session (?P<session>\S+) \(pid (?P<pid>\d+)\)$")
 
@@ -86,3 +86,17 @@ def lock(top: Path, path: Path, session: str) -> None:
 
 def unlock(top: Path, path: Path) -> None:
     git(top, "worktree", "unlock", str(path))
+
+
+def running_sessions(root: Path) -> list[str]:
+    """The other cockpit sessions running in the repository at ``root`` (each holds its
+    agents' worktrees locked): `session S (pid N)` each; none outside git."""
+    try:
+        probe = git(root, "rev-parse", "--show-toplevel", check=False)
+        if probe.returncode != 0:
+            return []
+        entries = registered(Path(probe.stdout.strip()))
+    except WorktreeError:
+        return []
+    holders = {live_holder(entry.locked) for entry in entries}
+    return sorted(h for h in holders if h is not None and not h.endswith("(this process)"))

@@ -4,6 +4,7 @@ never touched, and plan.md stays the human's one file."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -267,3 +268,17 @@ async def test_an_agents_stale_plan_write_does_not_reopen_a_verified_task(repo: 
     text = (repo / "plan.md").read_text()
     assert "- [x] Make greet friendlier @back" in text
     assert "- [ ] Docs @planner" in text  # the planner's addition is kept
+
+
+async def test_a_second_cockpit_in_the_repository_is_said_at_the_start(repo: Path) -> None:
+    other = repo.parent / "other-tree"
+    git(repo, "worktree", "add", "-q", "-b", "cockpit/s0/builder", str(other))
+    reason = f"cockpit session s0 (pid {os.getppid()})"  # a live process: another cockpit
+    git(repo, "worktree", "lock", "--reason", reason, str(other))
+    prepared = await start(repo, TWO, ["front"], shared_tree=False)
+    try:
+        await prepared.supervisor.wait()
+    finally:
+        await finish(prepared)
+    said = [n for n in prepared.notices if "another cockpit is running" in n]
+    assert said and f"session s0 (pid {os.getppid()})" in said[0]
