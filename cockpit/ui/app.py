@@ -447,6 +447,7 @@ class CockpitApp(App[int]):
             refusal = str(exc)
         if not self.is_running:
             return
+        self.clear_notifications()  # "merging…" is done: the page says what happened
         screen = MergeScreen(ceremony_lines(report), offer, refusal)
         self.push_screen(screen, lambda yes: self._bring_in(offer if yes else None))
 

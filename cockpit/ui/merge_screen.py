@@ -76,8 +76,15 @@ class MergeScreen(ModalScreen[bool]):
         self.refusal = refusal
 
     def compose(self) -> ComposeResult:
+        foot = (
+            "tier 3 · y brings it in (your checkout changes) · n or Esc leaves it"
+            if self.offer is not None
+            else "Esc closes"
+        )
         with Vertical(classes="dialog"):
             yield Static(Content.styled("Merge ceremony", "bold"))
+            # the keys first: on a short terminal the page scrolls, the question stays
+            yield Static(Content.styled(foot, "$text-muted"), id="merge-foot")
             with VerticalScroll(id="merge-lines"):
                 for style, text in self.lines:
                     yield Static(Content.styled(one_line(text), style))
@@ -89,12 +96,6 @@ class MergeScreen(ModalScreen[bool]):
                         yield Static(one_line(row))
                 elif self.refusal:
                     yield Static(Content.styled(one_line(self.refusal), "$text-muted"))
-            foot = (
-                "tier 3 · y brings it in (your checkout changes) · n or Esc leaves it"
-                if self.offer is not None
-                else "Esc closes"
-            )
-            yield Static(Content.styled(foot, "$text-muted"), id="merge-foot")
 
     def action_bring_in(self) -> None:
         if self.offer is not None:
