@@ -80,5 +80,6 @@ def _remove_orphaned_check_trees(root: Path) -> None:
     for line in listing.splitlines():
         path = line.removeprefix("worktree ")
         if line.startswith("worktree ") and "cockpit-check-" in path:
-            git(root, "worktree", "remove", "--force", "--force", path)  # locked mid-add
+            # killed mid-`worktree add`: it may be locked, or have no `.git` file yet
             shutil.rmtree(Path(path).parent, ignore_errors=True)
+            git(root, "worktree", "prune")
