@@ -70,6 +70,8 @@ def test_a_ceremony_killed_after_its_first_merge_is_finished_by_the_next_run(
         assert git(root, "show", f"{INTEGRATION}:tests/t.py") == "T = 1"
         audited = cockpit_cli(root, "audit", str(log))
         assert audited.returncode == 0, audited.stdout
+        # the killed run's check worktree is gone too: the next ceremony swept it
+        assert "cockpit-check-" not in git(root, "worktree", "list", "--porcelain")
     finally:
         _remove_orphaned_check_trees(root)
 
