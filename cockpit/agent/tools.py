@@ -24,6 +24,7 @@ from cockpit.sandbox.boundary import NO_WIDENING, BlockedBy, Boundary, Executor,
 from cockpit.sandbox.files import FileWalls, WallError
 from cockpit.sandbox.git_guard import GitControl
 from cockpit.sandbox.paths import workspace_boundary
+from cockpit.sandbox.pids import alive
 from cockpit.session.kinds import ToolFinished
 from cockpit.session.log import SessionLog
 
@@ -456,18 +457,8 @@ def _sweep_session_tmps() -> None:
         return
     for folder in found:
         pid = folder.name[len(_SESSION_TMP) :].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's live process
-    return True
 
 
 class PathCheck(Protocol):

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from cockpit.merge.git import MergeError, git
+from cockpit.sandbox.pids import alive
 
 _PREFIX = "cockpit-check-"
 
@@ -26,21 +27,11 @@ async def _sweep(repo: Path) -> None:
         if not line.startswith("worktree ") or not name.startswith(_PREFIX):
             continue
         pid = name.removeprefix(_PREFIX).split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(path.parent, ignore_errors=True)
             stale = True
     if stale:
         await git(repo, "worktree", "prune")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @asynccontextmanager

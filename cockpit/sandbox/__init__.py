@@ -5,6 +5,7 @@ the `Boundary`, this package enforces it.
 - `boundary`  `Boundary`, `Limits`, `Outcome`, `BlockedBy` and the `Executor` protocol
 - `paths`     what is masked and read-only: `rules/sandbox.yaml` + `.cockpit/sandbox.yaml`
 - `git_guard` what a command changed at the top of `.git` beyond git's working files, undone
+- `pids`      `alive(pid)`: a killed cockpit's leftovers (named by pid) told from a live one's
 - `files`     `FileWalls`: the same walls for the file tools, checked in-process
 - `bwrap`     `bwrap_args`: the whole bubblewrap argument list, in one function
 - `cgroup`    a cgroup per call: pids where RLIMIT_NPROC does not apply (root), and memory

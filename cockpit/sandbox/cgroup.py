@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from cockpit.sandbox.pids import alive
+
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
 _counter = itertools.count()
 _LIMIT_FILES = {
@@ -140,19 +142,9 @@ def _sweep_once(parent: Path) -> None:
         return
     for folder in found:
         pid = folder.name.removeprefix("cockpit-sandbox-").split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only an empty cgroup can go: a live one stays
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _remove_all(folders: list[Path]) -> None:

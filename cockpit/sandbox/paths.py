@@ -323,19 +323,22 @@ def workspace_boundary(
         network=network,
         writable=writable,
         read_only=(*read_only_paths(root), *kept),
-        masked=(*masked_paths(root, home, env), *_project_masks(linked, root, home, env)),
+        masked=_with_project_masks(masked_paths(root, home, env), linked, root, home, env),
         limits=limits or Limits(),
     )
 
 
-def _project_masks(
-    linked: LinkedGit | None, root: Path, home: Path, env: Mapping[str, str]
+def _with_project_masks(
+    own: tuple[Path, ...],
+    linked: LinkedGit | None,
+    root: Path,
+    home: Path,
+    env: Mapping[str, str],
 ) -> tuple[Path, ...]:
-    """A linked worktree's main checkout's masked files (its `.env` files)."""
+    """``own`` masks, and a linked worktree's main checkout's (its `.env` files)."""
     if linked is None or linked.common.name != ".git":
-        return ()
+        return own
     project = linked.common.parent
     if project == root or not project.is_dir():
-        return ()
-    home_masks = set(masked_paths(root, home, env))
-    return tuple(p for p in masked_paths(project, home, env) if p not in home_masks)
+        return own
+    return tuple(dict.fromkeys((*own, *masked_paths(project, home, env))))
