@@ -78,6 +78,15 @@ class Plan:
         """The plan of a file that does not exist."""
         return cls.parse(b"", path)
 
+    @property
+    def ordered(self) -> bool:
+        """The plan says in what order its work runs (an ``#id``, ``after:``, ``[P]`` or a
+        ``gate:``): cockpit schedules it (`cockpit.plan.order`). A plan without any of
+        them is worked as before: every task at once."""
+        return any(t.key or t.after or t.parallel for t in self.tasks) or any(
+            p.gate or p.parallel for p in self.phases
+        )
+
     def render(self) -> str:
         """The plan's text; byte-identical to the input for an unchanged plan."""
         return "".join(self.lines)

@@ -30,6 +30,12 @@ class Phase:
     title: str
     level: int
     line: int
+    #: ``[P]`` (or ``(parallel)``) ends the heading: its tasks run at once.
+    parallel: bool = False
+    #: ``gate:`` lines at the start of a line in the phase: commands that must pass on the
+    #: integration state before the next phase opens.
+    gate: tuple[str, ...] = ()
+    gate_lines: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,16 @@ class Task:
     block: tuple[int, ...] = ()
     #: 1-based line of the first ``status:`` line, if any.
     status_line: int | None = None
+    #: The ``#id`` the human gave it (then ``id`` is that), or None.
+    key: str | None = None
+    #: Ids of the tasks it waits for (``after: #a, #b``), without ``#``, and each one's line.
+    after: tuple[str, ...] = ()
+    after_line: int | None = None
+    #: ``[P]`` before the title: it runs beside its ``[P]`` neighbours.
+    parallel: bool = False
+    #: The escape hatch's budget for this task (``iterations:``, ``shifts:``), if set.
+    iterations: int | None = None
+    shifts: int | None = None
 
     def content(self) -> tuple[object, ...]:
         """What the task says, without where it is: two tasks with equal content are unchanged."""
@@ -80,6 +96,10 @@ class Task:
             self.verify,
             self.phase,
             self.parent,
+            self.after,
+            self.parallel,
+            self.iterations,
+            self.shifts,
         )
 
     def describe(self) -> str:

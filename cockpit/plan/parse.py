@@ -35,7 +35,11 @@ _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})(.*)$")
 _BEFORE_CODE = ("start", "blank", "heading", "code", "break")
-_ATTR = re.compile(r"^[ \t]*(verify|status):(.*)$", re.IGNORECASE)
+_ATTR = re.compile(r"^[ \t]*(verify|status|after|gate|iterations|shifts):(.*)$", re.IGNORECASE)
+_KEY = re.compile(r"^#([A-Za-z0-9][A-Za-z0-9_-]*)(?=[ \t]|$)")
+_PARALLEL = re.compile(r"^\[[Pp]\](?=[ \t]|$)")
+_PHASE_PARALLEL = re.compile(r"[ \t]*(?:\[[Pp]\]|\((?i:parallel)\))$")
+_REF = re.compile(r"^#?([A-Za-z0-9][\w/.-]*)$")
 _OWNER = re.compile(r"(?:^|[ \t])@([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?)[ \t]*$")
 _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?)")
 _CHOICES = ", ".join(STATES)
@@ -98,6 +102,20 @@ class _Draft:
     verify: list[str] = field(default_factory=list)
     statuses: list[tuple[int, str]] = field(default_factory=list)
     block: list[int] = field(default_factory=list)
+    key: str | None = None
+    parallel: bool = False
+    after: list[str] = field(default_factory=list)
+    after_line: int | None = None
+    budget: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _PhaseDraft:
+    title: str
+    level: int
+    line: int
+    parallel: bool
+    gate: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -124,6 +142,7 @@ class _Scanner:
             self.texts[0] = self.texts[0].removeprefix("\ufeff")
         self.scan = Scan()
         self.drafts: list[_Draft] = []
+        self.phase_drafts: list[_PhaseDraft] = []
         self.phase = ""
         self.stack: list[_Item] = []
         self.paragraph: list[tuple[int, str]] = []
@@ -237,13 +256,18 @@ class _Scanner:
         self.prev = "prose"
 
     def _phase(self, title: str, level: int, number: int) -> None:
+        marker = _PHASE_PARALLEL.search(title)
+        parallel = marker is not None and bool(title[: marker.start()].strip())
+        if parallel and marker is not None:
+            title = title[: marker.start()].strip()
         self.phase = title
-        self.scan.phases.append(Phase(title, level, number))
+        self.phase_drafts.append(_PhaseDraft(title, level, number, parallel))
         self.stack, self.paragraph, self.prev = [], [], "heading"
 
     def _task(self, match: re.Match[str], number: int, width: int) -> None:
         self._close_items(width)
         title, owners = split_owner(match["rest"] or "")
+        key, parallel, title = _marks(title)
         if len(owners) > 1:
             names = ", ".join(f"@{name}" for name in owners)
             self.problem(
@@ -264,6 +288,8 @@ class _Scanner:
             phase=self.phase,
             parent=self._open_task(),
             block=[number],
+            key=key,
+            parallel=parallel,
         )
         self.drafts.append(draft)
         self.stack.append(_Item(width, draft))
@@ -271,6 +297,9 @@ class _Scanner:
 
     def _attribute(self, key: str, value: str, number: int, width: int) -> None:
         owner = self._open_task()
+        if key == "gate":
+            self._gate(value, number, width, owner is not None)
+            return
         if owner is None:
             if width > 0 or self.prev in ("task", "attr"):
                 self.problem(
@@ -286,11 +315,68 @@ class _Scanner:
                 owner.verify.append(command)
             else:
                 self.problem(number, "this verify: line has no command")
+        elif key == "after":
+            self._after(owner, value, number)
+        elif key in ("iterations", "shifts"):
+            self._budget(owner, key, value, number)
         else:
             owner.statuses.append((number, value))
 
+    def _gate(self, value: str, number: int, width: int, under_task: bool) -> None:
+        """``gate: COMMAND`` at the start of a line belongs to the phase it is in."""
+        command = _unquote(value.strip())
+        self.prev = "prose"
+        if under_task or width > 0:
+            self.problem(
+                number,
+                "a gate: line belongs to a phase, not a task: start it at the beginning "
+                "of a line under the phase's heading",
+            )
+            return
+        if not self.phase_drafts:
+            self.problem(number, "this gate: line comes before any phase heading")
+            return
+        if not command:
+            self.problem(number, "this gate: line has no command")
+            return
+        self.phase_drafts[-1].gate.append((number, command))
+
+    def _after(self, owner: _Draft, value: str, number: int) -> None:
+        refs = [part for part in re.split(r"[,\s]+", value.strip()) if part]
+        if not refs:
+            self.problem(number, "this after: line names no task; write after: #id, #id")
+            return
+        if owner.after_line is None:
+            owner.after_line = number
+        for ref in refs:
+            found = _REF.match(ref)
+            if found is None:
+                self.problem(number, f"{ref!r} is no task id; write after: #id, #id")
+                continue
+            owner.after.append(found[1])
+
+    def _budget(self, owner: _Draft, key: str, value: str, number: int) -> None:
+        text = value.strip()
+        least = 1 if key == "iterations" else 0
+        if not text.isdigit() or int(text) < least or int(text) > 1000:
+            self.problem(number, f"{key}: takes a whole number from {least} to 1000, not {text!r}")
+            return
+        owner.budget[key] = int(text)
+
     def _finish(self) -> None:
+        self.scan.phases = [
+            Phase(
+                d.title,
+                d.level,
+                d.line,
+                parallel=d.parallel,
+                gate=tuple(command for _, command in d.gate),
+                gate_lines=tuple(line for line, _ in d.gate),
+            )
+            for d in self.phase_drafts
+        ]
         ids: dict[str, int] = {}
+        keys = {d.key: d.line for d in reversed(self.drafts) if d.key is not None}
         made: dict[int, Task] = {}
         for draft in self.drafts:
             parent = made.get(id(draft.parent)) if draft.parent is not None else None
@@ -299,8 +385,19 @@ class _Scanner:
             base = slug(draft.title) or "task"
             if draft.phase and slug(draft.phase):
                 base = f"{slug(draft.phase)}/{base}"
-            task_id = base
-            if base in ids:
+            key = draft.key
+            if key is not None and keys[key] != draft.line:
+                self.problem(
+                    draft.line, f"#{key} is already the id of the task on line {keys[key]}"
+                )
+                key = None
+            if key is not None and key in ids:
+                self.problem(draft.line, f"#{key} is also a task's own id (line {ids[key]})")
+                key = None
+            if key is None and base in keys:
+                base = f"{base}-{draft.line}"
+            task_id = key or base
+            if key is None and base in ids:
                 count = 2
                 while f"{base}-{count}" in ids:
                     count += 1
@@ -324,6 +421,12 @@ class _Scanner:
                 parent=parent.id if parent is not None else None,
                 block=tuple(draft.block),
                 status_line=status_line,
+                key=key,
+                after=tuple(dict.fromkeys(draft.after)),
+                after_line=draft.after_line,
+                parallel=draft.parallel,
+                iterations=draft.budget.get("iterations"),
+                shifts=draft.budget.get("shifts"),
             )
             made[id(draft)] = task
             self.scan.tasks.append(task)
@@ -349,6 +452,22 @@ class _Scanner:
         if draft.done:
             return TaskState.DONE, note, number
         return (TaskState.TODO if state == TaskState.DONE else TaskState(state)), note, number
+
+
+def _marks(title: str) -> tuple[str | None, bool, str]:
+    """``[P] #login Build it`` -> ("login", True, "Build it"): the marks before a title."""
+    key: str | None = None
+    parallel = False
+    while True:
+        found = _PARALLEL.match(title)
+        if found is not None and not parallel:
+            parallel, title = True, title[found.end() :].lstrip()
+            continue
+        found = _KEY.match(title)
+        if found is not None and key is None:
+            key, title = found[1], title[found.end() :].lstrip()
+            continue
+        return key, parallel, title
 
 
 def _closes(match: re.Match[str] | None, char: str, length: int) -> bool:

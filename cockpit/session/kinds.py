@@ -603,6 +603,114 @@ class MergeBrought(EventBody):
     """The agents whose work it brings."""
 
 
+# -- orchestration: the task board, phases, gates, the escape hatch, escalation ----------
+
+
+@_registered
+@dataclass(frozen=True, kw_only=True)
+class TaskStateChanged(EventBody):
+    """A task moved on the board (pending, ready, in_progress, review, done, blocked,
+    failed); ``agent`` is its owner. The board is the fold of these."""
+
+    kind: ClassVar[str] = "task.state"
+    task: str | None = None
+    state: str | None = None
+    was: str | None = None
+    why: str | None = None
+    waits_for: list[str] | None = None
+    title: str | None = None
+    phase: str | None = None
+    strategy: int | None = None
+    snapshot: str | None = None
+    """The snapshot of the agent's tree when its strategy began (what a shift returns to)."""
+    flag: str | None = None
+    """Something the human should know about the task (red-first: verify passes already)."""
+    report: str | None = None
+    """The path of its BLOCKER_REPORT.md."""
+
+
+@_registered
+@dataclass(frozen=True, kw_only=True)
+class PhaseOpened(EventBody):
+    kind: ClassVar[str] = "phase.opened"
+    phase: str | None = None
+    line: int | None = None
+    index: int | None = None
+
+
+@_registered
+@dataclass(frozen=True, kw_only=True)
+class PhaseGate(EventBody):
+    """A phase's ``gate:`` command ran on the integration state."""
+
+    kind: ClassVar[str] = "phase.gate"
+    phase: str | None = None
+    command: str | None = None
+    passed: bool | None = None
+    exit_code: int | None = field(default=None, metadata=ALWAYS)
+    output: str | None = None
+    commit: str | None = None
+    tier: int | str | None = None
+    last: bool | None = None
+    """The last command of this run of the gate (every one passed, or this one failed):
+    ``passed`` is then the gate's verdict."""
+
+
+@_registered
+@dataclass(frozen=True, kw_only=True)
+class TaskRed(EventBody):
+    """Red first: the task's verify ran once before its agent worked on it."""
+
+    kind: ClassVar[str] = "task.red"
+    task: str | None = None
+    command: str | None = None
+    passes_already: bool | None = None
+    exit_code: int | None = field(default=None, metadata=ALWAYS)
+    mode: str | None = None
+    output: str | None = None
+
+
+@_registered
+@dataclass(frozen=True, kw_only=True)
+class StrategyShifted(EventBody):
+    """A task's strategy was exhausted: the agent's tree went back to where it began."""
+
+    kind: ClassVar[str] = "strategy.shifted"
+    task: str | None = None
+    strategy: int | None = None
+    """The strategy that begins now (2 after the first shift)."""
+    failures: int | None = None
+    reason: str | None = None
+    rolled_back_to: str | None = None
+    abandoned: str | None = None
+    """A diff summary of the changes thrown away."""
+    last_error: str | None = None
+
+
+@_registered
+@dataclass(frozen=True, kw_only=True)
+class TaskEscalated(EventBody):
+    """A blocked task passed up: to the session's lead, or to the human."""
+
+    kind: ClassVar[str] = "task.escalated"
+    task: str | None = None
+    to: str | None = None
+    reason: str | None = None
+    report: str | None = None
+
+
+@_registered
+@dataclass(frozen=True, kw_only=True)
+class TaskAnswered(EventBody):
+    """The human answered a blocked task's inbox item (by a message to its agent, or by
+    reopening it)."""
+
+    kind: ClassVar[str] = "task.answered"
+    task: str | None = None
+    by: str | None = None
+    how: str | None = None
+
+
 def body_class(kind: str) -> type[EventBody]:
     """The class of ``kind``: `UnknownEvent` for a kind this cockpit does not know."""
     return REGISTRY.get(kind, UnknownEvent)

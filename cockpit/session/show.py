@@ -32,7 +32,14 @@ from cockpit.session.kinds import (
     PlanChanged,
     PlanDelivered,
     PolicyDecided,
+    PhaseGate,
+    PhaseOpened,
     RadarOverlap,
+    StrategyShifted,
+    TaskAnswered,
+    TaskEscalated,
+    TaskRed,
+    TaskStateChanged,
     SafeguardSnapshot,
     SandboxBlocked,
     SessionEnded,
@@ -233,6 +240,44 @@ def describe(event: Event) -> tuple[str, str, str, str]:
             action = "radar " + " & ".join(str(a) for a in items_of(b.agents))
             paths = ", ".join(str(p) for p in items_of(b.paths))
             result = f"{'CONFLICT' if b.conflict else 'overlap, merges cleanly'}: {paths}"
+        case TaskStateChanged() as b:
+            action = f"task #{_or(b.task, '?')}"
+            result = f"{_or(b.was, '?')} -> {str(_or(b.state, '?')).upper()}"
+            if b.why:
+                result += f": {b.why}"
+            waits = ", ".join(str(w) for w in items_of(b.waits_for))
+            if waits:
+                result += f" (waits for {waits})"
+            if b.flag:
+                result += f" [FLAG: {b.flag}]"
+            artifacts = str(b.report or "")
+        case PhaseOpened() as b:
+            action = f"phase {_or(b.phase, '?')!r}"
+            result = "OPENED"
+        case PhaseGate() as b:
+            action = f"gate of {_or(b.phase, '?')!r}: {_or(b.command, '')}"
+            verdict = "passed" if b.passed else f"FAILED (exit {b.exit_code})"
+            result = f"{verdict} on {_sha(b.commit)}" if b.commit else verdict
+        case TaskRed() as b:
+            action = f"red first #{_or(b.task, '?')}: {_or(b.command, '')}"
+            result = (
+                f"PASSES ALREADY: proves nothing ({_or(b.mode, 'warn')})"
+                if b.passes_already
+                else f"fails first, as it should (exit {b.exit_code})"
+            )
+        case StrategyShifted() as b:
+            action = f"task #{_or(b.task, '?')} strategy shifted"
+            result = (
+                f"to strategy {_or(b.strategy, '?')} after {_or(b.failures, '?')} failures "
+                f"({_or(b.reason, '?')}); rolled back to {_sha(b.rolled_back_to)}"
+            )
+        case TaskEscalated() as b:
+            action = f"task #{_or(b.task, '?')} escalated to {_or(b.to, '?')}"
+            result = str(_or(b.reason, ""))
+            artifacts = str(b.report or "")
+        case TaskAnswered() as b:
+            action = f"task #{_or(b.task, '?')} answered"
+            result = f"by {_or(b.by, '?')}: {_or(b.how, '')}".rstrip(": ")
         case UnknownEvent(extra=raw):
             result = json.dumps(raw, ensure_ascii=True, default=str) if raw else ""
     state = f"{who} {state}" if state else who

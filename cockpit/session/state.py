@@ -32,7 +32,14 @@ from cockpit.session.kinds import (
     SessionEnded,
     SessionResumed,
     SessionStarted,
+    PhaseGate,
+    PhaseOpened,
+    StrategyShifted,
+    TaskAnswered,
+    TaskEscalated,
+    TaskStateChanged,
     TaskUpdated,
+    TaskVerified,
     ToolFinished,
     ToolRequested,
     ToolStarted,
@@ -130,6 +137,28 @@ class AgentState:
 
 
 @dataclass
+class TaskRecord:
+    """One task on the board, as the log says it is (`task.state` and what follows it)."""
+
+    id: str
+    state: str = "pending"
+    why: str = ""
+    waits_for: list[str] = field(default_factory=list)
+    owner: str | None = None
+    title: str = ""
+    phase: str = ""
+    strategy: int = 1
+    snapshot: str | None = None
+    """Where the current strategy began (what a shift rolls back to)."""
+    failures: int = 0
+    """Failed verify runs in the current strategy."""
+    flag: str | None = None
+    report: str | None = None
+    escalated_to: str | None = None
+    since: str | None = None
+
+
+@dataclass
 class SessionState:
     session: str | None = None
     started_ts: str | None = None
@@ -150,6 +179,11 @@ class SessionState:
     plan_digest: str | None = None
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
     unverified: dict[str, str] = field(default_factory=dict)
+    board: dict[str, TaskRecord] = field(default_factory=dict)
+    """Task id -> its state machine (an ordered plan's scheduling, issue 15)."""
+    phases_opened: list[str] = field(default_factory=list)
+    gates: dict[str, bool] = field(default_factory=dict)
+    """Phase -> whether its gate's last run passed (every command of it)."""
 
     @property
     def unfinished_merge(self) -> bool:
@@ -210,6 +244,13 @@ class StateBuilder:
             ToolFinished.kind: self._tool_finished,
             PlanChanged.kind: self._plan_changed,
             TaskUpdated.kind: self._task_updated,
+            TaskStateChanged.kind: self._task_state,
+            TaskVerified.kind: self._task_verified,
+            StrategyShifted.kind: self._strategy_shifted,
+            TaskEscalated.kind: self._task_escalated,
+            TaskAnswered.kind: self._task_answered,
+            PhaseOpened.kind: self._phase_opened,
+            PhaseGate.kind: self._phase_gate,
             HumanMessage.kind: self._human_message,
             LogRecovered.kind: self._log_recovered,
         }
@@ -430,6 +471,75 @@ class StateBuilder:
         ident = e.data.get("id")
         if isinstance(ident, str) and e.data.get("status") == "done":
             self.state.unverified.pop(ident, None)
+
+    # -- the task board -------------------------------------------------------------
+
+    def _record(self, task: Any) -> TaskRecord | None:
+        if not isinstance(task, str):
+            return None
+        record = self.state.board.get(task)
+        if record is None:
+            record = self.state.board[task] = TaskRecord(task)
+        return record
+
+    def _task_state(self, e: Event) -> None:
+        record = self._record(e.data.get("task"))
+        if record is None:
+            return
+        d = e.data
+        record.state = str(d.get("state") or record.state)
+        record.why = str(d.get("why") or "")
+        record.waits_for = [str(w) for w in items_of(d.get("waits_for"))]
+        record.owner = e.agent or record.owner
+        record.title = str(d.get("title") or record.title)
+        record.phase = str(d.get("phase") or record.phase)
+        record.since = e.ts
+        strategy = d.get("strategy")
+        if isinstance(strategy, int) and strategy != record.strategy:
+            record.strategy, record.failures = strategy, 0
+        if d.get("snapshot"):
+            record.snapshot = str(d["snapshot"])
+        if "flag" in d:
+            record.flag = d["flag"] if isinstance(d["flag"], str) else None
+        if d.get("report"):
+            record.report = str(d["report"])
+        if record.state in ("in_progress", "ready", "pending"):
+            record.escalated_to = None
+
+    def _task_verified(self, e: Event) -> None:
+        if e.data.get("passed") is False:
+            record = self.state.board.get(str(e.data.get("task")))
+            if record is not None:
+                record.failures += 1
+
+    def _strategy_shifted(self, e: Event) -> None:
+        record = self._record(e.data.get("task"))
+        if record is not None:
+            strategy = e.data.get("strategy")
+            record.strategy = strategy if isinstance(strategy, int) else record.strategy + 1
+            record.failures = 0
+
+    def _task_escalated(self, e: Event) -> None:
+        record = self._record(e.data.get("task"))
+        if record is not None:
+            record.escalated_to = str(e.data.get("to") or "")
+            if e.data.get("report"):
+                record.report = str(e.data["report"])
+
+    def _task_answered(self, e: Event) -> None:
+        record = self._record(e.data.get("task"))
+        if record is not None:
+            record.escalated_to = None
+
+    def _phase_opened(self, e: Event) -> None:
+        phase = e.data.get("phase")
+        if isinstance(phase, str) and phase not in self.state.phases_opened:
+            self.state.phases_opened.append(phase)
+
+    def _phase_gate(self, e: Event) -> None:
+        phase = e.data.get("phase")
+        if isinstance(phase, str) and e.data.get("last") is True:
+            self.state.gates[phase] = e.data.get("passed") is True
 
     def _log_recovered(self, e: Event) -> None:
         self.state.recoveries.append({"seq": e.seq, "ts": e.ts, **e.data})
