@@ -313,6 +313,9 @@ class ToolGate(AgentSteps):
                 content="Reported. Wait: the human has been told and will answer.",
                 output=reason,
             )
+        refusal = self.host.task_refusal(self.name, args)
+        if refusal is not None:
+            return ToolOutcome(content=refusal, is_error=True, output=refusal, error=None)
         if args["status"] == TaskState.DONE:
             failed = await self._verify(args["task"])
             if failed is not None:

@@ -68,6 +68,9 @@ class AgentHost(Protocol):
         self, agent: str, iteration: int, call: str, args: Mapping[str, Any]
     ) -> tuple[str, bool]: ...
 
+    def task_refusal(self, agent: str, args: Mapping[str, Any]) -> str | None:
+        """Why the agent may not move this task now (not handed over yet), or None."""
+
     def next_call_id(self) -> str: ...
 
     def command_started(self, agent: str, call: str, *, writes_plan: bool) -> None:

@@ -130,6 +130,27 @@ class MergeSettings:
     (``auto: false``: only on the screen's key or `cockpit merge`)."""
 
 
+RED_FIRST_MODES: tuple[str, ...] = ("warn", "block", "off")
+
+
+@dataclass(frozen=True)
+class OrchestrationSettings:
+    """The ``orchestration:`` section: who gets blocked tasks first, red first, and the
+    escape hatch's budget (the seed's defaults; an agent's file or a task may set its
+    own ``iterations:``/``shifts:``)."""
+
+    lead: str | None = "planner"
+    """The agent that re-plans blocked work; None (``lead: ""``): straight to the human. The
+    default is the planner when the session has one."""
+    red_first: str = "warn"
+    """``warn``: a verify that passes before the work flags the task; ``block``: the task
+    waits until it fails first; ``off``."""
+    iterations: int = 5
+    shifts: int = 2
+    stuck_repeats: int = 3
+    stall_s: float = 1200.0
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything cockpit takes from a workspace's configuration."""
@@ -138,6 +159,7 @@ class Settings:
     model: ModelLimits = field(default_factory=ModelLimits)
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
     merge: MergeSettings = field(default_factory=MergeSettings)
+    orchestration: OrchestrationSettings = field(default_factory=OrchestrationSettings)
 
 
 def load_settings(path: Path, *, screen: bool = True) -> Settings:
@@ -151,8 +173,55 @@ def load_settings(path: Path, *, screen: bool = True) -> Settings:
     src, top = read_config(path)
     shown = _screen(src, top) if screen else ScreenSettings()
     return Settings(
-        screen=shown, model=_model(src, top), sandbox=_sandbox(src, top), merge=_merge(src, top)
+        screen=shown,
+        model=_model(src, top),
+        sandbox=_sandbox(src, top),
+        merge=_merge(src, top),
+        orchestration=_orchestration(src, top),
     )
+
+
+_ORCHESTRATION_NUMBERS: dict[str, tuple[type, float]] = {
+    "iterations": (int, 1),
+    "shifts": (int, 0),
+    "stuck_repeats": (int, 2),
+    "stall_s": (float, 1),
+}
+
+
+def _orchestration(src: YamlSource, top: Sections) -> OrchestrationSettings:
+    """The ``orchestration:`` section (see `OrchestrationSettings`)."""
+    if "orchestration" not in top:
+        return OrchestrationSettings()
+    node = top["orchestration"][1]
+    if not isinstance(node, yaml.MappingNode):
+        raise src.error(node, "orchestration: is a mapping (`lead: planner`, `red_first: warn`)")
+    values: dict[str, Any] = {}
+    for name, (key_node, value_node) in src.mapping(node, "orchestration").items():
+        value = src.value(value_node)
+        if name == "lead":
+            if value is not None and not isinstance(value, str):
+                raise src.error(value_node, 'orchestration: lead is an agent\'s name, or ""')
+            values["lead"] = (value or "").strip() or None
+            continue
+        if name == "red_first":
+            if value is False:
+                value = "off"
+            if value not in RED_FIRST_MODES:
+                raise src.error(value_node, "orchestration: red_first is warn, block or off")
+            values["red_first"] = value
+            continue
+        spec = _ORCHESTRATION_NUMBERS.get(name)
+        if spec is None:
+            known = ", ".join(["lead", "red_first", *_ORCHESTRATION_NUMBERS])
+            raise src.error(key_node, f"orchestration: unknown setting `{name}` ({known})")
+        kind, least = spec
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < least:
+            raise src.error(value_node, f"orchestration: {name} is a number ≥ {least:g}")
+        if kind is int and not isinstance(value, int):
+            raise src.error(value_node, f"orchestration: {name} is a whole number")
+        values[name] = kind(value)
+    return OrchestrationSettings(**values)
 
 
 def _merge(src: YamlSource, top: Sections) -> MergeSettings:

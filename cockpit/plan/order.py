@@ -101,6 +101,15 @@ class PlanOrder:
         return waits
 
 
+def plan_problems(plan: Plan, agent_names: Collection[str] | None = None) -> list[PlanProblem]:
+    """Everything wrong in the plan, with its line: `Plan.problems` and, in an ordered
+    plan, what its order cannot honour."""
+    found = plan.problems(agent_names)
+    if plan.ordered:
+        found += PlanOrder.of(plan).problems
+    return sorted(found, key=lambda problem: problem.line)
+
+
 def _spots(plan: Plan) -> tuple[list[PhaseSpot], dict[str, int]]:
     headings: list[Phase] = list(plan.phases)
     members: list[list[str]] = [[] for _ in range(len(headings) + 1)]

@@ -23,7 +23,7 @@ from cockpit.agent.host import ApprovalDecision, ApprovalRequest
 from cockpit.agent.runtime import AgentRuntime
 from cockpit.agent.tools import Toolbox
 from cockpit.agent.watchdog import ModelLimits
-from cockpit.config.settings import MergeSettings
+from cockpit.config.settings import MergeSettings, OrchestrationSettings
 from cockpit.errors import CockpitError
 from cockpit.plan.document import Plan, load_plan
 from cockpit.plan.model import TaskState
@@ -55,10 +55,13 @@ from cockpit.supervisor.merge_bring import BringIn, BringInRefused, bring_in, pr
 from cockpit.supervisor.merging import CEREMONY, LiveCeremony, LiveDeps, commit_task, phase_done
 from cockpit.supervisor.places import Place, ToolboxFactory, Workplaces
 from cockpit.supervisor.radar_watch import RadarWatch
+from cockpit.supervisor.schedule import SCHEDULER, Scheduler
 from cockpit.supervisor.snapshots import Snapshots
 from cockpit.supervisor.steering import PlanSteering
 from cockpit.supervisor.updates import (
     ApprovalAsked,
+    BlockedAsked,
+    BlockedItem,
     PendingApproval,
     StreamChunk,
     UpdateBus,
@@ -90,6 +93,7 @@ class Supervisor:
         isolation: AgentWorktrees | SharedTree | None = None,
         make_toolbox: ToolboxFactory | None = None,
         merge: MergeSettings | None = None,
+        orchestration: OrchestrationSettings | None = None,
     ) -> None:
         self.root = root
         self.log = log
@@ -146,6 +150,13 @@ class Supervisor:
             )
         )
         self.steering = PlanSteering(self, self.plan_path, plan)
+        self.scheduler = Scheduler(
+            self, orchestration or OrchestrationSettings(), self.steering.plan
+        )
+        self.blocked: dict[str, BlockedItem] = {}
+        """Blocked tasks waiting for the human (the inbox's other kind of item)."""
+        self._setups: dict[str, AgentSetup] = {}
+        self._kickoffs: dict[str, str] = {}
 
     # -- the update stream ---------------------------------------------------------------
 
@@ -173,6 +184,7 @@ class Supervisor:
         self._bus.logged(event)
         if isinstance(body, ToolFinished):
             self.radar.poke()
+        self.scheduler.saw(event)
         return event
 
     def record_now(self, body: EventBody, agent: str | None) -> Event:
@@ -181,6 +193,7 @@ class Supervisor:
         event = self.log.append(body.kind, body.data(), agent=agent)
         self.snapshots.seen.apply(event)
         self._bus.logged(event)
+        self.scheduler.saw(event)
         return event
 
     def _scopes(self) -> dict[str, WriteScope]:
@@ -311,11 +324,61 @@ class Supervisor:
                 sha = str(made.after or "")[:10]
                 said = f"\ncockpit committed this task's work on your branch ({sha})."
         writers = {n for n, s in self._scopes().items() if s.globs}
+        if self.scheduler.active:
+            # Each task's verified work reaches the integration branch before the tasks
+            # that build on it are handed over.
+            if agent in writers and task is not None and self.merge_settings.auto:
+                self.ceremony.start_after_phase(task.phase)
+                said += "\nThe merge ceremony brings it onto the integration branch now."
+            return said
         phase = phase_done(plan, task_id, writers) if agent in writers else None
         if phase is not None and self.merge_settings.auto:
             self.ceremony.start_after_phase(phase)
             said += "\nThat finishes the phase's work: the merge ceremony runs now."
         return said
+
+    def task_refusal(self, agent: str, args: Mapping[str, Any]) -> str | None:
+        """Why ``agent`` may not move this task now (the scheduler's order), or None."""
+        return self.scheduler.refusal(agent, str(args.get("task", "")), str(args.get("status")))
+
+    # -- the scheduler's side (`cockpit.supervisor.schedule`) ----------------------------
+
+    def writes_in_worktree(self, agent: str) -> bool:
+        """``agent`` writes in a worktree of its own: its work reaches the others through
+        the merge ceremony."""
+        scope = self._scopes().get(agent)
+        return self.places.worktree(agent) is not None and scope is not None and bool(scope.globs)
+
+    def agent_failed(self, agent: str) -> bool:
+        runtime = self.runtimes.get(agent)
+        return runtime is not None and runtime.status == AgentStatus.FAILED
+
+    async def hand_over(self, agent: str, text: str) -> None:
+        """A message from cockpit's scheduler (a task handed over, a blocked task for the
+        lead): logged, delivered at the agent's next turn, and the agent started or woken."""
+        runtime = self.runtimes.get(agent)
+        if runtime is None:
+            setup = self._setups.get(agent) or (self._spawn(agent) if self._spawn else None)
+            if setup is None:
+                return
+            first = self._kickoffs.get(agent, "")
+            await self._start_agent(setup, f"{first}\n\n{text}" if first else text)
+            return
+        await self.record(HumanMessage(text=text, by=SCHEDULER), agent=agent)
+        for note, digest in self._held.pop(agent, []):
+            runtime.redirect(note, digest)
+        runtime.deliver(f"Message from cockpit's scheduler: {text}")
+        if runtime.status in FINAL and self.crew.stopped(agent):
+            self.crew.launch(runtime)
+
+    def blocked_for_human(self, task: str, agent: str | None, why: str, report: str | None) -> None:
+        """A blocked task the lead could not resolve (or with no lead): the human's."""
+        item = BlockedItem(task=task, agent=agent, why=why, report=report)
+        self.blocked[task] = item
+        self._bus.publish(BlockedAsked(item))
+
+    def answered(self, task: str) -> None:
+        self.blocked.pop(task, None)
 
     def command_started(self, agent: str, call: str, *, writes_plan: bool) -> None:
         self.steering.command_started(call, agent, writes_plan=writes_plan)
@@ -421,10 +484,20 @@ class Supervisor:
         await self.record(where, agent=None)
         await self.steering.problems()
         await self.snapshot_start()
+        self._kickoffs = dict(kickoff)
+        self._setups = {s.definition.name: s for s in setups}
+        handed = await self.scheduler.begin([s.definition.name for s in setups])
         for setup in setups:
-            await self._start_agent(setup, kickoff.get(setup.definition.name, ""))
+            name = setup.definition.name
+            first = kickoff.get(name, "")
+            if name in handed:
+                first = f"{first}\n\n{handed[name]}" if first else handed[name]
+            elif self.scheduler.is_waiting(name):
+                continue  # it starts when cockpit hands it its first task
+            await self._start_agent(setup, first)
         self.steering.start()
         self.radar.start()
+        self.scheduler.start()
 
     async def _open_place(self, setup: AgentSetup) -> Place | None:
         """The agent's place; None when its worktree cannot be had (said in the log and on
@@ -471,6 +544,9 @@ class Supervisor:
         started gets its note as its first message."""
         notes = notes or {}
         self._call_ids = itertools.count(len(state.calls) + 1)
+        self._setups = {s.definition.name: s for s in setups}
+        self._kickoffs = dict(notes)
+        self.scheduler.resume_from(state)
         await self.record(SessionResumed(recovered=dict(recovered)), agent=None)
         for setup in setups:
             name = setup.definition.name
@@ -502,6 +578,8 @@ class Supervisor:
             self.crew.launch(runtime, open_calls)
         self.steering.start()
         self.radar.start()
+        self.scheduler.start()
+        await self.scheduler.carry_on()
         self.radar.poke()  # what the worktrees hold now, before anyone's next call
         if state.unfinished_merge:
             self.ceremony.start_after_phase(None)  # a crash cut it short: finish it
@@ -511,7 +589,10 @@ class Supervisor:
         while True:
             await self.crew.wait()
             await self.ceremony.settle()  # its note may wake an agent: wait for it too
-            if self.crew.all_stopped():
+            await self.scheduler.settle()  # it may hand a task over, or start a ceremony
+            await self.ceremony.settle()
+            await self.scheduler.settle()
+            if self.crew.all_stopped() and self.scheduler.idle and not self.ceremony.running:
                 return self.statuses()
 
     def statuses(self) -> dict[str, AgentStatus]:
@@ -524,6 +605,7 @@ class Supervisor:
     async def stop(self, reason: str) -> dict[str, AgentStatus]:
         """Stop every agent (a running command is killed and recorded) and end the session."""
         await self.steering.stop()
+        await self.scheduler.stop()
         await self.ceremony.stop()
         await self.crew.cancel()
         self.approvals.cancel_all()
@@ -532,6 +614,8 @@ class Supervisor:
     async def end(self, reason: str) -> dict[str, AgentStatus]:
         await self.steering.stop()
         await self.ceremony.settle()  # a phase's merge that began finishes first
+        await self.scheduler.settle()
+        await self.scheduler.stop()
         await self.radar.stop()
         statuses = self.statuses()
         if not self._ended:

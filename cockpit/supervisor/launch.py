@@ -245,6 +245,7 @@ def _open_session(
         isolation=isolation,
         make_toolbox=make_toolbox,
         merge=options.settings.merge,
+        orchestration=options.settings.orchestration,
     )
 
 

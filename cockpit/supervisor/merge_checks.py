@@ -9,25 +9,19 @@ environment. What ran is kept per candidate for ``merge.checked``'s ``commands``
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cockpit.agent.environment import scrubbed_env
 from cockpit.config.settings import SandboxSettings
 from cockpit.merge.ceremony import Candidate, CheckResult
 from cockpit.merge.checkout import throwaway_worktree
 from cockpit.policy.engine import Policy
-from cockpit.policy.model import Decision, ShellAction, Tier
-from cockpit.sandbox.boundary import Executor, Limits
-from cockpit.sandbox.paths import workspace_boundary
+from cockpit.sandbox.boundary import Executor
+from cockpit.supervisor.checked_run import TAIL, Approve, run_checked
 
-TAIL = 2000
-"""Characters of each command's output kept in ``merge.checked`` (its end)."""
-
-Approve = Callable[[str, Decision], Awaitable[bool]]
-"""Asks the human about a tier-3 check command: True runs it."""
+__all__ = ["TAIL", "Approve", "IntegrationChecks"]
 
 
 @dataclass
@@ -76,23 +70,6 @@ class IntegrationChecks:
         return CheckResult(True, 0, str(last.get("output", "")))
 
     async def _one(self, policy: Policy, tree: Path, command: str) -> dict[str, Any]:
-        decision = policy.classify(ShellAction(command, tree))
-        record: dict[str, Any] = {"command": command, "tier": decision.tier.wire}
-        if decision.tier is Tier.DENY:
-            record["refused"] = "denied by the policy: " + "; ".join(decision.reasons)
-            return record
-        if decision.tier is Tier.ASK and not await self.approve(command, decision):
-            record["refused"] = "refused: tier 3 and the human did not approve it"
-            return record
-        limits = Limits.configured(self.sandbox)
-        # A detached checkout: its commands may write objects, never move a ref (the
-        # user's branch, the integration branch, an agent's branch).
-        boundary = workspace_boundary(
-            tree, self.env, network=decision.network, limits=limits, branch=""
+        return await run_checked(
+            command, tree, policy, self.executor, self.env, self.sandbox, self.approve
         )
-        done = await self.executor.execute(
-            ["bash", "-c", command], cwd=tree, env=scrubbed_env(self.env), boundary=boundary
-        )
-        record["exit_code"] = done.exit_code
-        record["output"] = done.text[-TAIL:]
-        return record

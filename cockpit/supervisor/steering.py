@@ -37,6 +37,7 @@ from cockpit.errors import CockpitError
 from cockpit.plan.diff import PlanDiff, diff_plans
 from cockpit.plan.document import Plan, load_plan
 from cockpit.plan.model import PlanProblem, Task, TaskState
+from cockpit.plan.order import plan_problems
 from cockpit.plan.update import update_task
 from cockpit.plan.watch import PlanWatcher
 from cockpit.session.events import Event
@@ -148,7 +149,7 @@ class PlanSteering:
     async def problems(self) -> None:
         """Log what is malformed in the plan, with its line; agents go on with the rest."""
         names = set(self.supervisor.known_agents())
-        problems = self.plan.problems(names)
+        problems = plan_problems(self.plan, names)
         if problems:
             changed = PlanChanged(
                 by="human", digest=self.plan.digest, diff="", problems=_listed(problems)
@@ -164,7 +165,7 @@ class PlanSteering:
         by = self._author(new.digest)
         writer = by if by not in ("human", UNKNOWN) else None
         names = set(self.supervisor.known_agents())
-        problems = new.problems(names)
+        problems = plan_problems(new, names)
         ticked = [] if by == "human" else _ticked(previous, new)
         changed = PlanChanged(
             by=by,

@@ -38,6 +38,25 @@ class PendingApproval:
 
 
 @dataclass(frozen=True)
+class BlockedItem:
+    """A blocked task waiting for the human ("blocked: needs you"): the lead could not
+    resolve it, or the session has no lead. The human's message to its agent answers it."""
+
+    task: str
+    agent: str | None
+    why: str
+    report: str | None = None
+    asked_at: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True)
+class BlockedAsked:
+    """A blocked task joined the human's inbox."""
+
+    item: BlockedItem
+
+
+@dataclass(frozen=True)
 class Logged:
     """A durable event, just appended to the log."""
 
@@ -60,7 +79,7 @@ class ApprovalAsked:
     pending: PendingApproval
 
 
-SessionUpdate = Logged | StreamChunk | ApprovalAsked
+SessionUpdate = Logged | StreamChunk | ApprovalAsked | BlockedAsked
 UpdateListener = Callable[[SessionUpdate], None]
 
 
@@ -103,6 +122,8 @@ class UpdateBus:
 
 __all__ = [
     "ApprovalAsked",
+    "BlockedAsked",
+    "BlockedItem",
     "Logged",
     "PendingApproval",
     "Recorder",

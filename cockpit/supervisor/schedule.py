@@ -1,0 +1,686 @@
+"""The scheduler: an ordered plan's work handed out in its order (`cockpit.plan.order`).
+
+A plan that says in what order its work runs (`Plan.ordered`) is scheduled: an agent is
+given a task (a message from cockpit, which starts or wakes it) only when the task's
+dependencies are done and its phase is open, one task at a time. Each task is a state
+machine on the board, every move a ``task.state`` event, so resume and replay fold the same
+board:
+
+    pending -> ready -> in_progress -> review -> done
+                            |  ^          |
+                            v  |          v (the merge skipped it: back to in_progress)
+                          blocked      failed (its agent failed)
+
+``review``: its owner said done and its verify passed; in a worktree session its work waits
+for the merge ceremony (run as each task reaches review) to bring it onto the integration
+branch, which the next tasks build on. A phase opens when every task of the phases before
+it is done and their ``gate:`` passed on the integration state. Before a task with
+``verify:`` is handed over, the verify runs once (red first): a verify that passes already
+proves nothing, and the task is flagged or held. The escape hatch (`cockpit.supervisor.
+escape`) counts its failures; a blocked task goes to the lead, then to the human.
+
+A plan without order is not scheduled: every agent gets all its tasks at once, as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cockpit.config.settings import OrchestrationSettings
+from cockpit.errors import CockpitError
+from cockpit.merge.checkout import throwaway_worktree
+from cockpit.merge.git import git
+from cockpit.merge.names import integration_branch
+from cockpit.plan.document import Plan
+from cockpit.plan.model import Task
+from cockpit.plan.order import PhaseSpot, PlanOrder
+from cockpit.policy.engine import Policy
+from cockpit.policy.model import Decision
+from cockpit.session.events import Event
+from cockpit.session.kinds import (
+    AgentBlocked,
+    AgentStatusChanged,
+    HumanMessage,
+    MergeAdvanced,
+    MergeQuarantined,
+    MergeSkipped,
+    PhaseGate,
+    PhaseOpened,
+    PlanChanged,
+    TaskAnswered,
+    TaskEscalated,
+    TaskRed,
+    TaskStateChanged,
+    TaskUpdated,
+)
+from cockpit.session.state import SessionState
+from cockpit.session.status import AgentStatus
+from cockpit.supervisor.checked_run import run_checked
+
+if TYPE_CHECKING:
+    from cockpit.supervisor.core import Supervisor
+
+SCHEDULER = "cockpit"
+"""``human.message``'s ``by`` for what the scheduler tells an agent (a task handed over)."""
+
+PENDING, READY, IN_PROGRESS, REVIEW, DONE, BLOCKED, FAILED = (
+    "pending",
+    "ready",
+    "in_progress",
+    "review",
+    "done",
+    "blocked",
+    "failed",
+)
+BUSY = frozenset({IN_PROGRESS, REVIEW})
+"""An agent with a task in one of these gets no other (one step at a time)."""
+
+
+@dataclass
+class Board:
+    """Each task's state, and what was last logged of it (nothing is logged twice)."""
+
+    states: dict[str, str]
+    owners: dict[str, str | None]
+    said: dict[str, tuple[str, str, tuple[str, ...]]]
+    strategy: dict[str, int]
+
+    @classmethod
+    def empty(cls) -> Board:
+        return cls({}, {}, {}, {})
+
+    def done(self) -> set[str]:
+        return {t for t, s in self.states.items() if s == DONE}
+
+    def of(self, agent: str, states: Collection[str]) -> list[str]:
+        return [t for t, s in self.states.items() if s in states and self.owners.get(t) == agent]
+
+
+class Scheduler:
+    """Hands out an ordered plan's tasks and moves them on the board (see the module)."""
+
+    def __init__(self, sup: Supervisor, settings: OrchestrationSettings, plan: Plan) -> None:
+        self.sup = sup
+        self.settings = settings
+        self.plan = plan
+        self.order: PlanOrder | None = PlanOrder.of(plan) if plan.ordered else None
+        self.board = Board.empty()
+        self.opened = 0
+        self.gates_passed: set[str] = set()
+        self._gate_tried: dict[str, tuple[Any, ...]] = {}
+        self._red_tried: dict[str, frozenset[str]] = {}
+        self._queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        self._phases_logged = False
+        self._loop: asyncio.Task[None] | None = None
+        self._working = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._escalated: dict[str, str] = {}
+        """Task -> to whom it went (the lead's name, or ``human``)."""
+        self.problem: str | None = None
+
+    @property
+    def active(self) -> bool:
+        """The plan is ordered: this session is scheduled."""
+        return self.order is not None
+
+    @property
+    def idle(self) -> bool:
+        return self._queue.empty() and not self._working
+
+    # -- the session's side ------------------------------------------------------------
+
+    def saw(self, event: Event) -> None:
+        """Every event the session logs (from `Supervisor.record`): handled in order, one at
+        a time, on the scheduler's own task."""
+        if self.active and event.kind in _HANDLED:
+            self._idle.clear()
+            self._queue.put_nowait(event)
+
+    def start(self) -> None:
+        if self.active and self._loop is None:
+            self._loop = asyncio.ensure_future(self._run())
+
+    async def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop
+            self._loop = None
+
+    async def settle(self) -> None:
+        """Until every event seen so far is handled (a task it hands may wake an agent)."""
+        while self.active and self._loop is not None and not self.idle:
+            await self._idle.wait()
+
+    async def _run(self) -> None:
+        while True:
+            event = await self._queue.get()
+            self._working = True
+            try:
+                await self._on(event)
+            except CockpitError as exc:
+                self.problem = str(exc)
+            finally:
+                self._working = False
+                if self._queue.empty():
+                    self._idle.set()
+
+    def lead(self, known: Collection[str]) -> str | None:
+        """The agent blocked work goes to first: the configured one, when it is in the
+        session (or could join it)."""
+        lead = self.settings.lead
+        return lead if lead and lead in known else None
+
+    # -- the start -------------------------------------------------------------------
+
+    async def begin(self, agents: Collection[str]) -> dict[str, str]:
+        """The board as the session starts (logged), the first phases opened, and each
+        agent's first task handed over: agent -> the hand-over to add to its first
+        message. An agent with tasks of which none is ready is not in it."""
+        if self.order is None:
+            return {}
+        for task in self.plan.tasks:
+            self.board.owners[task.id] = task.owner
+            self.board.states[task.id] = DONE if task.done else PENDING
+        await self._open_phases()
+        await self._refresh()
+        handed: dict[str, str] = {}
+        for agent in agents:
+            text = await self._next_for(agent, deliver=False)
+            if text is not None:
+                handed[agent] = text
+        return handed
+
+    def resume_from(self, state: SessionState) -> None:
+        """The board as the log left it (a resumed session): nothing done runs again."""
+        if self.order is None:
+            return
+        for task in self.plan.tasks:
+            record = state.board.get(task.id)
+            self.board.owners[task.id] = task.owner
+            if record is None:
+                self.board.states[task.id] = DONE if task.done else PENDING
+                continue
+            self.board.states[task.id] = record.state
+            self.board.strategy[task.id] = record.strategy
+            self.board.said[task.id] = (record.state, record.why, tuple(record.waits_for))
+            if record.escalated_to:
+                self._escalated[task.id] = record.escalated_to
+        titles = [spot.title for spot in self.order.phases]
+        for title in state.phases_opened:
+            if title in titles:
+                self.opened = max(self.opened, titles.index(title))
+        self.gates_passed = {phase for phase, passed in state.gates.items() if passed}
+        self._phases_logged = True
+
+    async def carry_on(self) -> None:
+        """After a resume: what became ready is handed over (once the agents are back)."""
+        if self.active:
+            self._idle.clear()
+            self._queue.put_nowait(None)
+
+    def is_waiting(self, agent: str) -> bool:
+        """``agent`` owns tasks and none is ready: it starts when one is handed to it."""
+        if self.order is None:
+            return False
+        mine = [t for t, o in self.board.owners.items() if o == agent]
+        live = [t for t in mine if self.board.states.get(t) not in (DONE, FAILED)]
+        return bool(live) and not self.board.of(agent, (READY, *BUSY))
+
+    # -- what agents ask -----------------------------------------------------------------
+
+    def refusal(self, agent: str, task_ref: str, status: str) -> str | None:
+        """Why ``agent`` may not move ``task_ref`` to ``status`` now (None: it may). A task
+        not handed over yet cannot be started or finished."""
+        if self.order is None or status not in ("doing", "done"):
+            return None
+        task = self.plan.find_task(task_ref)
+        if task is None or task.owner != agent:
+            return None  # update_task explains that itself
+        state = self.board.states.get(task.id, PENDING)
+        if state in (PENDING, READY):
+            waits = self.board.said.get(task.id, ("", "", ()))[2]
+            why = f"it waits for {', '.join(waits)}" if waits else "it has not been handed to you"
+            return (
+                f"Task #{task.id} is {state}: {why}. cockpit hands you each task when its "
+                "dependencies are done and its phase is open; work on the task you were "
+                "handed."
+            )
+        if state == BLOCKED and status == "done":
+            return f"Task #{task.id} is blocked ({self.board.said.get(task.id, ('', ''))[1]})."
+        return None
+
+    # -- events --------------------------------------------------------------------------
+
+    async def _on(self, event: Event | None) -> None:
+        kind = event.kind if event is not None else ""
+        if event is None:
+            pass
+        elif kind == TaskUpdated.kind:
+            await self._task_updated(event)
+        elif kind == AgentBlocked.kind and event.agent:
+            await self._agent_blocked(event.agent, str(event.data.get("reason") or ""))
+        elif kind == MergeAdvanced.kind and event.agent:
+            await self._merged(event.agent)
+        elif kind in (MergeSkipped.kind, MergeQuarantined.kind) and event.agent:
+            await self._merge_refused(event.agent, kind)
+        elif kind == AgentStatusChanged.kind and event.agent:
+            await self._agent_status(event.agent, str(event.data.get("status") or ""), event)
+        elif kind == PlanChanged.kind:
+            self._reread()
+        elif kind == HumanMessage.kind and event.agent and event.data.get("by") == "human":
+            await self._answered(event.agent)
+        await self._advance()
+
+    async def _task_updated(self, event: Event) -> None:
+        task_id = event.data.get("id")
+        agent = event.agent
+        if not isinstance(task_id, str) or agent is None or task_id not in self.board.states:
+            return
+        status = event.data.get("status")
+        state = self.board.states[task_id]
+        if status == "done" and state in (IN_PROGRESS, BLOCKED):
+            writer = self.sup.writes_in_worktree(agent)
+            await self._move(task_id, REVIEW if writer else DONE, "verified")
+        elif status == "blocked" and state == IN_PROGRESS:
+            note = str(event.data.get("note") or "its agent marked it blocked")
+            await self._block(task_id, note)
+
+    async def _agent_blocked(self, agent: str, reason: str) -> None:
+        mine = self.board.of(agent, (IN_PROGRESS,))
+        for task_id in mine:
+            await self._block(task_id, reason)
+        if mine:
+            return
+        # The lead gave up on what was escalated to it: the human gets it.
+        for task_id, to in list(self._escalated.items()):
+            if to == agent:
+                await self._escalate(task_id, f"{agent} (the lead) could not resolve it: {reason}")
+
+    async def _merged(self, agent: str) -> None:
+        for task_id in self.board.of(agent, (REVIEW,)):
+            await self._move(task_id, DONE, "merged onto the integration branch")
+
+    async def _merge_refused(self, agent: str, kind: str) -> None:
+        why = "the merge ceremony skipped it"
+        if kind == MergeQuarantined.kind:
+            why = "quarantined: it changed paths outside its scope"
+        for task_id in self.board.of(agent, (REVIEW,)):
+            await self._move(task_id, IN_PROGRESS, f"{why}; see the ceremony's note")
+
+    async def _agent_status(self, agent: str, status: str, event: Event) -> None:
+        if status != AgentStatus.FAILED:
+            return
+        detail = str(event.data.get("detail") or "its agent failed")
+        for task_id in self.board.of(agent, (IN_PROGRESS,)):
+            await self._move(task_id, FAILED, detail)
+            await self._escalate(task_id, f"its agent {agent} failed: {detail}")
+
+    async def _answered(self, agent: str) -> None:
+        """The human's message to an agent whose task waits for the human: the answer."""
+        for task_id in self.board.of(agent, (BLOCKED,)):
+            if self._escalated.get(task_id) != "human":
+                continue
+            self._escalated.pop(task_id, None)
+            await self.sup.record(
+                TaskAnswered(task=task_id, by="human", how="a message to its agent"), agent=agent
+            )
+            await self._move(task_id, IN_PROGRESS, "the human answered")
+
+    # -- moving tasks ----------------------------------------------------------------------
+
+    def _task(self, task_id: str) -> Task:
+        task = self.plan.task(task_id)
+        assert task is not None
+        return task
+
+    async def _move(
+        self,
+        task_id: str,
+        state: str,
+        why: str = "",
+        waits: tuple[str, ...] = (),
+        **extra: Any,
+    ) -> None:
+        was = self.board.states.get(task_id, PENDING)
+        said = (state, why, waits)
+        if self.board.said.get(task_id) == said and was == state and not extra:
+            return
+        self.board.states[task_id] = state
+        self.board.said[task_id] = said
+        task = self.plan.task(task_id)
+        body = TaskStateChanged(
+            task=task_id,
+            state=state,
+            was=was,
+            why=why or None,
+            waits_for=list(waits) or None,
+            title=task.title if task is not None else None,
+            phase=task.phase if task is not None else None,
+            **extra,
+        )
+        await self.sup.record(body, agent=self.board.owners.get(task_id))
+
+    async def _block(self, task_id: str, why: str, report: str | None = None) -> None:
+        await self._move(task_id, BLOCKED, why, report=report)
+        await self._escalate(task_id, why, report)
+
+    async def _escalate(self, task_id: str, why: str, report: str | None = None) -> None:
+        """To the lead first (when there is one and it is not the one blocked), then to
+        the human: an inbox item of its own kind."""
+        owner = self.board.owners.get(task_id)
+        lead = self.lead(self.sup.known_agents())
+        first = self._escalated.get(task_id) is None
+        to = lead if (lead and lead != owner and first) else "human"
+        self._escalated[task_id] = to
+        await self.sup.record(
+            TaskEscalated(task=task_id, to=to, reason=why, report=report), agent=owner
+        )
+        if to != "human":
+            task = self.plan.task(task_id)
+            if task is not None:
+                subject = f'Task #{task_id} "{task.title}" (line {task.line}, @{owner})'
+            else:
+                subject = f"The gate of phase {task_id.removeprefix('gate:')!r}"
+            said = f"\nIts report: {report}" if report else ""
+            await self.sup.hand_over(
+                to,
+                f"{subject} is blocked: {why}{said}\n"
+                "You are the lead: re-plan it with the replan tool (reassign it, split it into "
+                "tasks, add a task it needs, or reopen it), or call report_blocked to pass it "
+                "to the human.",
+            )
+        else:
+            self.sup.blocked_for_human(task_id, owner, why, report)
+
+    # -- the board ------------------------------------------------------------------------
+
+    def _reread(self) -> None:
+        """plan.md changed: read its order again. Nothing running is pulled back; a new
+        dependency holds a task that has not started."""
+        plan = self.sup.steering.plan
+        self.plan = plan
+        self.order = PlanOrder.of(plan) if plan.ordered else self.order
+        for task in plan.tasks:
+            if task.id not in self.board.states:
+                self.board.states[task.id] = DONE if task.done else PENDING
+            if self.board.owners.get(task.id) != task.owner:
+                old = self.board.owners.get(task.id)
+                self.board.owners[task.id] = task.owner
+                if self.board.states[task.id] in (IN_PROGRESS, BLOCKED, READY) and old:
+                    self.board.states[task.id] = PENDING  # reassigned: handed again
+                    self._escalated.pop(task.id, None)
+        gone = set(self.board.states) - {t.id for t in plan.tasks}
+        for task_id in gone:
+            self.board.states.pop(task_id, None)
+
+    async def _advance(self) -> None:
+        """Open what may open, run the gates that are due, move tasks between pending and
+        ready, and hand each free agent its next task."""
+        if self.order is None:
+            return
+        for _ in range(len(self.order.phases) + 1):
+            await self._open_phases()
+            await self._refresh()
+            if not await self._gates():
+                break
+        agents = {o for o in self.board.owners.values() if o}
+        for agent in sorted(agents):
+            await self._next_for(agent, deliver=True)
+
+    async def _open_phases(self) -> None:
+        assert self.order is not None
+        opened = self.order.opened(self.board.done(), self.gates_passed, self.opened)
+        first = not self._phases_logged
+        for spot in self.order.phases[(0 if first else self.opened + 1) : opened + 1]:
+            if spot.index and (spot.tasks or spot.gate):
+                await self.sup.record(
+                    PhaseOpened(phase=spot.title, line=spot.line, index=spot.index), agent=None
+                )
+        self._phases_logged = True
+        self.opened = opened
+
+    async def _refresh(self) -> None:
+        """pending <-> ready, with what each waits for."""
+        assert self.order is not None
+        order = self.order
+        done = self.board.done()
+        opened = order.opened(done, self.gates_passed, self.opened)
+        known = self.sup.known_agents()
+        for task in self.plan.tasks:
+            state = self.board.states.get(task.id, PENDING)
+            if state not in (PENDING, READY):
+                continue
+            waits = order.waits(task.id, done, opened, lambda t: self.board.states.get(t, "?"))
+            if task.owner is None:
+                waits.append("an owner (no @agent on its line)")
+            elif task.owner not in known:
+                waits.append(f"@{task.owner}, which is no agent here")
+            await self._move(task.id, PENDING if waits else READY, "", tuple(waits))
+
+    async def _gates(self) -> bool:
+        """Run each gate that is due (its phase's tasks are done and it has not passed on
+        this state yet); True when one passed (more may open)."""
+        assert self.order is not None
+        done = self.board.done()
+        passed_one = False
+        for spot in self.order.phases:
+            if spot.index > self.opened:
+                break
+            if not spot.gate or spot.title in self.gates_passed:
+                continue
+            if not self.order.complete(spot.index, done):
+                continue
+            key = (frozenset(t for t in spot.tasks if t in done), await self._integration_head())
+            if self._gate_tried.get(spot.title) == key:
+                continue
+            self._gate_tried[spot.title] = key
+            if await self._run_gate(spot):
+                self.gates_passed.add(spot.title)
+                passed_one = True
+        return passed_one
+
+    async def _integration_head(self) -> str | None:
+        worktrees = self.sup.places.worktrees
+        if worktrees is None:
+            return None
+        ref = f"refs/heads/{integration_branch(worktrees.session)}"
+        try:
+            return (await git(worktrees.top, "rev-parse", "--verify", "--quiet", ref)).strip()
+        except CockpitError:
+            return None
+
+    async def _run_gate(self, spot: PhaseSpot) -> bool:
+        """The phase's gate commands on the integration state (the integration branch in a
+        throwaway worktree, or the shared tree), through the policy and the sandbox; the
+        first failure stops it and goes to the lead, then the human."""
+        worktrees = self.sup.places.worktrees
+        if worktrees is None:
+            return await self._gate_in(spot, self.sup.root, self.sup.policy, None)
+        head = await self._integration_head() or worktrees.base
+        async with throwaway_worktree(worktrees.top, head) as tree:
+            policy = Policy.load(tree, plan=self.sup.plan_path, rules_from=worktrees.top)
+            return await self._gate_in(spot, tree, policy, head)
+
+    async def _gate_in(
+        self, spot: PhaseSpot, tree: Path, policy: Policy, commit: str | None
+    ) -> bool:
+        shared = self.sup.places.shared.toolbox
+        for n, command in enumerate(spot.gate):
+            ran = await run_checked(
+                command, tree, policy, shared.executor, shared.walls_env, shared.sandbox, _refuse
+            )
+            passed = ran.get("exit_code") == 0
+            last = not passed or n == len(spot.gate) - 1
+            output = str(ran.get("refused") or ran.get("output") or "")
+            await self.sup.record(
+                PhaseGate(
+                    phase=spot.title,
+                    command=command,
+                    passed=passed,
+                    exit_code=ran.get("exit_code"),
+                    output=output,
+                    commit=commit,
+                    tier=ran.get("tier"),
+                    last=last,
+                ),
+                agent=None,
+            )
+            if not passed:
+                why = f"the gate of phase {spot.name!r} failed: `{command}`:\n{output[-800:]}"
+                await self._escalate(f"gate:{spot.title}", why)
+                return False
+        return True
+
+    # -- handing over -----------------------------------------------------------------
+
+    async def _next_for(self, agent: str, *, deliver: bool) -> str | None:
+        """Hand ``agent`` its next ready task when it has none under way; the hand-over."""
+        if self.board.of(agent, BUSY) or self.sup.agent_failed(agent):
+            return None
+        for task in self.plan.tasks:
+            if task.owner == agent and self.board.states.get(task.id) == READY:
+                text = await self._hand(agent, task)
+                if text is None:
+                    continue  # red first held it
+                if deliver:
+                    await self.sup.hand_over(agent, text)
+                return text
+        return None
+
+    async def _hand(self, agent: str, task: Task) -> str | None:
+        notes: list[str] = []
+        if self.sup.writes_in_worktree(agent):
+            synced = await self._sync(agent)
+            if synced:
+                notes.append(synced)
+        flag: str | None = None
+        if task.verify and self.settings.red_first != "off":
+            passes = await self._red_first(agent, task)
+            if passes:
+                flag = "its verify passes before any work: it proves nothing yet"
+                if self.settings.red_first == "block":
+                    await self._block(
+                        task.id,
+                        f"red first: {flag}. Write a failing test for it (then it is handed on)",
+                    )
+                    self._red_tried[task.id] = frozenset(self.board.done())
+                    return None
+                notes.append(
+                    "Warning: its verify already passes before you start, so it cannot prove "
+                    "your work. Make it a test that fails now and passes when the task is done."
+                )
+        snapshot = await self._snapshot(agent, f"strategy 1 of #{task.id}")
+        strategy = self.board.strategy.get(task.id, 1)
+        await self._move(
+            task.id, IN_PROGRESS, "handed over", strategy=strategy, snapshot=snapshot, flag=flag
+        )
+        return _handover(task, notes)
+
+    async def _red_first(self, agent: str, task: Task) -> bool:
+        """Run the task's verify once before the work; True when every command passes."""
+        place = self.sup.places.of(agent)
+        toolbox = place.toolbox
+        for command in task.verify:
+            ran = await run_checked(
+                command,
+                place.root,
+                place.policy,
+                toolbox.executor,
+                toolbox.walls_env,
+                toolbox.sandbox,
+                _refuse,
+            )
+            code = ran.get("exit_code")
+            passes = code == 0
+            await self.sup.record(
+                TaskRed(
+                    task=task.id,
+                    command=command,
+                    passes_already=passes,
+                    exit_code=code,
+                    mode=self.settings.red_first,
+                    output=str(ran.get("refused") or ran.get("output") or "")[-800:],
+                ),
+                agent=agent,
+            )
+            if not passes:
+                return False
+        return True
+
+    async def _snapshot(self, agent: str, reason: str) -> str | None:
+        safeguard = self.sup.places.of(agent).snapshots.safeguard
+        try:
+            snap = await asyncio.to_thread(safeguard.snapshot, reason)
+        except CockpitError:
+            return None
+        return snap.ref if snap is not None else None
+
+    async def _sync(self, agent: str) -> str | None:
+        """Bring a writer's clean worktree to the integration branch before its next task
+        (what it builds on is there); what to tell it when that cannot be done."""
+        worktrees = self.sup.places.worktrees
+        place = self.sup.places.of(agent)
+        head = await self._integration_head()
+        if worktrees is None or place.worktree is None or head is None:
+            return None
+        tree = place.root
+        branch = integration_branch(worktrees.session)
+        try:
+            behind = await git(tree, "rev-list", "--count", f"HEAD..{head}")
+            if not behind.strip() or behind.strip() == "0":
+                return None
+            status = await git(tree, "status", "--porcelain", "--untracked-files=all")
+            ahead = await git(tree, "rev-list", "--count", f"{head}..HEAD")
+            if not status.strip() and ahead.strip() == "0":
+                await git(tree, "merge", "--ff-only", "--quiet", head)
+                return f"cockpit brought your worktree to {branch} ({head[:10]}): build on it."
+        except CockpitError:
+            pass
+        return (
+            f"{branch} has work your worktree does not ({head[:10]}): merge it before you "
+            f"start (`git merge {branch}`)."
+        )
+
+
+def _handover(task: Task, notes: list[str]) -> str:
+    lines = [f'cockpit hands you task #{task.id}: "{task.title}" (plan.md line {task.line}).']
+    if task.verify:
+        commands = "; ".join(f"`{v}`" for v in task.verify)
+        lines.append(f"It is done when its verify passes: {commands}")
+    lines += notes
+    lines.append(
+        f'Work on this task only. When it is finished, call update_task(task="{task.id}", '
+        'status="done"); if you cannot finish it, call report_blocked with why. cockpit '
+        "hands you your next task when it is ready."
+    )
+    return "\n".join(lines)
+
+
+async def _refuse(command: str, decision: Decision) -> bool:
+    """A tier-3 command in a gate or a red-first run is not asked for (the prompts belong
+    to the agents' calls): it does not run, and its event says so."""
+    del command, decision
+    return False
+
+
+_HANDLED = frozenset(
+    {
+        TaskUpdated.kind,
+        AgentBlocked.kind,
+        MergeAdvanced.kind,
+        MergeSkipped.kind,
+        MergeQuarantined.kind,
+        AgentStatusChanged.kind,
+        PlanChanged.kind,
+        HumanMessage.kind,
+    }
+)
+
+__all__ = ["SCHEDULER", "Scheduler"]

@@ -1,0 +1,1 @@
+from tests.supervisor.conftest import *  # noqa: F403 (the workspace fixtures)
