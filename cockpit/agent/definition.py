@@ -38,7 +38,6 @@ from cockpit.config.workspace import Workspace, builtin_dir
 from cockpit.config.yaml_source import SourceError, YamlSource
 from cockpit.errors import ConfigError
 from cockpit.policy.scope import WriteScope
-from cockpit.session.events import INTERNAL_TOOLS
 
 TOOL_NAMES: tuple[str, ...] = (
     "bash",
@@ -49,7 +48,9 @@ TOOL_NAMES: tuple[str, ...] = (
     "update_task",
     "report_blocked",
 )
-ALWAYS_GRANTED: tuple[str, ...] = INTERNAL_TOOLS
+ALWAYS_GRANTED: tuple[str, ...] = ("update_task", "report_blocked")
+LEAD_TOOLS: tuple[str, ...] = ("replan",)
+"""Granted by the session to its lead (``orchestration: lead:``), never by an agent file."""
 WRITING_TOOLS: frozenset[str] = frozenset({"write_file", "edit_file"})
 EVERYWHERE: tuple[str, ...] = ("**",)
 MAX_AGENT_FILE_BYTES = 1_000_000

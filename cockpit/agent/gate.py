@@ -313,6 +313,9 @@ class ToolGate(AgentSteps):
                 content="Reported. Wait: the human has been told and will answer.",
                 output=reason,
             )
+        if name == "replan":
+            text, is_error = await self.host.replan(self.name, args)
+            return ToolOutcome(content=text, is_error=is_error, output=text, error=None)
         refusal = self.host.task_refusal(self.name, args)
         if refusal is not None:
             return ToolOutcome(content=refusal, is_error=True, output=refusal, error=None)

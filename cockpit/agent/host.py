@@ -71,6 +71,15 @@ class AgentHost(Protocol):
     def task_refusal(self, agent: str, args: Mapping[str, Any]) -> str | None:
         """Why the agent may not move this task now (not handed over yet), or None."""
 
+    def leads(self, agent: str) -> bool:
+        """``agent`` is the session's lead: blocked work goes to it, and it re-plans."""
+        ...
+
+    async def replan(self, agent: str, args: Mapping[str, Any]) -> tuple[str, bool]:
+        """The lead's re-planning (add, reassign, reopen): what it is told, and whether
+        it failed."""
+        ...
+
     def next_call_id(self) -> str: ...
 
     def command_started(self, agent: str, call: str, *, writes_plan: bool) -> None:

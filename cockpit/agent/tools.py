@@ -85,6 +85,26 @@ TOOL_SCHEMAS: dict[str, dict[str, Any]] = {
         {"reason": _STR},
         ["reason"],
     ),
+    "replan": _schema(
+        "You are the lead: re-plan blocked work in plan.md. action `add`: a new task (title, "
+        "owner; optional id, after (ids, comma-separated), verify, and before (the id of the "
+        "task that needs it: the new task goes just before it) or phase). action `reassign`: "
+        "give `task` to `owner`. action `reopen`: hand a blocked `task` to its owner again "
+        "with a fresh budget. To pass a task to the human instead, call report_blocked.",
+        {
+            "action": {"enum": ["add", "reassign", "reopen"]},
+            "task": _STR,
+            "title": _STR,
+            "owner": _STR,
+            "id": _STR,
+            "after": _STR,
+            "verify": _STR,
+            "before": _STR,
+            "phase": _STR,
+            "note": _STR,
+        },
+        ["action"],
+    ),
 }
 
 

@@ -41,9 +41,10 @@ DIGEST_RE = re.compile(r"[0-9a-f]{64}\Z")
 # A kind's only name is its class in `kinds` (``ToolStarted.kind``); this is the set of them.
 KNOWN_KINDS = frozenset(kinds.REGISTRY)
 
-INTERNAL_TOOLS: tuple[str, ...] = ("update_task", "report_blocked")
-"""cockpit's own tools, which every agent has: they change cockpit's state, not the
-machine's, so they run without a policy decision (audit does not ask for one)."""
+INTERNAL_TOOLS: tuple[str, ...] = ("update_task", "report_blocked", "replan")
+"""cockpit's own tools: they change cockpit's state, not the machine's, so they run
+without a policy decision (audit does not ask for one). Every agent has the first two; the
+session's lead also re-plans (``replan``)."""
 
 APPROVERS = ("human", "rule", "headless", "timeout")
 """Who may resolve an approval. A timeout always denies."""

@@ -27,6 +27,7 @@ from cockpit.config.settings import MergeSettings, OrchestrationSettings
 from cockpit.errors import CockpitError
 from cockpit.plan.document import Plan, load_plan
 from cockpit.plan.model import TaskState
+from cockpit.plan.replan import add_task, reassign
 from cockpit.policy.engine import Policy
 from cockpit.policy.model import Assessment, Decision, FileAction, ShellAction
 from cockpit.policy.rules.grants import Grant
@@ -343,6 +344,48 @@ class Supervisor:
 
     # -- the scheduler's side (`cockpit.supervisor.schedule`) ----------------------------
 
+    def leads(self, agent: str) -> bool:
+        return self.scheduler.active and self.scheduler.lead(self.known_agents()) == agent
+
+    async def replan(self, agent: str, args: Mapping[str, Any]) -> tuple[str, bool]:
+        """The lead's re-planning: plan.md edited (logged as its change, and the agents it
+        concerns told), or a blocked task reopened."""
+        if not self.leads(agent):
+            return "Only the session's lead re-plans; call report_blocked instead.", True
+        action = str(args.get("action"))
+        try:
+            if action == "reopen":
+                text = await self.scheduler.reopen(str(args.get("task", "")), agent)
+                return text, False
+            plan = load_plan(self.plan_path)
+            owner = str(args.get("owner") or "").removeprefix("@")
+            if owner not in self.known_agents():
+                known = ", ".join(sorted(self.known_agents()))
+                return f"@{owner or '?'} is no agent here (agents: {known})", True
+            if action == "add":
+                after = [a for a in str(args.get("after") or "").replace(",", " ").split() if a]
+                text, key = add_task(
+                    plan,
+                    title=str(args.get("title") or ""),
+                    owner=owner,
+                    key=str(args["id"]) if args.get("id") else None,
+                    after=after,
+                    verify=str(args["verify"]) if args.get("verify") else None,
+                    before=str(args["before"]) if args.get("before") else None,
+                    phase=str(args["phase"]) if args.get("phase") else None,
+                )
+                said = f"Added task #{key} for @{owner} to plan.md."
+            elif action == "reassign":
+                task = str(args.get("task") or "")
+                text = reassign(plan, task, owner)
+                said = f"Task {task} is now @{owner}'s."
+            else:
+                return f"unknown action {action!r}: add, reassign or reopen", True
+            await self.steering.write_as(agent, text)
+        except CockpitError as exc:
+            return f"Not re-planned: {exc}", True
+        return said, False
+
     def writes_in_worktree(self, agent: str) -> bool:
         """``agent`` writes in a worktree of its own: its work reaches the others through
         the merge ceremony."""
@@ -402,6 +445,8 @@ class Supervisor:
                 return
             await self._start_agent(setup, note)
             return
+        if self.scheduler.active:
+            wake = False  # the scheduler starts and wakes agents with the task handed over
         if runtime.status == AgentStatus.BLOCKED:
             # It asked for help and waits for an answer (a message): the plan change goes
             # with that answer, and does not end the wait by itself.

@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cockpit.agent.backends.base import Backend
-from cockpit.agent.definition import AgentDefinition
+from cockpit.agent.definition import LEAD_TOOLS, AgentDefinition
 from cockpit.agent.host import AgentHost
 from cockpit.agent.runtime import AgentRuntime
 from cockpit.agent.tools import Toolbox
@@ -45,8 +45,13 @@ class AgentCrew:
     ) -> AgentRuntime:
         """A runtime for ``setup`` working with ``toolbox`` (its own worktree's; the
         session's by default). ``kwargs``: a resumed agent's messages and status."""
+        definition = setup.definition
+        if self._host.leads(definition.name):
+            # The session's lead re-plans: the tool is the session's to give.
+            extra = tuple(t for t in LEAD_TOOLS if t not in definition.tools)
+            definition = replace(definition, tools=(*definition.tools, *extra))
         runtime = AgentRuntime(
-            setup.definition,
+            definition,
             setup.system_prompt,
             setup.backend,
             self._host,

@@ -256,6 +256,24 @@ class Scheduler:
             return f"Task #{task.id} is blocked ({self.board.said.get(task.id, ('', ''))[1]})."
         return None
 
+    async def reopen(self, task_ref: str, by: str) -> str:
+        """The lead hands a blocked (or failed) task to its owner again, with a fresh
+        budget. What the lead is told."""
+        task = self.plan.task(task_ref.removeprefix("#")) or self.plan.find_task(task_ref)
+        if task is None:
+            return f"no task {task_ref!r} in plan.md"
+        state = self.board.states.get(task.id)
+        if state not in (BLOCKED, FAILED):
+            return f"#{task.id} is {state}, not blocked: nothing to reopen"
+        self._escalated.pop(task.id, None)
+        self.board.strategy[task.id] = 1
+        self.sup.answered(task.id)
+        await self.sup.record(TaskAnswered(task=task.id, by=by, how="reopened"), agent=task.owner)
+        await self._move(task.id, PENDING, f"reopened by {by}")
+        self._idle.clear()
+        self._queue.put_nowait(None)
+        return f"#{task.id} is reopened: cockpit hands it to @{task.owner} again when it is ready."
+
     # -- events --------------------------------------------------------------------------
 
     async def _on(self, event: Event | None) -> None:
@@ -273,7 +291,7 @@ class Scheduler:
         elif kind == AgentStatusChanged.kind and event.agent:
             await self._agent_status(event.agent, str(event.data.get("status") or ""), event)
         elif kind == PlanChanged.kind:
-            self._reread()
+            await self._reread()
         elif kind == HumanMessage.kind and event.agent and event.data.get("by") == "human":
             await self._answered(event.agent)
         await self._advance()
@@ -401,7 +419,7 @@ class Scheduler:
 
     # -- the board ------------------------------------------------------------------------
 
-    def _reread(self) -> None:
+    async def _reread(self) -> None:
         """plan.md changed: read its order again. Nothing running is pulled back; a new
         dependency holds a task that has not started."""
         plan = self.sup.steering.plan
@@ -414,8 +432,17 @@ class Scheduler:
                 old = self.board.owners.get(task.id)
                 self.board.owners[task.id] = task.owner
                 if self.board.states[task.id] in (IN_PROGRESS, BLOCKED, READY) and old:
+                    was = self.board.states[task.id]
                     self.board.states[task.id] = PENDING  # reassigned: handed again
+                    self.board.strategy[task.id] = 1
                     self._escalated.pop(task.id, None)
+                    self.sup.answered(task.id)
+                    if was in (IN_PROGRESS, BLOCKED) and old in self.sup.runtimes:
+                        await self.sup.hand_over(
+                            old,
+                            f"Task #{task.id} is now @{task.owner}'s: stop working on it. "
+                            "You have no task under way; cockpit hands you your next one.",
+                        )
         gone = set(self.board.states) - {t.id for t in plan.tasks}
         for task_id in gone:
             self.board.states.pop(task_id, None)

@@ -35,10 +35,10 @@ from typing import Any, Protocol
 
 from cockpit.errors import CockpitError
 from cockpit.plan.diff import PlanDiff, diff_plans
-from cockpit.plan.document import Plan, load_plan
+from cockpit.plan.document import Plan, encode, load_plan
 from cockpit.plan.model import PlanProblem, Task, TaskState
 from cockpit.plan.order import plan_problems
-from cockpit.plan.update import update_task
+from cockpit.plan.update import update_task, write_atomic
 from cockpit.plan.watch import PlanWatcher
 from cockpit.session.events import Event
 from cockpit.session.kinds import EventBody, PlanChanged
@@ -249,6 +249,15 @@ class PlanSteering:
         )
         self.seen[name] = plan
         await self.supervisor.redirect(name, "\n".join(lines), wake=bool(given), digest=plan.digest)
+
+    async def write_as(self, agent: str, text: str) -> None:
+        """Write plan.md for ``agent`` (the lead re-planning through cockpit's tool): the
+        watcher reports it as that agent's change, and the agents it concerns are told."""
+        data = encode(text)
+        self._writers[hashlib.sha256(data).hexdigest()] = agent
+        await asyncio.to_thread(write_atomic, self.path, data)
+        if self._task is not None and not self._task.done():
+            await self._look()
 
     async def update_task(
         self, agent: str, args: Mapping[str, Any]
