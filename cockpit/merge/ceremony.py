@@ -191,7 +191,10 @@ async def _merge_one(
     if contained:
         return skipped(Outcome.ALREADY_MERGED, f"{q.branch} is already in the integration branch")
     if q.scope is not None:
-        quarantine = await check_scope(repo, base, q.branch, head, q.scope, q.worktree)
+        # What the branch adds beyond what it shares with the integration branch: a
+        # worktree brought to the integration head (its next task builds on merged work)
+        # is not charged with the paths the others merged.
+        quarantine = await check_scope(repo, current, q.branch, head, q.scope, q.worktree)
         if quarantine is not None:
             record(quarantine.event())
             return BranchResult(

@@ -392,6 +392,15 @@ class Supervisor:
         scope = self._scopes().get(agent)
         return self.places.worktree(agent) is not None and scope is not None and bool(scope.globs)
 
+    async def prepare_place(self, agent: str) -> bool:
+        """Open the agent's place before its first task is handed over (its worktree is
+        then brought to the integration branch); False when it cannot be had."""
+        setup = self._setups.get(agent) or (self._spawn(agent) if self._spawn else None)
+        if setup is None:
+            return False
+        self._setups.setdefault(agent, setup)
+        return await self._open_place(setup) is not None
+
     def agent_failed(self, agent: str) -> bool:
         runtime = self.runtimes.get(agent)
         return runtime is not None and runtime.status == AgentStatus.FAILED

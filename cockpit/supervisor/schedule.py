@@ -122,6 +122,8 @@ class Scheduler:
         self._idle.set()
         self._escalated: dict[str, str] = {}
         """Task -> to whom it went (the lead's name, or ``human``)."""
+        self._why: dict[str, str] = {}
+        """Task -> why it was first escalated (the human sees it with the lead's word)."""
         self.problem: str | None = None
 
     @property
@@ -333,12 +335,25 @@ class Scheduler:
             await self._move(task_id, IN_PROGRESS, f"{why}; see the ceremony's note")
 
     async def _agent_status(self, agent: str, status: str, event: Event) -> None:
+        if status in (AgentStatus.DONE, AgentStatus.FAILED):
+            # The lead's turn ended and what was escalated to it is still blocked: it could
+            # not resolve it, so the human gets it.
+            for task_id, to in list(self._escalated.items()):
+                if to == agent and self._still_blocked(task_id):
+                    await self._escalate(
+                        task_id, f"{agent} (the lead) ended its turn without resolving it"
+                    )
         if status != AgentStatus.FAILED:
             return
         detail = str(event.data.get("detail") or "its agent failed")
         for task_id in self.board.of(agent, (IN_PROGRESS,)):
             await self._move(task_id, FAILED, detail)
             await self._escalate(task_id, f"its agent {agent} failed: {detail}")
+
+    def _still_blocked(self, task_id: str) -> bool:
+        if task_id.startswith("gate:"):
+            return task_id.removeprefix("gate:") not in self.gates_passed
+        return self.board.states.get(task_id) in (BLOCKED, FAILED)
 
     async def _answered(self, agent: str) -> None:
         """The human's message to an agent whose task waits for the human: the answer."""
@@ -396,6 +411,10 @@ class Scheduler:
         lead = self.lead(self.sup.known_agents())
         first = self._escalated.get(task_id) is None
         to = lead if (lead and lead != owner and first) else "human"
+        if first:
+            self._why[task_id] = why
+        elif self._why.get(task_id) and self._why[task_id] not in why:
+            why = f"{why}. It was blocked because {self._why[task_id]}"
         self._escalated[task_id] = to
         await self.sup.record(
             TaskEscalated(task=task_id, to=to, reason=why, report=report), agent=owner
@@ -583,6 +602,8 @@ class Scheduler:
 
     async def _hand(self, agent: str, task: Task) -> str | None:
         notes: list[str] = []
+        if not await self.sup.prepare_place(agent):
+            return None  # its worktree cannot be had: said on its pane and in the log
         if self.sup.writes_in_worktree(agent):
             synced = await self._sync(agent)
             if synced:
