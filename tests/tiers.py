@@ -35,6 +35,7 @@ SUBPROCESS_NAMES = frozenset(
         "Toolbox",  # runs bash
         "prepare_new",  # a session: its supervisor snapshots with git and runs tools
         "prepare_resume",
+        "begin_new",  # the sandbox probe of a session about to start
         "Supervisor",
     }
 )
@@ -61,6 +62,8 @@ def _test_wide(function: object) -> bool:
 
 
 def _functions(obj: object) -> Iterator[types.FunctionType]:
+    handle = getattr(obj, "hypothesis", None)  # a @given test: its own code is inside
+    obj = getattr(handle, "inner_test", obj)
     obj = inspect.unwrap(obj) if callable(obj) else obj
     if isinstance(obj, types.ModuleType):  # a module of ours named whole: all of its code
         for value in vars(obj).values():

@@ -420,8 +420,7 @@ class Supervisor:
         for note, digest in self._held.pop(agent, []):
             runtime.redirect(note, digest)
         runtime.deliver(f"Message from cockpit's scheduler: {text}")
-        if runtime.status in FINAL and self.crew.stopped(agent):
-            self.crew.launch(runtime)
+        self.crew.wake(runtime)
 
     def blocked_for_human(self, task: str, agent: str | None, why: str, report: str | None) -> None:
         """A blocked task the lead could not resolve (or with no lead): the human's."""

@@ -66,6 +66,23 @@ class AgentCrew:
         task = asyncio.ensure_future(runtime.run(open_calls))
         self._tasks[runtime.name] = task
 
+    def wake(self, runtime: AgentRuntime) -> None:
+        """Run the agent for what waits in its inbox: now if its task has returned, else
+        as soon as it returns without having taken it (it was ending its run when the
+        message came: a message must never wait for a wake that does not come)."""
+        task = self._tasks.get(runtime.name)
+        if task is None or task.done():
+            self.launch(runtime)
+            return
+
+        def again(ended: asyncio.Task[AgentStatus]) -> None:
+            if ended.cancelled() or self._tasks.get(runtime.name) is not ended:
+                return
+            if runtime.inbox:
+                self.launch(runtime)
+
+        task.add_done_callback(again)
+
     def stopped(self, name: str) -> bool:
         """The agent's task has returned (it may be launched again)."""
         task = self._tasks.get(name)
