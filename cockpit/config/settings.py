@@ -130,6 +130,16 @@ class MergeSettings:
     (``auto: false``: only on the screen's key or `cockpit merge`)."""
 
 
+@dataclass(frozen=True)
+class ApprovalSettings:
+    """The ``approvals:`` section: how long a question waits for the human before it is
+    denied, per tier of the action asked about (a tier-3 command; a tier-1 or tier-2
+    command whose sandbox must be widened). Absent: it waits until the human answers."""
+
+    timeouts: dict[str, float] = field(default_factory=dict)
+    """Tier (``"1"``, ``"2"``, ``"3"``) -> seconds."""
+
+
 RED_FIRST_MODES: tuple[str, ...] = ("warn", "block", "off")
 
 
@@ -160,6 +170,7 @@ class Settings:
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
     merge: MergeSettings = field(default_factory=MergeSettings)
     orchestration: OrchestrationSettings = field(default_factory=OrchestrationSettings)
+    approvals: ApprovalSettings = field(default_factory=ApprovalSettings)
 
 
 def load_settings(path: Path, *, screen: bool = True) -> Settings:
@@ -178,7 +189,39 @@ def load_settings(path: Path, *, screen: bool = True) -> Settings:
         sandbox=_sandbox(src, top),
         merge=_merge(src, top),
         orchestration=_orchestration(src, top),
+        approvals=_approvals(src, top),
     )
+
+
+def _approvals(src: YamlSource, top: Sections) -> ApprovalSettings:
+    """``approvals: timeout_s: 600`` (every tier) or ``timeout_s: {tier3: 600, tier1: 120}``."""
+    if "approvals" not in top:
+        return ApprovalSettings()
+    node = top["approvals"][1]
+    if not isinstance(node, yaml.MappingNode):
+        raise src.error(node, "approvals: is a mapping (`timeout_s: {tier3: 600}`)")
+    timeouts: dict[str, float] = {}
+    for name, (key_node, value_node) in src.mapping(node, "approvals").items():
+        if name != "timeout_s":
+            raise src.error(key_node, f"approvals: unknown setting `{name}` (timeout_s)")
+        if not isinstance(value_node, yaml.MappingNode):
+            timeouts = dict.fromkeys(("1", "2", "3"), _seconds(src, value_node))
+            continue
+        for tier, (tier_node, seconds_node) in src.mapping(value_node, "timeout_s").items():
+            key = str(tier).removeprefix("tier")
+            if not str(tier).startswith("tier") or key not in ("1", "2", "3"):
+                raise src.error(
+                    tier_node, "approvals: timeout_s is keyed by tier: tier1, tier2 or tier3"
+                )
+            timeouts[key] = _seconds(src, seconds_node)
+    return ApprovalSettings(timeouts)
+
+
+def _seconds(src: YamlSource, node: yaml.Node) -> float:
+    value = src.value(node)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise src.error(node, "approvals: a timeout is a number of seconds above 0")
+    return float(value)
 
 
 _ORCHESTRATION_NUMBERS: dict[str, tuple[type, float]] = {

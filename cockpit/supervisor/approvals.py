@@ -9,7 +9,7 @@ which logs ``approval.resolved`` before the agent wakes. Nothing an agent output
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from cockpit.agent.host import ApprovalDecision, ApprovalRequest
@@ -32,6 +32,7 @@ class ApprovalDesk:
         timeout_s: float | None,
         headless_deny: bool,
         policy_of: Callable[[str], Policy] | None = None,
+        timeouts: Mapping[str, float] | None = None,
     ) -> None:
         self._record = record
         self.policy = policy
@@ -39,6 +40,8 @@ class ApprovalDesk:
         """The policy of an agent's own place (its worktree): what a grant is judged by."""
         self._announce = announce
         self.timeout_s = timeout_s
+        self.timeouts = dict(timeouts or {})
+        """Tier -> seconds (the configuration's); ``timeout_s`` (the command line's) wins."""
         self.headless_deny = headless_deny
         self.pending: dict[str, PendingApproval] = {}
 
@@ -67,13 +70,18 @@ class ApprovalDesk:
         pending = PendingApproval(request, loop.create_future())
         self.pending[request.call] = pending
         self._announce(pending)
-        if self.timeout_s is None:
+        timeout = self.timeout_for(str(decision.tier.wire))
+        if timeout is None:
             return await pending.future
         try:
-            return await asyncio.wait_for(asyncio.shield(pending.future), self.timeout_s)
+            return await asyncio.wait_for(asyncio.shield(pending.future), timeout)
         except TimeoutError:
             await self.resolve(request.call, False, "timeout", "timed_out")
             return await pending.future
+
+    def timeout_for(self, tier: str) -> float | None:
+        """How long a question about an action of ``tier`` waits before it is denied."""
+        return self.timeout_s if self.timeout_s is not None else self.timeouts.get(tier)
 
     def _shell_action(self, call: str) -> ShellAction | None:
         pending = self.pending.get(call)

@@ -85,6 +85,7 @@ class Supervisor:
         *,
         keep_alive: bool = False,
         approval_timeout_s: float | None = None,
+        approval_timeouts: Mapping[str, float] | None = None,
         headless_deny: bool = False,
         plan_path: Path | None = None,
         spawn: Callable[[str], AgentSetup | None] | None = None,
@@ -112,6 +113,7 @@ class Supervisor:
             timeout_s=approval_timeout_s,
             headless_deny=headless_deny,
             policy_of=lambda agent: self.places.of(agent).policy,
+            timeouts=approval_timeouts,
         )
         self.snapshots = Snapshots(root, safeguard, self.record)
         shared = Place(root, toolbox, policy, self.snapshots)

@@ -236,6 +236,7 @@ def _open_session(
         toolbox,
         keep_alive=options.keep_alive,
         approval_timeout_s=options.approval_timeout_s,
+        approval_timeouts=options.settings.approvals.timeouts,
         headless_deny=options.headless_deny,
         plan_path=options.plan_path,
         spawn=spawn,

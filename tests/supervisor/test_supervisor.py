@@ -69,6 +69,42 @@ async def test_a_timeout_denies_and_is_not_a_human_decision(workspace: Path) -> 
         await finish(prepared)
 
 
+async def test_the_configured_timeout_of_a_tier_denies_and_another_tier_waits(
+    workspace: Path,
+) -> None:
+    """``approvals: timeout_s: {tier3: ...}`` times out tier-3 questions only: the settings a
+    user writes reach the session."""
+    from cockpit.config.settings import load_settings
+
+    config = workspace / ".cockpit" / "config.yaml"
+    config.parent.mkdir(exist_ok=True)
+    config.write_text("approvals:\n  timeout_s:\n    tier3: 0.2\n")
+    settings = load_settings(config)
+    assert settings.approvals.timeouts == {"3": 0.2}
+    prepared = await start(workspace, RISKY, ["builder"], settings=settings)
+    try:
+        assert prepared.supervisor.approvals.timeout_for("1") is None
+        assert await prepared.supervisor.wait() == {"builder": "done"}
+        resolved = logged(prepared, "approval.resolved")
+        assert {(r["data"]["approved"], r["data"]["by"]) for r in resolved} == {(False, "timeout")}
+    finally:
+        await finish(prepared)
+
+
+def test_a_bad_approval_timeout_names_its_line(tmp_path: Path) -> None:
+    from cockpit.config.settings import load_settings
+    from cockpit.errors import ConfigError
+
+    config = tmp_path / "config.yaml"
+    config.write_text("approvals:\n  timeout_s:\n    tier4: 10\n")
+    try:
+        load_settings(config)
+    except ConfigError as exc:
+        assert "config.yaml:3" in str(exc) and "keyed by tier" in str(exc)
+    else:
+        raise AssertionError("tier 4 must be refused")
+
+
 GRANTED = """
 agents:
   builder:
