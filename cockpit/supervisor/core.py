@@ -18,7 +18,7 @@ from typing import Any
 
 from cockpit import __version__
 from cockpit.agent.changes import AgentChanges, ChangeTracker
-from cockpit.agent.definition import AgentDefinition
+from cockpit.agent.definition import LEAD_TOOLS, AgentDefinition
 from cockpit.agent.host import ApprovalDecision, ApprovalRequest
 from cockpit.agent.runtime import AgentRuntime
 from cockpit.agent.tools import Toolbox
@@ -572,10 +572,11 @@ class Supervisor:
         if place is None:
             return
         tree = place.worktree
+        lead_tools = [t for t in LEAD_TOOLS if self.leads(d.name) and t not in d.tools]
         await self.record(
             AgentStarted(
                 model=d.model,
-                tools=list(d.tools),
+                tools=[*d.tools, *lead_tools],
                 source=str(d.source),
                 worktree=str(tree.path) if tree is not None else None,
                 branch=tree.branch if tree is not None else None,
@@ -607,6 +608,8 @@ class Supervisor:
             name = setup.definition.name
             agent_state = state.agents.get(name)
             if agent_state is None:
+                if self.scheduler.is_waiting(name):
+                    continue  # it starts when cockpit hands it its first task
                 if name in notes:
                     await self._start_agent(setup, notes[name])
                 continue

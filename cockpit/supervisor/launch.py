@@ -575,6 +575,12 @@ def _continue_open_tasks(
 ) -> tuple[dict[str, str], list[str]]:
     """plan.md's open tasks whose owner will not run on its own: the note each owner gets
     when the human agrees to continue them, and a line for each task no one can take."""
+    if plan.ordered:
+        # The scheduler hands the open tasks over in their order (from the board the log
+        # kept); an owner that never started gets its first message when that comes.
+        owners = {t.owner for t in plan.tasks if t.owner and not t.done}
+        fresh = sorted(o for o in owners if o in definitions and o not in state.agents)
+        return {o: kickoff_message(o, options, plan) for o in fresh}, []
     waiting: dict[str, list[Task]] = {}
     notices: list[str] = []
     for task in plan.tasks:

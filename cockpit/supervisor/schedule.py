@@ -361,6 +361,7 @@ class Scheduler:
             if self._escalated.get(task_id) != "human":
                 continue
             self._escalated.pop(task_id, None)
+            self.sup.answered(task_id)
             await self.sup.record(
                 TaskAnswered(task=task_id, by="human", how="a message to its agent"), agent=agent
             )
@@ -529,6 +530,8 @@ class Scheduler:
             self._gate_tried[spot.title] = key
             if await self._run_gate(spot):
                 self.gates_passed.add(spot.title)
+                self._escalated.pop(f"gate:{spot.title}", None)
+                self.sup.answered(f"gate:{spot.title}")
                 passed_one = True
         return passed_one
 
