@@ -6,6 +6,9 @@
 - `diff`      `PlanDiff` and `diff_plans`: what changed between two versions
 - `update`    `TaskUpdate` and `update_task`: an agent's status edit, in place
 - `watch`     `PlanWatcher`: plan.md edited on disk (watchfiles)
+- `order`     `PlanOrder`: what each task of an ordered plan waits for (phases, ``[P]``,
+              ``after:``), and the problems (cycles, unknown ids) with their lines
+- `replan`    the lead's edits: a task added, a task given to another agent
 
 Import each name from its own module: reading plan.md (for the screen's first frame) must
 not wait for the file watcher or the diff and update code. This package imports nothing.
@@ -42,4 +45,16 @@ The format, exactly:
   YAML front matter.
 * **Ids.** ``slug(phase)/slug(title)`` (just ``slug(title)`` before any heading), stable
   across edits elsewhere and owner changes; a repeated title in a phase gets ``-2``, ``-3``.
+  A title may start with its own id, ``#login Build the login``: the id is then ``login``.
+* **Order** (all optional; a plan that uses none of it is not scheduled)::
+
+      ## Phase 2: Build [P]        a heading ending in [P] or (parallel): its tasks at once
+      gate: make test              at the start of a line in a phase: must pass on the
+                                   integration state before the next phase opens
+      - [ ] [P] #api Build it @back    [P]: runs beside its [P] neighbours
+            after: #schema, #auth      waits for these tasks (same or earlier phase)
+            iterations: 3              the escape hatch's budget for this task
+            shifts: 1
+
+  See `order` for how a plan with order is scheduled.
 """

@@ -21,4 +21,8 @@ Map (each module does one thing; the arrows of the layers point down this list):
   `merge_bring`: the integration branch into the user's branch, on the human's yes.
 - `merging`: `LiveCeremony`, the ceremony inside a running session: on the merge key, and
   by itself when a phase's building is done; each verified task committed on its branch.
+- `schedule`: `Scheduler`, an ordered plan's tasks handed over in their order, the task
+  board (``task.state``), phases and gates, red first, escalation to the lead and the human.
+- `checked_run`: a command cockpit runs on its own account (a check, a gate, red first)
+  through the policy and the sandbox.
 """

@@ -388,6 +388,10 @@ class Supervisor:
             return f"Not re-planned: {exc}", True
         return said, False
 
+    def current_plan(self) -> Plan:
+        """plan.md as steering last read it."""
+        return self.steering.plan
+
     def writes_in_worktree(self, agent: str) -> bool:
         """``agent`` writes in a worktree of its own: its work reaches the others through
         the merge ceremony."""

@@ -29,7 +29,7 @@ import contextlib
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cockpit.config.settings import OrchestrationSettings
 from cockpit.errors import CockpitError
@@ -63,7 +63,44 @@ from cockpit.session.status import AgentStatus
 from cockpit.supervisor.checked_run import run_checked
 
 if TYPE_CHECKING:
-    from cockpit.supervisor.core import Supervisor
+    from cockpit.agent.runtime import AgentRuntime
+    from cockpit.session.kinds import EventBody
+    from cockpit.supervisor.places import Workplaces
+
+
+class ScheduleHost(Protocol):
+    """What the scheduler needs from its session (the supervisor implements it)."""
+
+    root: Path
+    plan_path: Path
+    policy: Policy
+    places: Workplaces
+
+    @property
+    def runtimes(self) -> dict[str, AgentRuntime]: ...
+
+    def current_plan(self) -> Plan: ...
+
+    def known_agents(self) -> set[str]: ...
+
+    async def record(
+        self, body: EventBody, *, agent: str | None, iteration: int = 0, call: str | None = None
+    ) -> Event: ...
+
+    async def hand_over(self, agent: str, text: str) -> None: ...
+
+    def writes_in_worktree(self, agent: str) -> bool: ...
+
+    async def prepare_place(self, agent: str) -> bool: ...
+
+    def agent_failed(self, agent: str) -> bool: ...
+
+    def answered(self, task: str) -> None: ...
+
+    def blocked_for_human(
+        self, task: str, agent: str | None, why: str, report: str | None
+    ) -> None: ...
+
 
 SCHEDULER = "cockpit"
 """``human.message``'s ``by`` for what the scheduler tells an agent (a task handed over)."""
@@ -104,7 +141,7 @@ class Board:
 class Scheduler:
     """Hands out an ordered plan's tasks and moves them on the board (see the module)."""
 
-    def __init__(self, sup: Supervisor, settings: OrchestrationSettings, plan: Plan) -> None:
+    def __init__(self, sup: ScheduleHost, settings: OrchestrationSettings, plan: Plan) -> None:
         self.sup = sup
         self.settings = settings
         self.plan = plan
@@ -442,7 +479,7 @@ class Scheduler:
     async def _reread(self) -> None:
         """plan.md changed: read its order again. Nothing running is pulled back; a new
         dependency holds a task that has not started."""
-        plan = self.sup.steering.plan
+        plan = self.sup.current_plan()
         self.plan = plan
         self.order = PlanOrder.of(plan) if plan.ordered else self.order
         for task in plan.tasks:
