@@ -603,6 +603,29 @@ class MergeBrought(EventBody):
     """The agents whose work it brings."""
 
 
+# -- orchestration ---------------------------------------------------------------------
+# (after the merge kinds, not in the task section: the replay index's kind codes are the
+# registry's order, append only)
+
+
+@_registered
+@dataclass(frozen=True, kw_only=True)
+class StrategyShifted(EventBody):
+    """A task's strategy exhausted (too many failed verifies, a stuck loop, no progress):
+    its tree rolled back to the snapshot the strategy began with."""
+
+    kind: ClassVar[str] = "strategy.shifted"
+    task: str | None = None
+    strategy: int | None = None
+    """The number of the strategy that ended (1 for the first)."""
+    failures: int | None = None
+    reason: str | None = None
+    rolled_back_to: str | None = None
+    abandoned: str | None = None
+    """A ``git diff --stat`` summary of the changes thrown away."""
+    last_error: str | None = None
+
+
 def body_class(kind: str) -> type[EventBody]:
     """The class of ``kind``: `UnknownEvent` for a kind this cockpit does not know."""
     return REGISTRY.get(kind, UnknownEvent)

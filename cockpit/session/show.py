@@ -38,6 +38,7 @@ from cockpit.session.kinds import (
     SessionEnded,
     SessionResumed,
     SessionStarted,
+    StrategyShifted,
     TaskUpdated,
     TaskVerified,
     ToolFinished,
@@ -233,6 +234,10 @@ def describe(event: Event) -> tuple[str, str, str, str]:
             action = "radar " + " & ".join(str(a) for a in items_of(b.agents))
             paths = ", ".join(str(p) for p in items_of(b.paths))
             result = f"{'CONFLICT' if b.conflict else 'overlap, merges cleanly'}: {paths}"
+        case StrategyShifted() as b:
+            action = f"task {_or(b.task, '?')} strategy {_or(b.strategy, '?')}"
+            result = f"exhausted after {_or(b.failures, 0)} failures: {_or(b.reason, '?')}"
+            artifacts = str(b.rolled_back_to or "")
         case UnknownEvent(extra=raw):
             result = json.dumps(raw, ensure_ascii=True, default=str) if raw else ""
     state = f"{who} {state}" if state else who

@@ -21,4 +21,9 @@ Map (each module does one thing; the arrows of the layers point down this list):
   `merge_bring`: the integration branch into the user's branch, on the human's yes.
 - `merging`: `LiveCeremony`, the ceremony inside a running session: on the merge key, and
   by itself when a phase's building is done; each verified task committed on its branch.
+- `escape`: the escape hatch's counting: `Attempts` of one task (failed verifies, stuck
+  loops, stalls) give a `Verdict` (go on, shift strategy, exhausted), rebuilt from the log.
+- `strategy_rollback`: `roll_back`, an exhausted strategy's tree back to the snapshot it
+  began with (only the agent's paths in a shared tree), with what was thrown away.
+- `blocker_report`: `BLOCKER_REPORT.md` of an exhausted task, safe from the agents' output.
 """

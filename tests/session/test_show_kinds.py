@@ -39,6 +39,7 @@ from cockpit.session.kinds import (
     SessionEnded,
     SessionResumed,
     SessionStarted,
+    StrategyShifted,
     TaskUpdated,
     TaskVerified,
     ToolFinished,
@@ -149,6 +150,15 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "fast_forward": True,
         "by": "human",
         "merged": ["builder"],
+    },
+    StrategyShifted.kind: {
+        "task": "schema",
+        "strategy": 1,
+        "failures": 5,
+        "reason": "5 failed verifies",
+        "rolled_back_to": "refs/cockpit/snapshots/s-1/3",
+        "abandoned": " src/app.py | 4 ++--\n 1 file changed",
+        "last_error": "AssertionError",
     },
 }
 
