@@ -104,8 +104,11 @@ def recommend(
     where = visible(str(worktree))
     steps = []
     if verify:
-        commands = "\n".join(f"   cd {where} && {visible(command)}" for command in verify)
-        steps.append(f"1. Reproduce the failure where {visible(agent)} worked:\n\n{commands}\n")
+        commands = "\n".join(f"cd {where} && {command}" for command in verify)
+        steps.append(
+            f"1. Reproduce the failure where {visible(agent)} worked:\n\n"
+            f"{_fenced(commands, indent='   ', info='sh')}\n"
+        )
     else:
         steps.append(
             f'1. The task has no `verify:` command: decide what "done" means for it and add '
@@ -166,11 +169,11 @@ def _fence_for(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def _fenced(text: str, *, indent: str = "") -> str:
+def _fenced(text: str, *, indent: str = "", info: str = "text") -> str:
     """``text`` shown safe in a fenced block no line of it can close."""
     body = visible_lines(text.rstrip("\n"), colours=True)
     fence = _fence_for(body)
-    lines = [fence + "text", *body.split("\n"), fence]
+    lines = [fence + info, *body.split("\n"), fence]
     return "\n".join(indent + line for line in lines)
 
 
