@@ -193,8 +193,10 @@ def _bounded(errors: Sequence[str]) -> list[str]:
     kept: list[str] = []
     left = ERRORS_BUDGET
     for error in reversed(errors):
-        # Cut after the escapes are written out: a control character takes four.
-        tail = _cut(visible_lines(error.rstrip("\n"), colours=True), min(ERROR_TAIL, left))
+        # Cut again after the escapes are written out (a control character takes four):
+        # the first cut only spares the work on a megabyte nobody will read.
+        limit = min(ERROR_TAIL, left)
+        tail = _cut(visible_lines(error.rstrip("\n")[-limit:], colours=True), limit)
         if left <= 0 or not tail.strip():
             break
         kept.append(tail)
