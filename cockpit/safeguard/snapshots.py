@@ -22,7 +22,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +78,8 @@ class Rollback:
     removed: tuple[str, ...]
     safety: Snapshot | None = None
     unchanged: bool = field(default=False)
+    abandoned: str = ""
+    """With ``summarize``: the ``git diff --stat`` of what the rollback threw away."""
 
 
 class Safeguard:
@@ -266,14 +268,20 @@ class Safeguard:
         restored, removed = self._changes(repo, current, target.commit)
         return target, restored, removed
 
-    def rollback(self, ref: str) -> Rollback:
+    def rollback(
+        self, ref: str, *, only: Collection[str] | None = None, summarize: bool = False
+    ) -> Rollback:
         """Make the working tree match the snapshot: modified and deleted files come back,
         files created since are removed. The index, HEAD and the stash are not touched, and a
-        snapshot of the tree just before (`safety`) makes the rollback itself undoable."""
-        with self._lock:
-            return self._rollback(ref)
+        snapshot of the tree just before (`safety`) makes the rollback itself undoable.
 
-    def _rollback(self, ref: str) -> Rollback:
+        ``only``: just these paths (files, or folders and what is under them) go back; every
+        other file stays as it is (a shared tree: another agent's work). ``summarize``:
+        `Rollback.abandoned` says what is thrown away, as ``git diff --stat`` does."""
+        with self._lock:
+            return self._rollback(ref, only, summarize)
+
+    def _rollback(self, ref: str, only: Collection[str] | None, summarize: bool) -> Rollback:
         import git
 
         repo = self._require()
@@ -281,8 +289,22 @@ class Safeguard:
         try:
             current = self._current_tree(repo)
             restored, removed = self._changes(repo, current, target.commit)
+            if only is not None:
+                restored, removed = _within(restored, only), _within(removed, only)
             if not restored and not removed:
                 return Rollback(target, (), (), None, unchanged=True)
+            abandoned = ""
+            if summarize:
+                names = [f":(literal){n}" for n in sorted({*restored, *removed})]
+                abandoned = repo.git.diff(
+                    "--no-ext-diff",
+                    "--no-color",
+                    "--stat=120,80",
+                    target.commit,
+                    current,
+                    "--",
+                    *names,
+                )
             safety = self._snapshot(
                 repo, target.session, f"before rollback to {target.ref}", current
             )
@@ -298,7 +320,7 @@ class Safeguard:
             if path.is_symlink() or path.is_file():
                 path.unlink()
             _prune_empty_dirs(path.parent, top)
-        return Rollback(target, tuple(restored), tuple(removed), safety)
+        return Rollback(target, tuple(restored), tuple(removed), safety, abandoned=abandoned)
 
     def current_tree(self) -> str | None:
         """The tree id of the working tree as it is now (tracked and untracked files,
@@ -339,6 +361,13 @@ def _in_scope(repo: git.Repo, names: list[str]) -> list[str]:
     listed = repo.git.ls_files("-z", "--cached", "--", *(f":(literal){n}" for n in secrets))
     tracked = set(listed.split("\0"))
     return [n for n in kept if n in tracked or not is_secret_path(n)]
+
+
+def _within(names: list[str], only: Collection[str]) -> list[str]:
+    """The names that are one of ``only`` or under one of its folders."""
+    wanted = {p.strip("/") for p in only if p.strip("/")}
+    folders = tuple(f"{p}/" for p in wanted)
+    return [n for n in names if n in wanted or n.startswith(folders)]
 
 
 def _prune_empty_dirs(directory: Path, top: Path) -> None:

@@ -25,4 +25,11 @@ Map (each module does one thing; the arrows of the layers point down this list):
   board (``task.state``), phases and gates, red first, escalation to the lead and the human.
 - `checked_run`: a command cockpit runs on its own account (a check, a gate, red first)
   through the policy and the sandbox.
+- `escape_hatch`: `EscapeHatch`, the escape hatch live: what exhausts a task's approach,
+  the rollback, the agent told, its hypothesis asked, the report written, the task blocked.
+- `escape`: the escape hatch's counting: `Attempts` of one task (failed verifies, stuck
+  loops, stalls) give a `Verdict` (go on, shift strategy, exhausted), rebuilt from the log.
+- `strategy_rollback`: `roll_back`, an exhausted strategy's tree back to the snapshot it
+  began with (only the agent's paths in a shared tree), with what was thrown away.
+- `blocker_report`: `BLOCKER_REPORT.md` of an exhausted task, safe from the agents' output.
 """
