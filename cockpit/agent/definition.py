@@ -107,6 +107,11 @@ class AgentDefinition:
     """The file of the agent of the same name this one overrides (a built-in, say)."""
     widens: tuple[str, ...] = ()
     """What this one may do that the agent it replaces may not (more tools, wider scope)."""
+    iterations: int | None = None
+    """The escape hatch: failed attempts per approach for this agent's tasks (None: the
+    session's setting)."""
+    shifts: int | None = None
+    """The escape hatch: approaches after the first before a task is blocked."""
     read_only_shell: bool = False
     """Its `bash` runs read-only commands only (tier 1): a Claude Code file that grants
     `Grep` (a search tool) but not `Bash` gets searching, not a shell."""
@@ -191,6 +196,8 @@ def load_agent_file(
     tools = _tools(src, fields)
     scope = read_scope(src, fields["scope"][1]) if "scope" in fields else EVERYWHERE
     model, warnings = read_model(src, fields, default_model, read_only=not scope)
+    iterations = _budget(src, fields, "iterations", least=1)
+    shifts = _budget(src, fields, "shifts", least=0)
     return AgentDefinition(
         name=name,
         description=description,
@@ -201,7 +208,19 @@ def load_agent_file(
         source=path,
         origin=origin,
         warnings=warnings,
+        iterations=iterations,
+        shifts=shifts,
     )
+
+
+def _budget(src: YamlSource, fields: Fields, key: str, *, least: int) -> int | None:
+    """The escape hatch's ``iterations:`` or ``shifts:`` for this agent's tasks."""
+    if key not in fields:
+        return None
+    value = src.value(fields[key][1])
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= 1000:
+        raise src.error(fields[key][1], f"`{key}` is a whole number from {least} to 1000")
+    return value
 
 
 def compose_system_prompt(defn: AgentDefinition, workspace: Workspace) -> str:

@@ -104,6 +104,17 @@ class ToolGate(AgentSteps):
             await self._record(ToolFinished(error=str(exc)), call)
             return tool_result(tool_use_id, str(exc), True)
         outcome = await self._gate_and_run(call, name, args, previous)
+        if name not in INTERNAL_TOOLS:
+            failed = outcome.is_error or (outcome.exit_code not in (0, None))
+            note = await self.host.attempted(
+                self.name,
+                describe(name, args),
+                outcome.exit_code if outcome.exit_code is not None else (1 if failed else 0),
+                outcome.output or outcome.content,
+                failed=failed,
+            )
+            if note:
+                outcome = dataclasses.replace(outcome, content=f"{outcome.content}\n\n{note}")
         return tool_result(tool_use_id, outcome.content, outcome.is_error)
 
     async def _gate_and_run(
@@ -345,9 +356,16 @@ class ToolGate(AgentSteps):
             )
             await self._record(verified, call)
             if not passed:
+                note = await self.host.verify_failed(
+                    self.name,
+                    task.id,
+                    command,
+                    outcome.exit_code,
+                    outcome.output or outcome.content,
+                )
                 return ToolOutcome(
                     content=f"The task is not done: its verify command `{command}` failed.\n"
-                    f"{outcome.content}",
+                    f"{outcome.content}" + (f"\n\n{note}" if note else ""),
                     is_error=True,
                     output=f"verify failed: {command}",
                 )

@@ -71,6 +71,20 @@ class AgentHost(Protocol):
     def task_refusal(self, agent: str, args: Mapping[str, Any]) -> str | None:
         """Why the agent may not move this task now (not handed over yet), or None."""
 
+    async def attempted(
+        self, agent: str, command: str, exit_code: int | None, output: str, *, failed: bool
+    ) -> str | None:
+        """A tool call ran for the agent's task (the escape hatch counts it): a note for
+        the agent when its approach is over, else None. Awaited before the agent sees the
+        result, so a rollback never races the agent's next step."""
+        ...
+
+    async def verify_failed(
+        self, agent: str, task: str, command: str, exit_code: int | None, output: str
+    ) -> str | None:
+        """A task's verify failed (an iteration of its approach): a note, as `attempted`."""
+        ...
+
     def leads(self, agent: str) -> bool:
         """``agent`` is the session's lead: blocked work goes to it, and it re-plans."""
         ...

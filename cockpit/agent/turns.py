@@ -27,13 +27,15 @@ class ModelTurns(AgentSteps):
     """Model turns: the inbox and pending results in, the assistant's message out."""
 
     async def _model_turn(self) -> TurnResult | None:
+        # Taken out before the first await: a note delivered while the message is being
+        # logged waits for the next turn instead of being cleared unseen.
         content: list[dict[str, Any]] = list(self._pending_results)
-        for note in self.inbox:
-            content.append({"type": "text", "text": note})
+        notes = list(self.inbox)
+        content += [{"type": "text", "text": note} for note in notes]
+        self._pending_results.clear()
+        del self.inbox[: len(notes)]
         if content:
             await self._add_message({"role": "user", "content": content})
-            self._pending_results.clear()
-            self.inbox.clear()
             if self._plan_note is not None:
                 await self.host.record(
                     PlanDelivered(digest=self._plan_note, restarted=self._restarted),

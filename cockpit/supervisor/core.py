@@ -346,6 +346,16 @@ class Supervisor:
 
     # -- the scheduler's side (`cockpit.supervisor.schedule`) ----------------------------
 
+    async def attempted(
+        self, agent: str, command: str, exit_code: int | None, output: str, *, failed: bool
+    ) -> str | None:
+        return await self.scheduler.hatch.attempted(agent, command, exit_code, output, failed)
+
+    async def verify_failed(
+        self, agent: str, task: str, command: str, exit_code: int | None, output: str
+    ) -> str | None:
+        return await self.scheduler.hatch.verify_failed(agent, task, command, exit_code, output)
+
     def leads(self, agent: str) -> bool:
         return self.scheduler.active and self.scheduler.lead(self.known_agents()) == agent
 
@@ -388,6 +398,26 @@ class Supervisor:
             return f"Not re-planned: {exc}", True
         return said, False
 
+    @property
+    def session(self) -> str:
+        return self.log.session
+
+    @property
+    def log_path(self) -> Path:
+        return self.log.path
+
+    def budget_of(self, agent: str) -> tuple[int | None, int | None]:
+        """The escape hatch's budget an agent's file sets: (iterations, shifts)."""
+        definition = self._definitions.get(agent)
+        if definition is None:
+            return None, None
+        return definition.iterations, definition.shifts
+
+    def written_by(self, agent: str) -> set[str]:
+        """The files ``agent`` wrote with cockpit's file tools (a shared tree's rollback
+        touches only these)."""
+        return self.snapshots.seen.files(agent)
+
     def current_plan(self) -> Plan:
         """plan.md as steering last read it."""
         return self.steering.plan
@@ -406,6 +436,10 @@ class Supervisor:
             return False
         self._setups.setdefault(agent, setup)
         return await self._open_place(setup) is not None
+
+    def is_running_now(self, agent: str) -> bool:
+        """``agent``'s loop is going (not stopped: done, failed, blocked or never started)."""
+        return agent in self.runtimes and not self.crew.stopped(agent)
 
     def agent_failed(self, agent: str) -> bool:
         runtime = self.runtimes.get(agent)

@@ -61,6 +61,7 @@ from cockpit.session.kinds import (
 from cockpit.session.state import SessionState
 from cockpit.session.status import AgentStatus
 from cockpit.supervisor.checked_run import run_checked
+from cockpit.supervisor.escape_hatch import HATCH_KINDS, EscapeHatch
 
 if TYPE_CHECKING:
     from cockpit.agent.runtime import AgentRuntime
@@ -75,6 +76,16 @@ class ScheduleHost(Protocol):
     plan_path: Path
     policy: Policy
     places: Workplaces
+
+    @property
+    def session(self) -> str: ...
+
+    @property
+    def log_path(self) -> Path: ...
+
+    def budget_of(self, agent: str) -> tuple[int | None, int | None]: ...
+
+    def written_by(self, agent: str) -> set[str]: ...
 
     @property
     def runtimes(self) -> dict[str, AgentRuntime]: ...
@@ -94,6 +105,8 @@ class ScheduleHost(Protocol):
     async def prepare_place(self, agent: str) -> bool: ...
 
     def agent_failed(self, agent: str) -> bool: ...
+
+    def is_running_now(self, agent: str) -> bool: ...
 
     def answered(self, task: str) -> None: ...
 
@@ -155,6 +168,7 @@ class Scheduler:
         self._phases_logged = False
         self._loop: asyncio.Task[None] | None = None
         self._working = False
+        self._moves = 0
         self._idle = asyncio.Event()
         self._idle.set()
         self._escalated: dict[str, str] = {}
@@ -162,6 +176,12 @@ class Scheduler:
         self._why: dict[str, str] = {}
         """Task -> why it was first escalated (the human sees it with the lead's word)."""
         self.problem: str | None = None
+        self.hatch = EscapeHatch(self, settings, sup.budget_of)
+        self._snapshots: dict[str, str | None] = {}
+        """Task -> the snapshot its current strategy began from."""
+        self._ticker: asyncio.Task[None] | None = None
+        self.handed_at: dict[str, int] = {}
+        """Task -> the seq of its last move to in_progress (what came before is stale)."""
 
     @property
     def active(self) -> bool:
@@ -177,15 +197,33 @@ class Scheduler:
     def saw(self, event: Event) -> None:
         """Every event the session logs (from `Supervisor.record`): handled in order, one at
         a time, on the scheduler's own task."""
-        if self.active and event.kind in _HANDLED:
-            self._idle.clear()
-            self._queue.put_nowait(event)
+        if not self.active or event.kind not in _HANDLED:
+            return
+        if event.kind == AgentStatusChanged.kind and event.data.get("status") not in _ENDS:
+            return  # thinking, running...: nothing on the board moves
+        self._idle.clear()
+        self._queue.put_nowait(event)
 
     def start(self) -> None:
         if self.active and self._loop is None:
             self._loop = asyncio.ensure_future(self._run())
+            self._ticker = asyncio.ensure_future(self._tick())
+
+    async def _tick(self) -> None:
+        """The escape hatch's stall clock, looked at on the scheduler's own turn."""
+        every = min(max(self.settings.stall_s / 4, 0.5), 30.0)
+        while True:
+            await asyncio.sleep(every)
+            if self.hatch.attempts and self.idle:
+                self._idle.clear()
+                self._queue.put_nowait(None)
 
     async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
         if self._loop is not None:
             self._loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -251,6 +289,9 @@ class Scheduler:
             self.board.said[task.id] = (record.state, record.why, tuple(record.waits_for))
             if record.escalated_to:
                 self._escalated[task.id] = record.escalated_to
+            self._snapshots[task.id] = record.snapshot
+            if record.state == IN_PROGRESS:
+                self.hatch.resume(task, self.sup.log_path)
         titles = [spot.title for spot in self.order.phases]
         for title in state.phases_opened:
             if title in titles:
@@ -317,8 +358,11 @@ class Scheduler:
 
     async def _on(self, event: Event | None) -> None:
         kind = event.kind if event is not None else ""
+        moved = self._moves
         if event is None:
-            pass
+            await self.hatch.tick()
+        elif kind in HATCH_KINDS and await self.hatch.saw(event):
+            pass  # the answer to the hatch's question: the hatch blocked the task
         elif kind == TaskUpdated.kind:
             await self._task_updated(event)
         elif kind == AgentBlocked.kind and event.agent:
@@ -333,7 +377,8 @@ class Scheduler:
             await self._reread()
         elif kind == HumanMessage.kind and event.agent and event.data.get("by") == "human":
             await self._answered(event.agent)
-        await self._advance()
+        if kind not in _QUIET or self._moves != moved:
+            await self._advance()
 
     async def _task_updated(self, event: Event) -> None:
         task_id = event.data.get("id")
@@ -403,6 +448,9 @@ class Scheduler:
                 TaskAnswered(task=task_id, by="human", how="a message to its agent"), agent=agent
             )
             await self._move(task_id, IN_PROGRESS, "the human answered")
+            task = self.plan.task(task_id)
+            if task is not None:
+                self.hatch.begin(task)  # a fresh budget for what the human's answer allows
 
     # -- moving tasks ----------------------------------------------------------------------
 
@@ -425,6 +473,9 @@ class Scheduler:
             return
         self.board.states[task_id] = state
         self.board.said[task_id] = said
+        self._moves += 1
+        if state in (REVIEW, DONE, FAILED, PENDING, READY):
+            self.hatch.forget(task_id)
         task = self.plan.task(task_id)
         body = TaskStateChanged(
             task=task_id,
@@ -436,7 +487,9 @@ class Scheduler:
             phase=task.phase if task is not None else None,
             **extra,
         )
-        await self.sup.record(body, agent=self.board.owners.get(task_id))
+        logged = await self.sup.record(body, agent=self.board.owners.get(task_id))
+        if state == IN_PROGRESS:
+            self.handed_at[task_id] = logged.seq
 
     async def _block(self, task_id: str, why: str, report: str | None = None) -> None:
         await self._move(task_id, BLOCKED, why, report=report)
@@ -665,11 +718,60 @@ class Scheduler:
                     "your work. Make it a test that fails now and passes when the task is done."
                 )
         snapshot = await self._snapshot(agent, f"strategy 1 of #{task.id}")
-        strategy = self.board.strategy.get(task.id, 1)
+        self._snapshots[task.id] = snapshot
+        self.board.strategy[task.id] = 1
         await self._move(
-            task.id, IN_PROGRESS, "handed over", strategy=strategy, snapshot=snapshot, flag=flag
+            task.id, IN_PROGRESS, "handed over", strategy=1, snapshot=snapshot, flag=flag
         )
+        self.hatch.begin(task)
         return _handover(task, notes)
+
+    # -- the escape hatch's side ----------------------------------------------------------
+
+    def current(self, agent: str) -> str | None:
+        """The task ``agent`` has under way, if any."""
+        mine = self.board.of(agent, (IN_PROGRESS,))
+        return mine[0] if mine else None
+
+    def strategy_snapshot(self, task_id: str) -> str | None:
+        return self._snapshots.get(task_id)
+
+    async def strategy_began(self, task_id: str, strategy: int) -> None:
+        """After a shift: the tree is back at the strategy's snapshot, the next begins."""
+        self.board.strategy[task_id] = strategy
+        await self._move(
+            task_id,
+            IN_PROGRESS,
+            f"strategy {strategy}: the last approach was rolled back",
+            strategy=strategy,
+            snapshot=self._snapshots.get(task_id),
+        )
+
+    async def exhausted(self, task_id: str, reason: str) -> None:
+        await self._move(
+            task_id,
+            IN_PROGRESS,
+            f"every approach failed ({reason}): waiting for the agent's hypothesis",
+        )
+
+    async def blocked_by_hatch(self, task_id: str, why: str, report: str | None) -> None:
+        await self._block(task_id, why, report)
+
+    def last_words(self, agent: str) -> str:
+        """What the agent last said in words (its hypothesis, when it did not call
+        report_blocked)."""
+        runtime = self.sup.runtimes.get(agent)
+        for message in reversed(runtime.messages if runtime is not None else []):
+            if message.get("role") != "assistant":
+                continue
+            content = message.get("content")
+            if isinstance(content, str):
+                return content
+            texts = [b.get("text", "") for b in content or [] if isinstance(b, dict)]
+            text = "\n".join(t for t in texts if t)
+            if text:
+                return text
+        return ""
 
     async def _red_first(self, agent: str, task: Task) -> bool:
         """Run the task's verify once before the work; True when every command passes."""
@@ -770,5 +872,9 @@ _HANDLED = frozenset(
         HumanMessage.kind,
     }
 )
+
+_QUIET: frozenset[str] = frozenset()
+"""Events that move nothing on the board unless the escape hatch acted on them."""
+_ENDS = frozenset({AgentStatus.DONE, AgentStatus.FAILED})
 
 __all__ = ["SCHEDULER", "Scheduler"]

@@ -6,6 +6,7 @@ done. The dependencies are worked out here from the grammar's rules, not by cock
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -126,11 +127,16 @@ async def run(spec: Spec) -> list[tuple[str, str, str | None]]:
         await asyncio.wait_for(sup.wait(), 60)
         await sup.stop("done")
         prepared.log.close()
-        return [
+        moves = [
             (e.kind, str(e.data.get("task") or e.data.get("phase")), e.data.get("state"))
             for e in read_events(prepared.log.path)
             if e.kind in ("task.state", "phase.opened")
         ]
+        if os.environ.get("ORDER_DEBUG"):
+            for e in read_events(prepared.log.path):
+                if e.kind not in ("model.message", "model.usage", "policy.decided"):
+                    print(e.seq, e.kind, e.agent, {k: v for k, v in e.data.items() if k != "message"})
+        return moves
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
