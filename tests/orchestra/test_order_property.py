@@ -6,7 +6,6 @@ done. The dependencies are worked out here from the grammar's rules, not by cock
 from __future__ import annotations
 
 import asyncio
-import os
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -132,10 +131,6 @@ async def run(spec: Spec) -> list[tuple[str, str, str | None]]:
             for e in read_events(prepared.log.path)
             if e.kind in ("task.state", "phase.opened")
         ]
-        if os.environ.get("ORDER_DEBUG"):
-            for e in read_events(prepared.log.path):
-                if e.kind not in ("model.message", "model.usage", "policy.decided"):
-                    print(e.seq, e.kind, e.agent, {k: v for k, v in e.data.items() if k != "message"})
         return moves
 
 
