@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.config.workspace import Workspace, builtin_dir, cockpit_command, read_config
-from cockpit.errors import UsageError
+from cockpit.errors import ConfigError, UsageError
 
 DEFAULT_TEAM = "trio"
 SECTION = "orchestration"
@@ -67,10 +67,7 @@ def init_command(args: argparse.Namespace) -> int:
         )
         return 1
     for p in planned:
-        p.path.parent.mkdir(parents=True, exist_ok=True)
-        if p.replaces:  # a symlink is replaced, never written through
-            p.path.unlink()
-        p.path.write_text(p.text, encoding="utf-8")
+        _write(p, workspace)
         verb = "replaced" if p.replaces else "wrote"
         print(f"{verb} {_shown(workspace, p.path)}")
     for path in kept:
@@ -143,6 +140,18 @@ def merged_config(path: Path, fragment: str) -> Planned:
     body = [line for line in fragment.splitlines(keepends=True) if not line.startswith("#")]
     merged = "".join(lines[:start] + body + lines[end:])
     return Planned(path, merged, True, f"already has an `{SECTION}:` section (line {start + 1})")
+
+
+def _write(p: Planned, workspace: Workspace) -> None:
+    """Write one file; a symlink in its place is replaced, never written through."""
+    try:
+        p.path.parent.mkdir(parents=True, exist_ok=True)
+        if p.replaces:
+            p.path.unlink()
+        p.path.write_text(p.text, encoding="utf-8")
+    except OSError as exc:
+        shown = _shown(workspace, p.path)
+        raise ConfigError(f"{shown}: cannot write: {exc.strerror or exc}") from exc
 
 
 def _planned(path: Path, text: str, what: str) -> Planned:

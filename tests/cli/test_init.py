@@ -191,3 +191,14 @@ def test_list_and_an_unknown_team(tmp_path: Path) -> None:
         "cockpit: no team named 'nope' (teams: boss-workers, echelons, feature, trio)"
     ]
     assert written(tmp_path) == []
+
+
+def test_a_file_in_the_way_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / ".cockpit").write_text("not a folder\n")
+
+    done = cockpit(tmp_path, "init")
+
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "cockpit: .cockpit/agents/builder.md: cannot write: Not a directory"
+    ]
