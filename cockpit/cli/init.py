@@ -74,8 +74,10 @@ def init_command(args: argparse.Namespace) -> int:
         print(
             f"kept {_shown(workspace, path)} (it exists; the team's template: {team / 'plan.md'})"
         )
+    agents = sorted(p.stem for p in (team / "agents").glob("*.md"))
+    print(f"\nteam {args.team}: {', '.join(agents)}; the lead is {_lead(team)}.")
     print(
-        f"\nteam {args.team}: edit plan.md for your goal, then run `{cockpit_command()}` "
+        f"Next: edit plan.md for your goal, then run `{cockpit_command()}` "
         f"(or `{cockpit_command()} run --headless`)."
     )
     return 0
@@ -140,6 +142,14 @@ def merged_config(path: Path, fragment: str) -> Planned:
     body = [line for line in fragment.splitlines(keepends=True) if not line.startswith("#")]
     merged = "".join(lines[:start] + body + lines[end:])
     return Planned(path, merged, True, f"already has an `{SECTION}:` section (line {start + 1})")
+
+
+def _lead(team: Path) -> str:
+    """The agent blocked tasks go to first, as the team's config fragment names it."""
+    import yaml
+
+    settings = yaml.safe_load((team / "config.yaml").read_text("utf-8"))
+    return str(settings[SECTION].get("lead") or "you")
 
 
 def _write(p: Planned, workspace: Workspace) -> None:

@@ -17,6 +17,8 @@ from cockpit.agent.catalog import load_agents
 from cockpit.agent.definition import compose_system_prompt, load_agent_file
 from cockpit.config.workspace import Workspace, builtin_dir
 from cockpit.plan.document import Plan
+from cockpit.policy.engine import Policy
+from cockpit.policy.model import FileAction, FileOp, Tier
 
 TEAMS = ("trio", "feature", "echelons", "boss-workers")
 
@@ -50,19 +52,19 @@ def test_each_team_is_written_and_cockpit_agents_lists_its_agents(
 
     assert done.returncode == 0, done.stderr
     names = team_agents(team)
+    lead = yaml.safe_load((tmp_path / ".cockpit/config.yaml").read_text())["orchestration"]["lead"]
     assert written(tmp_path) == sorted(
         [f".cockpit/agents/{n}.md" for n in names]
         + [".cockpit/config.yaml", ".cockpit/rules/base.md", "plan.md"]
     )
-    assert "run `" in done.stdout  # the next step
+    assert "run `" in done.stdout and f"the lead is {lead}." in done.stdout
     listed = cockpit(tmp_path, "agents", "--json")
     report = json.loads(listed.stdout)
     assert report["skipped"] == []
     ours = {a["name"] for a in report["agents"] if a["origin"] == "cockpit"}
     assert ours == names
     assert all(a["origin"] == "built-in" for a in report["agents"] if a["name"] not in names)
-    lead = yaml.safe_load((tmp_path / ".cockpit/config.yaml").read_text())["orchestration"]
-    assert lead["lead"] in names
+    assert lead in names
 
 
 @pytest.mark.parametrize("team", TEAMS)
@@ -86,13 +88,21 @@ def test_feature_team_has_twelve_roles_and_models_fit_their_jobs() -> None:
     assert "sonnet" in agents["backend"].model
 
 
-def test_the_architect_cannot_write_code_by_its_tools() -> None:
+def test_the_architect_cannot_write_code_by_its_tools(tmp_path: Path) -> None:
     architect = load_agent_file(builtin_dir("teams") / "feature" / "agents" / "architect.md")
+    policy = Policy.load(tmp_path, home=tmp_path / "home", temp_dir=tmp_path / "tmp")
+
+    def tier(op: FileOp, path: str) -> Tier:
+        action = FileAction(op=op, path=tmp_path / path)
+        return policy.assess(action, architect.write_scope).decision.tier
 
     assert "bash" not in architect.tools
     assert not architect.write_scope.allows("src/x.py")
     assert not architect.write_scope.allows("docs/ui-spec.md")
     assert architect.write_scope.allows("docs/system-plan.md")
+    assert tier("write", "src/x.py") is Tier.DENY
+    assert tier("edit", "src/x.py") is Tier.DENY
+    assert tier("write", "docs/system-plan.md") is Tier.RUN
 
 
 def test_leads_and_the_chronicler_write_only_their_own_files() -> None:
@@ -155,6 +165,27 @@ def test_force_overwrites_the_team_files_but_keeps_plan_md_and_other_settings(
     assert settings["merge"] == {"integration": "make test"}
     assert settings["orchestration"]["lead"] == "planner"
     assert "name: planner" in (tmp_path / ".cockpit" / "agents" / "planner.md").read_text()
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "orchestration:\n  lead: someone\n  iterations: 9\nmerge:\n  integration: make test\n",
+        "model: opus\norchestration: {lead: someone}\nmerge:\n  integration: make test\n",
+    ],
+)
+def test_force_replaces_only_the_orchestration_section(tmp_path: Path, before: str) -> None:
+    config = tmp_path / ".cockpit" / "config.yaml"
+    config.parent.mkdir()
+    config.write_text(before)
+
+    done = cockpit(tmp_path, "init", "--team", "feature", "--force")
+
+    assert done.returncode == 0, done.stderr
+    settings = yaml.safe_load(config.read_text())
+    assert settings["merge"] == {"integration": "make test"}
+    assert settings["orchestration"]["lead"] == "project-manager"
+    assert "iterations" in settings["orchestration"] and "someone" not in config.read_text()
 
 
 def test_a_config_without_orchestration_is_merged_without_force(tmp_path: Path) -> None:
