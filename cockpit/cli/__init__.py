@@ -11,6 +11,7 @@ package prints; this one builds the `Settings` and the launch options and passes
 - `log`       `cockpit log ...` and `cockpit audit`
 - `policy`    `cockpit check`, `cockpit rules`, `cockpit rollback`
 - `agents`    `cockpit agents`
+- `init`      `cockpit init [--team NAME]`: a team's agents, rules and plan.md template
 - `sandbox`   `cockpit sandbox check`: escapes tried through bwrap, what holds
 - `worktrees` `cockpit worktrees [--json]`, `worktrees clean`, `worktrees discard`
 - `merge`     `cockpit merge [SESSION] [--bring-in]`: the merge ceremony, offline

@@ -74,6 +74,12 @@ def _worktrees() -> Register:
     return worktrees.register
 
 
+def _init() -> Register:
+    from cockpit.cli import init
+
+    return init.register
+
+
 def _merge() -> Register:
     from cockpit.cli import merge
 
@@ -96,6 +102,7 @@ COMMANDS: dict[str, tuple[Callable[[], Register], str]] = {
     "sandbox": (_sandbox, "the OS sandbox: `sandbox check` tries escapes and says what holds"),
     "worktrees": (_worktrees, "the agents' worktrees and their unmerged work; `clean`, `discard`"),
     "merge": (_merge, "the merge ceremony: finished agents' branches onto the integration branch"),
+    "init": (_init, "write a team into .cockpit/: agents, shared rules, a plan.md template"),
     "demo": (_demo, "an offline session with scripted agents: no API key needed"),
 }
 """Each subcommand: the function that imports the module registering it, and its line in

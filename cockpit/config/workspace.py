@@ -26,7 +26,7 @@ _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # cockpit/, data beside i
 
 
 def builtin_dir(name: str) -> Path:
-    """The built-in data folder `name` (`agents`, `rules` or `sessions`).
+    """The built-in data folder `name` (`agents`, `rules`, `sessions` or `teams`).
 
     An installed wheel carries them under `cockpit/_builtin/`; a source checkout has them
     beside the package.
