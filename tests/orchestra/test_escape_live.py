@@ -136,3 +136,36 @@ async def test_the_same_failure_three_times_in_a_row_is_a_stuck_loop(workspace: 
     (shifted,) = logged(prepared, "strategy.shifted")
     assert "stuck" in shifted["data"]["reason"] and shifted["data"]["failures"] == 0
     assert logged(prepared, "task.state")[-1]["data"]["state"] == "done"
+
+
+STALL = """
+agents:
+  back:
+    - delay_s: 3
+      calls:
+        - bash: {command: "true"}
+    - calls:
+        - write_file: {path: app.txt, content: "fixed\\n"}
+        - update_task: {task: fix, status: done}
+    - text: "Done."
+"""
+
+
+async def test_no_progress_for_the_configured_time_exhausts_the_approach(
+    workspace: Path,
+) -> None:
+    """``stall_s: 1``: the agent thinks for longer than that before doing anything. Its
+    approach ends at its next step (never under its feet), rolled back, and it goes on."""
+    root = _repo(workspace, iterations=5)
+    config(root, "orchestration:\n  stall_s: 1\n")
+    settings = load_settings(root / ".cockpit" / "config.yaml")
+    prepared = await start(root, STALL, ["back"], settings=settings)
+    try:
+        await prepared.supervisor.wait()
+    finally:
+        await finish(prepared)
+    (shifted,) = logged(prepared, "strategy.shifted")
+    assert "no progress" in shifted["data"]["reason"]
+    told = json.dumps(backend(prepared, "back").requests[1].messages)
+    assert "must not be repeated" in told
+    assert logged(prepared, "task.state")[-1]["data"]["state"] == "done"
