@@ -30,7 +30,15 @@ def exclude_line(top: Path, workspace_root: Path) -> str:
 def keep_out_of_status(common_dir: Path, top: Path, workspace_root: Path) -> bool:
     """Add the workspace's `.cockpit/` to ``common_dir/info/exclude`` unless it is there.
     Whether the file changed; an unwritable one is left as it is (nothing depends on it)."""
-    line = exclude_line(top, workspace_root)
+    return exclude(common_dir, exclude_line(top, workspace_root), COMMENT)
+
+
+REPORT_COMMENT = "# added by cockpit: a blocked task's report is a note for you, not the project's"
+
+
+def exclude(common_dir: Path, line: str, comment: str) -> bool:
+    """Add ``line`` (with ``comment`` above it) to ``common_dir/info/exclude`` unless it is
+    there; whether the file changed."""
     path = common_dir / "info" / "exclude"
     try:
         existing = path.read_text(encoding="utf-8", errors="replace")
@@ -44,7 +52,7 @@ def keep_out_of_status(common_dir: Path, top: Path, workspace_root: Path) -> boo
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as f:
-            f.write(f"{lead}{COMMENT}\n{line}\n")
+            f.write(f"{lead}{comment}\n{line}\n")
     except OSError:
         return False
     return True

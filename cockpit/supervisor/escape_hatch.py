@@ -21,6 +21,7 @@ shell commands wrote there is not known to be its, and stays).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +29,9 @@ from typing import TYPE_CHECKING
 
 from cockpit.config.settings import OrchestrationSettings
 from cockpit.errors import CockpitError
+from cockpit.merge.git import git
 from cockpit.plan.model import Task
+from cockpit.safeguard.git_exclude import REPORT_COMMENT, exclude
 from cockpit.session.chain import read_events
 from cockpit.session.events import Event
 from cockpit.session.kinds import (
@@ -37,7 +40,12 @@ from cockpit.session.kinds import (
     StrategyShifted,
 )
 from cockpit.session.status import AgentStatus
-from cockpit.supervisor.blocker_report import BlockerReport, recommend, write_report
+from cockpit.supervisor.blocker_report import (
+    REPORT_NAME,
+    BlockerReport,
+    recommend,
+    write_report,
+)
 from cockpit.supervisor.escape import Attempts, Budget, Verdict, attempts_from_log
 from cockpit.supervisor.strategy_rollback import roll_back
 
@@ -288,6 +296,7 @@ class EscapeHatch:
         )
         try:
             path: str | None = str(write_report(place.root, report))
+            await _keep_out_of_git(place.root)
         except CockpitError as exc:
             path = None
             hypothesis = f"{hypothesis} (BLOCKER_REPORT.md could not be written: {exc})"
@@ -298,6 +307,16 @@ class EscapeHatch:
     def _current(self, agent: str) -> str | None:
         task_id = self.scheduler.current(agent)
         return task_id if task_id in self.attempts else None
+
+
+async def _keep_out_of_git(root: Path) -> None:
+    """The report is a note for the human: never committed with the agent's work (it
+    would stray outside its scope), never in `git status` (info/exclude, every worktree)."""
+    try:
+        common = await git(root, "rev-parse", "--path-format=absolute", "--git-common-dir")
+    except CockpitError:
+        return  # not in git: nothing to keep out
+    await asyncio.to_thread(exclude, Path(common.strip()), f"/{REPORT_NAME}", REPORT_COMMENT)
 
 
 def _first(*values: int | None) -> int:

@@ -108,6 +108,10 @@ async def test_the_last_approach_exhausted_writes_the_report_and_escalates(
     assert last["state"] == "blocked" and last["report"] == str(root / "BLOCKER_REPORT.md")
     assert [e["data"]["to"] for e in logged(prepared, "task.escalated")] == ["human"]
     assert waiting["fix"].report == str(root / "BLOCKER_REPORT.md")
+    from tests.supervisor.conftest import git
+
+    # A note for the human, never committed with the agent's work nor in git status.
+    assert "BLOCKER_REPORT.md" not in git(root, "status", "--porcelain", "--untracked-files=all")
 
 
 STUCK = """
