@@ -167,6 +167,13 @@ def kickoff_message(name: str, options: LaunchOptions, plan: Plan) -> str:
             parts += ["", "Your tasks:", *(f"- {t.title}" for t in mine)]
         else:
             parts += ["", "No task in plan.md is assigned to you yet."]
+        if plan.ordered:
+            parts += [
+                "",
+                "plan.md gives the order of the work: cockpit hands you your tasks one at a "
+                "time, each when the tasks it waits for are done and its phase is open. Work "
+                "only on the task handed to you.",
+            ]
     else:
         parts.append("There is no plan.md yet.")
         if name == "planner":
