@@ -49,6 +49,7 @@ from cockpit.session.kinds import (
     MergeAdvanced,
     MergeQuarantined,
     MergeSkipped,
+    MergeStarted,
     PhaseGate,
     PhaseOpened,
     PlanChanged,
@@ -369,6 +370,11 @@ class Scheduler:
             await self._agent_blocked(event.agent, str(event.data.get("reason") or ""))
         elif kind == MergeAdvanced.kind and event.agent:
             await self._merged(event.agent)
+        elif kind == MergeStarted.kind:
+            await self._nothing_to_merge(event)
+        elif kind == MergeSkipped.kind and event.data.get("reason") == _ALREADY_MERGED:
+            if event.agent:
+                await self._merged(event.agent)
         elif kind in (MergeSkipped.kind, MergeQuarantined.kind) and event.agent:
             await self._merge_refused(event.agent, kind)
         elif kind == AgentStatusChanged.kind and event.agent:
@@ -408,6 +414,15 @@ class Scheduler:
     async def _merged(self, agent: str) -> None:
         for task_id in self.board.of(agent, (REVIEW,)):
             await self._move(task_id, DONE, "merged onto the integration branch")
+
+    async def _nothing_to_merge(self, event: Event) -> None:
+        """An agent the ceremony left out because its branch has nothing to merge: its
+        verified tasks changed no file (a planner whose plan edits go to the human's
+        plan.md), so there is nothing to wait for."""
+        for item in event.data.get("left_out") or []:
+            if isinstance(item, dict) and item.get("verdict") == _NO_WORK and item.get("agent"):
+                for task_id in self.board.of(str(item["agent"]), (REVIEW,)):
+                    await self._move(task_id, DONE, "verified; its work changed no file")
 
     async def _merge_refused(self, agent: str, kind: str) -> None:
         why = "the merge ceremony skipped it"
@@ -867,12 +882,15 @@ _HANDLED = frozenset(
         MergeAdvanced.kind,
         MergeSkipped.kind,
         MergeQuarantined.kind,
+        MergeStarted.kind,
         AgentStatusChanged.kind,
         PlanChanged.kind,
         HumanMessage.kind,
     }
 )
 
+_NO_WORK = "no work"  # merge_triage.Verdict.NO_WORK, as merge.started logs it
+_ALREADY_MERGED = "already merged"  # merge.ceremony.Outcome.ALREADY_MERGED
 _QUIET: frozenset[str] = frozenset()
 """Events that move nothing on the board unless the escape hatch acted on them."""
 _ENDS = frozenset({AgentStatus.DONE, AgentStatus.FAILED})

@@ -99,3 +99,48 @@ async def test_a_failing_gate_keeps_the_next_phase_closed(workspace: Path) -> No
     assert [e["data"]["to"] for e in escalated] == ["planner", "human"]
     assert "test -f migrations.done" in escalated[-1]["data"]["reason"]
     assert "gate:Phase 1: Schema" in waiting
+
+
+PLANNED = """# Shop
+
+## Phase 1: Plan
+- [ ] #plan Split the work @lead
+
+## Phase 2: Build
+- [ ] #schema Write the schema @back
+      verify: test -f schema.sql
+"""
+
+LEAD_SCRIPT = """
+agents:
+  lead:
+    - calls:
+        - update_task: {task: plan, status: done}
+    - text: "Planned."
+  back:
+    - calls:
+        - write_file: {path: schema.sql, content: "create table t;\\n"}
+        - update_task: {task: schema, status: done}
+    - text: "Schema done."
+"""
+
+
+async def test_a_writer_whose_task_changed_no_file_is_done_without_a_merge(
+    workspace: Path,
+) -> None:
+    """A planner writes only the human's plan.md (never its worktree): its branch has
+    nothing to merge, so its task is done, and the next phase opens."""
+    agents = workspace / ".cockpit" / "agents"
+    agents.mkdir(parents=True)
+    (agents / "lead.md").write_text(AGENT.format(name="lead", scope="plan.md"))
+    (agents / "back.md").write_text(AGENT.format(name="back", scope="schema.sql"))
+    (workspace / "plan.md").write_text(PLANNED)
+    git(workspace, "add", "-A")
+    git(workspace, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "plan")
+    prepared = await start(workspace, LEAD_SCRIPT, ["lead", "back"], shared_tree=False)
+    try:
+        await prepared.supervisor.wait()
+    finally:
+        await finish(prepared)
+    states = {e["data"]["task"]: e["data"]["state"] for e in logged(prepared, "task.state")}
+    assert states == {"plan": "done", "schema": "done"}
