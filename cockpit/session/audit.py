@@ -15,6 +15,7 @@ from types import SimpleNamespace
 from typing import IO, Any, TextIO
 
 from cockpit.session.events import APPROVERS
+from cockpit.session.kinds import MergeChecked, PhaseGate, TaskRed
 from cockpit.session.state import CallState, SessionState, StateBuilder
 from cockpit.session.verify import verify_log
 from cockpit.session.violations import Violation, ViolationCheck
@@ -44,6 +45,8 @@ class AuditReport:
     state: SessionState = field(default_factory=SessionState)
     commands: int = 0  # rows spooled, so a report can give counts before streaming them
     denials: int = 0
+    own: int = 0
+    """Commands cockpit ran on its own account: merge checks, phase gates, red-first runs."""
     _spools: dict[str, IO[str]] = field(default_factory=dict)
 
     @property
@@ -53,7 +56,8 @@ class AuditReport:
         return EXIT_UNVERIFIED if self.chain == "foreign" else EXIT_VALID
 
     def rows(self, kind: str) -> Iterator[dict[str, Any]]:
-        """Spooled rows of ``kind`` (``command`` or ``denial``), in the order calls closed."""
+        """Spooled rows of ``kind`` (``command``, ``denial`` or ``own``), in the order
+        calls closed (``own``: in log order)."""
         spool = self._spools.get(kind)
         if spool is None:
             return
@@ -92,6 +96,7 @@ class AuditReport:
                 "list": list(self.rows("denial")) if rows else [],
             },
             "commands": list(self.rows("command")) if rows else [],
+            "own_commands": list(self.rows("own")) if rows else [],
             "snapshots": s.snapshots,
             "recoveries": s.recoveries,
             "agents": {
@@ -109,6 +114,8 @@ class AuditReport:
             out.write(f"  {json.dumps(key)}: ")
             if key == "commands":
                 _write_rows(out, self.rows("command"), "  ")
+            elif key == "own_commands":
+                _write_rows(out, self.rows("own"), "  ")
             elif key == "denials":
                 out.write('{\n    "by": ')
                 out.write(_indented(value["by"], "    "))
@@ -183,13 +190,44 @@ def _spool_row(report: AuditReport, c: CallState) -> None:
     report._spools[kind].write(json.dumps(row) + "\n")
 
 
+OWN_KINDS = frozenset({MergeChecked.kind, PhaseGate.kind, TaskRed.kind})
+
+
+def _spool_own(report: AuditReport, obj: dict[str, Any]) -> None:
+    """A command cockpit ran itself (through the policy and the sandbox, like an agent's):
+    what, why, where in the log, and how it ended."""
+    data = obj.get("data") or {}
+    kind = obj.get("kind")
+    if kind == MergeChecked.kind:
+        why = f"merge check of {data.get('branch')}"
+        ran = [c for c in data.get("commands") or [] if isinstance(c, dict)]
+    elif kind == PhaseGate.kind:
+        why = f"gate of phase {data.get('phase')!r}"
+        ran = [data]
+    else:
+        why = f"red first of #{data.get('task')}"
+        ran = [data]
+    for command in ran:
+        report.own += 1
+        row = {
+            "seq": obj.get("seq"),
+            "ts": obj.get("ts"),
+            "why": why,
+            "command": command.get("command"),
+            "tier": command.get("tier"),
+            "exit_code": command.get("exit_code"),
+            "refused": command.get("refused"),
+        }
+        report._spools["own"].write(json.dumps(row) + "\n")
+
+
 def audit(path: Path) -> AuditReport:
     """Verify ``path`` and tally what it records. The caller closes the report.
 
     LogError when the log cannot be read at all.
     """
     report = AuditReport(path)
-    for kind in ("command", "denial"):  # on disk, not in memory: flat for any log size
+    for kind in ("command", "denial", "own"):  # on disk, not in memory: flat for any size
         report._spools[kind] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
     builder = StateBuilder(lean=True, on_call_closed=lambda c: _spool_row(report, c))
     report.state = builder.state
@@ -204,6 +242,8 @@ def audit(path: Path) -> AuditReport:
         event = row(**obj)
         apply(event)
         see(event)
+        if obj.get("kind") in OWN_KINDS:
+            _spool_own(report, obj)
 
     verdict = verify_log(path, visit)
     for c in list(builder.state.calls.values()):  # started, never finished: interrupted

@@ -668,6 +668,7 @@ class TaskRed(EventBody):
     exit_code: int | None = field(default=None, metadata=ALWAYS)
     mode: str | None = None
     output: str | None = None
+    tier: int | str | None = None
 
 
 @_registered

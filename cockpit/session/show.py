@@ -395,6 +395,16 @@ def _audit_lines(report: AuditReport) -> Iterator[str]:
             f"  seq {row['seq']:>5}  {row['agent'] or '-':<10} tier {row['tier']!s:<4} "
             f"{exit_text:<11} allowed by {row['allowed_by']}{snap}: {_short(row['command'], 90)}"
         )
+    if report.own:
+        yield ""
+        yield f"Commands cockpit ran itself ({report.own}): checks, gates, red first"
+        for row in report.rows("own"):
+            code = row.get("exit_code")
+            outcome = f"exit {code}" if code is not None else str(row.get("refused") or "not run")
+            yield (
+                f"  seq {row['seq']:>5}  tier {row['tier']!s:<4} {_short(outcome, 40):<11} "
+                f"{_short(str(row['why']), 40)}: {_short(str(row['command']), 80)}"
+            )
     yield ""
     yield f"Denied ({report.denials})"
     for row in report.rows("denial"):

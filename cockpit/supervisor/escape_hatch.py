@@ -25,7 +25,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from cockpit.config.settings import OrchestrationSettings
 from cockpit.errors import CockpitError
@@ -50,7 +50,51 @@ from cockpit.supervisor.escape import Attempts, Budget, Verdict, attempts_from_l
 from cockpit.supervisor.strategy_rollback import roll_back
 
 if TYPE_CHECKING:
-    from cockpit.supervisor.schedule import Scheduler
+    from cockpit.plan.document import Plan
+    from cockpit.session.kinds import EventBody
+    from cockpit.supervisor.places import Workplaces
+
+
+class HatchSession(Protocol):
+    """What the hatch needs from the session (the supervisor)."""
+
+    places: Workplaces
+
+    @property
+    def session(self) -> str: ...
+
+    async def record(
+        self, body: EventBody, *, agent: str | None, iteration: int = 0, call: str | None = None
+    ) -> Event: ...
+
+    async def hand_over(self, agent: str, text: str) -> None: ...
+
+    def written_by(self, agent: str) -> set[str]: ...
+
+    def is_running_now(self, agent: str) -> bool: ...
+
+
+class HatchHost(Protocol):
+    """What the hatch needs from the scheduler (the board's side of a verdict)."""
+
+    plan: Plan
+    handed_at: dict[str, int]
+
+    @property
+    def sup(self) -> HatchSession: ...
+
+    def current(self, agent: str) -> str | None: ...
+
+    def strategy_snapshot(self, task_id: str) -> str | None: ...
+
+    async def strategy_began(self, task_id: str, strategy: int) -> None: ...
+
+    async def exhausted(self, task_id: str, reason: str) -> None: ...
+
+    async def blocked_by_hatch(self, task_id: str, why: str, report: str | None) -> None: ...
+
+    def last_words(self, agent: str) -> str: ...
+
 
 HATCH_KINDS = frozenset({AgentStatusChanged.kind, AgentBlocked.kind})
 """The events the hatch reads (the scheduler passes them on, in order); the agents' calls
@@ -65,7 +109,7 @@ class EscapeHatch:
 
     def __init__(
         self,
-        scheduler: Scheduler,
+        scheduler: HatchHost,
         settings: OrchestrationSettings,
         budget_of: BudgetOf,
         clock: Callable[[], float] = time.monotonic,

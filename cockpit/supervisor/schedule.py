@@ -812,6 +812,7 @@ class Scheduler:
                     exit_code=code,
                     mode=self.settings.red_first,
                     output=str(ran.get("refused") or ran.get("output") or "")[-800:],
+                    tier=ran.get("tier"),
                 ),
                 agent=agent,
             )

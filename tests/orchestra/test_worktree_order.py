@@ -76,6 +76,19 @@ async def test_the_next_phase_builds_on_the_merged_and_gated_work(workspace: Pat
     files = git(repo, "ls-tree", "-r", "--name-only", integration).split()
     assert {"schema.sql", "page.html"} <= set(files)
     assert not (repo / "schema.sql").exists(), "the user's checkout is never touched"
+    # The audit proves what cockpit ran on its own account too, and that nothing ran
+    # without permission.
+    from cockpit.session.audit import audit
+
+    report = audit(prepared.log.path)
+    try:
+        assert report.valid and not report.violations, report.reason
+        own = [(r["why"], r["command"], r["exit_code"]) for r in report.rows("own")]
+    finally:
+        report.close()
+    assert ("gate of phase 'Phase 1: Schema'", "test -f schema.sql", 0) in own
+    assert ("red first of #schema", "test -f schema.sql", 1) in own
+    assert any(why.startswith("merge check of") for why, _, _ in own)
 
 
 async def test_a_failing_gate_keeps_the_next_phase_closed(workspace: Path) -> None:
