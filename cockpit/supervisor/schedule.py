@@ -174,6 +174,8 @@ class Scheduler:
         self._idle.set()
         self._escalated: dict[str, str] = {}
         """Task -> to whom it went (the lead's name, or ``human``)."""
+        self._reports: dict[str, str] = {}
+        """Task -> its BLOCKER_REPORT.md: it goes with the task up to the human."""
         self._why: dict[str, str] = {}
         """Task -> why it was first escalated (the human sees it with the lead's word)."""
         self.problem: str | None = None
@@ -291,6 +293,8 @@ class Scheduler:
             if record.escalated_to:
                 self._escalated[task.id] = record.escalated_to
             self._snapshots[task.id] = record.snapshot
+            if record.report:
+                self._reports[task.id] = record.report
             if record.state == IN_PROGRESS:
                 self.hatch.resume(task, self.sup.log_path)
         titles = [spot.title for spot in self.order.phases]
@@ -517,6 +521,9 @@ class Scheduler:
         lead = self.lead(self.sup.known_agents())
         first = self._escalated.get(task_id) is None
         to = lead if (lead and lead != owner and first) else "human"
+        if report:
+            self._reports[task_id] = report
+        report = report or self._reports.get(task_id)
         if first:
             self._why[task_id] = why
         elif self._why.get(task_id) and self._why[task_id] not in why:
