@@ -641,6 +641,18 @@ class Supervisor:
         self._setups = {s.definition.name: s for s in setups}
         self._kickoffs = dict(notes)
         self.scheduler.resume_from(state)
+        setups = list(setups)
+        again = self.scheduler.resume_notes(state)
+        for name in again:
+            if name not in self._setups and self._spawn is not None:
+                spawned = self._spawn(name)
+                if spawned is not None:
+                    self._setups[name] = spawned
+                    setups.append(spawned)
+        notes = {
+            **notes,
+            **{n: f"{notes[n]}\n\n{t}" if n in notes else t for n, t in again.items()},
+        }
         await self.record(SessionResumed(recovered=dict(recovered)), agent=None)
         for setup in setups:
             name = setup.definition.name

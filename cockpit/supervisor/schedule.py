@@ -304,6 +304,24 @@ class Scheduler:
         self.gates_passed = {phase for phase, passed in state.gates.items() if passed}
         self._phases_logged = True
 
+    def resume_notes(self, state: SessionState) -> dict[str, str]:
+        """After a crash: each task under way whose agent will not carry on by itself (it
+        had ended its run, or never started, and no hand-over waits in its inbox) is
+        handed to it again: agent -> the note."""
+        notes: dict[str, str] = {}
+        if self.order is None:
+            return notes
+        for task in self.plan.tasks:
+            if self.board.states.get(task.id) != IN_PROGRESS or task.owner is None:
+                continue
+            agent = state.agents.get(task.owner)
+            if agent is not None and agent.status not in _ENDS and agent.status != "blocked":
+                continue  # it carries on where it was
+            if agent is not None and agent.undelivered:
+                continue  # the hand-over waits in its inbox
+            notes[task.owner] = "The session was resumed. " + _handover(task, [])
+        return notes
+
     async def carry_on(self) -> None:
         """After a resume: what became ready is handed over (once the agents are back)."""
         if self.active:
