@@ -96,7 +96,7 @@ def detail_line(record: TaskRecord | None, shifts: int | None) -> Content | None
         return None
     parts: list[tuple[str, str]] = []
     if record.state == "pending" and record.waits_for:
-        waits = ", ".join(f"#{w.removeprefix('#')}" for w in record.waits_for)
+        waits = ", ".join(record.waits_for)  # as the scheduler says it: "#api (in_progress)"
         parts.append((f"waits for {waits}", "$text-muted"))
     elif record.state in ("pending", "ready") and record.why:
         parts.append((record.why, "$text-muted"))
@@ -118,21 +118,22 @@ def detail_line(record: TaskRecord | None, shifts: int | None) -> Content | None
     return Content("  ") + said
 
 
-def phase_line(title: str, state: SessionState, gate: Sequence[str] | None) -> Content:
-    """``Phase 2: Build · open · gate: make test — passed``. ``gate``: its commands; None
-    when the phase has none; empty when it has one whose commands are not known here."""
+def phase_lines(title: str, state: SessionState, gate: Sequence[str] | None) -> list[Content]:
+    """The heading, then ``  open · gate passed: make test`` on a line of its own (a long
+    heading is cut at the panel's edge; whether the phase is open is not; the verdict
+    comes before the command, which may be cut).
+    ``gate``: its commands; None when the phase has none; empty when it has one whose
+    commands are not known here."""
     opened = title in state.phases_opened
     parts: list[str | tuple[str, str]] = [
-        (one_line(title or "(before the first heading)"), "bold $primary"),
-        " · ",
+        "  ",
         ("open", "$success") if opened else ("closed", "$text-muted"),
     ]
     if gate is not None:
-        verdict = state.gates.get(title)
-        said = GATE_WORDS[verdict]
-        command = f"{' && '.join(gate)} — " if gate else ""
-        parts += [" · ", one_line(f"gate: {command}"), said]
-    return Content.assemble(*parts)
+        command = one_line(f": {' && '.join(gate)}") if gate else ""
+        parts += [" · gate ", GATE_WORDS[state.gates.get(title)], command]
+    heading = Content.styled(one_line(title or "(before the first heading)"), "bold $primary")
+    return [heading, Content.assemble(*parts)]
 
 
 def board_content(
@@ -153,7 +154,7 @@ def board_content(
             phase = task.phase
             if lines:
                 lines.append(Content(""))
-            lines.append(phase_line(phase, state, gates.get(phase) or None))
+            lines += phase_lines(phase, state, gates.get(phase) or None)
         record = state.board.get(task.id)
         if record is None and task.done:
             record = TaskRecord(task.id, state="done")
@@ -183,7 +184,7 @@ def logged_board(state: SessionState) -> list[Content]:
     lines: list[Content] = []
     for phase, records in by_phase.items():
         lines.append(Content(""))
-        lines.append(phase_line(phase, state, () if phase in state.gates else None))
+        lines += phase_lines(phase, state, () if phase in state.gates else None)
         for record in records:
             lines.append(task_line(record.id, record.title, record.owner, record))
             detail = detail_line(record, None)

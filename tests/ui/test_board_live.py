@@ -66,7 +66,7 @@ async def test_the_board_moves_on_screen_and_a_blocked_task_is_answered(tmp_path
             shown = plan_text(view)
             assert "▶ #api in progress" in shown
             assert "· #page pending" in shown
-            assert "Phase 1: Build · open" in shown
+            assert "Phase 1: Build\n  open\n" in shown
             await pilot.press("y")
             # #api done, #page handed over, then blocked: it needs the human.
             await wait_until(
