@@ -233,6 +233,8 @@ def _describe(event: Event, call: CallState | None, output_streamed: bool) -> li
             if verified.passed:
                 return [("ok", f"  ✓ verified: {command}")]
             return [("fail", f"  ✗ verify failed (exit {verified.exit_code}): {command}")]
+        case TaskStateChanged(state="pending" | "ready"):
+            return []  # waiting, not working: the plan view shows it (and what it waits for)
         case (
             TaskStateChanged()
             | PhaseOpened()
@@ -264,8 +266,6 @@ _MOVE_STYLE = {
     "blocked": "fail",
     "failed": "fail",
     "in_progress": "note",
-    "pending": "dim",
-    "ready": "dim",
 }
 
 

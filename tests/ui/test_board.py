@@ -198,6 +198,11 @@ def test_a_board_move_is_one_short_line_in_the_pane(body: Any, line: tuple[str, 
     assert render.describe(event(body), None) == [line]
 
 
+def test_a_task_waiting_is_left_to_the_plan_view() -> None:
+    for state in ("pending", "ready"):
+        assert render.describe(event(TaskStateChanged(task="api", state=state)), None) == []
+
+
 def test_the_schedulers_message_reads_as_cockpit() -> None:
     said = render.describe(event(HumanMessage(text="cockpit hands you #api", by="cockpit")), None)
     assert said == [("human", "cockpit → backend: cockpit hands you #api")]

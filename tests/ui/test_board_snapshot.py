@@ -3,7 +3,9 @@ task's state on one line cut at the edge, what a pending task waits for, a block
 and whom it went to; the header counts the blocked task as waiting for the human.
 
 The session is real (scripted backend) in a workspace without git, so nothing in the
-render varies from run to run. Accept a deliberate change with `pytest --snapshot-update`.
+render varies from run to run (the builder's last turn is long enough that the pane shows
+only it: when its "done" lands against the scheduler's handover is the session's own
+race). Accept a deliberate change with `pytest --snapshot-update`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from cockpit.config.settings import OrchestrationSettings, Settings
 from cockpit.supervisor.launch import prepare_new
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.plan_view import PlanView
+from cockpit.ui.transcript import Transcript
 from tests.ui._session import caught_up, events, launch_options, make_app, make_workspace
 from tests.waiting import steady, wait_until
 
@@ -50,6 +53,15 @@ agents:
     - usage: {input_tokens: 2100, output_tokens: 10}
       text: "Schema done."
     - usage: {input_tokens: 2200, output_tokens: 30}
+      text: >-
+        The endpoint lists orders, but the plan does not say whose. All of them? A
+        customer's own? Their company's? Their team's? Only the open ones? Only this
+        year's? Only the paid ones? Only those shipped? Only those returned? Each
+        answer needs another query, other tests and another page; some need an index
+        the schema does not have yet, and one needs the customers table to say which
+        company a customer belongs to, which it does not. Whoever owns the product
+        decides this, not the builder. I will not guess, and I will not build all of
+        them: asking, and waiting for the answer before I write a line of the api.
       calls:
         - report_blocked: {reason: "Which orders may a customer see?"}
 """
@@ -94,6 +106,14 @@ async def blocked(pilot: Pilot[Any]) -> None:
     await wait_until(
         lambda: "#api blocked" in str(view.query_one("#plan-tasks").render()),
         what="the board drawn",
+        pause=pilot.pause,
+    )
+    transcripts = list(app.main.query(Transcript))
+    for transcript in transcripts:  # its thumb's place depends on that race too
+        transcript.styles.scrollbar_size_vertical = 0
+    await wait_until(
+        lambda: all(t.scroll_y >= t.max_scroll_y for t in transcripts),
+        what="the pane to show its newest line",
         pause=pilot.pause,
     )
     await steady(pilot)
