@@ -24,7 +24,9 @@ from cockpit.session.kinds import (
     TaskStateChanged,
 )
 from cockpit.session.state import SessionState, TaskRecord
+from cockpit.supervisor.updates import BlockedItem
 from cockpit.ui import render
+from cockpit.ui.blocked import REPORT_LINES, item_lines, report_head
 from cockpit.ui.board import BOARD_STYLES, board_content, logged_board
 from cockpit.ui.plan_view import plan_content
 
@@ -206,3 +208,27 @@ def test_a_task_waiting_is_left_to_the_plan_view() -> None:
 def test_the_schedulers_message_reads_as_cockpit() -> None:
     said = render.describe(event(HumanMessage(text="cockpit hands you #api", by="cockpit")), None)
     assert said == [("human", "cockpit → backend: cockpit hands you #api")]
+
+
+def test_the_blocked_panel_says_the_task_why_whom_and_the_reports_start(tmp_path: Path) -> None:
+    report = tmp_path / "BLOCKER_REPORT.md"
+    report.write_text("# Blocked\n\x1b]52;c;cHduZWQ=\x07Strategies tried: 3\n" + "x\n" * 40)
+    item = BlockedItem(task="api", agent="backend", why="stuck", report=str(report))
+    head = report_head(item.report, tmp_path)
+    assert head[:2] == ["# Blocked", "\\x1b]52;c;cHduZWQ=\\x07Strategies tried: 3"]
+    assert len(head) == REPORT_LINES + 1 and head[-1] == "…"
+    shown = item_lines(item, ["planner"], head, "planner").plain
+    assert "task #api (@backend)" in shown
+    assert "why: stuck" in shown
+    assert "went through: planner" in shown
+    assert f"report: {report}" in shown
+    assert "m: message backend (that answers it) · Esc: leave it" in shown
+    assert report_head("no/such/file.md", tmp_path) == []
+
+
+def test_a_failed_gates_panel_says_to_message_the_lead_or_fix_and_merge() -> None:
+    item = BlockedItem(task="gate:Build", agent=None, why="make test failed (exit 2)")
+    shown = item_lines(item, [], [], "planner").plain
+    assert "gate of 'Build'" in shown
+    assert "why: make test failed (exit 2)" in shown
+    assert "The gate failed: message the lead (planner, m), or fix the code and merge." in shown
