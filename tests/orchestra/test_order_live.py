@@ -68,7 +68,9 @@ async def test_tasks_are_handed_over_in_order_and_never_early(workspace: Path) -
         await prepared.supervisor.wait()
     finally:
         await finish(prepared)
-    moves = [(e["data"]["task"], e["data"]["state"]) for e in logged(prepared, "task.state")]
+    moves = [
+        (e["data"]["task"], e["data"]["state"]) for e in logged(prepared, "task.state")
+    ]
     # #page waits for #api, which waits for phase 2, which waits for #schema.
     assert moves.index(("schema", "done")) < moves.index(("api", "in_progress"))
     assert moves.index(("api", "done")) < moves.index(("page", "in_progress"))
