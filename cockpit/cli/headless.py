@@ -13,7 +13,7 @@ from cockpit.agent.runtime import ApprovalRequest
 from cockpit.cli.farewell import resume_hint, summary, warn
 from cockpit.safe_text import visible
 from cockpit.session.events import Event
-from cockpit.session.kinds import PlanChanged
+from cockpit.session.kinds import PlanChanged, TaskEscalated
 from cockpit.session.show import format_line
 from cockpit.supervisor.headless import OnIdle, run_headless
 from cockpit.supervisor.launch import Prepared
@@ -29,6 +29,8 @@ class HeadlessConsole:
     def show(self, event: Event) -> None:
         print(printable(format_line(event)), file=self.out, flush=True)
         body = event.body
+        if isinstance(body, TaskEscalated) and body.to == "human":
+            warn(blocked_line(body))
         if isinstance(body, PlanChanged):
             for problem in body.problems or ():
                 if isinstance(problem, dict):
@@ -81,6 +83,15 @@ def question(request: ApprovalRequest) -> list[str]:
     ]
 
 
+def blocked_line(body: TaskEscalated) -> str:
+    """A task escalated to the human, in one line: which, why, and where its report is."""
+    task = str(body.task or "?")
+    gate = task.startswith("gate:")
+    what = f"the gate of {task.removeprefix('gate:')!r}" if gate else f"task #{task}"
+    report = f" (report: {body.report})" if body.report else ""
+    return f"BLOCKED, needs you: {what}: {body.reason or 'no reason given'}{report}"
+
+
 def printable(text: str) -> str:
     """``text`` as any terminal can take it: a file's invalid bytes (lone surrogates)
     become U+FFFD instead of failing the print."""
@@ -95,6 +106,8 @@ async def run_on_terminal(prepared: Prepared, *, ask: bool, on_idle: OnIdle | No
     outcome = await run_headless(prepared, HeadlessConsole(), ask=ask, on_idle=on_idle)
     for line in summary(prepared.supervisor, outcome.statuses):
         warn(line)
+    for item in outcome.blocked:
+        warn(f"still blocked, waiting for you: #{item.task}: {item.why}")
     print(f"cockpit: log {prepared.log.path}", file=sys.stderr)
     if not outcome.finished:
         print(f"cockpit: to continue: {resume_hint(prepared)}", file=sys.stderr)

@@ -15,7 +15,13 @@ from cockpit.session.events import Event
 from cockpit.session.status import AgentStatus
 from cockpit.supervisor.core import Supervisor, exit_code
 from cockpit.supervisor.launch import Prepared
-from cockpit.supervisor.updates import ApprovalAsked, Logged, PendingApproval, SessionUpdate
+from cockpit.supervisor.updates import (
+    ApprovalAsked,
+    BlockedItem,
+    Logged,
+    PendingApproval,
+    SessionUpdate,
+)
 
 
 class Console(Protocol):
@@ -34,15 +40,21 @@ class HeadlessOutcome:
 
     statuses: dict[str, AgentStatus]
     interrupted: bool
+    blocked: tuple[BlockedItem, ...] = ()
+    """Tasks still blocked and waiting for the human at the end (the terminal cannot
+    answer them: the human does, on the screen or by a resumed session)."""
 
     @property
     def exit_code(self) -> int:
-        return 130 if self.interrupted else exit_code(self.statuses)
+        if self.interrupted:
+            return 130
+        return max(exit_code(self.statuses), 1 if self.blocked else 0)
 
     @property
     def finished(self) -> bool:
-        """Every agent done: nothing left to resume."""
-        return not self.interrupted and all(s == AgentStatus.DONE for s in self.statuses.values())
+        """Every agent done and no task blocked: nothing left to resume."""
+        done = all(s == AgentStatus.DONE for s in self.statuses.values())
+        return not self.interrupted and done and not self.blocked
 
 
 class _Questions:
@@ -114,4 +126,5 @@ async def run_headless(
         if questions is not None:
             questions.close()
         prepared.log.close()
-    return HeadlessOutcome(statuses, interrupted)
+    blocked = tuple(sorted(supervisor.blocked.values(), key=lambda item: item.asked_at))
+    return HeadlessOutcome(statuses, interrupted, blocked)

@@ -14,7 +14,9 @@ The live session:
 - `transcript`, `wrap`: an agent's styled lines, wrapped, bounded, selectable.
 - `render`: events to styled lines (pure).
 - `plan_view`: plan.md's phases and tasks, kept live.
+- `board`: an ordered plan's task board (each task's state from the log's fold), pure.
 - `inbox`, `approval`: the tier-3 prompt, one at a time, most critical first.
+- `blocked`: the inbox's other item: a blocked task waiting for the human, its panel.
 - `notify`: desktop notifications by escape sequence.
 - `grants`, `grants_screen`: "allow for this session" offered, listed and revoked.
 - `changes_view`: an agent's diff since the session started (its worktree against the base).

@@ -29,12 +29,19 @@ from textual.message import Message
 
 from cockpit.errors import CockpitError
 from cockpit.session.events import Event
-from cockpit.session.kinds import ApprovalResolved, PlanChanged, TaskUpdated, body_class
+from cockpit.session.kinds import (
+    ApprovalResolved,
+    PlanChanged,
+    TaskAnswered,
+    TaskUpdated,
+    body_class,
+)
 from cockpit.session.state import StateBuilder
 from cockpit.session.status import FINAL, AgentStatus
 from cockpit.supervisor.launch import NewSession, Prepared
-from cockpit.supervisor.updates import ApprovalAsked, Logged, StreamChunk
+from cockpit.supervisor.updates import ApprovalAsked, BlockedAsked, BlockedItem, Logged, StreamChunk
 from cockpit.ui import render
+from cockpit.ui.board import BOARD_KINDS
 from cockpit.ui.feed import SessionFeed
 from cockpit.ui.help_keys import session_help
 from cockpit.ui.plan_view import PlanView
@@ -114,6 +121,7 @@ class CockpitApp(App[int]):
         self._log_view: LogScreen | None = None
         self._stopping = False
         self._frozen = False
+        self._board_moved = False
         if isinstance(session, NewSession):
             self._opening = session
         else:
@@ -191,6 +199,9 @@ class CockpitApp(App[int]):
         if self._opening is not None and not self._open(self._opening):
             return
         self.supervisor.subscribe(self.feed.on_update)
+        plan = self.main.query_one(PlanView)
+        plan.board, plan.shifts = self.state.state, self.supervisor.scheduler.settings.shifts
+        self._board_moved = True
         shown_from = len(self.history) - HISTORY_SHOWN
         for index, event in enumerate(self.history):
             self._show_event(event, set(), draw=index >= shown_from)
@@ -299,6 +310,8 @@ class CockpitApp(App[int]):
                 case ApprovalAsked(pending):
                     self.inbox.announce(pending)
                     asked = True
+                case BlockedAsked(item):
+                    self.inbox.announce_blocked(item)
         self._refresh(touched)
         if asked:
             self.inbox.show_next()
@@ -320,6 +333,11 @@ class CockpitApp(App[int]):
             view.refresh_plan()
         elif kind is ApprovalResolved:
             self.inbox.settled(event.call)
+        if kind in BOARD_KINDS:
+            self._board_moved = True
+            self.inbox.trail.take(event)
+            if kind is TaskAnswered and isinstance(event.data.get("task"), str):
+                self.supervisor.answered(event.data["task"])  # its inbox item is done
         if self._log_view is not None and self.screen is self._log_view:
             self._log_view.append(line)
 
@@ -335,6 +353,9 @@ class CockpitApp(App[int]):
     def _refresh(self, agents: set[str]) -> None:
         self._refresh_panes(agents)
         self._show_status()
+        if self._board_moved:  # once per batch of events, not once per event
+            self._board_moved = False
+            self.main.query_one(PlanView).show_board()
 
     def _refresh_panes(self, agents: set[str]) -> None:
         state = self.state.state
@@ -351,21 +372,26 @@ class CockpitApp(App[int]):
             self.state.state.agents.values(),
             stopping=self._stopping,
             notices=len(self.prepared.notices),
+            asked=len(self.supervisor.blocked),
         )
 
     # -- what the screen asks for ("messages up") --------------------------------------
 
     def on_cockpit_screen_next_waiting(self, message: CockpitScreen.NextWaiting) -> None:
-        """The next agent that needs the human after the selected one, and its prompts."""
-        waiting = self.inbox.needing_me(self.view.statuses())
-        if not waiting:
+        """The next agent that needs the human after the selected one, and its prompts;
+        after the prompts, the blocked tasks waiting for the human."""
+        stops = self.inbox.needing_me(self.view.statuses())
+        if not stops:
             self.notify("No agent needs you right now.")
             return
-        selected = message.selected
-        after = waiting.index(selected) + 1 if selected in waiting else 0
-        agent = waiting[after % len(waiting)]
-        self.main.focus_agent(agent)
-        self.inbox.reopen(agent)
+        stop = self.inbox.next_stop(stops, message.selected)
+        if isinstance(stop, BlockedItem):
+            if stop.agent is not None:
+                self.main.focus_agent(stop.agent)
+            self.inbox.reach_blocked(stop, self.supervisor.root, key_label(self._key("message")))
+            return
+        self.main.focus_agent(stop)
+        self.inbox.reopen(stop)
 
     def on_cockpit_screen_pause_toggled(self, message: CockpitScreen.PauseToggled) -> None:
         agent = message.agent

@@ -11,19 +11,25 @@ from __future__ import annotations
 import gc
 from collections.abc import Mapping
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.timer import Timer
 
 from cockpit.session.status import NEEDS_YOU
+from cockpit.supervisor.updates import BlockedItem
 from cockpit.ui import notify
 from cockpit.ui.approval import NOTHING_ASKED, ApprovalScreen, GrantOffer, Verdict
+from cockpit.ui.blocked import BlockedScreen, Trail, item_lines, report_head
 from cockpit.ui.grants import allow_for_session, grant_offer
 from cockpit.ui.settings import KEYS, ScreenConfig, key_label
 
 if TYPE_CHECKING:
     from cockpit.supervisor.core import PendingApproval, Supervisor
+
+Stop = str | BlockedItem
+"""Where the next-needing-me key goes: an agent (its prompts) or a blocked task."""
 
 HOLD_COLLECTOR_S = 1.0
 """The longest the cycle collector stays paused for a prompt to come up."""
@@ -51,6 +57,10 @@ class Inbox:
         self._deferred: set[str] = set()
         self._screen: ApprovalScreen | None = None  # the one prompt, refilled per request
         self._held: Timer | None = None  # the collector is paused while a prompt comes up
+        self.trail = Trail()
+        """Whom each blocked task went through (fed the session's events)."""
+        self.last: Stop | None = None
+        """Where the next-needing-me key went last."""
 
     def announce(self, pending: PendingApproval) -> None:
         """The bell and a desktop notification: someone needs the human."""
@@ -141,17 +151,84 @@ class Inbox:
         if self.prompt is not None and self.prompt.call == call:
             self.prompt.settle()
 
-    def needing_me(self, statuses: Mapping[str, str]) -> list[str]:
-        """Agents that need the human: with a pending prompt (most critical first), then
-        the blocked ones."""
-        order: list[str] = []
+    def blocked(self) -> list[BlockedItem]:
+        """Blocked tasks waiting for the human, oldest first."""
+        return sorted(self.supervisor.blocked.values(), key=lambda item: item.asked_at)
+
+    def needing_me(self, statuses: Mapping[str, str]) -> list[Stop]:
+        """What needs the human, in the order the next-needing-me key visits it: agents
+        with a pending prompt (most critical first), then blocked tasks waiting for the
+        human (oldest first: a prompt holds a running agent, a blocked task is already
+        stopped), then other agents that stopped for the human."""
+        order: list[Stop] = []
         for pending in self.supervisor.inbox():
             if pending.request.agent not in order:
                 order.append(pending.request.agent)
+        items = self.blocked()
+        order += items
+        covered = {item.agent for item in items}
         for name, status in statuses.items():
-            if status in NEEDS_YOU and name not in order:
+            if status in NEEDS_YOU and name not in order and name not in covered:
                 order.append(name)
         return order
+
+    def next_stop(self, stops: list[Stop], selected: str | None) -> Stop:
+        """The stop after the one reached last while its agent is still the selected
+        one, else after the selected agent's (the first when it needs nothing)."""
+        last = self.last
+        still = isinstance(last, BlockedItem) and last.agent in (None, selected)
+        if last in stops and (still or last == selected):
+            index = stops.index(last)
+        elif selected in stops:
+            index = stops.index(selected)
+        else:
+            index = -1
+        stop = stops[(index + 1) % len(stops)]
+        self.last = stop
+        return stop
+
+    def reach_blocked(self, item: BlockedItem, root: Path, message_key: str) -> None:
+        """The panel of a blocked task; `m` there opens a message to its agent (for a
+        gate's item, to the lead)."""
+        if self.closed:
+            return
+        lead = self.supervisor.scheduler.lead(self.supervisor.known_agents())
+        text = item_lines(
+            item,
+            self.trail.through(item.task),
+            report_head(item.report, root),
+            lead,
+            message_key,
+        )
+        to = item.agent or lead
+        self.app.push_screen(BlockedScreen(item, text), partial(self._blocked_answer, to))
+
+    def _blocked_answer(self, to: str | None, message: bool | None) -> None:
+        if not message:
+            return
+        if to is None:
+            self.app.notify("No agent to message: fix the code and merge.", markup=False)
+            return
+        from cockpit.ui.dialogs import MessageScreen  # not needed for the first frame
+
+        self.app.push_screen(MessageScreen(to), partial(self._send, to))
+
+    async def _send(self, agent: str, text: str | None) -> None:
+        if text:
+            await self.supervisor.message(agent, text)
+
+    def announce_blocked(self, item: BlockedItem) -> None:
+        """The bell and a desktop notification: a blocked task needs the human."""
+        title = f"cockpit: task #{item.task} is blocked and needs you"
+        self.alerts.append(title)
+        kind = notify.choose(self.config.notifications, self.env)
+        if kind == "off":
+            return
+        self.app.bell()
+        sequence = notify.sequence(kind, title, item.why, tmux=bool(self.env.get("TMUX")))
+        driver = self.app._driver
+        if sequence and not self.app.is_headless and driver is not None:
+            driver.write(sequence)
 
     def reopen(self, agent: str) -> None:
         """Bring back the prompts of ``agent`` that were left for later."""

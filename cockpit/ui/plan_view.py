@@ -1,13 +1,16 @@
 """The plan view: plan.md's phases and tasks with owner and status, kept live.
 
 It re-reads plan.md (in a thread) whenever the session says the plan or a task changed;
-the file is the truth, the view only shows it. Above the tasks, the conflict radar lists
-the agents whose work overlaps (`show_radar`). Without a file (a replay) it shows what it
-is given with `show`.
+the file is the truth, the view only shows it. An ordered plan (a scheduled session) shows
+the task board instead (`board.board_content`): each task's state as the log says it,
+redrawn from the plan last read when the board moves (`show_board`). Above the tasks,
+the conflict radar lists the agents whose work overlaps (`show_radar`). Without a file (a
+replay) it shows what it is given with `show`.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -20,6 +23,8 @@ from textual.widgets import Static
 from cockpit.errors import CockpitError
 from cockpit.plan.document import Plan, load_plan
 from cockpit.plan.model import TaskState
+from cockpit.session.state import SessionState
+from cockpit.ui.board import board_content
 from cockpit.ui.render import one_line
 
 STATE_STYLES: dict[str, tuple[str, str]] = {
@@ -110,6 +115,13 @@ class PlanView(VerticalScroll):
         self.plan = plan
         self.unverified: dict[str, str] = {}
         """Task id -> who ticked its box without update_task (from the session's log)."""
+        self.board: SessionState | None = None
+        """The session's fold, whose task board an ordered plan shows (read on the event
+        loop only: a thread gets a copy)."""
+        self.shifts: int | None = None
+        """The session's strategy shifts per task (a strategy reads "2 of 3")."""
+        self._read: Plan | None = plan
+        self._stale = plan is None
         self.border_title = "plan.md"
 
     def compose(self) -> ComposeResult:
@@ -117,7 +129,7 @@ class PlanView(VerticalScroll):
         radar.display = False
         yield radar
         if self.plan is not None:
-            yield Static(plan_content(self.plan, self.agents), id="plan-tasks")
+            yield Static(self._content(self.plan, None, {}), id="plan-tasks")
         else:
             yield Static("Reading plan.md…" if self.path else "", id="plan-tasks")
 
@@ -125,16 +137,54 @@ class PlanView(VerticalScroll):
         if self.path is not None and self.plan is None:
             self.refresh_plan()
 
-    @work(thread=True, exclusive=True, group="plan-read", exit_on_error=False)
     def refresh_plan(self) -> None:
         """Re-read plan.md off the event loop and show it."""
-        if self.path is None:
-            return
+        if self.path is not None:
+            self._stale = True
+            self._draw(self._board_copy(), dict(self.unverified))
+
+    def show_board(self) -> None:
+        """The board moved: an ordered plan's view is drawn again from the plan last read
+        (plan.md itself did not change)."""
+        plan = self._read
+        if plan is not None and plan.ordered and self.board is not None:
+            self._draw(self._board_copy(), dict(self.unverified))
+
+    def _board_copy(self) -> SessionState | None:
+        """What a thread may read of the board while the event loop folds on."""
+        if self.board is None:
+            return None
+        live = self.board
+        return SessionState(
+            board={k: copy.copy(r) for k, r in live.board.items()},
+            phases_opened=list(live.phases_opened),
+            gates=dict(live.gates),
+        )
+
+    def _content(
+        self, plan: Plan, board: SessionState | None, unverified: Mapping[str, str]
+    ) -> Content:
+        if plan.ordered and board is not None and plan.tasks:
+            return board_content(plan, board, self.agents, shifts=self.shifts)
+        return plan_content(plan, self.agents, unverified)
+
+    @work(thread=True, exclusive=True, group="plan-read", exit_on_error=False)
+    def _draw(self, board: SessionState | None, unverified: Mapping[str, str]) -> None:
+        """Off the event loop: plan.md read again when it changed (a newer call replaces
+        one not yet run, so a re-read asked for is never lost), then the view drawn."""
         try:
-            content = plan_content(load_plan(self.path), self.agents, dict(self.unverified))
+            if self._stale or self._read is None:
+                self._stale = False
+                assert self.path is not None
+                self._read = load_plan(self.path)
+            content = self._content(self._read, board, unverified)
         except (CockpitError, OSError) as exc:
             content = Content.styled(one_line(f"plan.md cannot be read: {exc}"), "$error")
-        self.app.call_from_thread(self.show, content)
+        self.app.call_from_thread(self._shown, content)
+
+    def _shown(self, content: Content) -> None:
+        self.set_class(self._read is not None and self._read.ordered, "-board")
+        self.show(content)
 
     def show(self, content: Content) -> None:
         self.query_one("#plan-tasks", Static).update(content)

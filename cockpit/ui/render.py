@@ -23,12 +23,19 @@ from cockpit.session.kinds import (
     HumanMessage,
     LogRecovered,
     ModelMessage,
+    PhaseGate,
+    PhaseOpened,
     PlanDelivered,
     PolicyDecided,
     SafeguardSnapshot,
     SandboxBlocked,
     SessionEnded,
     SessionResumed,
+    StrategyShifted,
+    TaskAnswered,
+    TaskEscalated,
+    TaskRed,
+    TaskStateChanged,
     TaskUpdated,
     TaskVerified,
     ToolFinished,
@@ -226,6 +233,18 @@ def _describe(event: Event, call: CallState | None, output_streamed: bool) -> li
             if verified.passed:
                 return [("ok", f"  ✓ verified: {command}")]
             return [("fail", f"  ✗ verify failed (exit {verified.exit_code}): {command}")]
+        case TaskStateChanged(state="pending" | "ready"):
+            return []  # waiting, not working: the plan view shows it (and what it waits for)
+        case (
+            TaskStateChanged()
+            | PhaseOpened()
+            | PhaseGate()
+            | TaskRed()
+            | StrategyShifted()
+            | TaskEscalated()
+            | TaskAnswered()
+        ):
+            return [_board_line(event.body)]
         case PlanDelivered(restarted=restarted):
             if restarted:
                 return [("note", "✎ plan.md change delivered: the turn restarted with it")]
@@ -239,6 +258,48 @@ def _describe(event: Event, call: CallState | None, output_streamed: bool) -> li
         case LogRecovered(bytes_dropped=dropped):
             return [("note", f"── log recovered: a torn last line was cut ({dropped} bytes)")]
     return []
+
+
+_MOVE_STYLE = {
+    "done": "ok",
+    "review": "ok",
+    "blocked": "fail",
+    "failed": "fail",
+    "in_progress": "note",
+}
+
+
+def _board_line(body: Any) -> Line:
+    """One short line for a move on the task board (an ordered plan's scheduling)."""
+    match body:
+        case TaskStateChanged(task=task, state=state, why=why):
+            said = f"▸ task #{_or(task, '?')} → {_or(state, '?')}"
+            if why and state in ("blocked", "failed"):
+                said += f": {why}"
+            return (_MOVE_STYLE.get(str(state), "note"), said)
+        case PhaseOpened(phase=phase):
+            return ("note", f"── phase {_or(phase, '?')!r} opened ──")
+        case PhaseGate(phase=phase, command=command, passed=passed, exit_code=code):
+            verdict = "passed" if passed else f"FAILED (exit {code})"
+            return ("ok" if passed else "fail", f"gate {_or(phase, '?')!r}: {command} — {verdict}")
+        case TaskRed(passes_already=True, mode=mode):
+            held = "held until it fails first" if mode == "block" else "flagged"
+            return ("tier-2", f"⚑ red first: verify passes already — {held}")
+        case TaskRed(exit_code=code):
+            return ("dim", f"  red first: verify fails first (exit {code}), as it should")
+        case StrategyShifted(strategy=strategy, failures=failures, rolled_back_to=back):
+            rolled = ", rolled back" if back else ""
+            runs = f"{_or(failures, '?')} failed verify runs"
+            return (
+                "tier-2",
+                f"↺ strategy shifted: now strategy {_or(strategy, '?')} ({runs}){rolled}",
+            )
+        case TaskEscalated(to=to, reason=reason):
+            who = "you" if to == "human" else str(_or(to, "?"))
+            return ("fail", f"⛔ blocked → {who}: {_or(reason, '')}".rstrip(": "))
+        case TaskAnswered(by=by):
+            return ("human", f"✓ answered by {'you' if by in (None, 'human') else by}")
+    return ("note", "")
 
 
 def _widened(widening: Mapping[str, Any]) -> str:

@@ -16,6 +16,7 @@ from cockpit.session.kinds import PlanChanged
 from cockpit.session.state import SessionState, items_of
 from cockpit.session.status import HALTED, AgentStatus
 from cockpit.ui import render
+from cockpit.ui.board import logged_board
 from cockpit.ui.plan_view import STATE_STYLES
 from cockpit.ui.replay_transport import Frame, Timeline
 from cockpit.ui.worktree_view import isolation_badge
@@ -131,8 +132,9 @@ def logged_plan(state: SessionState, change: Event | None) -> Content:
                 lines.append(
                     Content.styled(render.one_line(f"    {status}: {note}"), "$text-muted")
                 )
-    else:
+    elif not state.board:
         lines += [Content(""), Content("No task reported yet.")]
+    lines += logged_board(state)  # an ordered plan's board, as the live view shows it
     changes = state.kinds.get(PlanChanged.kind, 0)
     if changes:
         lines.append(Content(""))

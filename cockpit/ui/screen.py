@@ -30,6 +30,8 @@ from cockpit.session.events import Event
 from cockpit.session.kinds import (
     GrantRevoked,
     LogRecovered,
+    PhaseGate,
+    PhaseOpened,
     SessionEnded,
     SessionResumed,
     body_class,
@@ -43,7 +45,9 @@ from cockpit.ui.settings import SCREEN_KEYS
 from cockpit.ui.transcript import REFRESH_HZ, Transcript
 from cockpit.ui.worktree_view import isolation_badge
 
-SESSION_WIDE = frozenset({SessionResumed, SessionEnded, LogRecovered, GrantRevoked})
+SESSION_WIDE = frozenset(
+    {SessionResumed, SessionEnded, LogRecovered, GrantRevoked, PhaseOpened, PhaseGate}
+)
 """Events of no agent that every pane shows."""
 
 PLAN_WIDTH = 44
@@ -295,7 +299,12 @@ class CockpitScreen(Screen[None]):
                 pane.add_event(event, None)
 
     def show_status(
-        self, agents: Iterable[AgentState], *, stopping: bool = False, notices: int = 0
+        self,
+        agents: Iterable[AgentState],
+        *,
+        stopping: bool = False,
+        notices: int = 0,
+        asked: int = 0,
     ) -> None:
         """The top line: where agents work, how many, who waits for the human, who failed
         or stalled, warnings from the start, tokens and cost. When all but tokens and cost
@@ -305,7 +314,7 @@ class CockpitScreen(Screen[None]):
         status = self.query_one("#status", Static)
         room = self.size.width - status.styles.padding.width
         for detail in (2, 1, 0):
-            told = self._status_line(agents, stopping, notices, detail)
+            told = self._status_line(agents, stopping, notices, detail, asked)
             if told.cell_length <= room:
                 break
         used = sum(render.total_tokens(a) for a in agents)
@@ -315,10 +324,11 @@ class CockpitScreen(Screen[None]):
             status.update(line, layout=False)
 
     def _status_line(
-        self, agents: list[AgentState], stopping: bool, notices: int, detail: int
+        self, agents: list[AgentState], stopping: bool, notices: int, detail: int, asked: int
     ) -> Content:
-        """The top line but tokens and cost, ``detail`` 2 (all), 1 or 0 (shortest)."""
-        waiting = sum(1 for a in agents if a.status == AgentStatus.WAITING)
+        """The top line but tokens and cost, ``detail`` 2 (all), 1 or 0 (shortest).
+        ``asked``: blocked tasks waiting for the human (counted with the prompts)."""
+        waiting = sum(1 for a in agents if a.status == AgentStatus.WAITING) + asked
         blocked = sum(1 for a in agents if a.status in HALTED)
         stalled = sum(1 for a in agents if a.status == AgentStatus.STALLED)
         parts: list[str | Content | tuple[str, str]] = [("cockpit", "bold")]
