@@ -441,6 +441,11 @@ class Supervisor:
         """``agent``'s loop is going (not stopped: done, failed, blocked or never started)."""
         return agent in self.runtimes and not self.crew.stopped(agent)
 
+    def iteration_of(self, agent: str) -> int:
+        """How many model turns ``agent`` has begun (0 before it starts)."""
+        runtime = self.runtimes.get(agent)
+        return runtime.iteration if runtime is not None else 0
+
     def agent_failed(self, agent: str) -> bool:
         runtime = self.runtimes.get(agent)
         return runtime is not None and runtime.status == AgentStatus.FAILED

@@ -192,8 +192,9 @@ class EscapeHatch:
             return await self._hypothesis(agent, str(event.data.get("reason") or ""))
         if event.kind == AgentStatusChanged.kind and event.data.get("status") == AgentStatus.DONE:
             task_id = self._current(agent)
-            if task_id is not None and event.seq > self.scheduler.handed_at.get(task_id, -1):
-                await self._turn_ended(agent)  # (a turn that ended before it was handed: no)
+            if task_id is None or event.iteration <= self.scheduler.handed_at.get(task_id, 0):
+                return False  # the turn that ended began before the task was handed over
+            await self._turn_ended(agent)
         return False
 
     async def tick(self) -> None:

@@ -109,6 +109,8 @@ class ScheduleHost(Protocol):
 
     def is_running_now(self, agent: str) -> bool: ...
 
+    def iteration_of(self, agent: str) -> int: ...
+
     def answered(self, task: str) -> None: ...
 
     def blocked_for_human(
@@ -184,7 +186,8 @@ class Scheduler:
         """Task -> the snapshot its current strategy began from."""
         self._ticker: asyncio.Task[None] | None = None
         self.handed_at: dict[str, int] = {}
-        """Task -> the seq of its last move to in_progress (what came before is stale)."""
+        """Task -> its agent's turn count when it last moved to in_progress: a turn that
+        ends with a count no higher began before that, and says nothing of the task."""
 
     @property
     def active(self) -> bool:
@@ -524,9 +527,11 @@ class Scheduler:
             phase=task.phase if task is not None else None,
             **extra,
         )
-        logged = await self.sup.record(body, agent=self.board.owners.get(task_id))
-        if state == IN_PROGRESS:
-            self.handed_at[task_id] = logged.seq
+        owner = self.board.owners.get(task_id)
+        await self.sup.record(body, agent=owner)
+        if state == IN_PROGRESS and owner:
+            # A turn under way now began before this: its end is not this task's.
+            self.handed_at[task_id] = self.sup.iteration_of(owner)
 
     async def _block(self, task_id: str, why: str, report: str | None = None) -> None:
         await self._move(task_id, BLOCKED, why, report=report)
@@ -545,7 +550,7 @@ class Scheduler:
         if first:
             self._why[task_id] = why
         elif self._why.get(task_id) and self._why[task_id] not in why:
-            why = f"{why}. It was blocked because {self._why[task_id]}"
+            why = f"{why.rstrip('.')} (it was blocked: {self._why[task_id].rstrip('.')})"
         self._escalated[task_id] = to
         await self.sup.record(
             TaskEscalated(task=task_id, to=to, reason=why, report=report), agent=owner

@@ -49,7 +49,7 @@ def test_a_task_blocked_for_the_human_is_said_and_the_run_exits_1(tmp_path: Path
     said = [line for line in done.stderr.splitlines() if "BLOCKED, needs you" in line]
     assert said == [
         "cockpit: BLOCKED, needs you: task #page: planner (the lead) could not resolve it: "
-        "I cannot design pages."
+        "I cannot design pages (it was blocked: The page needs a design nobody wrote)"
     ], done.stderr
     assert "cockpit: still blocked, waiting for you: #page" in done.stderr
     assert done.returncode == 1, done.stderr

@@ -35,6 +35,12 @@ agents:
     - calls:
         - report_blocked: {reason: "The page needs a design nobody wrote."}
     - text: "Thanks: writing the page now."
+      calls:
+        - write_file: {path: page.html, content: "<p>page</p>\n"}
+    - text: "The page is written."
+      calls:
+        - update_task: {task: page, status: done}
+    - text: "Done."
   planner:
     - calls:
         - report_blocked: {reason: "I cannot design pages: the human must."}
@@ -116,10 +122,12 @@ async def test_the_board_moves_on_screen_and_a_blocked_task_is_answered(tmp_path
             answered = events(prepared, "task.answered")[0]["data"]
             assert answered["task"] == "page" and answered["by"] == "human"
             await wait_until(
-                lambda: not app.supervisor.blocked and "▶ #page in progress" in plan_text(view),
-                what="the item gone and #page back in progress",
+                lambda: not app.supervisor.blocked and "✓ #page done" in plan_text(view),
+                what="the item gone and #page done",
                 pause=pilot.pause,
             )
+            moves = [e["data"]["state"] for e in events(prepared, "task.state")]
+            assert moves[-2:] == ["in_progress", "done"], "answered, it went on and finished"
             await wait_until(
                 lambda: "waiting for you" not in screen_text(app).splitlines()[0],
                 what="the header count to drop",
