@@ -176,6 +176,8 @@ class Scheduler:
         self._idle.set()
         self._escalated: dict[str, str] = {}
         """Task -> to whom it went (the lead's name, or ``human``)."""
+        self._passed_by: dict[str, str] = {}
+        """Task -> the lead that passed it on to the human (released when it is answered)."""
         self._reports: dict[str, str] = {}
         """Task -> its BLOCKER_REPORT.md: it goes with the task up to the human."""
         self._why: dict[str, str] = {}
@@ -472,6 +474,17 @@ class Scheduler:
             await self._move(task_id, FAILED, detail)
             await self._escalate(task_id, f"its agent {agent} failed: {detail}")
 
+    async def _release_lead(self, task_id: str) -> None:
+        """The lead that passed this task on waits (blocked) for an answer: it has come."""
+        lead = self._passed_by.pop(task_id, None)
+        runtime = self.sup.runtimes.get(lead) if lead else None
+        if lead and runtime is not None and runtime.status == AgentStatus.BLOCKED:
+            await self.sup.hand_over(
+                lead,
+                f"The human answered task #{task_id}, which you passed on; nothing more is "
+                "needed from you on it.",
+            )
+
     def _still_blocked(self, task_id: str) -> bool:
         if task_id.startswith("gate:"):
             return task_id.removeprefix("gate:") not in self.gates_passed
@@ -491,6 +504,7 @@ class Scheduler:
             task = self.plan.task(task_id)
             if task is not None:
                 self.hatch.begin(task)  # a fresh budget for what the human's answer allows
+            await self._release_lead(task_id)
 
     # -- moving tasks ----------------------------------------------------------------------
 
@@ -542,8 +556,11 @@ class Scheduler:
         the human: an inbox item of its own kind."""
         owner = self.board.owners.get(task_id)
         lead = self.lead(self.sup.known_agents())
-        first = self._escalated.get(task_id) is None
+        before = self._escalated.get(task_id)
+        first = before is None
         to = lead if (lead and lead != owner and first) else "human"
+        if to == "human" and before not in (None, "human"):
+            self._passed_by[task_id] = str(before)
         if report:
             self._reports[task_id] = report
         report = report or self._reports.get(task_id)
@@ -667,6 +684,7 @@ class Scheduler:
                 self.gates_passed.add(spot.title)
                 self._escalated.pop(f"gate:{spot.title}", None)
                 self.sup.answered(f"gate:{spot.title}")
+                await self._release_lead(f"gate:{spot.title}")
                 passed_one = True
         return passed_one
 

@@ -92,3 +92,37 @@ async def test_without_a_lead_the_human_gets_it_and_answers_it(workspace: Path) 
     assert answered and answered[0]["data"]["by"] == "human"
     states = [e["data"]["state"] for e in logged(prepared, "task.state")]
     assert states[-3:] == ["blocked", "in_progress", "done"]
+
+
+PASSED_ON = """
+agents:
+  back:
+    - calls:
+        - report_blocked: {reason: "which database should the store use?"}
+    - calls:
+        - write_file: {path: store.txt, content: "sqlite\\n"}
+        - update_task: {task: store, status: done}
+    - text: "Done with sqlite."
+  planner:
+    - text: "Nothing to plan yet."
+    - calls:
+        - report_blocked: {reason: "The database is the human's choice."}
+    - text: "Understood."
+"""
+
+
+async def test_the_lead_passes_it_on_and_is_released_when_the_human_answers(
+    workspace: Path,
+) -> None:
+    root = team(workspace, PLAN, {"back": '"**"', "planner": "plan.md"})
+    prepared = await start(root, PASSED_ON, ["back", "planner"])
+    sup = prepared.supervisor
+    try:
+        await wait_until(lambda: "store" in sup.blocked, "the task in the human's inbox")
+        assert "the human's choice" in sup.blocked["store"].why
+        await sup.message("back", "Use sqlite.")
+        statuses = await sup.wait()
+    finally:
+        await finish(prepared)
+    assert [e["data"]["to"] for e in logged(prepared, "task.escalated")] == ["planner", "human"]
+    assert statuses == {"back": "done", "planner": "done"}, "the lead is not left waiting"
