@@ -180,9 +180,9 @@ def _overriding(
 ) -> AgentDefinition:
     """`defn` marked as replacing `prior`, with what it may do that `prior` may not."""
     widens = _widening(defn, prior)
-    if not widens and prior.origin is AgentOrigin.BUILTIN:
-        # A team's own builder in place of the built-in one (`cockpit init` writes these):
-        # `cockpit agents` says so; only one that may do more is worth a word at each start.
+    if not widens and prior.origin is AgentOrigin.BUILTIN and defn.origin is AgentOrigin.COCKPIT:
+        # The workspace's own builder in place of the built-in one (a team `cockpit init`
+        # wrote): `cockpit agents` says so; one that may do more is told at each start.
         return replace(defn, replaces=prior.source)
     what = "the built-in" if prior.origin is AgentOrigin.BUILTIN else "the"
     message = f"{defn.name!r} replaces {what} agent of that name ({catalog.shown(prior.source)})"

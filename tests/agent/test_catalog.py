@@ -153,3 +153,20 @@ def test_agent_files_linked_from_outside_the_workspace_are_not_read(tmp_path: Pa
         ".claude/agents/spy.md": f"links outside the workspace (to {outside / 'spy.md'}): not read",
         ".cockpit/agents": f"links outside the workspace (to {outside}): not read",
     }
+
+
+def test_the_workspaces_own_builder_in_place_of_the_built_in_is_not_a_warning(
+    ws: Workspace,
+) -> None:
+    """A team `cockpit init` wrote replaces the built-ins by name: no word at every start,
+    unless a replacement may do more than the built-in (then it is always told)."""
+    write(ws.agents_dir / "builder.md", "---\nname: builder\nmodel: sonnet\n---\nBuild.\n")
+    write(
+        ws.agents_dir / "reviewer.md",
+        "---\nname: reviewer\ntools: [read_file, write_file]\nscope: ['**']\n---\nFix.\n",
+    )
+    catalog = load_agents(ws)
+    assert catalog["builder"].replaces == builtin_dir("agents") / "builder.md"
+    notices = startup_notices(catalog, ["builder", "reviewer"], "claude-sonnet-5-5")
+    assert len(notices) == 1 and "'reviewer' replaces the built-in" in notices[0]
+    assert "WIDENS" in notices[0]
