@@ -45,6 +45,12 @@ def register(sub: Any) -> None:
     )
     show.add_argument("log", type=Path, metavar="LOG")
     show.add_argument(
+        "--kind",
+        metavar="KINDS",
+        help="only events whose kind starts with one of these, comma-separated "
+        "(`--kind phase,task.state,strategy,task.escalated`: how the plan's work moved)",
+    )
+    show.add_argument(
         "--follow", "-f", action="store_true", help="keep printing events as they are written"
     )
     show.set_defaults(handler=_log_show)
@@ -94,7 +100,8 @@ def _quiet_stdout() -> None:
 
 def _log_show(args: argparse.Namespace) -> int:
     path: Path = args.log
-    follower = _Follower(path)
+    kinds = tuple(k.strip() for k in (args.kind or "").split(",") if k.strip())
+    follower = _Follower(path, kinds)
     ended = follower.print_available()  # a damaged line stops it: one line, exit 2
     if args.follow:
         while not ended:
@@ -122,12 +129,14 @@ def _log_show(args: argparse.Namespace) -> int:
 class _Follower:
     """Prints complete lines as they appear, checking the chain as it goes."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, kinds: tuple[str, ...] = ()) -> None:
         if path.is_dir():
             raise LogError(f"{path}: is a directory, not a log file")
         if not path.is_file():
             raise LogError(f"{path}: no such log file")
         self.path = path
+        self.kinds = kinds
+        """Print only events whose kind starts with one of these (every event: empty)."""
         self.offset = 0
         self.seq = 0
         self.prev = GENESIS
@@ -149,7 +158,8 @@ class _Follower:
                 if isinstance(obj, str):
                     raise LogCorruptError(str(self.path), self.seq + 1, obj)
                 event = Event.from_obj(obj)
-                print(format_line(event), flush=True)
+                if not self.kinds or event.kind.startswith(self.kinds):
+                    print(format_line(event), flush=True)
                 self.session = event.session
                 self.offset += len(raw)
                 self.seq += 1

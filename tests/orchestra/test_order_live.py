@@ -83,3 +83,20 @@ async def test_tasks_are_handed_over_in_order_and_never_early(workspace: Path) -
     # front was not started until its task was handed to it.
     kinds = [(e["kind"], e["agent"]) for e in logged(prepared)]
     assert kinds.index(("agent.started", "front")) > kinds.index(("task.state", "back"))
+
+
+async def test_log_show_kind_prints_how_the_plans_work_moved(workspace: Path) -> None:
+    from tests.session._util import cockpit
+
+    root = _workspace(workspace)
+    prepared = await start(root, SCRIPT, ["back", "front"])
+    try:
+        await prepared.supervisor.wait()
+    finally:
+        await finish(prepared)
+    shown = cockpit("log", "show", "--kind", "phase,task.state", str(prepared.log.path))
+    assert shown.code == 0, shown.out
+    lines = shown.out.splitlines()
+    assert lines and all(("| phase " in line) or ("| task #" in line) for line in lines), lines
+    assert sum("OPENED" in line for line in lines) == 2
+    assert any("task #page | ready -> IN_PROGRESS: handed over" in line for line in lines)
