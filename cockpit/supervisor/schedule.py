@@ -166,7 +166,6 @@ class Scheduler:
         self.opened = 0
         self.gates_passed: set[str] = set()
         self._gate_tried: dict[str, tuple[Any, ...]] = {}
-        self._red_tried: dict[str, frozenset[str]] = {}
         self._queue: asyncio.Queue[Event | None] = asyncio.Queue()
         self._phases_logged = False
         self._loop: asyncio.Task[None] | None = None
@@ -772,9 +771,9 @@ class Scheduler:
                 if self.settings.red_first == "block":
                     await self._block(
                         task.id,
-                        f"red first: {flag}. Write a failing test for it (then it is handed on)",
+                        f"red first: {flag}. Make its verify a test that fails until the task "
+                        "is done, then reopen the task (replan reopen): it is checked again",
                     )
-                    self._red_tried[task.id] = frozenset(self.board.done())
                     return None
                 notes.append(
                     "Warning: its verify already passes before you start, so it cannot prove "

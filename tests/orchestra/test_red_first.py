@@ -73,3 +73,39 @@ async def test_in_block_mode_the_task_waits_for_a_failing_test(workspace: Path) 
     assert states[-1] == "blocked" and "in_progress" not in states
     assert not logged(prepared, "agent.started"), "back is never handed a task that proves nothing"
     assert "red first" in blocked["greet"].why
+
+
+BLOCK_THEN_FIX = """
+agents:
+  tester:
+    - text: "Nothing to test yet."
+    - calls:
+        - write_file: {path: tests/check.sh, content: "grep -q hello greet.txt\\n"}
+        - replan: {action: reopen, task: greet}
+    - text: "The test fails now; reopened."
+  back:
+    - calls:
+        - write_file: {path: greet.txt, content: "hello\\n"}
+        - update_task: {task: greet, status: done}
+    - text: "Done."
+"""
+
+
+async def test_the_lead_makes_the_test_fail_first_and_reopens_the_task(workspace: Path) -> None:
+    root = team(
+        workspace, PLAN.format(verify="sh tests/check.sh"), {"back": '"**"', "tester": "tests"}
+    )
+    (root / "tests").mkdir()
+    (root / "tests" / "check.sh").write_text("exit 0\n")  # passes before any work
+    config(root, "orchestration:\n  red_first: block\n  lead: tester\n")
+    settings = load_settings(root / ".cockpit" / "config.yaml")
+    prepared = await start(root, BLOCK_THEN_FIX, ["back", "tester"], settings=settings)
+    try:
+        await prepared.supervisor.wait()
+    finally:
+        await finish(prepared)
+    reds = [e["data"]["passes_already"] for e in logged(prepared, "task.red")]
+    assert reds == [True, False], "checked again after the reopen: it fails first now"
+    states = [e["data"]["state"] for e in logged(prepared, "task.state")]
+    assert states[-5:] == ["blocked", "pending", "ready", "in_progress", "done"], states
+    assert (root / "greet.txt").read_text() == "hello\n"
