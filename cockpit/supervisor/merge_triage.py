@@ -93,6 +93,16 @@ def triage(
             )
         elif status is AgentStatus.FAILED:
             verdict, why = Verdict.FAILED, f"it failed: {agents[name].detail or 'no reason'}"
+        elif plan.ordered:
+            # A scheduled plan: each task's verified work was committed as it was done, and
+            # only that is merged (never what is uncommitted: a task under way, a blocked
+            # one), whatever the agent does now; its later tasks are not handed over yet.
+            tasks = tuple(t for t in tasks if t.status is TaskState.DONE)
+            unverified = _unverified(tasks, verified)
+            verdict = Verdict.UNVERIFIED if unverified else Verdict.READY
+            why = unverified or "its done tasks are verified and committed"
+            found.append(Triaged(name, verdict, why, tree.branch, worktree, tasks, True))
+            continue
         elif status is AgentStatus.BLOCKED:
             reason = agents[name].blocked_reason or agents[name].detail or "no reason"
             verdict, why = Verdict.BLOCKED, f"it is blocked: {reason}"
