@@ -64,11 +64,8 @@ agents:
 
 
 async def test_an_agent_with_a_later_task_has_its_first_one_merged(workspace: Path) -> None:
-    root = team(workspace, PLAN, {"writer": "notes.md, tests.md", "designer": "design.md", "builder": "built.txt"})
-    from tests.supervisor.conftest import git
-
-    git(root, "add", "-A")
-    git(root, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "plan")
+    scopes = {"writer": "notes.md, tests.md", "designer": "design.md", "builder": "built.txt"}
+    root = team(workspace, PLAN, scopes, commit=True)
     prepared = await start(root, SCRIPT, ["writer", "designer", "builder"], shared_tree=False)
     try:
         await prepared.supervisor.wait()
