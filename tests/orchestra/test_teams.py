@@ -3,7 +3,15 @@
 starts before what it waits for is done, a scripted failing task goes through the escape
 hatch (an approach rolled back, the last one exhausted, BLOCKER_REPORT.md), is escalated to
 the team's lead and then to the human, whose answer unblocks it; every task ends done, the
-integration branch holds the team's work, and the session's log audits clean."""
+integration branch holds the team's work, and the session's log audits clean.
+
+Three scheduler bugs found here have their own failing tests (tests/orchestra/test_found_*):
+feature and echelons stop until an agent with a task in a later phase gets its first task
+merged (test_found_later_task_holds_merge; boss-workers' boss too, when its turn ends
+before the ceremony looks); the leads write notes/LEAD.md until a task that changes
+nothing on its branch can become done (test_found_no_work_stays_in_review); the report is
+read from the lead's escalation until the human's item keeps it
+(test_found_report_lost_via_lead)."""
 
 from __future__ import annotations
 
