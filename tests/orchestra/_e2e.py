@@ -101,25 +101,12 @@ def init_team(tmp: Path, team: Team) -> Path:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    _lead_notes(root)
     plan = root / "plan.md"
     plan.write_text(_runnable(plan.read_text(), team))
     (root / "check.sh").write_text(CHECK)
     git(root, "add", "-A")
     git(root, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", f"the {team.name} team")
     return root
-
-
-def _lead_notes(root: Path) -> None:
-    """The lead may also write notes/LEAD.md, and its tasks' scripts do: a task that
-    changes nothing on its branch stays in review for now (see
-    tests/orchestra/test_found_no_work_stays_in_review.py), and every lead's scope is
-    plan.md, the human's file, which never reaches a branch."""
-    lead = yaml.safe_load((root / ".cockpit" / "config.yaml").read_text())["orchestration"]["lead"]
-    agent = root / ".cockpit" / "agents" / f"{lead}.md"
-    text = agent.read_text()
-    assert "scope: [plan.md]\n" in text, text
-    agent.write_text(text.replace("scope: [plan.md]\n", f"scope: [plan.md, notes/{lead}.md]\n"))
 
 
 def agents_of(root: Path) -> list[str]:

@@ -5,13 +5,10 @@ hatch (an approach rolled back, the last one exhausted, BLOCKER_REPORT.md), is e
 the team's lead and then to the human, whose answer unblocks it; every task ends done, the
 integration branch holds the team's work, and the session's log audits clean.
 
-Three scheduler bugs found here have their own failing tests (tests/orchestra/test_found_*):
-feature and echelons stop until an agent with a task in a later phase gets its first task
-merged (test_found_later_task_holds_merge; boss-workers' boss too, when its turn ends
-before the ceremony looks); the leads write notes/LEAD.md until a task that changes
-nothing on its branch can become done (test_found_no_work_stays_in_review); the report is
-read from the lead's escalation until the human's item keeps it
-(test_found_report_lost_via_lead)."""
+The leads' tasks change no file (their scope is the human's plan.md): they are done
+without a merge. Three scheduler bugs found here keep their tests (tests/orchestra/
+test_found_*): an agent with a task in a later phase held its first task's merge; a task
+that changed nothing stayed in review; the human's item lost the lead's report."""
 
 from __future__ import annotations
 
@@ -21,7 +18,7 @@ from tests.orchestra._e2e import Team, assert_ran, run_team
 
 TRIO = Team(
     "trio",
-    {"plan": "notes/planner.md", "build": "build.txt"},
+    {"build": "build.txt"},
     failing="build",
     answer="The check wants build.txt: write it.",
 )
@@ -46,7 +43,6 @@ FEATURE = Team(
         "checks": "docs/quality-report.md",
         "review": "docs/review.md",
         "docs": "docs/usage.md",
-        "close": "notes/project-manager.md",
     },
     failing="backend",
     answer="The check wants src/server.py: write the server there.",
@@ -67,7 +63,6 @@ ECHELONS = Team(
         "record-2": "docs/decisions/echelon-2.md",
         "polish": "src/messages.py",
         "record-3": "docs/decisions/echelon-3.md",
-        "close": "notes/arbiter.md",
     },
     failing="feature",
     answer="The check wants src/feature.py: build the feature there.",
@@ -81,11 +76,9 @@ async def test_echelons_runs_end_to_end(tmp_path: Path) -> None:
 BOSS_WORKERS = Team(
     "boss-workers",
     {
-        "plan": "notes/boss.md",
         "part-1": "src/part1.py",
         "part-2": "src/part2.py",
         "part-3": "src/part3.py",
-        "accept": "notes/boss.md",
     },
     failing="part-2",
     answer="The check wants src/part2.py: write the part there.",
