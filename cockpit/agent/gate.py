@@ -112,6 +112,7 @@ class ToolGate(AgentSteps):
                 outcome.exit_code if outcome.exit_code is not None else (1 if failed else 0),
                 outcome.output or outcome.content,
                 failed=failed,
+                wrote=str(args["path"]) if name in ("write_file", "edit_file") else None,
             )
             if note:
                 outcome = dataclasses.replace(outcome, content=f"{outcome.content}\n\n{note}")

@@ -72,7 +72,14 @@ class AgentHost(Protocol):
         """Why the agent may not move this task now (not handed over yet), or None."""
 
     async def attempted(
-        self, agent: str, command: str, exit_code: int | None, output: str, *, failed: bool
+        self,
+        agent: str,
+        command: str,
+        exit_code: int | None,
+        output: str,
+        *,
+        failed: bool,
+        wrote: str | None = None,
     ) -> str | None:
         """A tool call ran for the agent's task (the escape hatch counts it): a note for
         the agent when its approach is over, else None. Awaited before the agent sees the

@@ -90,7 +90,8 @@ TOOL_SCHEMAS: dict[str, dict[str, Any]] = {
         "owner; optional id, after (ids, comma-separated), verify, and before (the id of the "
         "task that needs it: the new task goes just before it) or phase). action `reassign`: "
         "give `task` to `owner`. action `reopen`: hand a blocked `task` to its owner again "
-        "with a fresh budget. To pass a task to the human instead, call report_blocked.",
+        "with a fresh budget, or run a failed gate again (`task`: `gate:PHASE`). To pass a "
+        "task to the human instead, call report_blocked.",
         {
             "action": {"enum": ["add", "reassign", "reopen"]},
             "task": _STR,

@@ -108,6 +108,13 @@ async def run_on_terminal(prepared: Prepared, *, ask: bool, on_idle: OnIdle | No
         warn(line)
     for item in outcome.blocked:
         warn(f"still blocked, waiting for you: #{item.task}: {item.why}")
+    if outcome.unfinished:
+        warn(f"{len(outcome.unfinished)} task(s) of plan.md not done:")
+        for line in outcome.unfinished:
+            warn(f"  {line}")
+    problem = prepared.supervisor.scheduler.problem
+    if problem:
+        warn(f"the scheduler could not handle an event: {problem}")
     print(f"cockpit: log {prepared.log.path}", file=sys.stderr)
     if not outcome.finished:
         print(f"cockpit: to continue: {resume_hint(prepared)}", file=sys.stderr)

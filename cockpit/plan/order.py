@@ -26,6 +26,9 @@ from dataclasses import dataclass
 from cockpit.plan.document import Plan
 from cockpit.plan.model import Phase, PlanProblem, Task
 
+_CYCLE_SHOWN = 8
+"""Tasks of a cycle a problem names before "… (N tasks in all)"."""
+
 
 @dataclass(frozen=True)
 class PhaseSpot:
@@ -37,6 +40,10 @@ class PhaseSpot:
     line: int
     gate: tuple[str, ...]
     tasks: tuple[str, ...]
+    key: str = ""
+    """What the log calls it: its heading, or for a heading used before in the plan
+    (a ``### Tests`` under each feature) the heading and its line, so one phase's passed
+    gate is never another's."""
 
     @property
     def name(self) -> str:
@@ -75,7 +82,7 @@ class PlanOrder:
         for spot in self.phases[:-1]:
             if not self.complete(spot.index, done):
                 break
-            if spot.gate and spot.title not in gates_passed:
+            if spot.gate and spot.key not in gates_passed:
                 break
             last = spot.index + 1
         return max(last, min(at_least, len(self.phases) - 1))
@@ -118,11 +125,12 @@ def _spots(plan: Plan) -> tuple[list[PhaseSpot], dict[str, int]]:
         index = sum(1 for heading in headings if heading.line < task.line)
         members[index].append(task.id)
         phase_of[task.id] = index
-    spots = [PhaseSpot(0, "", 0, (), tuple(members[0]))]
-    spots += [
-        PhaseSpot(n + 1, h.title, h.line, h.gate, tuple(members[n + 1]))
-        for n, h in enumerate(headings)
-    ]
+    spots = [PhaseSpot(0, "", 0, (), tuple(members[0]), "")]
+    seen: set[str] = {""}
+    for n, h in enumerate(headings):
+        key = h.title if h.title not in seen else f"{h.title} (line {h.line})"
+        seen.add(h.title)
+        spots.append(PhaseSpot(n + 1, h.title, h.line, h.gate, tuple(members[n + 1]), key))
     return spots, phase_of
 
 
@@ -162,12 +170,18 @@ def _read(plan: Plan) -> PlanOrder:
             elif ref not in deps[task.id]:
                 deps[task.id].append(ref)
     for cycle in _cycles(deps):
-        lines = " -> ".join(f"#{t} (line {tasks[t].line})" for t in [*cycle, cycle[0]])
+        shown = [*cycle, cycle[0]] if len(cycle) <= _CYCLE_SHOWN else cycle[:_CYCLE_SHOWN]
+        lines = " -> ".join(f"#{t} (line {tasks[t].line})" for t in shown)
+        if len(cycle) > _CYCLE_SHOWN:
+            lines += f" -> … ({len(cycle)} tasks in all)"
         problems.append(
             PlanProblem(tasks[cycle[0]].line, f"these tasks wait for each other: {lines}")
         )
+        first = f"#{cycle[0]} (line {tasks[cycle[0]].line})"
         for task_id in cycle:
-            held[task_id] = f"a dependency cycle: {lines}"
+            # Each member says where the cycle is, not all of it: a 500-task cycle must
+            # not write the whole list into every member's events.
+            held[task_id] = f"a dependency cycle of {len(cycle)} tasks (see {first})"
     return PlanOrder(
         phases=tuple(spots),
         deps={k: tuple(v) for k, v in deps.items()},

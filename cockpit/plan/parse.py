@@ -36,7 +36,9 @@ _BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})(.*)$")
 _BEFORE_CODE = ("start", "blank", "heading", "code", "break")
 _ATTR = re.compile(r"^[ \t]*(verify|status|after|gate|iterations|shifts):(.*)$", re.IGNORECASE)
-_KEY = re.compile(r"^#([A-Za-z0-9][A-Za-z0-9_-]*)(?=[ \t]|$)")
+# An id starts with a letter: `#12 Fix the crash` is an issue number in a title, as task
+# lists on GitHub write them, not an id (spec-kit's ids are `T012`).
+_KEY = re.compile(r"^#([A-Za-z][A-Za-z0-9_-]*)(?=[ \t]|$)")
 _PARALLEL = re.compile(r"^\[[Pp]\](?=[ \t]|$)")
 _PHASE_PARALLEL = re.compile(r"[ \t]*(?:\[[Pp]\]|\((?i:parallel)\))$")
 _REF = re.compile(r"^#?([A-Za-z0-9][\w/.-]*)$")
@@ -342,6 +344,8 @@ class _Scanner:
         self.phase_drafts[-1].gate.append((number, command))
 
     def _after(self, owner: _Draft, value: str, number: int) -> None:
+        # `after: #schema (it needs the tables)`: a note in parentheses is the human's.
+        value = re.sub(r"\([^)]*\)", " ", value)
         refs = [part for part in re.split(r"[,\s]+", value.strip()) if part]
         if not refs:
             self.problem(number, "this after: line names no task; write after: #id, #id")

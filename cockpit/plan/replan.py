@@ -103,12 +103,12 @@ def _place(plan: Plan, before: str | None, phase: str | None) -> tuple[int, str]
             raise ReplanError(f"no phase {phase!r} in plan.md")
         start = found[0].line
         later = [p.line for p in plan.phases if p.line > start]
-        end = (later[0] - 1) if later else len(plan.lines)
-        mine = [t for t in plan.tasks if start < t.line <= end]
-        if mine:
-            last = max(max(t.block) for t in mine)
-            return last, ""
-        return start, ""
+        end = (later[0] - 1) if later else len(plan.lines)  # 0-based: the next heading
+        # At the end of the phase's section, before the blank lines that end it: after
+        # its last task and whatever is written under that task.
+        while end > start and not line_content(plan.lines[end - 1]).strip():
+            end -= 1
+        return end, ""
     return len(plan.lines), ""
 
 

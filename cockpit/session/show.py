@@ -272,16 +272,24 @@ def describe(event: Event) -> tuple[str, str, str, str]:
                 f"({_or(b.reason, '?')}); rolled back to {_sha(b.rolled_back_to)}"
             )
         case TaskEscalated() as b:
-            action = f"task #{_or(b.task, '?')} escalated to {_or(b.to, '?')}"
+            action = f"{_task_name(b.task)} escalated to {_or(b.to, '?')}"
             result = str(_or(b.reason, ""))
             artifacts = str(b.report or "")
         case TaskAnswered() as b:
-            action = f"task #{_or(b.task, '?')} answered"
+            action = f"{_task_name(b.task)} answered"
             result = f"by {_or(b.by, '?')}: {_or(b.how, '')}".rstrip(": ")
         case UnknownEvent(extra=raw):
             result = json.dumps(raw, ensure_ascii=True, default=str) if raw else ""
     state = f"{who} {state}" if state else who
     return state, action, result, artifacts
+
+
+def _task_name(task: Any) -> str:
+    """``task #api``, or for a phase's gate (``gate:Build``) ``gate of 'Build'``."""
+    name = str(task or "?")
+    if name.startswith("gate:"):
+        return f"gate of {name.removeprefix('gate:')!r}"
+    return f"task #{name}"
 
 
 def widening_text(widening: dict[str, Any]) -> str:

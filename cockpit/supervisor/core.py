@@ -347,9 +347,18 @@ class Supervisor:
     # -- the scheduler's side (`cockpit.supervisor.schedule`) ----------------------------
 
     async def attempted(
-        self, agent: str, command: str, exit_code: int | None, output: str, *, failed: bool
+        self,
+        agent: str,
+        command: str,
+        exit_code: int | None,
+        output: str,
+        *,
+        failed: bool,
+        wrote: str | None = None,
     ) -> str | None:
-        return await self.scheduler.hatch.attempted(agent, command, exit_code, output, failed)
+        return await self.scheduler.hatch.attempted(
+            agent, command, exit_code, output, failed, wrote
+        )
 
     async def verify_failed(
         self, agent: str, task: str, command: str, exit_code: int | None, output: str
@@ -440,6 +449,10 @@ class Supervisor:
     def is_running_now(self, agent: str) -> bool:
         """``agent``'s loop is going (not stopped: done, failed, blocked or never started)."""
         return agent in self.runtimes and not self.crew.stopped(agent)
+
+    def unverified_ticks(self) -> set[str]:
+        """Tasks whose box an agent (or an unknown writer) ticked without update_task."""
+        return set(self.steering.unverified)
 
     def iteration_of(self, agent: str) -> int:
         """How many model turns ``agent`` has begun (0 before it starts)."""

@@ -121,6 +121,8 @@ class EscapeHatch:
         self.attempts: dict[str, Attempts] = {}
         self._asked: dict[str, str] = {}
         """task -> its agent, asked for its hypothesis (the last strategy failed)."""
+        self._written: dict[str, set[str]] = {}
+        """task -> the files its current approach wrote with the file tools."""
         self._due: dict[str, Verdict] = {}
         """task -> a stall's verdict, acted on at its agent's next step."""
 
@@ -139,6 +141,7 @@ class EscapeHatch:
         """The task is handed over with a fresh budget (first time, or reopened)."""
         self.attempts[task.id] = Attempts(task.id, self.budget(task), started_at=self._clock())
         self._asked.pop(task.id, None)
+        self._written.pop(task.id, None)
 
     def resume(self, task: Task, log_path: Path) -> None:
         """A resumed session: the counts as the log has them, never started over."""
@@ -155,14 +158,23 @@ class EscapeHatch:
     # -- what the agents do ---------------------------------------------------------
 
     async def attempted(
-        self, agent: str, command: str, exit_code: int | None, output: str, failed: bool
+        self,
+        agent: str,
+        command: str,
+        exit_code: int | None,
+        output: str,
+        failed: bool,
+        wrote: str | None = None,
     ) -> str | None:
         """One of the agent's tool calls ran (called before the agent sees its result): a
         stuck loop, or a stall noticed meanwhile, ends its approach here and now. The note
-        for the agent, or None."""
+        for the agent, or None. ``wrote``: the file a file tool wrote (a shared tree's
+        rollback takes back only what this approach wrote)."""
         task_id = self._current(agent)
         if task_id is None or task_id in self._asked:
             return None
+        if wrote is not None:
+            self._written.setdefault(task_id, set()).add(wrote)
         due = self._due.pop(task_id, None)
         if due is not None:
             return await self._act(task_id, due)
@@ -233,11 +245,13 @@ class EscapeHatch:
             note = await self._act(task_id, verdict)
         else:
             left = attempts.budget.iterations - attempts.failures
+            task = self.scheduler.plan.task(task_id)
+            unproven = "its verify has not passed" if task and task.verify else "it is not done"
             note = (
-                f"Task #{task_id} is not done: its verify has not passed, and you ended your "
-                f"turn. Go on with it (call update_task with status done when it passes), or "
-                f"call report_blocked if you cannot finish it. ({left} more failed attempts "
-                "in this approach and cockpit rolls it back.)"
+                f"Task #{task_id} is not finished: {unproven}, and you ended your turn. Go on "
+                f"with it (call update_task with status done when it is done), or call "
+                f"report_blocked if you cannot finish it. ({left} more failed attempts in "
+                "this approach and cockpit rolls it back.)"
             )
         if note:
             await self.scheduler.sup.hand_over(agent, note)
@@ -254,7 +268,8 @@ class EscapeHatch:
         agent = task.owner
         reason = attempts.ended or "exhausted"
         snapshot = self.scheduler.strategy_snapshot(task_id)
-        abandoned, rolled = await self._roll_back(agent, snapshot)
+        written = self._written.pop(task_id, set())
+        abandoned, rolled = await self._roll_back(agent, snapshot, written)
         last_error = attempts.last_errors[-1] if attempts.last_errors else ""
         if verdict is Verdict.SHIFT:
             failures = attempts.failures
@@ -289,12 +304,16 @@ class EscapeHatch:
             "wrong, and why. cockpit writes BLOCKER_REPORT.md with it and passes the task on."
         )
 
-    async def _roll_back(self, agent: str, snapshot: str | None) -> tuple[str, str]:
-        """(what was thrown away, a sentence for the agent)."""
+    async def _roll_back(
+        self, agent: str, snapshot: str | None, written: set[str]
+    ) -> tuple[str, str]:
+        """(what was thrown away, a sentence for the agent). In a shared tree only the
+        files this approach wrote go back: what the human or another agent changed
+        meanwhile, even in a file the agent wrote before, stays."""
         if snapshot is None:
             return "", "Nothing could be rolled back: no snapshot was taken when it began."
         place = self.scheduler.sup.places.of(agent)
-        only = None if place.worktree is not None else self.scheduler.sup.written_by(agent)
+        only = None if place.worktree is not None else written
         try:
             done = await roll_back(place.snapshots.safeguard, snapshot, only=only)
         except CockpitError as exc:

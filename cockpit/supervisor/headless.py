@@ -43,18 +43,21 @@ class HeadlessOutcome:
     blocked: tuple[BlockedItem, ...] = ()
     """Tasks still blocked and waiting for the human at the end (the terminal cannot
     answer them: the human does, on the screen or by a resumed session)."""
+    unfinished: tuple[str, ...] = ()
+    """A scheduled plan's tasks that are not done at the end, each with why."""
 
     @property
     def exit_code(self) -> int:
         if self.interrupted:
             return 130
-        return max(exit_code(self.statuses), 1 if self.blocked else 0)
+        left = 1 if self.blocked or self.unfinished else 0
+        return max(exit_code(self.statuses), left)
 
     @property
     def finished(self) -> bool:
-        """Every agent done and no task blocked: nothing left to resume."""
+        """Every agent done, no task blocked or left: nothing left to resume."""
         done = all(s == AgentStatus.DONE for s in self.statuses.values())
-        return not self.interrupted and done and not self.blocked
+        return not self.interrupted and done and not self.blocked and not self.unfinished
 
 
 class _Questions:
@@ -127,4 +130,5 @@ async def run_headless(
             questions.close()
         prepared.log.close()
     blocked = tuple(sorted(supervisor.blocked.values(), key=lambda item: item.asked_at))
-    return HeadlessOutcome(statuses, interrupted, blocked)
+    left = tuple(supervisor.scheduler.unfinished())
+    return HeadlessOutcome(statuses, interrupted, blocked, left)

@@ -111,6 +111,8 @@ class ScheduleHost(Protocol):
 
     def iteration_of(self, agent: str) -> int: ...
 
+    def unverified_ticks(self) -> Collection[str]: ...
+
     def answered(self, task: str) -> None: ...
 
     def blocked_for_human(
@@ -250,6 +252,8 @@ class Scheduler:
                 await self._on(event)
             except CockpitError as exc:
                 self.problem = str(exc)
+            except Exception as exc:  # the scheduler goes on with the next event
+                self.problem = f"internal error: {type(exc).__name__}: {exc}"
             finally:
                 self._working = False
                 if self._queue.empty():
@@ -296,12 +300,21 @@ class Scheduler:
             self.board.said[task.id] = (record.state, record.why, tuple(record.waits_for))
             if record.escalated_to:
                 self._escalated[task.id] = record.escalated_to
+                if record.escalated_to == "human" and record.state in (BLOCKED, FAILED):
+                    why = record.why or "blocked"
+                    self.sup.blocked_for_human(task.id, task.owner, why, record.report)
             self._snapshots[task.id] = record.snapshot
             if record.report:
                 self._reports[task.id] = record.report
             if record.state == IN_PROGRESS:
                 self.hatch.resume(task, self.sup.log_path)
-        titles = [spot.title for spot in self.order.phases]
+        for task_id, record in state.board.items():
+            if task_id.startswith("gate:") and record.escalated_to:
+                self._escalated[task_id] = record.escalated_to
+                passed = state.gates.get(task_id.removeprefix("gate:"))
+                if record.escalated_to == "human" and passed is False:
+                    self.sup.blocked_for_human(task_id, None, "its gate failed", None)
+        titles = [spot.key for spot in self.order.phases]
         for title in state.phases_opened:
             if title in titles:
                 self.opened = max(self.opened, titles.index(title))
@@ -331,6 +344,21 @@ class Scheduler:
         if self.active:
             self._idle.clear()
             self._queue.put_nowait(None)
+
+    def unfinished(self) -> list[str]:
+        """At the end: each task of a scheduled plan that is not done, with its state and
+        why (what it waits for), in plan order."""
+        if self.order is None:
+            return []
+        lines = []
+        for task in self.plan.tasks:
+            state = self.board.states.get(task.id, PENDING)
+            if state == DONE:
+                continue
+            _, why, waits = self.board.said.get(task.id, (state, "", ()))
+            said = f"waits for {', '.join(waits)}" if waits else why
+            lines.append(f"#{task.id} {state}" + (f": {said}" if said else ""))
+        return lines
 
     def is_waiting(self, agent: str) -> bool:
         """``agent`` owns tasks and none is ready: it starts when one is handed to it."""
@@ -365,7 +393,9 @@ class Scheduler:
 
     async def reopen(self, task_ref: str, by: str) -> str:
         """The lead hands a blocked (or failed) task to its owner again, with a fresh
-        budget. What the lead is told."""
+        budget, or runs a failed gate again (``gate:PHASE``). What the lead is told."""
+        if task_ref.startswith("gate:"):
+            return await self._reopen_gate(task_ref.removeprefix("gate:"), by)
         task = self.plan.task(task_ref.removeprefix("#")) or self.plan.find_task(task_ref)
         if task is None:
             return f"no task {task_ref!r} in plan.md"
@@ -380,6 +410,21 @@ class Scheduler:
         self._idle.clear()
         self._queue.put_nowait(None)
         return f"#{task.id} is reopened: cockpit hands it to @{task.owner} again when it is ready."
+
+    async def _reopen_gate(self, phase: str, by: str) -> str:
+        spots = [s for s in self.order.phases if s.key == phase] if self.order else []
+        if not spots or not spots[0].gate:
+            return f"no phase {phase!r} with a gate in plan.md"
+        key = spots[0].key
+        if key in self.gates_passed:
+            return f"the gate of {phase!r} has passed already"
+        self._gate_tried.pop(key, None)
+        self._escalated.pop(f"gate:{key}", None)
+        self.sup.answered(f"gate:{key}")
+        await self.sup.record(TaskAnswered(task=f"gate:{key}", by=by, how="reopened"), agent=None)
+        self._idle.clear()
+        self._queue.put_nowait(None)
+        return f"the gate of {phase!r} runs again once its phase's tasks are done."
 
     # -- events --------------------------------------------------------------------------
 
@@ -578,12 +623,17 @@ class Scheduler:
             else:
                 subject = f"The gate of phase {task_id.removeprefix('gate:')!r}"
             said = f"\nIts report: {report}" if report else ""
+            how = (
+                "re-plan it with the replan tool (reassign it, split it into tasks, add a "
+                "task it needs, or reopen it)"
+                if task is not None
+                else f"add a task that fixes what it checks, or once it is fixed run it again "
+                f"with replan reopen `{task_id}`"
+            )
             await self.sup.hand_over(
                 to,
                 f"{subject} is blocked: {why}{said}\n"
-                "You are the lead: re-plan it with the replan tool (reassign it, split it into "
-                "tasks, add a task it needs, or reopen it), or call report_blocked to pass it "
-                "to the human.",
+                f"You are the lead: {how}, or call report_blocked to pass it to the human.",
             )
         else:
             self.sup.blocked_for_human(task_id, owner, why, report)
@@ -595,10 +645,17 @@ class Scheduler:
         dependency holds a task that has not started."""
         plan = self.sup.current_plan()
         self.plan = plan
-        self.order = PlanOrder.of(plan) if plan.ordered else self.order
+        # A scheduled session stays scheduled: a plan whose last order mark was taken out
+        # is still run in its phases' order, one task after another.
+        self.order = PlanOrder.of(plan)
+        ticked_by_agents = self.sup.unverified_ticks()
         for task in plan.tasks:
             if task.id not in self.board.states:
-                self.board.states[task.id] = DONE if task.done else PENDING
+                # A task that appears ticked is done only if the human ticked it: an agent
+                # renaming its task and ticking the box has not finished it.
+                done = task.done and task.id not in ticked_by_agents
+                self.board.states[task.id] = DONE if done else PENDING
+                self.board.owners[task.id] = task.owner
             if self.board.owners.get(task.id) != task.owner:
                 old = self.board.owners.get(task.id)
                 self.board.owners[task.id] = task.owner
@@ -615,8 +672,17 @@ class Scheduler:
                             "You have no task under way; cockpit hands you your next one.",
                         )
         gone = set(self.board.states) - {t.id for t in plan.tasks}
-        for task_id in gone:
-            self.board.states.pop(task_id, None)
+        for task_id in sorted(gone):
+            state = self.board.states.pop(task_id, None)
+            owner = self.board.owners.pop(task_id, None)
+            self.hatch.forget(task_id)
+            self.sup.answered(task_id)
+            if state in (IN_PROGRESS, REVIEW, BLOCKED) and owner in self.sup.runtimes:
+                await self.sup.hand_over(
+                    owner,
+                    f"Task #{task_id} was removed from plan.md: stop working on it. cockpit "
+                    "hands you your next task when it is ready.",
+                )
 
     async def _advance(self) -> None:
         """Open what may open, run the gates that are due, move tasks between pending and
@@ -639,7 +705,7 @@ class Scheduler:
         for spot in self.order.phases[(0 if first else self.opened + 1) : opened + 1]:
             if spot.index and (spot.tasks or spot.gate):
                 await self.sup.record(
-                    PhaseOpened(phase=spot.title, line=spot.line, index=spot.index), agent=None
+                    PhaseOpened(phase=spot.key, line=spot.line, index=spot.index), agent=None
                 )
         self._phases_logged = True
         self.opened = opened
@@ -671,19 +737,19 @@ class Scheduler:
         for spot in self.order.phases:
             if spot.index > self.opened:
                 break
-            if not spot.gate or spot.title in self.gates_passed:
+            if not spot.gate or spot.key in self.gates_passed:
                 continue
             if not self.order.complete(spot.index, done):
                 continue
             key = (frozenset(t for t in spot.tasks if t in done), await self._integration_head())
-            if self._gate_tried.get(spot.title) == key:
+            if self._gate_tried.get(spot.key) == key:
                 continue
-            self._gate_tried[spot.title] = key
+            self._gate_tried[spot.key] = key
             if await self._run_gate(spot):
-                self.gates_passed.add(spot.title)
-                self._escalated.pop(f"gate:{spot.title}", None)
-                self.sup.answered(f"gate:{spot.title}")
-                await self._release_lead(f"gate:{spot.title}")
+                self.gates_passed.add(spot.key)
+                self._escalated.pop(f"gate:{spot.key}", None)
+                self.sup.answered(f"gate:{spot.key}")
+                await self._release_lead(f"gate:{spot.key}")
                 passed_one = True
         return passed_one
 
@@ -722,7 +788,7 @@ class Scheduler:
             output = str(ran.get("refused") or ran.get("output") or "")
             await self.sup.record(
                 PhaseGate(
-                    phase=spot.title,
+                    phase=spot.key,
                     command=command,
                     passed=passed,
                     exit_code=ran.get("exit_code"),
@@ -735,7 +801,7 @@ class Scheduler:
             )
             if not passed:
                 why = f"the gate of phase {spot.name!r} failed: `{command}`:\n{output[-800:]}"
-                await self._escalate(f"gate:{spot.title}", why)
+                await self._escalate(f"gate:{spot.key}", why)
                 return False
         return True
 
