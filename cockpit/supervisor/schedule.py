@@ -445,7 +445,7 @@ class Scheduler:
             await self._nothing_to_merge(event)
         elif kind == MergeSkipped.kind and event.data.get("reason") == _ALREADY_MERGED:
             if event.agent:
-                await self._merged(event.agent)
+                await self._merged(event.agent, "its branch is in the integration branch")
         elif kind in (MergeSkipped.kind, MergeQuarantined.kind) and event.agent:
             await self._merge_refused(event.agent, kind)
         elif kind == AgentStatusChanged.kind and event.agent:
@@ -482,9 +482,9 @@ class Scheduler:
             if to == agent:
                 await self._escalate(task_id, f"{agent} (the lead) could not resolve it: {reason}")
 
-    async def _merged(self, agent: str) -> None:
+    async def _merged(self, agent: str, why: str = "merged onto the integration branch") -> None:
         for task_id in self.board.of(agent, (REVIEW,)):
-            await self._move(task_id, DONE, "merged onto the integration branch")
+            await self._move(task_id, DONE, why)
 
     async def _nothing_to_merge(self, event: Event) -> None:
         """An agent the ceremony left out because its branch has nothing to merge: its
