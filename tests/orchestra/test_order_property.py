@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from cockpit.agent.definition import AgentDefinition
 from cockpit.config.workspace import Workspace
 from cockpit.session.chain import read_events
+from cockpit.session.state import fold
 from cockpit.supervisor.launch import LaunchOptions, begin_new
 from tests.orchestra.diligent import Diligent
 from tests.supervisor.conftest import clean_env
@@ -126,11 +127,16 @@ async def run(spec: Spec) -> list[tuple[str, str, str | None]]:
         await asyncio.wait_for(sup.wait(), 60)
         await sup.stop("done")
         prepared.log.close()
+        events = list(read_events(prepared.log.path))
         moves = [
             (e.kind, str(e.data.get("task") or e.data.get("phase")), e.data.get("state"))
-            for e in read_events(prepared.log.path)
+            for e in events
             if e.kind in ("task.state", "phase.opened")
         ]
+        # The board as resume and replay fold it from the log: every task done.
+        board = fold(events).board
+        assert {t: r.state for t, r in board.items()} == {t: "done" for t in board}
+        assert len(board) == sum(len(phase) for phase in spec.phases)
         return moves
 
 
