@@ -604,7 +604,10 @@ class Supervisor:
             if name in handed:
                 first = f"{first}\n\n{handed[name]}" if first else handed[name]
             elif self.scheduler.is_waiting(name):
-                continue  # it starts when cockpit hands it its first task
+                # It starts when cockpit hands it its first task; until then it says so.
+                idle = AgentStatusChanged(status=AgentStatus.IDLE, detail="waits for its task")
+                await self.record(idle, agent=name)
+                continue
             await self._start_agent(setup, first)
         self.steering.start()
         self.radar.start()
