@@ -613,6 +613,9 @@ class Scheduler:
         elif self._why.get(task_id) and self._why[task_id] not in why:
             why = f"{why.rstrip('.')} (it was blocked: {self._why[task_id].rstrip('.')})"
         self._escalated[task_id] = to
+        if to == "human":
+            # In the inbox by the time the log says so (a screen reading the log finds it).
+            self.sup.blocked_for_human(task_id, owner, why, report)
         await self.sup.record(
             TaskEscalated(task=task_id, to=to, reason=why, report=report), agent=owner
         )
@@ -635,8 +638,6 @@ class Scheduler:
                 f"{subject} is blocked: {why}{said}\n"
                 f"You are the lead: {how}, or call report_blocked to pass it to the human.",
             )
-        else:
-            self.sup.blocked_for_human(task_id, owner, why, report)
 
     # -- the board ------------------------------------------------------------------------
 
