@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from textual.content import Content
 
 from cockpit.plan.document import Plan
-from cockpit.plan.order import plan_problems
+from cockpit.plan.order import PhaseSpot, PlanOrder, plan_problems
 from cockpit.session.kinds import (
     EventBody,
     PhaseGate,
@@ -118,20 +118,24 @@ def detail_line(record: TaskRecord | None, shifts: int | None) -> Content | None
     return Content("  ") + said
 
 
-def phase_lines(title: str, state: SessionState, gate: Sequence[str] | None) -> list[Content]:
+def phase_lines(
+    title: str, state: SessionState, gate: Sequence[str] | None, key: str | None = None
+) -> list[Content]:
     """The heading, then ``  open · gate passed: make test`` on a line of its own (a long
     heading is cut at the panel's edge; whether the phase is open is not; the verdict
     comes before the command, which may be cut).
     ``gate``: its commands; None when the phase has none; empty when it has one whose
-    commands are not known here."""
-    opened = title in state.phases_opened
+    commands are not known here. ``key``: what the log calls the phase (its heading, or
+    for a heading used before, the heading and its line)."""
+    key = title if key is None else key
+    opened = key in state.phases_opened
     parts: list[str | tuple[str, str]] = [
         "  ",
         ("open", "$success") if opened else ("closed", "$text-muted"),
     ]
     if gate is not None:
         command = one_line(f": {' && '.join(gate)}") if gate else ""
-        parts += [" · gate ", GATE_WORDS[state.gates.get(title)], command]
+        parts += [" · gate ", GATE_WORDS[state.gates.get(key)], command]
     heading = Content.styled(one_line(title or "(before the first heading)"), "bold $primary")
     return [heading, Content.assemble(*parts)]
 
@@ -147,14 +151,15 @@ def board_content(
     plan's problems (order problems included). ``shifts``: the session's strategy shifts
     (a task's own ``shifts:`` wins), so a strategy reads "2 of 3"."""
     lines: list[Content] = []
-    gates = {phase.title: phase.gate for phase in plan.phases}
-    phase: str | None = None
+    order = PlanOrder.of(plan)
+    spot: PhaseSpot | None = None
     for task in plan.tasks:
-        if task.phase != phase:
-            phase = task.phase
+        here = order.phase(task.id)
+        if here is not spot:
+            spot = here
             if lines:
                 lines.append(Content(""))
-            lines += phase_lines(phase, state, gates.get(phase) or None)
+            lines += phase_lines(spot.title, state, spot.gate or None, spot.key)
         record = state.board.get(task.id)
         if record is None and task.done:
             record = TaskRecord(task.id, state="done")

@@ -112,6 +112,18 @@ def test_a_cycle_is_shown_with_its_lines() -> None:
     ]
 
 
+def test_two_phases_with_one_heading_each_show_their_own_gate() -> None:
+    plan = parse_plan(
+        "## Cart\n### Tests\ngate: true\n- [ ] #cart Cart @x\n"
+        "## Checkout\n### Tests\ngate: false\n- [ ] #pay Pay @x\n"
+    )
+    state = SessionState()
+    state.phases_opened = ["Tests", "Tests (line 6)"]
+    state.gates = {"Tests": True, "Tests (line 6)": False}
+    shown = board_content(plan, state, {"x"}).plain
+    assert "gate passed: true" in shown and "gate FAILED: false" in shown
+
+
 def test_an_unordered_plan_reads_as_before() -> None:
     plan = parse_plan("# P\n\n## Build\n- [ ] Clean the build folder @builder\n")
     assert not plan.ordered
