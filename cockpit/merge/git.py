@@ -68,9 +68,12 @@ async def git_outcome(
         raise MergeError(f"cannot run git in {repo}: {exc.strerror or exc}") from exc
     code = proc.returncode if proc.returncode is not None else -1
     if code not in ok:
-        said = err.decode("utf-8", "replace").strip().splitlines()
-        why = said[-1] if said else f"exit {code}"
-        raise MergeError(f"git {args[0]} failed in {repo}: {why}")
+        said = [line for line in err.decode("utf-8", "replace").strip().splitlines() if line]
+        # git's own verdict ("fatal: Unable to create '.../index.lock': File exists."), not
+        # its advice after it ("... remove the file manually to continue.").
+        verdicts = [line for line in said if line.startswith(("fatal:", "error:"))]
+        why = (verdicts or said or [f"exit {code}"])[0 if verdicts else -1]
+        raise MergeError(f"git {_subcommand(args)} failed in {repo}: {why}")
     return GitOutcome(code, out, err)
 
 
@@ -82,3 +85,11 @@ async def git(repo: Path, *args: str, env: Mapping[str, str] | None = None) -> s
 def nul_split(text: str) -> list[str]:
     """The fields of a ``-z`` output."""
     return [p for p in text.split("\0") if p]
+
+
+def _subcommand(args: tuple[str, ...]) -> str:
+    """The git command run, past its ``-c name=value`` options: ``commit``, not ``-c``."""
+    rest = list(args)
+    while len(rest) > 1 and rest[0] == "-c":
+        rest = rest[2:]
+    return rest[0] if rest else "?"

@@ -16,8 +16,9 @@ ceremony again finishes it, and the engine merges nothing twice.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -270,6 +271,23 @@ async def _no_work(top: Path, base: str, branch: str) -> bool:
     return count.strip() == "0"
 
 
+_LOCK_TRIES = 6
+
+
+async def _while_locked(run: Callable[[], Awaitable[str]]) -> str:
+    """Run a git command that takes a lock (the worktree's index, a ref): another git
+    (the conflict radar's status, a sibling worktree's commit) may hold it for a moment,
+    so a held lock is waited for, a few times, before it is an error."""
+    for attempt in range(_LOCK_TRIES):
+        try:
+            return await run()
+        except CockpitError as exc:
+            if ".lock" not in str(exc) or attempt == _LOCK_TRIES - 1:
+                raise
+            await asyncio.sleep(0.05 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
 async def commit_work(
     worktree: Path, agent: str, branch: str, tasks: Sequence[Task], message: str | None = None
 ) -> MergeCommitted | None:
@@ -289,22 +307,24 @@ async def commit_work(
     if not nul_split(status):
         return None
     before = (await git(worktree, "rev-parse", "HEAD")).strip()
-    await git(worktree, "add", "--all", "--", ".")
+    await _while_locked(lambda: git(worktree, "add", "--all", "--", "."))
     files = nul_split(await git(worktree, "diff", "--cached", "--name-only", "-z", "HEAD"))
     if not files:
         return None
     named = ", ".join(task.id for task in tasks) or "no plan task"
     message = message or f"{agent}'s work ({named}), committed by cockpit for the merge ceremony"
-    await git(
-        worktree,
-        "-c",
-        "commit.gpgsign=false",
-        "commit",
-        "--quiet",
-        "--no-verify",
-        "-m",
-        message,
-        env=IDENTITY,
+    await _while_locked(
+        lambda: git(
+            worktree,
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "--quiet",
+            "--no-verify",
+            "-m",
+            message,
+            env=IDENTITY,
+        )
     )
     after = (await git(worktree, "rev-parse", "HEAD")).strip()
     return MergeCommitted(agent=agent, branch=branch, before=before, after=after, files=files)

@@ -298,34 +298,51 @@ class Supervisor:
     ) -> tuple[str, bool]:
         text, failed, task = await self.steering.update_task(agent, args)
         if not failed:
+            done = args["status"] == TaskState.DONE and task is not None
+            said = ""
+            if done and task is not None and self.scheduler.active:
+                # Committed before the task is logged done: a ceremony that starts meanwhile
+                # (for another agent) sees this work, never an empty branch it would take
+                # for "nothing to merge".
+                said = await self._commit_done(agent, task, iteration, call)
             # ``id``: the task's id in plan.md, whatever the agent called it.
             body = TaskUpdated(
                 task=args["task"], status=args["status"], note=args.get("note"), id=task
             )
             await self.record(body, agent=agent, iteration=iteration, call=call)
-            if args["status"] == TaskState.DONE and task is not None:
-                text += await self._task_done(agent, task, iteration, call)
+            if done and task is not None:
+                if not self.scheduler.active:
+                    said = await self._commit_done(agent, task, iteration, call)
+                text += said + self._task_done(agent, task)
         return text, failed
 
-    async def _task_done(self, agent: str, task_id: str, iteration: int, call: str) -> str:
+    async def _commit_done(self, agent: str, task_id: str, iteration: int, call: str) -> str:
         """In its own worktree, a done (verified) task's work is committed on the agent's
-        branch; when that finishes a phase's writing, a ceremony merges it. What the agent
-        is told of it."""
+        branch (a ceremony merges what was verified, never a half-done next step). What the
+        agent is told of it."""
         place = self.places.of(agent)
-        if place.worktree is None:
+        task = load_plan(self.plan_path).find_task(task_id)
+        if place.worktree is None or task is None:
+            return ""
+        try:
+            made = await commit_task(place, agent, task)
+        except CockpitError as exc:
+            return f"\n(cockpit could not commit it on your branch: {exc})"
+        if made is None:
+            return ""
+        await self.record(made, agent=agent, iteration=iteration, call=call)
+        return (
+            f"\ncockpit committed this task's work on your branch ({str(made.after or '')[:10]})."
+        )
+
+    def _task_done(self, agent: str, task_id: str) -> str:
+        """A done task's ceremony: in a scheduled plan at once; else when it finishes a
+        phase's writing. What the agent is told of it."""
+        if self.places.of(agent).worktree is None:
             return ""
         plan = load_plan(self.plan_path)
         task = plan.find_task(task_id)
         said = ""
-        if task is not None:
-            try:
-                made = await commit_task(place, agent, task)
-            except CockpitError as exc:
-                return f"\n(cockpit could not commit it on your branch: {exc})"
-            if made is not None:
-                await self.record(made, agent=agent, iteration=iteration, call=call)
-                sha = str(made.after or "")[:10]
-                said = f"\ncockpit committed this task's work on your branch ({sha})."
         writers = {n for n, s in self._scopes().items() if s.globs}
         if self.scheduler.active:
             # Each task's verified work reaches the integration branch before the tasks

@@ -444,7 +444,7 @@ class Scheduler:
         elif kind == MergeStarted.kind:
             await self._nothing_to_merge(event)
         elif kind == MergeSkipped.kind and event.data.get("reason") == _ALREADY_MERGED:
-            if event.agent:
+            if event.agent and await self._nothing_new(event.agent):
                 await self._merged(event.agent, "its branch is in the integration branch")
         elif kind in (MergeSkipped.kind, MergeQuarantined.kind) and event.agent:
             await self._merge_refused(event.agent, kind)
@@ -492,8 +492,27 @@ class Scheduler:
         plan.md), so there is nothing to wait for."""
         for item in event.data.get("left_out") or []:
             if isinstance(item, dict) and item.get("verdict") == _NO_WORK and item.get("agent"):
-                for task_id in self.board.of(str(item["agent"]), (REVIEW,)):
+                agent = str(item["agent"])
+                if not self.board.of(agent, (REVIEW,)) or not await self._nothing_new(agent):
+                    continue  # committed since the ceremony looked: its own one merges it
+                for task_id in self.board.of(agent, (REVIEW,)):
                     await self._move(task_id, DONE, "verified; its work changed no file")
+
+    async def _nothing_new(self, agent: str) -> bool:
+        """The agent's branch has no commit the integration branch (or the base) lacks,
+        as git says now: what a ceremony saw before the agent's last commit is stale."""
+        tree = self.sup.places.worktree(agent)
+        worktrees = self.sup.places.worktrees
+        if tree is None or worktrees is None:
+            return True
+        target = await self._integration_head() or worktrees.base
+        try:
+            ahead = await git(worktrees.top, "rev-list", "--count", f"{target}..{tree.branch}")
+            # Uncommitted work (its commit failed) is not "nothing": it waits to be merged.
+            dirty = await git(tree.path, "status", "--porcelain", "--untracked-files=all")
+        except CockpitError:
+            return False
+        return ahead.strip() == "0" and not dirty.strip()
 
     async def _merge_refused(self, agent: str, kind: str) -> None:
         why = "the merge ceremony skipped it"
