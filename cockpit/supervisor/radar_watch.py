@@ -42,6 +42,9 @@ class RadarWatch:
         self._radar: Radar | None = None
         self.overlaps: dict[Pair, Overlap] = {}
         """What overlaps now, by pair of agents (as last logged)."""
+        self._scanning = asyncio.Lock()
+        """One scan at a time: the ceremony's waits for the watch's, so what it logs is
+        about the heads as they are when it runs, in order."""
         self.problem: str | None = None
 
     def start(self) -> None:
@@ -71,7 +74,12 @@ class RadarWatch:
             await self.scan()
 
     async def scan(self) -> list[Overlap]:
-        """One scan now; logs each pair whose overlap changed. The overlaps found."""
+        """One scan now (after the one under way); logs each pair whose overlap changed.
+        The overlaps found."""
+        async with self._scanning:
+            return await self._scan()
+
+    async def _scan(self) -> list[Overlap]:
         radar = self._radar
         writers = self._writers()  # a reader's worktree follows the integration branch
         own = {a: p for a, p in self._places.own().items() if a in writers}

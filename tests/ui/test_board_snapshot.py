@@ -3,9 +3,10 @@ task's state on one line cut at the edge, what a pending task waits for, a block
 and whom it went to; the header counts the blocked task as waiting for the human.
 
 The session is real (scripted backend) in a workspace without git, so nothing in the
-render varies from run to run (the builder's last turn is long enough that the pane shows
-only it: when its "done" lands against the scheduler's handover is the session's own
-race). Accept a deliberate change with `pytest --snapshot-update`.
+render varies from run to run: #schema is done before it starts, so #api is handed over
+with the builder's first message (a task handed over later, as a message, may land before
+or after the agent's previous turn ends: the session's own race, not the screen's). Accept
+a deliberate change with `pytest --snapshot-update`.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ PLAN = """\
 
 ## Phase 1: Build the backend and its endpoints
 gate: true
-- [ ] #schema Create the schema for orders and customers @builder
+- [x] #schema Create the schema for orders and customers @builder
       verify: test -f schema.sql
 - [ ] #api Build the endpoint that lists the orders @builder
       after: #schema
@@ -46,12 +47,6 @@ gate: true
 SCRIPT = """\
 agents:
   builder:
-    - usage: {input_tokens: 2000, output_tokens: 40}
-      calls:
-        - write_file: {path: schema.sql, content: "create table orders;\\n"}
-        - update_task: {task: schema, status: done}
-    - usage: {input_tokens: 2100, output_tokens: 10}
-      text: "Schema done."
     - usage: {input_tokens: 2200, output_tokens: 30}
       text: >-
         The endpoint lists orders, but the plan does not say whose. All of them? A
