@@ -85,13 +85,21 @@ class LiveCeremony:
             self.problem = "the agents share one tree: there is nothing to merge"
             return None
         async with self._lock:
+            # The radar scans the heads the ceremony is about to take (an agent may commit
+            # while it scans: then again), so an overlap is in the log before the merge it
+            # affects; a ceremony with nothing new since the last one is not run.
             heads = await _branch_heads(top, self._session())
+            for _ in range(3):
+                if deps.radar is not None:
+                    await deps.radar()
+                now = await _branch_heads(top, self._session())
+                if now == heads:
+                    break
+                heads = now
             if auto and heads == self._merged_at:
                 return None  # two tasks finished the phase at once: merged already
             if auto:
                 self._merged_at = heads
-            if deps.radar is not None:
-                await deps.radar()
             shared = deps.places.shared
             setup = CeremonySetup(
                 top=top,
@@ -182,9 +190,11 @@ class LiveCeremony:
 
 
 async def _branch_heads(top: Path, session: str) -> str:
-    """Every branch of the session and its head, in one line (what a ceremony would see)."""
+    """Every agent branch of the session and its head, in one line: what a ceremony would
+    have to merge. The integration branch is left out: a ceremony that moved it has not
+    given the next one anything new to merge."""
     try:
-        return await git(
+        listed = await git(
             top,
             "for-each-ref",
             "--format=%(refname) %(objectname)",
@@ -192,6 +202,8 @@ async def _branch_heads(top: Path, session: str) -> str:
         )
     except CockpitError:
         return ""
+    integration = f"refs/heads/{_integration(session)} "
+    return "\n".join(line for line in listed.splitlines() if not line.startswith(integration))
 
 
 async def _fast_forward(place: Place, tip: str) -> bool:

@@ -124,7 +124,12 @@ async def test_the_same_lines_show_on_the_radar_and_the_second_branch_is_skipped
     kinds = [e["kind"] for e in logged(prepared)]
     radar = [e["data"] for e in logged(prepared, "radar.overlap") if e["data"].get("conflict")]
     assert radar and radar[0]["paths"] == ["src/app.py"]
-    assert kinds.index("radar.overlap") < kinds.index("merge.started")  # seen before
+    seen = [
+        f"{e['kind']} {e['agent']} {str(e['data'])[:160]}"
+        for e in logged(prepared)
+        if e["kind"].startswith(("radar", "merge", "task"))
+    ]
+    assert kinds.index("radar.overlap") < kinds.index("merge.started"), seen  # seen before
     [conflict] = logged(prepared, "merge.conflict")
     assert conflict["agent"] == "back" and conflict["data"]["paths"] == ["src/app.py"]
     [note] = [e for e in logged(prepared, "human.message") if e["agent"] == "back"]
