@@ -24,6 +24,15 @@ Approve = Callable[[str, Decision], Awaitable[bool]]
 """Asks the human about a tier-3 command: True runs it."""
 
 
+async def refuse_tier3(command: str, decision: Decision) -> bool:
+    """``approve`` for a live session: a tier-3 command cockpit would run on its own account
+    (a merge check, a gate, red first) is not asked for (the prompts belong to the agents'
+    calls): it does not run, and its event says so; `cockpit merge` after the session asks
+    for a check's."""
+    del command, decision
+    return False
+
+
 async def run_checked(
     command: str,
     tree: Path,

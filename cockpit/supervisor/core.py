@@ -29,7 +29,7 @@ from cockpit.plan.document import Plan, load_plan
 from cockpit.plan.model import TaskState
 from cockpit.plan.replan import add_task, reassign
 from cockpit.policy.engine import Policy
-from cockpit.policy.model import Assessment, Decision, FileAction, ShellAction
+from cockpit.policy.model import Assessment, FileAction, ShellAction
 from cockpit.policy.rules.grants import Grant
 from cockpit.policy.scope import WriteScope
 from cockpit.safeguard.snapshots import Safeguard
@@ -51,6 +51,7 @@ from cockpit.session.state import SessionState
 from cockpit.session.status import FINAL, AgentStatus
 from cockpit.supervisor.approvals import ApprovalDesk
 from cockpit.supervisor.ceremony import CeremonyReport
+from cockpit.supervisor.checked_run import refuse_tier3
 from cockpit.supervisor.crew import AgentCrew, AgentSetup
 from cockpit.supervisor.merge_bring import BringIn, BringInRefused, bring_in, prepare_bring_in
 from cockpit.supervisor.merging import CEREMONY, LiveCeremony, LiveDeps, commit_task, phase_done
@@ -147,7 +148,7 @@ class Supervisor:
                 env=toolbox.walls_env,
                 record=self.record_now,
                 tell=self._tell,
-                approve=_refuse_live,
+                approve=refuse_tier3,
                 integration=tuple(self.merge_settings.integration),
                 radar=lambda: self.radar.scan(),
             )
@@ -439,11 +440,6 @@ class Supervisor:
             return None, None
         return definition.iterations, definition.shifts
 
-    def written_by(self, agent: str) -> set[str]:
-        """The files ``agent`` wrote with cockpit's file tools (a shared tree's rollback
-        touches only these)."""
-        return self.snapshots.seen.files(agent)
-
     def current_plan(self) -> Plan:
         """plan.md as steering last read it."""
         return self.steering.plan
@@ -491,10 +487,7 @@ class Supervisor:
             first = self._kickoffs.get(agent, "")
             await self._start_agent(setup, f"{first}\n\n{text}" if first else text)
             return
-        await self.record(HumanMessage(text=text, by=SCHEDULER), agent=agent)
-        for note, digest in self._held.pop(agent, []):
-            runtime.redirect(note, digest)
-        runtime.deliver(f"Message from cockpit's scheduler: {text}")
+        await self._deliver(runtime, text, SCHEDULER, "cockpit's scheduler")
         self.crew.wake(runtime)
 
     def blocked_for_human(self, task: str, agent: str | None, why: str, report: str | None) -> None:
@@ -791,30 +784,27 @@ class Supervisor:
     async def message(self, agent: str, text: str, *, by: str = "human") -> None:
         """A message, delivered at the agent's next turn (logged first). ``by`` is who
         wrote it: the human, or the demo playing the human's part (and saying so)."""
-        await self.record(HumanMessage(text=text, by=by), agent=agent)
         runtime = self.runtimes[agent]
-        for note, digest in self._held.pop(agent, []):
-            runtime.redirect(note, digest)
         who = {"human": "the human", CEREMONY: "cockpit's merge ceremony"}.get(
             by, f"{by} (on the human's behalf)"
         )
-        runtime.deliver(f"Message from {who}: {text}")
+        await self._deliver(runtime, text, by, who)
         # A blocked agent was waiting for exactly this; a finished one only on the screen.
         wakes = self._keep_alive or runtime.status == AgentStatus.BLOCKED
         if runtime.status in FINAL and wakes and self.crew.stopped(runtime.name):
             self.crew.launch(runtime)
 
+    async def _deliver(self, runtime: AgentRuntime, text: str, by: str, who: str) -> None:
+        """Log a message for ``runtime``'s agent, then put it (with the plan changes held
+        while it was blocked) in its inbox for its next turn."""
+        await self.record(HumanMessage(text=text, by=by), agent=runtime.name)
+        for note, digest in self._held.pop(runtime.name, []):
+            runtime.redirect(note, digest)
+        runtime.deliver(f"Message from {who}: {text}")
+
 
 def _same_file(one: Path, two: Path) -> bool:
     return os.path.realpath(one) == os.path.realpath(two)
-
-
-async def _refuse_live(command: str, decision: Decision) -> bool:
-    """A tier-3 check command in a live ceremony is not asked for (the prompts belong to
-    the agents' calls): the merge is skipped, its check saying why; `cockpit merge` after
-    the session asks for it."""
-    del command, decision
-    return False
 
 
 def exit_code(statuses: Mapping[str, str]) -> int:

@@ -69,8 +69,6 @@ class HatchSession(Protocol):
 
     async def hand_over(self, agent: str, text: str) -> None: ...
 
-    def written_by(self, agent: str) -> set[str]: ...
-
     def is_running_now(self, agent: str) -> bool: ...
 
 
@@ -292,7 +290,7 @@ class EscapeHatch:
                 f"cockpit: your approach to task #{task_id} failed: {reason}. {rolled} That "
                 f"approach must not be repeated: think again and take a different one "
                 f"(strategy {attempts.strategy} of {total}). The last failure:\n"
-                f"{_tail(last_error)}"
+                f"{last_error}"
             )
         attempts.close(abandoned=abandoned, rolled_back_to=snapshot or "")
         self._asked[task_id] = agent
@@ -388,7 +386,3 @@ def _first(*values: int | None) -> int:
         if value is not None:
             return value
     return 0
-
-
-def _tail(text: str, limit: int = 1500) -> str:
-    return text if len(text) <= limit else "…" + text[-limit:]

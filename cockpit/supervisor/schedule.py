@@ -40,7 +40,6 @@ from cockpit.plan.document import Plan
 from cockpit.plan.model import Task
 from cockpit.plan.order import PhaseSpot, PlanOrder
 from cockpit.policy.engine import Policy
-from cockpit.policy.model import Decision
 from cockpit.session.events import Event
 from cockpit.session.kinds import (
     AgentBlocked,
@@ -61,7 +60,7 @@ from cockpit.session.kinds import (
 )
 from cockpit.session.state import SessionState
 from cockpit.session.status import AgentStatus
-from cockpit.supervisor.checked_run import run_checked
+from cockpit.supervisor.checked_run import refuse_tier3, run_checked
 from cockpit.supervisor.escape_hatch import HATCH_KINDS, EscapeHatch
 
 if TYPE_CHECKING:
@@ -85,8 +84,6 @@ class ScheduleHost(Protocol):
     def log_path(self) -> Path: ...
 
     def budget_of(self, agent: str) -> tuple[int | None, int | None]: ...
-
-    def written_by(self, agent: str) -> set[str]: ...
 
     @property
     def runtimes(self) -> dict[str, AgentRuntime]: ...
@@ -172,7 +169,6 @@ class Scheduler:
         self._phases_logged = False
         self._loop: asyncio.Task[None] | None = None
         self._working = False
-        self._moves = 0
         self._idle = asyncio.Event()
         self._idle.set()
         self._escalated: dict[str, str] = {}
@@ -429,13 +425,16 @@ class Scheduler:
     # -- events --------------------------------------------------------------------------
 
     async def _on(self, event: Event | None) -> None:
-        kind = event.kind if event is not None else ""
-        moved = self._moves
         if event is None:
             await self.hatch.tick()
-        elif kind in HATCH_KINDS and await self.hatch.saw(event):
-            pass  # the answer to the hatch's question: the hatch blocked the task
-        elif kind == TaskUpdated.kind:
+        elif not (event.kind in HATCH_KINDS and await self.hatch.saw(event)):
+            # (an agent's answer to the hatch's question: the hatch blocked the task itself)
+            await self._dispatch(event)
+        await self._advance()
+
+    async def _dispatch(self, event: Event) -> None:
+        kind = event.kind
+        if kind == TaskUpdated.kind:
             await self._task_updated(event)
         elif kind == AgentBlocked.kind and event.agent:
             await self._agent_blocked(event.agent, str(event.data.get("reason") or ""))
@@ -454,8 +453,6 @@ class Scheduler:
             await self._reread()
         elif kind == HumanMessage.kind and event.agent and event.data.get("by") == "human":
             await self._answered(event.agent)
-        if kind not in _QUIET or self._moves != moved:
-            await self._advance()
 
     async def _task_updated(self, event: Event) -> None:
         task_id = event.data.get("id")
@@ -590,7 +587,6 @@ class Scheduler:
             return
         self.board.states[task_id] = state
         self.board.said[task_id] = said
-        self._moves += 1
         if state in (REVIEW, DONE, FAILED, PENDING, READY):
             self.hatch.forget(task_id)
         task = self.plan.task(task_id)
@@ -801,7 +797,13 @@ class Scheduler:
         shared = self.sup.places.shared.toolbox
         for n, command in enumerate(spot.gate):
             ran = await run_checked(
-                command, tree, policy, shared.executor, shared.walls_env, shared.sandbox, _refuse
+                command,
+                tree,
+                policy,
+                shared.executor,
+                shared.walls_env,
+                shared.sandbox,
+                refuse_tier3,
             )
             passed = ran.get("exit_code") == 0
             last = not passed or n == len(spot.gate) - 1
@@ -933,7 +935,7 @@ class Scheduler:
                 toolbox.executor,
                 toolbox.walls_env,
                 toolbox.sandbox,
-                _refuse,
+                refuse_tier3,
             )
             code = ran.get("exit_code")
             passes = code == 0
@@ -971,7 +973,8 @@ class Scheduler:
             return None
         tree = place.root
         branch = integration_branch(worktrees.session)
-        try:
+        # A worktree git cannot bring along (or fails on): the agent is told to merge it.
+        with contextlib.suppress(CockpitError):
             behind = await git(tree, "rev-list", "--count", f"HEAD..{head}")
             if not behind.strip() or behind.strip() == "0":
                 return None
@@ -980,8 +983,6 @@ class Scheduler:
             if not status.strip() and ahead.strip() == "0":
                 await git(tree, "merge", "--ff-only", "--quiet", head)
                 return f"cockpit brought your worktree to {branch} ({head[:10]}): build on it."
-        except CockpitError:
-            pass
         return (
             f"{branch} has work your worktree does not ({head[:10]}): merge it before you "
             f"start (`git merge {branch}`)."
@@ -1002,13 +1003,6 @@ def _handover(task: Task, notes: list[str]) -> str:
     return "\n".join(lines)
 
 
-async def _refuse(command: str, decision: Decision) -> bool:
-    """A tier-3 command in a gate or a red-first run is not asked for (the prompts belong
-    to the agents' calls): it does not run, and its event says so."""
-    del command, decision
-    return False
-
-
 _HANDLED = frozenset(
     {
         TaskUpdated.kind,
@@ -1025,8 +1019,6 @@ _HANDLED = frozenset(
 
 _NO_WORK = "no work"  # merge_triage.Verdict.NO_WORK, as merge.started logs it
 _ALREADY_MERGED = "already merged"  # merge.ceremony.Outcome.ALREADY_MERGED
-_QUIET: frozenset[str] = frozenset()
-"""Events that move nothing on the board unless the escape hatch acted on them."""
 _ENDS = frozenset({AgentStatus.DONE, AgentStatus.FAILED})
 
 __all__ = ["SCHEDULER", "Scheduler"]
